@@ -1,0 +1,698 @@
+"""The `ptx` dialect: PTX assembly, one op per instruction we emit.
+
+Values live in PTX virtual registers whose types say whether the value has been given its
+register yet, as in xDSL's riscv dialect: `!ptx.b32` is unallocated, `!ptx.b32<r7>` is `%r7`.
+An accumulator tile is a range of f32 registers, `!ptx.acc<64>` before assignment and
+`!ptx.acc<64 at 128>` (%acc128 ... %acc191) after.  `assign-registers` gives every value its
+register; `emit-ptx` prints the text and requires every register assigned.
+
+Structured control flow (`ptx.if`, `ptx.loop`) is kept until printing so that loop-carried
+values are visible to register assignment; the printer turns it into labels and branches.
+Each op's `assembly_line` gives its PTX text for a register naming function.
+"""
+
+from __future__ import annotations
+
+from abc import ABC
+from collections.abc import Callable, Sequence
+from typing import ClassVar
+
+from xdsl.backend.register_type import RegisterType
+from xdsl.dialects.builtin import ArrayAttr, IntAttr, IntegerAttr, StringAttr
+from xdsl.ir import Attribute, Block, Dialect, ParametrizedAttribute, Region, SSAValue, TypeAttribute
+from xdsl.irdl import (
+    AttrSizedOperandSegments,
+    IRDLOperation,
+    irdl_attr_definition,
+    irdl_op_definition,
+    operand_def,
+    opt_operand_def,
+    opt_prop_def,
+    prop_def,
+    region_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+    var_result_def,
+)
+from xdsl.parser import AttrParser
+from xdsl.printer import Printer
+from xdsl.traits import IsTerminator, SymbolOpInterface
+from xdsl.utils.exceptions import VerifyException
+
+from exo_gpu.dialects.wgmma import WGMMA_TABLE, check_shape
+
+# --------------------------------------------------------------------------------------
+# Register types
+# --------------------------------------------------------------------------------------
+
+
+class PtxRegisterType(RegisterType, ABC):
+    """A PTX virtual register of one class; PTX has as many as we ask for."""
+
+    PTX_CLASS: ClassVar[str]  # the .reg declaration type
+
+    @classmethod
+    def index_by_name(cls) -> dict[str, int]:
+        return {}
+
+
+@irdl_attr_definition
+class PredType(PtxRegisterType):
+    name = "ptx.pred"
+    PTX_CLASS = ".pred"
+
+    @classmethod
+    def infinite_register_prefix(cls) -> str:
+        return "p"
+
+
+@irdl_attr_definition
+class B32Type(PtxRegisterType):
+    name = "ptx.b32"
+    PTX_CLASS = ".b32"
+
+    @classmethod
+    def infinite_register_prefix(cls) -> str:
+        return "r"
+
+
+@irdl_attr_definition
+class B64Type(PtxRegisterType):
+    name = "ptx.b64"
+    PTX_CLASS = ".b64"
+
+    @classmethod
+    def infinite_register_prefix(cls) -> str:
+        return "rd"
+
+
+@irdl_attr_definition
+class F32Type(PtxRegisterType):
+    name = "ptx.f32"
+    PTX_CLASS = ".f32"
+
+    @classmethod
+    def infinite_register_prefix(cls) -> str:
+        return "f"
+
+
+SCALAR_TYPES: tuple[type[PtxRegisterType], ...] = (PredType, B32Type, B64Type, F32Type)
+
+
+@irdl_attr_definition
+class AccType(ParametrizedAttribute, TypeAttribute):
+    """`count` f32 registers holding one accumulator tile per thread; `first` is the index of
+    the first `%acc` register once assigned, -1 before."""
+
+    name = "ptx.acc"
+
+    count: IntAttr
+    first: IntAttr
+
+    def __init__(self, count: int, first: int = -1):
+        super().__init__(IntAttr(count), IntAttr(first))
+
+    @property
+    def is_allocated(self) -> bool:
+        return self.first.data >= 0
+
+    def register(self, element: int) -> str:
+        return f"%acc{self.first.data + element}"
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> list[Attribute]:
+        parser.parse_punctuation("<")
+        count = parser.parse_integer()
+        first = -1
+        if parser.parse_optional_keyword("at") is not None:
+            first = parser.parse_integer()
+        parser.parse_punctuation(">")
+        return [IntAttr(count), IntAttr(first)]
+
+    def print_parameters(self, printer: Printer) -> None:
+        suffix = f" at {self.first.data}" if self.is_allocated else ""
+        printer.print_string(f"<{self.count.data}{suffix}>")
+
+
+Reg = Callable[[SSAValue], str]
+
+
+def _i(a: IntegerAttr | None) -> int | None:
+    return None if a is None else a.value.data
+
+
+def _int_prop(v: int) -> IntegerAttr:
+    return IntegerAttr(v, 64)
+
+
+class PtxOp(IRDLOperation, ABC):
+    """An op printed as one PTX instruction line."""
+
+    def assembly_line(self, reg: Reg) -> str:
+        raise NotImplementedError
+
+
+# --------------------------------------------------------------------------------------
+# Integer arithmetic: `opcode.ty d, a, b` where b is a register or an immediate
+# --------------------------------------------------------------------------------------
+
+
+class BinaryOp(PtxOp, ABC):
+    OPCODE: ClassVar[str]
+
+    lhs = operand_def(PtxRegisterType)
+    rhs = opt_operand_def(PtxRegisterType)
+    imm = opt_prop_def(IntegerAttr)
+    ty = prop_def(StringAttr)
+    result = result_def(PtxRegisterType)
+
+    def __init__(self, ty: str, lhs: SSAValue, rhs: SSAValue | int, result_type: Attribute):
+        operands, props = ([lhs, []], {"imm": _int_prop(rhs)}) if isinstance(rhs, int) else ([lhs, [rhs]], {})
+        super().__init__(operands=operands, result_types=[result_type], properties={"ty": StringAttr(ty), **props})
+
+    def verify_(self) -> None:
+        if (self.rhs is None) == (self.imm is None):
+            raise VerifyException(f"{self.name} takes exactly one of a register or an immediate second operand")
+
+    def assembly_line(self, reg: Reg) -> str:
+        b = reg(self.rhs) if self.rhs is not None else str(_i(self.imm))
+        return f"{self.OPCODE}{self.ty.data} {reg(self.result)}, {reg(self.lhs)}, {b};"
+
+
+def _binary(cls_name: str, op_name: str, opcode: str, doc: str):
+    cls = type(cls_name, (BinaryOp,), {"name": op_name, "OPCODE": opcode, "__doc__": doc,
+                             "__annotations__": {"OPCODE": ClassVar[str]}})
+    return irdl_op_definition(cls)
+
+
+AddOp = _binary("AddOp", "ptx.add", "add", "`add`: d = a + b.")
+SubOp = _binary("SubOp", "ptx.sub", "sub", "`sub`: d = a - b.")
+MulLoOp = _binary("MulLoOp", "ptx.mul_lo", "mul.lo", "`mul.lo`: low half of a * b.")
+MulWideOp = _binary("MulWideOp", "ptx.mul_wide", "mul.wide", "`mul.wide`: the full 64-bit product of two 32-bit values.")
+DivOp = _binary("DivOp", "ptx.div", "div", "`div`: integer quotient.")
+RemOp = _binary("RemOp", "ptx.rem", "rem", "`rem`: integer remainder.")
+AndOp = _binary("AndOp", "ptx.and", "and", "`and`: bitwise and.")
+OrOp = _binary("OrOp", "ptx.or", "or", "`or`: bitwise or.")
+XorOp = _binary("XorOp", "ptx.xor", "xor", "`xor`: bitwise exclusive or.")
+ShlOp = _binary("ShlOp", "ptx.shl", "shl", "`shl`: shift left.")
+ShrOp = _binary("ShrOp", "ptx.shr", "shr", "`shr`: shift right.")
+
+
+@irdl_op_definition
+class MadLoOp(PtxOp):
+    """`mad.lo`: d = a * b + c (low half), b a register or an immediate."""
+
+    name = "ptx.mad_lo"
+    a = operand_def(PtxRegisterType)
+    b = opt_operand_def(PtxRegisterType)
+    c = operand_def(PtxRegisterType)
+    imm = opt_prop_def(IntegerAttr)
+    ty = prop_def(StringAttr)
+    result = result_def(PtxRegisterType)
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    def __init__(self, ty: str, a: SSAValue, b: SSAValue | int, c: SSAValue, result_type: Attribute):
+        operands, props = ([a, [], c], {"imm": _int_prop(b)}) if isinstance(b, int) else ([a, [b], c], {})
+        super().__init__(operands=operands, result_types=[result_type], properties={"ty": StringAttr(ty), **props})
+
+    def assembly_line(self, reg: Reg) -> str:
+        b = reg(self.b) if self.b is not None else str(_i(self.imm))
+        return f"mad.lo{self.ty.data} {reg(self.result)}, {reg(self.a)}, {b}, {reg(self.c)};"
+
+
+@irdl_op_definition
+class MovOp(PtxOp):
+    """`mov`: d = an immediate, a special register (`%tid.x`) or a symbol's address."""
+
+    name = "ptx.mov"
+    imm = opt_prop_def(IntegerAttr)
+    source = opt_prop_def(StringAttr)
+    ty = prop_def(StringAttr)
+    result = result_def(PtxRegisterType)
+
+    def __init__(self, ty: str, value: int | str, result_type: Attribute):
+        props = {"imm": _int_prop(value)} if isinstance(value, int) else {"source": StringAttr(value)}
+        super().__init__(result_types=[result_type], properties={"ty": StringAttr(ty), **props})
+
+    def verify_(self) -> None:
+        if (self.imm is None) == (self.source is None):
+            raise VerifyException("ptx.mov takes exactly one of imm or source")
+
+    def assembly_line(self, reg: Reg) -> str:
+        src = str(_i(self.imm)) if self.imm is not None else self.source.data  # type: ignore[union-attr]
+        return f"mov{self.ty.data} {reg(self.result)}, {src};"
+
+
+@irdl_op_definition
+class CvtOp(PtxOp):
+    """`cvt.to.from`: integer width conversion."""
+
+    name = "ptx.cvt"
+    src = operand_def(PtxRegisterType)
+    to = prop_def(StringAttr)
+    from_ = prop_def(StringAttr, prop_name="from")
+    result = result_def(PtxRegisterType)
+
+    def __init__(self, to: str, from_: str, src: SSAValue, result_type: Attribute):
+        super().__init__(operands=[src], result_types=[result_type],
+                         properties={"to": StringAttr(to), "from": StringAttr(from_)})
+
+    def assembly_line(self, reg: Reg) -> str:
+        return f"cvt{self.to.data}{self.from_.data} {reg(self.result)}, {reg(self.src)};"
+
+
+@irdl_op_definition
+class CvtaToGlobalOp(PtxOp):
+    """`cvta.to.global.u64`: a generic pointer as a global-space address."""
+
+    name = "ptx.cvta_to_global"
+    src = operand_def(B64Type)
+    result = result_def(B64Type)
+
+    def assembly_line(self, reg: Reg) -> str:
+        return f"cvta.to.global.u64 {reg(self.result)}, {reg(self.src)};"
+
+
+@irdl_op_definition
+class SetpOp(PtxOp):
+    """`setp.cmp.ty p, a, b[, q]`: p = (a cmp b) [and q]."""
+
+    name = "ptx.setp"
+    lhs = operand_def(PtxRegisterType)
+    rhs = opt_operand_def(PtxRegisterType)
+    and_pred = opt_operand_def(PredType)
+    imm = opt_prop_def(IntegerAttr)
+    cmp = prop_def(StringAttr)
+    ty = prop_def(StringAttr)
+    result = result_def(PredType)
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    def __init__(self, cmp: str, ty: str, lhs: SSAValue, rhs: SSAValue | int, and_pred: SSAValue | None = None):
+        operands, props = ([lhs, [], []], {"imm": _int_prop(rhs)}) if isinstance(rhs, int) else ([lhs, [rhs], []], {})
+        if and_pred is not None:
+            operands[2] = [and_pred]
+        super().__init__(operands=operands, result_types=[PredType.unallocated()],
+                         properties={"cmp": StringAttr(cmp), "ty": StringAttr(ty), **props})
+
+    def assembly_line(self, reg: Reg) -> str:
+        b = reg(self.rhs) if self.rhs is not None else str(_i(self.imm))
+        if self.and_pred is not None:
+            return f"setp.{self.cmp.data}.and{self.ty.data} {reg(self.result)}, {reg(self.lhs)}, {b}, {reg(self.and_pred)};"
+        return f"setp.{self.cmp.data}{self.ty.data} {reg(self.result)}, {reg(self.lhs)}, {b};"
+
+
+# --------------------------------------------------------------------------------------
+# Memory
+# --------------------------------------------------------------------------------------
+
+
+@irdl_op_definition
+class LdParamOp(PtxOp):
+    """`ld.param`: load a scalar kernel parameter."""
+
+    name = "ptx.ld_param"
+    param = prop_def(StringAttr)
+    ty = prop_def(StringAttr)
+    result = result_def(PtxRegisterType)
+
+    def __init__(self, ty: str, param: str, result_type: Attribute):
+        super().__init__(result_types=[result_type], properties={"ty": StringAttr(ty), "param": StringAttr(param)})
+
+    def assembly_line(self, reg: Reg) -> str:
+        return f"ld.param{self.ty.data} {reg(self.result)}, [{self.param.data}];"
+
+
+def _element(reg: Reg, value: SSAValue, element: IntegerAttr | None) -> str:
+    if isinstance(value.type, AccType):
+        if element is None:
+            raise VerifyException("an accumulator operand needs an element index")
+        return value.type.register(_i(element)) if value.type.is_allocated else f"{reg(value)}[{_i(element)}]"
+    return reg(value)
+
+
+@irdl_op_definition
+class LdGlobalF32Op(PtxOp):
+    """`ld.global.f32`, guarded by an optional predicate."""
+
+    name = "ptx.ld_global_f32"
+    addr = operand_def(B64Type)
+    guard = opt_operand_def(PredType)
+    result = result_def(F32Type)
+
+    def assembly_line(self, reg: Reg) -> str:
+        g = f"@{reg(self.guard)} " if self.guard is not None else ""
+        return f"{g}ld.global.f32 {reg(self.result)}, [{reg(self.addr)}];"
+
+
+@irdl_op_definition
+class AddF32Op(PtxOp):
+    """`add.f32 d, a, b`; `b` may be one element of an accumulator."""
+
+    name = "ptx.add_f32"
+    lhs = operand_def(F32Type)
+    rhs = operand_def()
+    element = opt_prop_def(IntegerAttr)
+    result = result_def(F32Type)
+
+    def assembly_line(self, reg: Reg) -> str:
+        return f"add.f32 {reg(self.result)}, {reg(self.lhs)}, {_element(reg, self.rhs, self.element)};"
+
+
+@irdl_op_definition
+class StGlobalF32Op(PtxOp):
+    """`st.global.f32`, guarded by an optional predicate; the value may be one element of an
+    accumulator (a read of accumulator registers)."""
+
+    name = "ptx.st_global_f32"
+    addr = operand_def(B64Type)
+    value = operand_def()
+    guard = opt_operand_def(PredType)
+    element = opt_prop_def(IntegerAttr)
+
+    def assembly_line(self, reg: Reg) -> str:
+        g = f"@{reg(self.guard)} " if self.guard is not None else ""
+        return f"{g}st.global.f32 [{reg(self.addr)}], {_element(reg, self.value, self.element)};"
+
+
+# --------------------------------------------------------------------------------------
+# Barriers, mbarriers, bulk tensor copies, register budgets
+# --------------------------------------------------------------------------------------
+
+
+def _addr(reg: Reg, base: SSAValue, offset: IntegerAttr | None) -> str:
+    off = _i(offset) or 0
+    return f"[{reg(base)}+{off}]" if off else f"[{reg(base)}]"
+
+
+@irdl_op_definition
+class BarSyncOp(PtxOp):
+    """`bar.sync 0`: all threads of the block."""
+
+    name = "ptx.bar_sync"
+
+    def assembly_line(self, reg: Reg) -> str:
+        return "bar.sync 0;"
+
+
+@irdl_op_definition
+class SetmaxnregOp(PtxOp):
+    """`setmaxnreg.{inc,dec}.sync.aligned.u32 N`: this warpgroup's per-thread register budget."""
+
+    name = "ptx.setmaxnreg"
+    action = prop_def(StringAttr)
+    count = prop_def(IntegerAttr)
+
+    def assembly_line(self, reg: Reg) -> str:
+        return f"setmaxnreg.{self.action.data}.sync.aligned.u32 {_i(self.count)};"
+
+
+@irdl_op_definition
+class MbarrierInitOp(PtxOp):
+    """`mbarrier.init.shared::cta.b64 [addr], count`."""
+
+    name = "ptx.mbarrier_init"
+    addr = operand_def(B32Type)
+    offset = prop_def(IntegerAttr)
+    count = prop_def(IntegerAttr)
+
+    def assembly_line(self, reg: Reg) -> str:
+        return f"mbarrier.init.shared::cta.b64 {_addr(reg, self.addr, self.offset)}, {_i(self.count)};"
+
+
+@irdl_op_definition
+class FenceMbarrierInitOp(PtxOp):
+    """`fence.mbarrier_init.release.cluster`: publish mbarrier initialisation."""
+
+    name = "ptx.fence_mbarrier_init"
+
+    def assembly_line(self, reg: Reg) -> str:
+        return "fence.mbarrier_init.release.cluster;"
+
+
+@irdl_op_definition
+class FenceProxyAsyncOp(PtxOp):
+    """`fence.proxy.async.shared::cta`."""
+
+    name = "ptx.fence_proxy_async"
+
+    def assembly_line(self, reg: Reg) -> str:
+        return "fence.proxy.async.shared::cta;"
+
+
+@irdl_op_definition
+class MbarrierArriveOp(PtxOp):
+    """`mbarrier.arrive.shared::cta.b64 _, [addr]`."""
+
+    name = "ptx.mbarrier_arrive"
+    addr = operand_def(B32Type)
+    offset = opt_prop_def(IntegerAttr)
+
+    def assembly_line(self, reg: Reg) -> str:
+        return f"mbarrier.arrive.shared::cta.b64 _, {_addr(reg, self.addr, self.offset)};"
+
+
+@irdl_op_definition
+class MbarrierArriveExpectTxOp(PtxOp):
+    """`mbarrier.arrive.expect_tx.shared::cta.b64 _, [addr], bytes`."""
+
+    name = "ptx.mbarrier_arrive_expect_tx"
+    addr = operand_def(B32Type)
+    bytes = prop_def(IntegerAttr)
+
+    def assembly_line(self, reg: Reg) -> str:
+        return f"mbarrier.arrive.expect_tx.shared::cta.b64 _, [{reg(self.addr)}], {_i(self.bytes)};"
+
+
+@irdl_op_definition
+class MbarrierTryWaitParityOp(PtxOp):
+    """`mbarrier.try_wait.parity.shared::cta.b64 p, [addr], parity`."""
+
+    name = "ptx.mbarrier_try_wait_parity"
+    addr = operand_def(B32Type)
+    parity = operand_def(B32Type)
+    result = result_def(PredType)
+
+    def assembly_line(self, reg: Reg) -> str:
+        return f"mbarrier.try_wait.parity.shared::cta.b64 {reg(self.result)}, [{reg(self.addr)}], {reg(self.parity)};"
+
+
+@irdl_op_definition
+class CpAsyncBulkTensor2dOp(PtxOp):
+    """`cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes`:
+    a TMA load of the box at coordinates (c0, c1) into shared memory, completing on mbar."""
+
+    name = "ptx.cp_async_bulk_tensor_2d"
+    dst = operand_def(B32Type)
+    tensor_map = operand_def(B64Type)
+    c0 = operand_def(B32Type)
+    c1 = operand_def(B32Type)
+    mbar = operand_def(B32Type)
+    dst_offset = prop_def(IntegerAttr)
+
+    def assembly_line(self, reg: Reg) -> str:
+        return ("cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes "
+                f"{_addr(reg, self.dst, self.dst_offset)}, [{reg(self.tensor_map)}, {{{reg(self.c0)}, {reg(self.c1)}}}], "
+                f"[{reg(self.mbar)}];")
+
+
+# --------------------------------------------------------------------------------------
+# wgmma
+# --------------------------------------------------------------------------------------
+
+
+def _acc_list(value: SSAValue) -> str:
+    ty = value.type
+    assert isinstance(ty, AccType)
+    if not ty.is_allocated:
+        raise VerifyException("accumulator registers are not assigned: run assign-registers first")
+    return "{" + ", ".join(ty.register(i) for i in range(ty.count.data)) + "}"
+
+
+@irdl_op_definition
+class WgmmaFenceOp(PtxOp):
+    """`wgmma.fence.sync.aligned`."""
+
+    name = "ptx.wgmma_fence"
+
+    def assembly_line(self, reg: Reg) -> str:
+        return "wgmma.fence.sync.aligned;"
+
+
+@irdl_op_definition
+class WgmmaMmaAsyncOp(PtxOp):
+    """`wgmma.mma_async.sync.aligned.m64nNkK.f32.T.T {d}, adesc, bdesc, scale-d, 1, 1[, 0, 0]`.
+
+    The result occupies the registers of `acc` (assign-registers ties them); without `acc`
+    (scale-d = 0) it gets fresh registers.  scale-d is the immediate `scale_d` unless the
+    `scale_d_pred` operand gives it at run time."""
+
+    name = "ptx.wgmma_mma_async"
+    acc = opt_operand_def(AccType)
+    desc_a = operand_def(B64Type)
+    desc_b = operand_def(B64Type)
+    scale_d_pred = opt_operand_def(PredType)
+    result = result_def(AccType)
+    dtype = prop_def(StringAttr)
+    n = prop_def(IntegerAttr)
+    scale_d = prop_def(IntegerAttr)
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    def verify_(self) -> None:
+        if (why := check_shape(self.dtype.data, 64, _i(self.n))) is not None:
+            raise VerifyException(why)
+        ty = self.result.type
+        assert isinstance(ty, AccType)
+        if ty.count.data != _i(self.n) // 2:
+            raise VerifyException(f"m64n{_i(self.n)} f32 accumulator has {_i(self.n) // 2} registers, got {ty.count.data}")
+
+    def assembly_line(self, reg: Reg) -> str:
+        kind = WGMMA_TABLE[self.dtype.data]
+        scale_d = reg(self.scale_d_pred) if self.scale_d_pred is not None else str(_i(self.scale_d))
+        tail = "" if not kind.transpose else ", 0, 0"
+        return (f"wgmma.mma_async.sync.aligned.m64n{_i(self.n)}k{kind.k}.f32.{kind.ptx}.{kind.ptx} "
+                f"{_acc_list(self.result)}, {reg(self.desc_a)}, {reg(self.desc_b)}, {scale_d}, 1, 1{tail};")
+
+
+@irdl_op_definition
+class WgmmaCommitGroupOp(PtxOp):
+    """`wgmma.commit_group.sync.aligned`."""
+
+    name = "ptx.wgmma_commit_group"
+
+    def assembly_line(self, reg: Reg) -> str:
+        return "wgmma.commit_group.sync.aligned;"
+
+
+@irdl_op_definition
+class WgmmaWaitGroupOp(PtxOp):
+    """`wgmma.wait_group.sync.aligned N`; its results are its accumulator operands, in the
+    same registers, now safe to read once N is 0."""
+
+    name = "ptx.wgmma_wait_group"
+    accumulators = var_operand_def(AccType)
+    results_ = var_result_def(AccType)
+    pending = prop_def(IntegerAttr)
+
+    def assembly_line(self, reg: Reg) -> str:
+        return f"wgmma.wait_group.sync.aligned {_i(self.pending)};"
+
+
+# --------------------------------------------------------------------------------------
+# Structure: entry, structured control flow, labels
+# --------------------------------------------------------------------------------------
+
+
+@irdl_op_definition
+class EntryOp(IRDLOperation):
+    """A `.visible .entry` kernel: its parameters (`params`, PTX declarations), launch bounds
+    and dynamic shared memory, and a body of ptx ops."""
+
+    name = "ptx.entry"
+    sym_name = prop_def(StringAttr)
+    params = prop_def(ArrayAttr)
+    maxntid = prop_def(IntegerAttr)
+    smem_bytes = prop_def(IntegerAttr)
+    body = region_def("single_block")
+    traits = traits_def(SymbolOpInterface())
+
+
+@irdl_op_definition
+class IfOp(IRDLOperation):
+    """Runs the body when `cond` holds (`negate`: when it does not).  Printed as a branch
+    around the body."""
+
+    name = "ptx.if"
+    cond = operand_def(PredType)
+    negate = prop_def(IntegerAttr)
+    body = region_def("single_block")
+
+    def __init__(self, cond: SSAValue, body: Region, negate: bool = False):
+        super().__init__(operands=[cond], regions=[body], properties={"negate": _int_prop(int(negate))})
+
+
+@irdl_op_definition
+class LoopOp(IRDLOperation):
+    """A loop whose body block takes the loop-carried values; `ptx.break_if` leaves it and
+    `ptx.next` starts the next iteration with new values.  Results are the carried values at
+    the exit.  assign-registers keeps each carried value in one register throughout."""
+
+    name = "ptx.loop"
+    iter_args = var_operand_def()
+    res = var_result_def()
+    body = region_def("single_block")
+
+    def __init__(self, iter_args: Sequence[SSAValue], body: Region | None = None):
+        types = [a.type for a in iter_args]
+        super().__init__(operands=[iter_args], result_types=[types],
+                         regions=[body if body is not None else Region(Block(arg_types=types))])
+
+
+@irdl_op_definition
+class BreakIfOp(IRDLOperation):
+    """Leaves the enclosing ptx.loop when `cond` holds, with the current carried values."""
+
+    name = "ptx.break_if"
+    cond = operand_def(PredType)
+
+
+@irdl_op_definition
+class NextOp(IRDLOperation):
+    """Ends a ptx.loop iteration, giving the carried values of the next one."""
+
+    name = "ptx.next"
+    values = var_operand_def()
+    traits = traits_def(IsTerminator())
+
+    def __init__(self, *values: SSAValue):
+        super().__init__(operands=[values])
+
+
+@irdl_op_definition
+class LabelOp(PtxOp):
+    """A label in the instruction stream."""
+
+    name = "ptx.label"
+    label = prop_def(StringAttr)
+
+    def assembly_line(self, reg: Reg) -> str:
+        return f"{self.label.data}:"
+
+
+@irdl_op_definition
+class BraOp(PtxOp):
+    """`[@[!]p] bra[.uni] label`."""
+
+    name = "ptx.bra"
+    cond = opt_operand_def(PredType)
+    target = prop_def(StringAttr)
+    negate = prop_def(IntegerAttr)
+    uniform = prop_def(IntegerAttr)
+
+    def assembly_line(self, reg: Reg) -> str:
+        guard = ""
+        if self.cond is not None:
+            guard = f"@{'!' if _i(self.negate) else ''}{reg(self.cond)} "
+        return f"{guard}bra{'.uni' if _i(self.uniform) else ''} {self.target.data};"
+
+
+@irdl_op_definition
+class RetOp(PtxOp):
+    """`ret`: this thread is done."""
+
+    name = "ptx.ret"
+
+    def assembly_line(self, reg: Reg) -> str:
+        return "ret;"
+
+
+Ptx = Dialect(
+    "ptx",
+    [AddOp, SubOp, MulLoOp, MulWideOp, DivOp, RemOp, AndOp, OrOp, XorOp, ShlOp, ShrOp, MadLoOp, MovOp,
+     CvtOp, CvtaToGlobalOp, SetpOp, LdParamOp, LdGlobalF32Op, AddF32Op, StGlobalF32Op, BarSyncOp,
+     SetmaxnregOp, MbarrierInitOp, FenceMbarrierInitOp, FenceProxyAsyncOp, MbarrierArriveOp,
+     MbarrierArriveExpectTxOp, MbarrierTryWaitParityOp, CpAsyncBulkTensor2dOp, WgmmaFenceOp,
+     WgmmaMmaAsyncOp, WgmmaCommitGroupOp, WgmmaWaitGroupOp, EntryOp, IfOp, LoopOp, BreakIfOp,
+     NextOp, LabelOp, BraOp, RetOp],
+    [PredType, B32Type, B64Type, F32Type, AccType],
+)

@@ -1,0 +1,186 @@
+"""The `warpgroup` dialect: warp specialization of a thread block.
+
+A `warpgroup.kernel` is a thread block of 128-thread warpgroups split into roles
+(`warpgroup.role`): a producer that feeds the shared-memory ring and consumers that run the
+wgmma pipeline.  Each role sets its register budget with `setmaxnreg`; the verifier checks
+that the budgets fit the register file.  `warpgroup.k_loop` walks the K blocks of the
+ring: its body sees the block index k, the ring slot k mod stages and the slot's phase
+(k / stages) mod 2, and carries accumulators as loop-carried values.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import IntegerAttr, IntegerType, StringAttr, i32
+from xdsl.ir import Block, Dialect, Region
+from xdsl.irdl import (
+    IRDLOperation,
+    irdl_op_definition,
+    operand_def,
+    prop_def,
+    region_def,
+    traits_def,
+    var_operand_def,
+    var_result_def,
+)
+from xdsl.traits import HasParent, IsTerminator, SymbolOpInterface
+from xdsl.utils.exceptions import VerifyException
+
+from exo_gpu.dialects.tma import TensorMapType
+
+REGISTER_FILE = 65536  # 32-bit registers per SM, all a single block may use
+SMEM_LIMIT = 227 * 1024  # dynamic shared memory a block may opt into on sm_90
+ROLES = ("producer", "consumer")
+
+
+def _int(a: IntegerAttr) -> int:
+    return a.value.data
+
+
+@irdl_op_definition
+class KernelOp(IRDLOperation):
+    """A warp-specialized GEMM thread block.
+
+    Entry block arguments: the A and B tensor maps, the C pointer, and M, N, K.  Properties
+    give the block's tile (block_m x block_n, block_k per ring slot), the ring (stages, and
+    the bytes of A and B per slot) and the thread count.
+    """
+
+    name = "warpgroup.kernel"
+
+    sym_name = prop_def(StringAttr)
+    dtype = prop_def(StringAttr)
+    threads = prop_def(IntegerAttr)
+    block_m = prop_def(IntegerAttr)
+    block_n = prop_def(IntegerAttr)
+    block_k = prop_def(IntegerAttr)
+    stages = prop_def(IntegerAttr)
+    a_slot_bytes = prop_def(IntegerAttr)
+    b_slot_bytes = prop_def(IntegerAttr)
+    body = region_def("single_block")
+
+    traits = traits_def(SymbolOpInterface())
+
+    @property
+    def smem_bytes(self) -> int:
+        """Dynamic shared memory: the ring, its 2 mbarriers per slot, and 1 KiB to align."""
+        stages = _int(self.stages)
+        return stages * (_int(self.a_slot_bytes) + _int(self.b_slot_bytes)) + 16 * stages + 1024
+
+    def roles(self) -> list[RoleOp]:
+        return [op for op in self.body.block.ops if isinstance(op, RoleOp)]
+
+    def verify_(self) -> None:
+        roles = self.roles()
+        warpgroups = sum(_int(r.num_warpgroups) for r in roles)
+        if _int(self.threads) != 128 * warpgroups:
+            raise VerifyException(f"threads = {_int(self.threads)} but the roles hold {warpgroups} warpgroups")
+        regs = sum(128 * _int(r.num_warpgroups) * _int(r.maxnreg) for r in roles)
+        if regs > REGISTER_FILE:
+            detail = " + ".join(f"{r.role.data} {_int(r.num_warpgroups)}x128x{_int(r.maxnreg)}" for r in roles)
+            raise VerifyException(
+                f"setmaxnreg budgets need {regs} registers ({detail}) but a block has {REGISTER_FILE}: "
+                "lower consumer_maxnreg or producer_maxnreg")
+        if self.smem_bytes > SMEM_LIMIT:
+            raise VerifyException(
+                f"shared memory {self.smem_bytes} bytes exceeds the {SMEM_LIMIT}-byte limit: "
+                "use fewer stages or a smaller block")
+
+
+@irdl_op_definition
+class RoleOp(IRDLOperation):
+    """The code run by warpgroups [first_warpgroup, first_warpgroup + num_warpgroups) of the
+    block, after `setmaxnreg` sets each of their threads' register budget to `maxnreg`."""
+
+    name = "warpgroup.role"
+
+    role = prop_def(StringAttr)
+    first_warpgroup = prop_def(IntegerAttr)
+    num_warpgroups = prop_def(IntegerAttr)
+    maxnreg = prop_def(IntegerAttr)
+    body = region_def("single_block")
+
+    traits = traits_def(HasParent(KernelOp))
+
+    def __init__(self, role: str, first: int, count: int, maxnreg: int, body: Region):
+        super().__init__(
+            properties={"role": StringAttr(role), "first_warpgroup": IntegerAttr(first, 64),
+                        "num_warpgroups": IntegerAttr(count, 64), "maxnreg": IntegerAttr(maxnreg, 64)},
+            regions=[body])
+
+    def verify_(self) -> None:
+        if self.role.data not in ROLES:
+            raise VerifyException(f"role must be one of {', '.join(ROLES)}, got '{self.role.data}'")
+        n = _int(self.maxnreg)
+        if not (24 <= n <= 256 and n % 8 == 0):
+            raise VerifyException(f"maxnreg must be a multiple of 8 in 24..256 (setmaxnreg), got {n}")
+
+
+@irdl_op_definition
+class KLoopOp(IRDLOperation):
+    """for k in [start, ceil(K / block_k)): the body runs with block arguments
+    (k, slot = k mod stages, phase = (k / stages) mod 2, iter_args...) and yields the next
+    iter_args.  The results are the iter_args after the last iteration."""
+
+    name = "warpgroup.k_loop"
+
+    k_size = operand_def(i32)
+    iter_args = var_operand_def()
+    res = var_result_def()
+    start = prop_def(IntegerAttr)
+    block_k = prop_def(IntegerAttr)
+    stages = prop_def(IntegerAttr)
+    body = region_def("single_block")
+
+    def __init__(self, k_size, iter_args, start: int, block_k: int, stages: int, body: Region | None = None):
+        types = [a.type for a in iter_args]
+        if body is None:
+            body = Region(Block(arg_types=[i32, i32, i32, *types]))
+        super().__init__(
+            operands=[k_size, iter_args], result_types=[types], regions=[body],
+            properties={"start": IntegerAttr(start, 64), "block_k": IntegerAttr(block_k, 64),
+                        "stages": IntegerAttr(stages, 64)})
+
+    @property
+    def k(self):
+        return self.body.block.args[0]
+
+    @property
+    def slot(self):
+        return self.body.block.args[1]
+
+    @property
+    def phase(self):
+        return self.body.block.args[2]
+
+    @property
+    def carried(self):
+        return self.body.block.args[3:]
+
+    def verify_(self) -> None:
+        args = self.body.block.args
+        if len(args) != 3 + len(self.iter_args):
+            raise VerifyException("k_loop body takes (k, slot, phase) and one argument per iter_arg")
+        if any(a.type != i32 for a in args[:3]):
+            raise VerifyException("k_loop's k, slot and phase arguments are i32")
+        if [a.type for a in args[3:]] != [v.type for v in self.iter_args]:
+            raise VerifyException("k_loop body arguments must match the iter_args' types")
+        last = self.body.block.last_op
+        if not isinstance(last, YieldOp) or [v.type for v in last.values] != [v.type for v in self.iter_args]:
+            raise VerifyException("k_loop body must end in warpgroup.yield of the iter_args' types")
+
+
+@irdl_op_definition
+class YieldOp(IRDLOperation):
+    """Ends a k_loop iteration, passing the next values of the loop-carried arguments."""
+
+    name = "warpgroup.yield"
+    values = var_operand_def()
+    traits = traits_def(IsTerminator(), HasParent(KLoopOp))
+
+    def __init__(self, *values):
+        super().__init__(operands=[values])
+
+
+Warpgroup = Dialect("warpgroup", [KernelOp, RoleOp, KLoopOp, YieldOp], [])
+
+__all__ = ["KernelOp", "RoleOp", "KLoopOp", "YieldOp", "Warpgroup", "IntegerType", "TensorMapType"]

@@ -1,0 +1,272 @@
+"""The `wgmma` dialect: Hopper's asynchronous warpgroup matrix multiply-accumulate.
+
+The accumulator of `wgmma.mma_async` is a typed SSA value (`!wgmma.accumulator<m64nN, f32>`)
+so that every read and write of it is visible in the IR.  Shapes and element types are checked
+by the verifiers against the PTX ISA's table (`WGMMA_TABLE`), so an illegal instruction is
+rejected when it is built, not when ptxas sees it.
+
+Accumulators flow through `wgmma.wait_group` as operands and results (the wait *returns* the
+retired accumulators), so no pass can move a read of an accumulator above the wait that makes
+it safe to read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.dialects.builtin import (
+    Float32Type,
+    IntAttr,
+    IntegerAttr,
+    IntegerType,
+    StringAttr,
+    f32,
+    i1,
+    i32,
+)
+from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, TypeAttribute
+from xdsl.irdl import (
+    AttrSizedOperandSegments,
+    IRDLOperation,
+    irdl_attr_definition,
+    irdl_op_definition,
+    operand_def,
+    opt_operand_def,
+    prop_def,
+    result_def,
+    var_operand_def,
+    var_result_def,
+)
+from xdsl.parser import AttrParser
+from xdsl.printer import Printer
+from xdsl.utils.exceptions import VerifyException
+
+
+@dataclass(frozen=True)
+class WgmmaKind:
+    """One input element type of wgmma: its k per instruction and what it allows."""
+
+    ptx: str  # the PTX spelling of the A/B type
+    bytes: int  # bytes per element in shared memory
+    k: int  # k of one instruction (32 bytes of K)
+    accumulators: tuple[str, ...]  # legal accumulator types
+    transpose: bool  # whether wgmma's transpose bits (MN-major operands) are allowed
+
+
+WGMMA_TABLE: dict[str, WgmmaKind] = {
+    "tf32": WgmmaKind("tf32", 4, 8, ("f32",), False),
+    "f16": WgmmaKind("f16", 2, 16, ("f32", "f16"), True),
+    "bf16": WgmmaKind("bf16", 2, 16, ("f32",), True),
+    "e4m3": WgmmaKind("e4m3", 1, 32, ("f32", "f16"), False),
+    "e5m2": WgmmaKind("e5m2", 1, 32, ("f32", "f16"), False),
+}
+
+LEGAL_N = tuple(range(8, 257, 8))
+
+
+def check_shape(dtype: str, m: int, n: int, k: int | None = None) -> str | None:
+    """Return why (dtype, m64nNkK) is not a legal wgmma shape, or None if it is."""
+    if dtype not in WGMMA_TABLE:
+        return f"unknown wgmma input type '{dtype}' (expected one of {', '.join(WGMMA_TABLE)})"
+    kind = WGMMA_TABLE[dtype]
+    if m != 64:
+        return f"wgmma M must be 64, got {m}"
+    if n not in LEGAL_N:
+        return f"wgmma N must be a multiple of 8 from 8 to 256, got {n}"
+    if k is not None and k != kind.k:
+        return f"wgmma with {dtype} inputs has k={kind.k}, got k={k}"
+    return None
+
+
+@irdl_attr_definition
+class AccumulatorType(ParametrizedAttribute, TypeAttribute):
+    """The registers of one m64nN accumulator tile, spread over a warpgroup's 128 threads.
+
+    Printed `!wgmma.accumulator<m64n128, f32>`.  Each thread holds `m*n/128` elements.
+    """
+
+    name = "wgmma.accumulator"
+
+    m: IntAttr
+    n: IntAttr
+    element: Attribute
+
+    def __init__(self, m: int, n: int, element: Attribute = f32):
+        super().__init__(IntAttr(m), IntAttr(n), element)
+
+    @property
+    def elements_per_thread(self) -> int:
+        return self.m.data * self.n.data // 128
+
+    @property
+    def registers_per_thread(self) -> int:
+        """32-bit registers per thread (f16 accumulators pack two elements a register)."""
+        return self.elements_per_thread if isinstance(self.element, Float32Type) else self.elements_per_thread // 2
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> list[Attribute]:
+        parser.parse_punctuation("<")
+        pos = parser.pos
+        shape = parser.parse_identifier()
+        if not (shape.startswith("m") and "n" in shape):
+            parser.raise_error("expected an accumulator shape like m64n128", pos, parser.pos)
+        try:
+            m_text, n_text = shape[1:].split("n", 1)
+            m, n = int(m_text), int(n_text)
+        except ValueError:
+            parser.raise_error("expected an accumulator shape like m64n128", pos, parser.pos)
+        parser.parse_punctuation(",")
+        element = parser.parse_type()
+        parser.parse_punctuation(">")
+        return [IntAttr(m), IntAttr(n), element]
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string(f"<m{self.m.data}n{self.n.data}, ")
+        printer.print_attribute(self.element)
+        printer.print_string(">")
+
+    def verify(self) -> None:
+        if self.m.data != 64 or self.n.data not in LEGAL_N:
+            raise VerifyException(
+                f"accumulator m{self.m.data}n{self.n.data} is not a wgmma shape "
+                "(M must be 64, N a multiple of 8 from 8 to 256)"
+            )
+        if not isinstance(self.element, Float32Type):
+            raise VerifyException("only f32 accumulators are supported")
+
+
+def _int(attr: IntegerAttr) -> int:
+    return attr.value.data
+
+
+@irdl_op_definition
+class FenceOp(IRDLOperation):
+    """`wgmma.fence`: orders earlier register and shared-memory accesses before the next
+    wgmma.mma_async of this warpgroup.  Required before the first mma of every stage."""
+
+    name = "wgmma.fence"
+    assembly_format = "attr-dict"
+
+
+@irdl_op_definition
+class MmaAsyncOp(IRDLOperation):
+    """`wgmma.mma_async`: D = A * B (+ D) on one m64nNk accumulator tile, A and B in shared
+    memory at ring slot `slot`.
+
+    `scale_d` is an immediate (0: D is not read, 1: D accumulates) unless the optional
+    `scale_d_value` operand gives it at run time, a form ptxas may serialize.  The result
+    is the same accumulator (same registers) as `acc` when D accumulates.
+    """
+
+    name = "wgmma.mma_async"
+
+    acc = opt_operand_def(AccumulatorType)
+    slot = operand_def(i32)
+    scale_d_value = opt_operand_def(i1)
+    result = result_def(AccumulatorType)
+
+    dtype = prop_def(StringAttr)
+    k = prop_def(IntegerAttr)
+    a_offset = prop_def(IntegerAttr)  # bytes into the slot's A tile
+    b_offset = prop_def(IntegerAttr)  # bytes into the slot's B tile
+    scale_d = prop_def(IntegerAttr)
+
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    def __init__(self, acc, slot, result_type: AccumulatorType, dtype: str, a_offset: int,
+                 b_offset: int, scale_d: int, scale_d_value=None):
+        super().__init__(
+            operands=[[acc] if acc is not None else [], [slot],
+                      [scale_d_value] if scale_d_value is not None else []],
+            result_types=[result_type],
+            properties={
+                "dtype": StringAttr(dtype),
+                "k": IntegerAttr(WGMMA_TABLE[dtype].k, 64),
+                "a_offset": IntegerAttr(a_offset, 64),
+                "b_offset": IntegerAttr(b_offset, 64),
+                "scale_d": IntegerAttr(scale_d, 64),
+            },
+        )
+
+    def verify_(self) -> None:
+        ty = self.result.type
+        assert isinstance(ty, AccumulatorType)
+        if (why := check_shape(self.dtype.data, ty.m.data, ty.n.data, _int(self.k))) is not None:
+            raise VerifyException(why)
+        if self.acc is not None and self.acc.type != ty:
+            raise VerifyException(f"accumulator operand {self.acc.type} does not match result {ty}")
+        scale_d = _int(self.scale_d)
+        if scale_d not in (0, 1):
+            raise VerifyException(f"scale_d must be 0 or 1, got {scale_d}")
+        if self.scale_d_value is None and scale_d == 1 and self.acc is None:
+            raise VerifyException("scale_d = 1 accumulates into D, so an accumulator operand is required")
+        if self.scale_d_value is None and scale_d == 0 and self.acc is not None:
+            raise VerifyException("scale_d = 0 does not read D: drop the accumulator operand")
+        if self.scale_d_value is not None and self.acc is None:
+            raise VerifyException("a run-time scale_d may read D, so an accumulator operand is required")
+        for what, off in (("a_offset", _int(self.a_offset)), ("b_offset", _int(self.b_offset))):
+            if off < 0 or off % 16:
+                raise VerifyException(f"{what} must be a non-negative multiple of 16 bytes, got {off}")
+
+
+@irdl_op_definition
+class CommitGroupOp(IRDLOperation):
+    """`wgmma.commit_group`: closes the group of mma_async issued since the last commit."""
+
+    name = "wgmma.commit_group"
+    assembly_format = "attr-dict"
+
+
+@irdl_op_definition
+class WaitGroupOp(IRDLOperation):
+    """`wgmma.wait_group N`: waits until at most N committed groups are pending, and returns
+    the accumulators it covers, which may be read only through these results."""
+
+    name = "wgmma.wait_group"
+
+    accumulators = var_operand_def(AccumulatorType)
+    results_ = var_result_def(AccumulatorType)
+    pending = prop_def(IntegerAttr)
+
+    def __init__(self, pending: int, accumulators):
+        super().__init__(
+            operands=[accumulators],
+            result_types=[[a.type for a in accumulators]],
+            properties={"pending": IntegerAttr(pending, 64)},
+        )
+
+    def verify_(self) -> None:
+        if [a.type for a in self.accumulators] != [r.type for r in self.results_]:
+            raise VerifyException("wait_group results must have the types of its accumulators")
+        if not 0 <= _int(self.pending) <= 7:
+            raise VerifyException(f"wait_group N must be in 0..7, got {_int(self.pending)}")
+
+
+@irdl_op_definition
+class StoreAccumulatorOp(IRDLOperation):
+    """Epilogue: writes one accumulator tile to row-major f32 C (optionally adding C's old
+    value), rows `row_offset` below the warpgroup's first row, with bounds checks against
+    M and N.  Reads the accumulator registers: legal only on a retired accumulator."""
+
+    name = "wgmma.store_accumulator"
+
+    acc = operand_def(AccumulatorType)
+    c = operand_def(IntegerType(64))
+    m = operand_def(i32)
+    n = operand_def(i32)
+    row_offset = prop_def(IntegerAttr)
+    accumulate_c = prop_def(IntegerAttr)
+
+    def __init__(self, acc, c, m, n, row_offset: int, accumulate_c: bool):
+        super().__init__(
+            operands=[acc, c, m, n],
+            properties={"row_offset": IntegerAttr(row_offset, 64),
+                        "accumulate_c": IntegerAttr(int(accumulate_c), 64)},
+        )
+
+
+Wgmma = Dialect(
+    "wgmma",
+    [FenceOp, MmaAsyncOp, CommitGroupOp, WaitGroupOp, StoreAccumulatorOp],
+    [AccumulatorType],
+)

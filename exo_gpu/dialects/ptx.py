@@ -37,7 +37,7 @@ from xdsl.irdl import (
 )
 from xdsl.parser import AttrParser
 from xdsl.printer import Printer
-from xdsl.traits import IsTerminator, SymbolOpInterface
+from xdsl.traits import IsTerminator, NoTerminator, SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
 
 from exo_gpu.dialects.wgmma import WGMMA_TABLE, check_shape
@@ -223,24 +223,34 @@ class MadLoOp(PtxOp):
 
 @irdl_op_definition
 class MovOp(PtxOp):
-    """`mov`: d = an immediate, a special register (`%tid.x`) or a symbol's address."""
+    """`mov`: d = a register, an immediate, a special register (`%tid.x`) or a symbol."""
 
     name = "ptx.mov"
+    src = opt_operand_def(PtxRegisterType)
     imm = opt_prop_def(IntegerAttr)
     source = opt_prop_def(StringAttr)
     ty = prop_def(StringAttr)
     result = result_def(PtxRegisterType)
 
-    def __init__(self, ty: str, value: int | str, result_type: Attribute):
-        props = {"imm": _int_prop(value)} if isinstance(value, int) else {"source": StringAttr(value)}
-        super().__init__(result_types=[result_type], properties={"ty": StringAttr(ty), **props})
+    def __init__(self, ty: str, value: int | str | SSAValue, result_type: Attribute):
+        operands: list = [[]]
+        if isinstance(value, SSAValue):
+            operands, props = [[value]], {}
+        elif isinstance(value, int):
+            props = {"imm": _int_prop(value)}
+        else:
+            props = {"source": StringAttr(value)}
+        super().__init__(operands=operands, result_types=[result_type], properties={"ty": StringAttr(ty), **props})
 
     def verify_(self) -> None:
-        if (self.imm is None) == (self.source is None):
-            raise VerifyException("ptx.mov takes exactly one of imm or source")
+        if sum(x is not None for x in (self.src, self.imm, self.source)) != 1:
+            raise VerifyException("ptx.mov takes exactly one of a register, imm or source")
 
     def assembly_line(self, reg: Reg) -> str:
-        src = str(_i(self.imm)) if self.imm is not None else self.source.data  # type: ignore[union-attr]
+        if self.src is not None:
+            src = reg(self.src)
+        else:
+            src = str(_i(self.imm)) if self.imm is not None else self.source.data  # type: ignore[union-attr]
         return f"mov{self.ty.data} {reg(self.result)}, {src};"
 
 
@@ -272,6 +282,18 @@ class CvtaToGlobalOp(PtxOp):
 
     def assembly_line(self, reg: Reg) -> str:
         return f"cvta.to.global.u64 {reg(self.result)}, {reg(self.src)};"
+
+
+@irdl_op_definition
+class CvtaParamOp(PtxOp):
+    """`cvta.param.u64`: the generic address of a kernel parameter (a tensor map)."""
+
+    name = "ptx.cvta_param"
+    src = operand_def(B64Type)
+    result = result_def(B64Type)
+
+    def assembly_line(self, reg: Reg) -> str:
+        return f"cvta.param.u64 {reg(self.result)}, {reg(self.src)};"
 
 
 @irdl_op_definition
@@ -338,11 +360,16 @@ class LdGlobalF32Op(PtxOp):
     name = "ptx.ld_global_f32"
     addr = operand_def(B64Type)
     guard = opt_operand_def(PredType)
+    offset = prop_def(IntegerAttr)
     result = result_def(F32Type)
+
+    def __init__(self, addr: SSAValue, offset: int, guard: SSAValue | None):
+        super().__init__(operands=[addr, [guard] if guard is not None else []],
+                         result_types=[F32Type.unallocated()], properties={"offset": _int_prop(offset)})
 
     def assembly_line(self, reg: Reg) -> str:
         g = f"@{reg(self.guard)} " if self.guard is not None else ""
-        return f"{g}ld.global.f32 {reg(self.result)}, [{reg(self.addr)}];"
+        return f"{g}ld.global.f32 {reg(self.result)}, {_addr(reg, self.addr, self.offset)};"
 
 
 @irdl_op_definition
@@ -354,6 +381,10 @@ class AddF32Op(PtxOp):
     rhs = operand_def()
     element = opt_prop_def(IntegerAttr)
     result = result_def(F32Type)
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue, element: int | None):
+        props = {"element": _int_prop(element)} if element is not None else {}
+        super().__init__(operands=[lhs, rhs], result_types=[F32Type.unallocated()], properties=props)
 
     def assembly_line(self, reg: Reg) -> str:
         return f"add.f32 {reg(self.result)}, {reg(self.lhs)}, {_element(reg, self.rhs, self.element)};"
@@ -368,11 +399,19 @@ class StGlobalF32Op(PtxOp):
     addr = operand_def(B64Type)
     value = operand_def()
     guard = opt_operand_def(PredType)
+    offset = prop_def(IntegerAttr)
     element = opt_prop_def(IntegerAttr)
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    def __init__(self, addr: SSAValue, offset: int, value: SSAValue, guard: SSAValue | None, element: int | None):
+        props = {"offset": _int_prop(offset)}
+        if element is not None:
+            props["element"] = _int_prop(element)
+        super().__init__(operands=[addr, value, [guard] if guard is not None else []], properties=props)
 
     def assembly_line(self, reg: Reg) -> str:
         g = f"@{reg(self.guard)} " if self.guard is not None else ""
-        return f"{g}st.global.f32 [{reg(self.addr)}], {_element(reg, self.value, self.element)};"
+        return f"{g}st.global.f32 {_addr(reg, self.addr, self.offset)}, {_element(reg, self.value, self.element)};"
 
 
 # --------------------------------------------------------------------------------------
@@ -594,7 +633,7 @@ class EntryOp(IRDLOperation):
     maxntid = prop_def(IntegerAttr)
     smem_bytes = prop_def(IntegerAttr)
     body = region_def("single_block")
-    traits = traits_def(SymbolOpInterface())
+    traits = traits_def(SymbolOpInterface(), NoTerminator())
 
 
 @irdl_op_definition
@@ -606,6 +645,7 @@ class IfOp(IRDLOperation):
     cond = operand_def(PredType)
     negate = prop_def(IntegerAttr)
     body = region_def("single_block")
+    traits = traits_def(NoTerminator())
 
     def __init__(self, cond: SSAValue, body: Region, negate: bool = False):
         super().__init__(operands=[cond], regions=[body], properties={"negate": _int_prop(int(negate))})
@@ -689,7 +729,7 @@ class RetOp(PtxOp):
 Ptx = Dialect(
     "ptx",
     [AddOp, SubOp, MulLoOp, MulWideOp, DivOp, RemOp, AndOp, OrOp, XorOp, ShlOp, ShrOp, MadLoOp, MovOp,
-     CvtOp, CvtaToGlobalOp, SetpOp, LdParamOp, LdGlobalF32Op, AddF32Op, StGlobalF32Op, BarSyncOp,
+     CvtOp, CvtaToGlobalOp, CvtaParamOp, SetpOp, LdParamOp, LdGlobalF32Op, AddF32Op, StGlobalF32Op, BarSyncOp,
      SetmaxnregOp, MbarrierInitOp, FenceMbarrierInitOp, FenceProxyAsyncOp, MbarrierArriveOp,
      MbarrierArriveExpectTxOp, MbarrierTryWaitParityOp, CpAsyncBulkTensor2dOp, WgmmaFenceOp,
      WgmmaMmaAsyncOp, WgmmaCommitGroupOp, WgmmaWaitGroupOp, EntryOp, IfOp, LoopOp, BreakIfOp,

@@ -10,7 +10,7 @@ ring: its body sees the block index k, the ring slot k mod stages and the slot's
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import IntegerAttr, IntegerType, StringAttr, i32
+from xdsl.dialects.builtin import IntegerAttr, StringAttr, i32
 from xdsl.ir import Block, Dialect, Region
 from xdsl.irdl import (
     IRDLOperation,
@@ -22,10 +22,9 @@ from xdsl.irdl import (
     var_operand_def,
     var_result_def,
 )
-from xdsl.traits import HasParent, IsTerminator, SymbolOpInterface
+from xdsl.traits import HasParent, IsTerminator, NoTerminator, SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
 
-from exo_gpu.dialects.tma import TensorMapType
 
 REGISTER_FILE = 65536  # 32-bit registers per SM, all a single block may use
 SMEM_LIMIT = 227 * 1024  # dynamic shared memory a block may opt into on sm_90
@@ -56,9 +55,10 @@ class KernelOp(IRDLOperation):
     stages = prop_def(IntegerAttr)
     a_slot_bytes = prop_def(IntegerAttr)
     b_slot_bytes = prop_def(IntegerAttr)
+    wait_depth = prop_def(IntegerAttr)  # wgmma groups left in flight after each stage
     body = region_def("single_block")
 
-    traits = traits_def(SymbolOpInterface())
+    traits = traits_def(SymbolOpInterface(), NoTerminator())
 
     @property
     def smem_bytes(self) -> int:
@@ -99,7 +99,7 @@ class RoleOp(IRDLOperation):
     maxnreg = prop_def(IntegerAttr)
     body = region_def("single_block")
 
-    traits = traits_def(HasParent(KernelOp))
+    traits = traits_def(HasParent(KernelOp), NoTerminator())
 
     def __init__(self, role: str, first: int, count: int, maxnreg: int, body: Region):
         super().__init__(
@@ -182,5 +182,3 @@ class YieldOp(IRDLOperation):
 
 
 Warpgroup = Dialect("warpgroup", [KernelOp, RoleOp, KLoopOp, YieldOp], [])
-
-__all__ = ["KernelOp", "RoleOp", "KLoopOp", "YieldOp", "Warpgroup", "IntegerType", "TensorMapType"]

@@ -1,0 +1,26 @@
+"""Exo-GPU's dialects, from the highest level to the lowest:
+
+tile (a GEMM over output tiles) -> warpgroup (warp-specialized roles, the K loop)
+-> tma / mbarrier (the shared-memory ring) and wgmma (async matrix multiply)
+-> ptx (assembly, one op per instruction).
+"""
+
+from xdsl.context import Context
+from xdsl.dialects.arith import Arith
+from xdsl.dialects.builtin import Builtin
+
+from exo_gpu.dialects.ptx import Ptx
+from exo_gpu.dialects.tile import Tile
+from exo_gpu.dialects.tma import Mbarrier, Tma
+from exo_gpu.dialects.warpgroup import Warpgroup
+from exo_gpu.dialects.wgmma import Wgmma
+
+DIALECTS = (Tile, Warpgroup, Tma, Mbarrier, Wgmma, Ptx)
+
+
+def make_context() -> Context:
+    """A context holding builtin, arith and every Exo-GPU dialect."""
+    ctx = Context()
+    for dialect in (Builtin, Arith, *DIALECTS):
+        ctx.load_dialect(dialect)
+    return ctx

@@ -1,0 +1,145 @@
+"""`insert-syncs`: every synchronisation of the warp-specialized pipeline, and nothing else.
+
+A *stage* is a maximal run of consecutive wgmma.mma_async ops in one block reading the same
+ring slot.  Guarantees on the output:
+- consumers: before each stage, an mbarrier wait for the slot to be full and a wgmma.fence
+  (so any earlier register access, wgmma or not, is ordered before the stage); after it,
+  wgmma.commit_group, then wgmma.wait_group N (N = the kernel's wait_depth) through which the
+  stage's accumulators flow, then an arrive on the empty barrier of the slot whose groups
+  that wait retired (N K blocks back);
+- after the last K loop, an unconditional wgmma.wait_group 0 in straight-line code, so the
+  epilogue reads only retired accumulators;
+- producers: before each K block's bulk loads, a wait for the slot to be empty and an
+  arrive-expect-tx announcing the bytes of all the block's loads.
+Outside a K loop the slot must be a constant c < stages (a peeled iteration), whose phase is 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import arith
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i32
+from xdsl.ir import Block, Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import DiagnosticException
+
+from exo_gpu.dialects import warpgroup as wg
+from exo_gpu.dialects.tma import ArriveExpectTxOp, ArriveOp, LoadOp, WaitOp
+from exo_gpu.dialects.wgmma import CommitGroupOp, FenceOp, MmaAsyncOp, WaitGroupOp
+
+
+def _int(a: IntegerAttr) -> int:
+    return a.value.data
+
+
+def _runs(block: Block, kind: type[Operation]) -> list[list[Operation]]:
+    """Maximal runs of consecutive `kind` ops in `block` that use the same slot."""
+    runs: list[list[Operation]] = []
+    current: list[Operation] = []
+    for op in block.ops:
+        if isinstance(op, kind) and (not current or current[0].slot == op.slot):  # type: ignore[attr-defined]
+            current.append(op)
+            continue
+        if current:
+            runs.append(current)
+        current = [op] if isinstance(op, kind) else []
+    if current:
+        runs.append(current)
+    return runs
+
+
+class _Ring:
+    """Where a slot value comes from: a K loop's block argument, or a peeled constant."""
+
+    def __init__(self, stages: int):
+        self.stages = stages
+
+    def phase_and_index(self, slot: SSAValue, before: Operation) -> tuple[SSAValue, int | None]:
+        owner = slot.owner
+        if isinstance(owner, Block) and isinstance(loop := owner.parent_op(), wg.KLoopOp) and slot is loop.slot:
+            return loop.phase, None
+        if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
+            index = owner.value.value.data
+            if not 0 <= index < self.stages:
+                raise DiagnosticException(f"ring slot {index} outside a K loop is not a peeled iteration "
+                                          f"(stages = {self.stages})")
+            zero = arith.ConstantOp(IntegerAttr(0, i32))
+            zero.location = before.location
+            before.parent_block().insert_op_before(zero, before)
+            return zero.result, index
+        raise DiagnosticException(
+            f"{before.name} at {before.location}: its ring slot is neither a warpgroup.k_loop slot "
+            "nor a constant, so its barrier phase is unknown")
+
+
+def _insert(ops: list[Operation], anchor: Operation, after: bool = False) -> None:
+    block = anchor.parent_block()
+    for op in ops:
+        op.location = anchor.location
+    if after:
+        block.insert_ops_after(ops, anchor)
+    else:
+        block.insert_ops_before(ops, anchor)
+
+
+def _sync_consumer_stage(stage: list[Operation], ring: _Ring, depth: int) -> None:
+    first, last = stage[0], stage[-1]
+    phase, index = ring.phase_and_index(first.slot, first)  # type: ignore[attr-defined]
+    _insert([WaitOp(first.slot, phase, "full"), FenceOp()], first)  # type: ignore[attr-defined]
+    # The accumulators this stage leaves behind: results not consumed by a later mma of it.
+    in_stage = set(stage)
+    live = [op.result for op in stage  # type: ignore[attr-defined]
+            if not any(use.operation in in_stage for use in op.result.uses)]  # type: ignore[attr-defined]
+    wait = WaitGroupOp(depth, live)
+    after: list[Operation] = [CommitGroupOp(), wait]
+    if index is None or index - depth >= 0:
+        after.append(ArriveOp(first.slot, depth))  # type: ignore[attr-defined]
+    _insert(after, last, after=True)
+    _reroute_through(wait)
+
+
+def _reroute_through(wait: WaitGroupOp) -> None:
+    """Every later use of an accumulator now reads the wait's result instead."""
+    for old, new in zip(wait.accumulators, wait.results_):
+        old.replace_uses_with_if(new, lambda use: use.operation is not wait)
+
+
+def _final_wait(loop: wg.KLoopOp) -> None:
+    wait = WaitGroupOp(0, list(loop.res))
+    _insert([wait], loop, after=True)
+    for old, new in zip(wait.accumulators, wait.results_):
+        old.replace_uses_with_if(new, lambda use: use.operation is not wait)
+
+
+def insert_syncs(kernel: wg.KernelOp) -> None:
+    ring = _Ring(_int(kernel.stages))
+    depth = _int(kernel.wait_depth)
+    for role in kernel.roles():
+        blocks = list(role.walk_blocks())
+        for block in blocks:
+            if role.role.data == "consumer":
+                for stage in _runs(block, MmaAsyncOp):
+                    _sync_consumer_stage(stage, ring, depth)
+            else:
+                for loads in _runs(block, LoadOp):
+                    first = loads[0]
+                    phase, _ = ring.phase_and_index(first.slot, first)  # type: ignore[attr-defined]
+                    nbytes = sum(_int(op.bytes) for op in loads)  # type: ignore[attr-defined]
+                    _insert([WaitOp(first.slot, phase, "empty"), ArriveExpectTxOp(first.slot, nbytes)], first)  # type: ignore[attr-defined]
+        if role.role.data == "consumer":
+            loops = [op for op in role.body.block.ops if isinstance(op, wg.KLoopOp)]
+            if loops:
+                _final_wait(loops[-1])
+
+
+@dataclass(frozen=True)
+class InsertSyncsPass(ModulePass):
+    """Insert fences, commit/wait groups and ring mbarrier operations (module docstring)."""
+
+    name = "insert-syncs"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for kernel in [k for k in op.walk() if isinstance(k, wg.KernelOp)]:
+            insert_syncs(kernel)

@@ -1,0 +1,385 @@
+"""`lower-to-ptx`: warpgroup/tma/mbarrier/wgmma IR -> the `ptx` dialect.
+
+Every op becomes the PTX instructions that implement it, with values in unassigned PTX
+registers (`assign-registers` names them).  Guarantees:
+- each warpgroup.kernel becomes one ptx.entry with parameters (A and B tensor maps by value,
+  the C pointer, M, N, K), `.maxntid` = threads and dynamic shared memory for the ring;
+- each role becomes a branch on the warpgroup index that first sets the role's register
+  budget with setmaxnreg, then runs the role's code (a producer's on one elected thread);
+- a K loop becomes a ptx.loop carrying (k, slot, phase) and its accumulators;
+- wgmma ops keep their accumulator operands and results, and scale-d stays an immediate
+  unless the IR gave a run-time one;
+- shared-memory descriptors (128-byte swizzle, K-major) are derived from the ring slot;
+- every PTX op carries the location of the IR op it came from (for `.loc`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import arith
+from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp, StringAttr
+from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import DiagnosticException
+
+from exo_gpu.dialects import ptx
+from exo_gpu.dialects import warpgroup as wg
+from exo_gpu.dialects.tma import ArriveExpectTxOp, ArriveOp, InitRingOp, LoadOp, WaitOp
+from exo_gpu.dialects.wgmma import (
+    AccumulatorType,
+    CommitGroupOp,
+    FenceOp,
+    MmaAsyncOp,
+    StoreAccumulatorOp,
+    WaitGroupOp,
+)
+
+SMEM_SYMBOL = "exo_smem"
+SWIZZLE_128B = 1 << 62  # descriptor layout type 1: 128-byte swizzle
+SBO_1024 = (1024 >> 4) << 32  # stride between 8-row core-matrix groups: 8 rows x 128 bytes
+LBO_UNUSED = 1 << 16  # leading-dimension byte offset: ignored for swizzled K-major tiles
+
+B32, B64, PRED = ptx.B32Type.unallocated, ptx.B64Type.unallocated, ptx.PredType.unallocated
+
+
+def _int(a: IntegerAttr) -> int:
+    return a.value.data
+
+
+def params_of(name: str) -> list[tuple[str, str]]:
+    """(PTX parameter name, declaration) of a GEMM entry, in order."""
+    return [
+        (f"{name}_param_a", f".param .align 64 .b8 {name}_param_a[128]"),
+        (f"{name}_param_b", f".param .align 64 .b8 {name}_param_b[128]"),
+        (f"{name}_param_c", f".param .u64 {name}_param_c"),
+        (f"{name}_param_m", f".param .u32 {name}_param_m"),
+        (f"{name}_param_n", f".param .u32 {name}_param_n"),
+        (f"{name}_param_k", f".param .u32 {name}_param_k"),
+    ]
+
+
+class _KernelLowering:
+    """Lowers one warpgroup.kernel; `emit` appends to the block being filled."""
+
+    def __init__(self, kernel: wg.KernelOp):
+        self.kernel = kernel
+        self.name = kernel.sym_name.data
+        self.stages = _int(kernel.stages)
+        self.block_m, self.block_n, self.block_k = (_int(kernel.block_m), _int(kernel.block_n), _int(kernel.block_k))
+        self.a_slot, self.b_slot = _int(kernel.a_slot_bytes), _int(kernel.b_slot_bytes)
+        self.values: dict[SSAValue, SSAValue] = {}
+        self.block: Block = Block()
+        self.loc = kernel.location
+        self.labels = 0
+        self.role: wg.RoleOp | None = None
+
+    # -- helpers -------------------------------------------------------------------------
+    def emit(self, op: Operation) -> Operation:
+        op.location = self.loc
+        self.block.add_op(op)
+        return op
+
+    def v(self, op: Operation) -> SSAValue:
+        return self.emit(op).results[0]
+
+    def label(self, what: str) -> str:
+        self.labels += 1
+        return f"$L_{what}_{self.labels}"
+
+    def fill(self, block: Block, fill: Callable[[], None]) -> Block:
+        """Run `fill` with `block` as the block being emitted into."""
+        outer, self.block = self.block, block
+        fill()
+        self.block = outer
+        return block
+
+    def nested(self, fill: Callable[[], None]) -> Region:
+        return Region(self.fill(Block(), fill))
+
+    def add(self, a, b, ty=".u32", rt=B32):
+        return self.v(ptx.AddOp(ty, a, b, rt()))
+
+    def mad(self, a, b, c):
+        return self.v(ptx.MadLoOp(".u32", a, b, c, B32()))
+
+    # -- kernel --------------------------------------------------------------------------
+    def lower(self) -> ptx.EntryOp:
+        params = params_of(self.name)
+        block = Block()
+
+        def prologue():
+            args = self.kernel.body.block.args
+            self.tid = self.v(ptx.MovOp(".u32", "%tid.x", B32()))
+            self.warpgroup = self.v(ptx.ShrOp(".u32", self.tid, 7, B32()))
+            raw = self.v(ptx.MovOp(".u32", SMEM_SYMBOL, B32()))
+            self.smem = self.v(ptx.AndOp(".b32", self.add(raw, 1023), -1024, B32()))
+            self.bars = self.add(self.smem, self.stages * (self.a_slot + self.b_slot))
+            for arg, (pname, _) in zip(args[:2], params[:2]):
+                addr = self.v(ptx.MovOp(".u64", pname, B64()))
+                self.values[arg] = self.v(ptx.CvtaParamOp(operands=[addr], result_types=[B64()]))
+            c = self.v(ptx.LdParamOp(".u64", params[2][0], B64()))
+            self.values[args[2]] = self.v(ptx.CvtaToGlobalOp(operands=[c], result_types=[B64()]))
+            for arg, (pname, _) in zip(args[3:], params[3:]):
+                self.values[arg] = self.v(ptx.LdParamOp(".u32", pname, B32()))
+            self.ctaid_x = self.v(ptx.MovOp(".u32", "%ctaid.x", B32()))
+            self.ctaid_y = self.v(ptx.MovOp(".u32", "%ctaid.y", B32()))
+            for op in self.kernel.body.block.ops:
+                self.lower_op(op)
+            self.emit(ptx.RetOp())
+
+        self.fill(block, prologue)
+        threads = _int(self.kernel.threads)
+        return ptx.EntryOp.create(
+            properties={"sym_name": StringAttr(self.name), "params": ArrayAttr([StringAttr(d) for _, d in params]),
+                        "maxntid": IntegerAttr(threads, 64), "smem_bytes": IntegerAttr(self.kernel.smem_bytes, 64)},
+            regions=[Region(block)])
+
+    def lower_block(self, block: Block) -> None:
+        for op in block.ops:
+            self.lower_op(op)
+
+    def lower_op(self, op: Operation) -> None:
+        outer_loc, self.loc = self.loc, op.location
+        try:
+            handler = _HANDLERS.get(type(op))
+            if handler is None:
+                raise DiagnosticException(f"lower-to-ptx: no lowering for '{op.name}' at {op.location}")
+            handler(self, op)
+        finally:
+            self.loc = outer_loc
+
+    # -- ops -----------------------------------------------------------------------------
+    def init_ring(self, op: InitRingOp) -> None:
+        first = self.v(ptx.SetpOp("eq", ".u32", self.tid, 0))
+
+        def body():
+            for s in range(self.stages):
+                self.emit(ptx.MbarrierInitOp(operands=[self.bars], properties={
+                    "offset": IntegerAttr(8 * s, 64), "count": op.full_count}))
+                self.emit(ptx.MbarrierInitOp(operands=[self.bars], properties={
+                    "offset": IntegerAttr(8 * (self.stages + s), 64), "count": op.empty_count}))
+            self.emit(ptx.FenceMbarrierInitOp())
+
+        self.emit(ptx.IfOp(first, self.nested(body)))
+        self.emit(ptx.BarSyncOp())
+
+    def role(self, op: wg.RoleOp) -> None:
+        first, count = _int(op.first_warpgroup), _int(op.num_warpgroups)
+        if count == 1:
+            cond = self.v(ptx.SetpOp("eq", ".u32", self.warpgroup, first))
+        else:
+            above = self.v(ptx.SetpOp("ge", ".u32", self.warpgroup, first))
+            cond = self.v(ptx.SetpOp("lt", ".u32", self.warpgroup, first + count, above))
+        entry_budget = (65536 // _int(self.kernel.threads)) // 8 * 8
+        action = "inc" if _int(op.maxnreg) > entry_budget else "dec"
+
+        def body():
+            self.role = op
+            self.emit(ptx.SetmaxnregOp(properties={"action": StringAttr(action), "count": op.maxnreg}))
+            self.local_tid = self.v(ptx.AndOp(".b32", self.tid, 127, B32()))
+            self.role_index = self.v(ptx.SubOp(".u32", self.warpgroup, first, B32()))
+            self.desc_cache: dict[tuple[int, SSAValue], tuple[SSAValue, SSAValue]] = {}
+            if op.role.data == "producer":
+                elected = self.v(ptx.SetpOp("eq", ".u32", self.local_tid, 0))
+                self.emit(ptx.IfOp(elected, self.nested(lambda: self.lower_block(op.body.block))))
+            else:
+                self.lower_block(op.body.block)
+            self.emit(ptx.RetOp())
+            self.role = None
+
+        self.emit(ptx.IfOp(cond, self.nested(body)))
+
+    def k_loop(self, op: wg.KLoopOp) -> None:
+        start, stages, block_k = _int(op.start), _int(op.stages), _int(op.block_k)
+        k_size = self.values[op.k_size]
+        nk = self.v(ptx.DivOp(".u32", self.add(k_size, block_k - 1), block_k, B32()))
+        inits = [self.v(ptx.MovOp(".u32", start, B32())), self.v(ptx.MovOp(".u32", start % stages, B32())),
+                 self.v(ptx.MovOp(".u32", (start // stages) % 2, B32()))]
+        inits += [self.values[a] for a in op.iter_args]
+        loop = ptx.LoopOp(inits, Region(Block(arg_types=[a.type for a in inits])))
+        args = loop.body.block.args
+
+        def body():
+            k, slot, phase = args[:3]
+            for old, new in zip(op.body.block.args, args):
+                self.values[old] = new
+            done = self.v(ptx.SetpOp("ge", ".u32", k, nk))
+            self.emit(ptx.BreakIfOp(operands=[done]))
+            for inner in op.body.block.ops:
+                if isinstance(inner, wg.YieldOp):
+                    k1 = self.add(k, 1)
+                    s1 = self.v(ptx.RemOp(".u32", k1, stages, B32()))
+                    p1 = self.v(ptx.AndOp(".b32", self.v(ptx.DivOp(".u32", k1, stages, B32())), 1, B32()))
+                    self.emit(ptx.NextOp(k1, s1, p1, *[self.values[v] for v in inner.values]))
+                else:
+                    self.lower_op(inner)
+
+        self.fill(loop.body.block, body)
+        self.emit(loop)
+        for old, new in zip(op.res, loop.res[3:]):
+            self.values[old] = new
+
+    def constant(self, op: arith.ConstantOp) -> None:
+        self.values[op.result] = self.v(ptx.MovOp(".u32", op.value.value.data, B32()))
+
+    def cmpi(self, op: arith.CmpiOp) -> None:
+        predicates = {0: "eq", 1: "ne", 6: "lt", 7: "le", 8: "gt", 9: "ge"}
+        cmp = predicates.get(op.predicate.value.data)
+        if cmp is None:
+            raise DiagnosticException(f"lower-to-ptx: arith.cmpi predicate {op.predicate.value.data} is not supported")
+        self.values[op.result] = self.v(ptx.SetpOp(cmp, ".u32", self.values[op.lhs], self.values[op.rhs]))
+
+    def barrier_address(self, slot: SSAValue, barrier: str) -> SSAValue:
+        addr = self.mad(self.values[slot], 8, self.bars)
+        return addr if barrier == "full" else self.add(addr, 8 * self.stages)
+
+    def wait(self, op: WaitOp) -> None:
+        addr = self.barrier_address(op.slot, op.barrier.data)
+        parity = self.values[op.phase]
+        if op.barrier.data == "empty":  # a fresh barrier counts as having completed phase "-1"
+            parity = self.v(ptx.XorOp(".b32", parity, 1, B32()))
+        again = self.label("wait")
+        self.emit(ptx.LabelOp(properties={"label": StringAttr(again)}))
+        ready = self.v(ptx.MbarrierTryWaitParityOp(operands=[addr, parity], result_types=[PRED()]))
+        self.emit(ptx.BraOp(operands=[ready], properties={
+            "target": StringAttr(again), "negate": IntegerAttr(1, 64), "uniform": IntegerAttr(0, 64)}))
+
+    def arrive(self, op: ArriveOp) -> None:
+        slot = self.values[op.slot]
+        lag = _int(op.lag)
+        if lag:
+            slot = self.v(ptx.RemOp(".u32", self.add(slot, self.stages - lag), self.stages, B32()))
+        addr = self.mad(slot, 8, self.bars)
+        self.emit(ptx.MbarrierArriveOp(operands=[addr], properties={"offset": IntegerAttr(8 * self.stages, 64)}))
+
+    def arrive_expect_tx(self, op: ArriveExpectTxOp) -> None:
+        addr = self.barrier_address(op.slot, "full")
+        self.emit(ptx.MbarrierArriveExpectTxOp(operands=[addr], properties={"bytes": op.bytes}))
+
+    def tma_load(self, op: LoadOp) -> None:
+        slot = self.values[op.slot]
+        is_a = op.operand.data == "A"
+        region = self.smem if is_a else self.add(self.smem, self.stages * self.a_slot)
+        dst = self.mad(slot, self.a_slot if is_a else self.b_slot, region)
+        k0 = self.v(ptx.MulLoOp(".u32", self.values[op.k], self.block_k, B32()))
+        first_row = self.v(ptx.MulLoOp(".u32", self.ctaid_y if is_a else self.ctaid_x,
+                                       self.block_m if is_a else self.block_n, B32()))
+        row = self.add(first_row, _int(op.row_offset))
+        mbar = self.barrier_address(op.slot, "full")
+        self.emit(ptx.CpAsyncBulkTensor2dOp(
+            operands=[dst, self.values[op.tensor_map], k0, row, mbar],
+            properties={"dst_offset": op.smem_offset}))
+
+    def descriptors(self, slot: SSAValue) -> tuple[SSAValue, SSAValue]:
+        """64-bit smem descriptors of this warpgroup's A tile and the B tile in `slot`."""
+        key = (id(self.block), slot)
+        if key in self.desc_cache:
+            return self.desc_cache[key]
+        s = self.values[slot]
+        rows = self.block_m // _int(self.role.num_warpgroups)  # type: ignore[union-attr]
+        a_base = self.mad(self.role_index, rows * 128, self.smem)
+        a_addr = self.mad(s, self.a_slot, a_base)
+        b_addr = self.mad(s, self.b_slot, self.add(self.smem, self.stages * self.a_slot))
+        out = []
+        for addr in (a_addr, b_addr):
+            wide = self.v(ptx.CvtOp(".u64", ".u32", self.v(ptx.AndOp(".b32", addr, 0x3FFFF, B32())), B64()))
+            field = self.v(ptx.ShrOp(".u64", wide, 4, B64()))
+            out.append(self.v(ptx.OrOp(".b64", field, SWIZZLE_128B | SBO_1024 | LBO_UNUSED, B64())))
+        self.desc_cache[key] = (out[0], out[1])
+        return out[0], out[1]
+
+    def fence(self, op: FenceOp) -> None:
+        self.emit(ptx.WgmmaFenceOp())
+
+    def mma(self, op: MmaAsyncOp) -> None:
+        ty = op.result.type
+        assert isinstance(ty, AccumulatorType)
+        desc_a, desc_b = self.descriptors(op.slot)
+        a_off, b_off = _int(op.a_offset) >> 4, _int(op.b_offset) >> 4
+        if a_off:
+            desc_a = self.add(desc_a, a_off, ".s64", B64)
+        if b_off:
+            desc_b = self.add(desc_b, b_off, ".s64", B64)
+        acc = [self.values[op.acc]] if op.acc is not None else []
+        scale = [self.values[op.scale_d_value]] if op.scale_d_value is not None else []
+        self.values[op.result] = self.v(ptx.WgmmaMmaAsyncOp(
+            operands=[acc, [desc_a], [desc_b], scale], result_types=[ptx.AccType(ty.registers_per_thread)],
+            properties={"dtype": op.dtype, "n": IntegerAttr(ty.n.data, 64), "scale_d": op.scale_d}))
+
+    def commit(self, op: CommitGroupOp) -> None:
+        self.emit(ptx.WgmmaCommitGroupOp())
+
+    def wait_group(self, op: WaitGroupOp) -> None:
+        accs = [self.values[a] for a in op.accumulators]
+        w = self.emit(ptx.WgmmaWaitGroupOp(operands=[accs], result_types=[[a.type for a in accs]],
+                                                  properties={"pending": op.pending}))
+        for old, new in zip(op.results_, w.results):
+            self.values[old] = new
+
+    def store(self, op: StoreAccumulatorOp) -> None:
+        ty = op.acc.type
+        assert isinstance(ty, AccumulatorType)
+        acc, c = self.values[op.acc], self.values[op.c]
+        m, n = self.values[op.m], self.values[op.n]
+        rows = self.block_m // _int(self.role.num_warpgroups)  # type: ignore[union-attr]
+        warp = self.v(ptx.ShrOp(".u32", self.local_tid, 5, B32()))
+        lane = self.v(ptx.AndOp(".b32", self.local_tid, 31, B32()))
+        # Row of this thread's first element: block row + warpgroup rows + tile + warp*16 + lane/4.
+        row = self.v(ptx.MulLoOp(".u32", self.ctaid_y, self.block_m, B32()))
+        row = self.mad(self.role_index, rows, row)
+        row = self.mad(warp, 16, self.add(row, _int(op.row_offset)))
+        row = self.add(row, self.v(ptx.ShrOp(".u32", lane, 2, B32())))
+        col = self.v(ptx.MulLoOp(".u32", self.ctaid_x, self.block_n, B32()))
+        col = self.mad(self.v(ptx.AndOp(".b32", lane, 3, B32())), 2, col)
+        cols = [self.add(col, 8 * j + e) for j in range(ty.n.data // 8) for e in range(2)]
+        accumulate = bool(_int(op.accumulate_c))
+        for half in range(2):
+            r = self.add(row, 8 * half)
+            row_ok = self.v(ptx.SetpOp("lt", ".u32", r, m))
+            start = self.v(ptx.MulWideOp(".u32", r, n, B64()))
+            start = self.v(ptx.AddOp(".s64", start, self.v(ptx.CvtOp(".u64", ".u32", col, B64())), B64()))
+            addr = self.v(ptx.AddOp(".s64", self.v(ptx.ShlOp(".b64", start, 2, B64())), c, B64()))
+            for j in range(ty.n.data // 8):
+                for e in range(2):
+                    ok = self.v(ptx.SetpOp("lt", ".u32", cols[2 * j + e], n, row_ok))
+                    element, offset = 4 * j + 2 * half + e, 4 * (8 * j + e)
+                    value, elem = acc, element
+                    if accumulate:
+                        old = self.v(ptx.LdGlobalF32Op(addr, offset, ok))
+                        value, elem = self.v(ptx.AddF32Op(old, acc, element)), None
+                    self.emit(ptx.StGlobalF32Op(addr, offset, value, ok, elem))
+
+
+_HANDLERS: dict[type[Operation], Callable[[_KernelLowering, Operation], None]] = {
+    InitRingOp: _KernelLowering.init_ring,
+    wg.RoleOp: _KernelLowering.role,
+    wg.KLoopOp: _KernelLowering.k_loop,
+    arith.ConstantOp: _KernelLowering.constant,
+    arith.CmpiOp: _KernelLowering.cmpi,
+    WaitOp: _KernelLowering.wait,
+    ArriveOp: _KernelLowering.arrive,
+    ArriveExpectTxOp: _KernelLowering.arrive_expect_tx,
+    LoadOp: _KernelLowering.tma_load,
+    FenceOp: _KernelLowering.fence,
+    MmaAsyncOp: _KernelLowering.mma,
+    CommitGroupOp: _KernelLowering.commit,
+    WaitGroupOp: _KernelLowering.wait_group,
+    StoreAccumulatorOp: _KernelLowering.store,
+}  # type: ignore[dict-item]
+
+
+@dataclass(frozen=True)
+class LowerToPtxPass(ModulePass):
+    """Replace every warpgroup.kernel by a ptx.entry (module docstring)."""
+
+    name = "lower-to-ptx"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for kernel in [k for k in op.walk() if isinstance(k, wg.KernelOp)]:
+            entry = _KernelLowering(kernel).lower()
+            entry.location = kernel.location
+            kernel.parent_block().insert_op_before(entry, kernel)
+            kernel.parent_block().erase_op(kernel)

@@ -1,0 +1,14 @@
+"""Exo-GPU: an MLIR-style compiler on xDSL for Hopper wgmma GEMM kernels, emitting PTX directly.
+
+Python API (mirrors the `exo-gpu` command line):
+
+    import exo_gpu
+    module = exo_gpu.gemm(dtype="tf32", wgmma_n=128, tiles_per_warpgroup=2, consumers=2, stages=4)
+    result = exo_gpu.compile(module, cuda="12.3")   # PTX, cubin, and the guard's reports
+"""
+
+from exo_gpu.compiler import Compiled, CompileError, compile, gemm, parse, print_ir
+from exo_gpu.errors import ExoGpuError
+from exo_gpu.passes import DEFAULT_PIPELINE
+
+__all__ = ["Compiled", "CompileError", "DEFAULT_PIPELINE", "ExoGpuError", "compile", "gemm", "parse", "print_ir"]

@@ -1,0 +1,14 @@
+"""Exo-GPU's passes, in pipeline order:
+
+schedule -> insert-syncs -> lower-to-ptx -> assign-registers -> emit-ptx
+"""
+
+from exo_gpu.passes.assign_registers import AssignRegistersPass
+from exo_gpu.passes.emit_ptx import EmitPtxPass
+from exo_gpu.passes.insert_syncs import InsertSyncsPass
+from exo_gpu.passes.lower_to_ptx import LowerToPtxPass
+from exo_gpu.passes.schedule import SchedulePass
+
+PIPELINE_ORDER = (SchedulePass, InsertSyncsPass, LowerToPtxPass, AssignRegistersPass, EmitPtxPass)
+PASSES = {p.name: p for p in PIPELINE_ORDER}
+DEFAULT_PIPELINE = "schedule,insert-syncs,lower-to-ptx,assign-registers,emit-ptx"

@@ -1,0 +1,162 @@
+"""`exo-gpu`: build, compile, check and inspect Hopper GEMM kernels.
+
+  exo-gpu gemm [--dtype tf32] [--wgmma-n 128] [--tiles-per-warpgroup 2] [--consumers 2] [--stages 4]
+               [--cuda 12.3] --emit {tile,ptx,cubin,sass,report} [-o OUT]
+  exo-gpu check FILE.{ptx,cubin} [--cuda V] [--json]
+  exo-gpu toolchain {install,list} [--cuda V,V,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from exo_gpu import guard, toolchain
+from exo_gpu.compiler import CompileError, compile, gemm, with_locations
+from exo_gpu.errors import ExoGpuError
+
+
+def _add_toolchain_args(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--cuda", default=toolchain.DEFAULT_CUDA,
+                    help=f"ptxas version from NVIDIA's wheels (default {toolchain.DEFAULT_CUDA}; 13.x = newest)")
+    ap.add_argument("--ptxas", metavar="PATH", help="use this ptxas instead of a pinned one")
+    ap.add_argument("--nvdisasm", metavar="PATH", help="use this nvdisasm instead of the pinned one")
+
+
+def _write(out: str | None, data: str | bytes) -> None:
+    if out is None:
+        if isinstance(data, bytes):
+            raise CompileError("--emit cubin writes binary: give -o FILE")
+        sys.stdout.write(data)
+        return
+    with open(out, "wb" if isinstance(data, bytes) else "w") as f:
+        f.write(data)
+
+
+def _reports_json(reports: list[guard.GuardReport]) -> str:
+    return json.dumps({"kernels": [guard.report_to_json(r) for r in reports]}, indent=2) + "\n"
+
+
+def cmd_gemm(args) -> int:
+    module = gemm(dtype=args.dtype, wgmma_n=args.wgmma_n, tiles_per_warpgroup=args.tiles_per_warpgroup,
+                  consumers=args.consumers, stages=args.stages, wait_depth=args.wait_depth,
+                  accumulate_c=args.accumulate_c, consumer_maxnreg=args.consumer_maxnreg,
+                  producer_maxnreg=args.producer_maxnreg)
+    name = module.ops.first.sym_name.data  # type: ignore[union-attr]
+    module, tile_text = with_locations(module, f"{name}.mlir")
+    if args.emit == "tile":
+        _write(args.output, tile_text)
+        return 0
+    pipeline = f"schedule{{scale_d={args.scale_d}}},insert-syncs,lower-to-ptx,assign-registers,emit-ptx"
+    result = compile(module, pipeline, cuda=args.cuda, ptxas=args.ptxas, assemble=args.emit != "ptx",
+                     downgrade=args.allow_serialization)
+    for w in result.warnings:
+        print(f"exo-gpu: warning: {w}", file=sys.stderr)
+    if args.emit == "ptx":
+        _write(args.output, result.ptx)
+    elif args.emit == "cubin":
+        _write(args.output, result.cubin or b"")
+    elif args.emit == "sass":
+        _write(args.output, guard.disassemble(result.cubin or b"", toolchain.nvdisasm(args.nvdisasm)))
+    else:
+        text = _reports_json(result.reports) if args.json else "\n".join(guard.format_report(r) for r in result.reports) + "\n"
+        _write(args.output, text)
+    return 0
+
+
+def cmd_check(args) -> int:
+    path = args.file
+    try:
+        data = open(path, "rb").read()
+    except OSError as e:
+        raise CompileError(f"cannot read {path}: {e.strerror}") from None
+    nvdisasm = toolchain.nvdisasm(args.nvdisasm)
+    if path.endswith(".cubin"):
+        reports = _check_cubin(data, nvdisasm, path)
+    else:
+        tool = toolchain.ptxas(args.cuda, args.ptxas)
+        _, reports = guard.check(data.decode(errors="replace"), tool, disasm=nvdisasm)
+    if args.json:
+        sys.stdout.write(_reports_json(reports))
+    else:
+        for r in reports:
+            print(guard.format_report(r))
+    return 0 if all(r.ok for r in reports) else 1
+
+
+def _check_cubin(cubin: bytes, nvdisasm: toolchain.Tool, path: str) -> list[guard.GuardReport]:
+    """A cubin has no ptxas log and no PTX: judge its SASS alone."""
+    reports = []
+    for name, shape in guard.sass_shape(guard.disassemble(cubin, nvdisasm)).items():
+        r = guard.GuardReport(name, "none (cubin)", "sm_90a", [], None, None, None, None, None, shape, 0, 0)
+        if shape.hgmma > 1 and shape.hgmma_gsb0 == shape.hgmma:
+            r.failures.append(f"serialized: all {shape.hgmma} HGMMA carry gsb0 (each waited on by itself)")
+        if shape.ldl or shape.stl:
+            r.failures.append(f"local memory: {shape.ldl} LDL, {shape.stl} STL")
+        reports.append(r)
+    if not reports:
+        raise CompileError(f"{path}: no kernels found in the cubin")
+    return reports
+
+
+def cmd_toolchain(args) -> int:
+    if args.action == "list":
+        for v in toolchain.pinned_versions():
+            pin = toolchain.PINS[v]
+            print(f"{v:5} {pin.spec}{'  (default)' if v == toolchain.DEFAULT_CUDA else ''}")
+        return 0
+    versions = [v.strip() for v in args.cuda.split(",") if v.strip()]
+    for tool in toolchain.install(versions):
+        print(f"{tool.name} {tool.version}: {tool.path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="exo-gpu", description="Hopper wgmma GEMM kernels without ptxas serialization")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("gemm", help="build a GEMM kernel and compile it through the full pipeline")
+    g.add_argument("--dtype", choices=["tf32", "f16", "bf16"], default="tf32")
+    g.add_argument("--wgmma-n", type=int, default=128, help="wgmma N, also the block's N (multiple of 8, <= 256)")
+    g.add_argument("--tiles-per-warpgroup", type=int, default=2, help="m64 accumulator tiles per consumer warpgroup")
+    g.add_argument("--consumers", type=int, default=2, help="consumer warpgroups (1 or 2)")
+    g.add_argument("--stages", type=int, default=4, help="shared-memory ring slots")
+    g.add_argument("--wait-depth", type=int, default=1, help="wgmma groups left in flight per stage (0 or 1)")
+    g.add_argument("--accumulate-c", action="store_true", help="C += A @ B instead of C = A @ B")
+    g.add_argument("--consumer-maxnreg", type=int, default=232)
+    g.add_argument("--producer-maxnreg", type=int, default=40)
+    g.add_argument("--scale-d", choices=["immediate", "runtime"], default="immediate",
+                   help="runtime: pass scale-d as a run-time predicate (reproduces the serialization)")
+    g.add_argument("--allow-serialization", action="store_true",
+                   help="report guard failures as warnings instead of failing the compile")
+    g.add_argument("--emit", choices=["tile", "ptx", "cubin", "sass", "report"], default="report")
+    g.add_argument("--json", action="store_true", help="with --emit report: JSON")
+    g.add_argument("-o", "--output")
+    _add_toolchain_args(g)
+    g.set_defaults(func=cmd_gemm)
+
+    c = sub.add_parser("check", help="assemble PTX (or read a cubin) and run the serialization guard")
+    c.add_argument("file")
+    c.add_argument("--json", action="store_true")
+    _add_toolchain_args(c)
+    c.set_defaults(func=cmd_check)
+
+    t = sub.add_parser("toolchain", help="install or list the pinned ptxas versions")
+    t.add_argument("action", choices=["install", "list"])
+    t.add_argument("--cuda", default=f"{toolchain.DEFAULT_CUDA},13.x", help="comma-separated versions to install")
+    t.set_defaults(func=cmd_toolchain)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ExoGpuError as e:
+        print(f"exo-gpu: error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

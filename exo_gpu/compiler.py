@@ -1,0 +1,188 @@
+"""The compiler driver: parse or build IR, run a pass pipeline, print PTX, assemble and guard.
+
+Used by both command-line tools and by the Python API (`exo_gpu.gemm`, `exo_gpu.compile`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr, UnknownLoc
+from xdsl.ir import Operation
+from xdsl.parser import Parser
+from xdsl.passes import ModulePass
+from xdsl.printer import Printer
+from xdsl.utils.arg_spec import parse_spec
+from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
+
+from exo_gpu import guard, toolchain
+from exo_gpu.dialects import make_context
+from exo_gpu.dialects.tile import GemmOp
+from exo_gpu.dialects.wgmma import WGMMA_TABLE
+from exo_gpu.errors import ExoGpuError
+from exo_gpu.passes import DEFAULT_PIPELINE, PASSES
+from exo_gpu.passes.emit_ptx import EmitPtxPass, print_ptx
+
+
+class CompileError(ExoGpuError):
+    """Bad IR, a bad pipeline, or a pass that cannot do its job: a one-line diagnosis."""
+
+
+class _LocatingParser(Parser):
+    """A parser that gives every op without an explicit `loc(...)` its file:line:col."""
+
+    def __init__(self, ctx, text: str, filename: str):
+        super().__init__(ctx, text, filename)
+        self._filename = filename
+        self._text = text
+
+    def parse_operation(self) -> Operation:
+        start = self._current_token.span.start
+        op = super().parse_operation()
+        if isinstance(op.location, UnknownLoc):
+            line = self._text.count("\n", 0, start) + 1
+            col = start - (self._text.rfind("\n", 0, start) + 1) + 1
+            op.location = FileLineColLoc(StringAttr(self._filename), IntAttr(line), IntAttr(col))
+        return op
+
+
+def parse(text: str, filename: str = "<input>") -> ModuleOp:
+    """Parse and verify MLIR text; every op is located at its line in `filename`."""
+    ctx = make_context()
+    try:
+        module = _LocatingParser(ctx, text, filename).parse_module()
+        module.verify()
+    except ParseError as e:
+        raise CompileError(_first_line(str(e), f"{filename}: parse error")) from None
+    except VerifyException as e:
+        raise CompileError(f"{filename}: invalid IR: {_first_line(str(e))}") from None
+    return module
+
+
+def _first_line(text: str, prefix: str = "") -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    # xDSL parse errors print "file:line:col", the source line, a caret line, the message.
+    if len(lines) >= 4 and lines[2].strip().startswith("^"):
+        return f"{lines[0].strip()}: {lines[3].strip()}"
+    return (lines[0] if lines else prefix).strip()
+
+
+def print_ir(module: ModuleOp) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    Printer(stream=out).print_op(module)
+    return out.getvalue() + "\n"
+
+
+def with_locations(module: ModuleOp, filename: str) -> tuple[ModuleOp, str]:
+    """Round-trip `module` through its text so its ops are located in `filename`."""
+    text = print_ir(module)
+    return parse(text, filename), text
+
+
+def parse_pipeline(spec: str) -> list[ModulePass]:
+    """`schedule,insert-syncs,...` (xdsl-opt syntax, options as `name{opt=value}`) into passes."""
+    passes = []
+    for part in _split_pipeline(spec):
+        try:
+            pass_spec = parse_spec(part)
+        except Exception as e:  # xDSL raises plain exceptions for malformed specs
+            raise CompileError(f"bad pass spec '{part}': {e}") from None
+        if pass_spec.name not in PASSES:
+            raise CompileError(f"unknown pass '{pass_spec.name}': available passes are {', '.join(PASSES)}")
+        try:
+            passes.append(PASSES[pass_spec.name].from_pass_spec(pass_spec))
+        except Exception as e:
+            raise CompileError(f"bad options for pass '{pass_spec.name}': {_first_line(str(e))}") from None
+    return passes
+
+
+def _split_pipeline(spec: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for ch in spec:
+        if ch == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+            continue
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        current += ch
+    if current.strip():
+        parts.append(current.strip())
+    if not parts:
+        raise CompileError("empty pass pipeline: name at least one pass, e.g. -p schedule")
+    return parts
+
+
+def run_passes(module: ModuleOp, passes: list[ModulePass],
+               after_each: Callable[[ModulePass, ModuleOp], None] | None = None) -> ModuleOp:
+    """Apply `passes` in order, verifying after each; `after_each` sees the IR after a pass."""
+    ctx = make_context()
+    for p in passes:
+        try:
+            p.apply(ctx, module)
+            module.verify()
+        except DiagnosticException as e:
+            raise CompileError(_first_line(str(e))) from None
+        except VerifyException as e:
+            raise CompileError(f"{p.name} produced invalid IR: {_first_line(str(e))}") from None
+        if after_each is not None:
+            after_each(p, module)
+    return module
+
+
+def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, consumers: int = 2,
+         stages: int = 4, wait_depth: int = 1, layout_a: str = "row", layout_b: str = "col",
+         accumulate_c: bool = False, consumer_maxnreg: int = 232, producer_maxnreg: int = 40,
+         name: str | None = None) -> ModuleOp:
+    """Build the tile-level IR of a GEMM kernel (the Python builder API)."""
+    if dtype not in WGMMA_TABLE:
+        raise CompileError(f"unknown dtype '{dtype}': choose one of tf32, f16, bf16")
+    kind = WGMMA_TABLE[dtype]
+    name = name or f"gemm_{dtype}_m{64 * tiles_per_warpgroup * consumers}n{wgmma_n}_c{consumers}_s{stages}_w{wait_depth}"
+    op = GemmOp(name=name, dtype=dtype, block_m=64 * tiles_per_warpgroup * consumers, block_n=wgmma_n,
+                block_k=128 // kind.bytes, consumers=consumers, stages=stages, wait_depth=wait_depth,
+                layout_a=layout_a, layout_b=layout_b, consumer_maxnreg=consumer_maxnreg,
+                producer_maxnreg=producer_maxnreg, accumulate_c=accumulate_c)
+    module = ModuleOp([op])
+    try:
+        module.verify()
+    except VerifyException as e:
+        raise CompileError(f"gemm {name}: {_first_line(str(e))}") from None
+    return module
+
+
+@dataclass
+class Compiled:
+    """What `compile` produced: the PTX, and after ptxas the cubin and the guard's reports."""
+
+    ptx: str
+    ir_after: dict[str, str] = field(default_factory=dict)
+    cubin: bytes | None = None
+    reports: list[guard.GuardReport] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    ptxas: toolchain.Tool | None = None
+
+
+def compile(module: ModuleOp, pipeline: str = DEFAULT_PIPELINE, *, cuda: str = toolchain.DEFAULT_CUDA,
+            ptxas: str | None = None, assemble: bool = True, downgrade: bool = False,
+            keep_ir: bool = False) -> Compiled:
+    """Run `pipeline` (ending in emit-ptx) on `module`; then, unless `assemble` is False,
+    assemble with the pinned ptxas and enforce the guard (downgrade: warnings, not errors)."""
+    passes = parse_pipeline(pipeline)
+    if not isinstance(passes[-1], EmitPtxPass):
+        raise CompileError(f"pipeline '{pipeline}' must end in emit-ptx to produce PTX")
+    ir_after: dict[str, str] = {}
+    run_passes(module, passes[:-1], (lambda p, m: ir_after.__setitem__(p.name, print_ir(m))) if keep_ir else None)
+    try:
+        text = print_ptx(module)
+    except DiagnosticException as e:
+        raise CompileError(_first_line(str(e))) from None
+    result = Compiled(text, ir_after)
+    if assemble:
+        tool = toolchain.ptxas(cuda, ptxas)
+        result.ptxas = tool
+        result.cubin, result.reports = guard.check(text, tool)
+        result.warnings = guard.enforce(result.reports, downgrade=downgrade)
+    return result

@@ -594,6 +594,17 @@ class WgmmaMmaAsyncOp(PtxOp):
 
 
 @irdl_op_definition
+class AccUndefOp(PtxOp):
+    """Names an accumulator register range without writing it (prints as a comment)."""
+
+    name = "ptx.acc_undef"
+    result = result_def(AccType)
+
+    def assembly_line(self, reg: Reg) -> str:
+        return f"// {reg(self.result)}.. left undefined: the first wgmma has scale-d = 0"
+
+
+@irdl_op_definition
 class WgmmaCommitGroupOp(PtxOp):
     """`wgmma.commit_group.sync.aligned`."""
 
@@ -732,7 +743,7 @@ Ptx = Dialect(
      CvtOp, CvtaToGlobalOp, CvtaParamOp, SetpOp, LdParamOp, LdGlobalF32Op, AddF32Op, StGlobalF32Op, BarSyncOp,
      SetmaxnregOp, MbarrierInitOp, FenceMbarrierInitOp, FenceProxyAsyncOp, MbarrierArriveOp,
      MbarrierArriveExpectTxOp, MbarrierTryWaitParityOp, CpAsyncBulkTensor2dOp, WgmmaFenceOp,
-     WgmmaMmaAsyncOp, WgmmaCommitGroupOp, WgmmaWaitGroupOp, EntryOp, IfOp, LoopOp, BreakIfOp,
+     WgmmaMmaAsyncOp, AccUndefOp, WgmmaCommitGroupOp, WgmmaWaitGroupOp, EntryOp, IfOp, LoopOp, BreakIfOp,
      NextOp, LabelOp, BraOp, RetOp],
     [PredType, B32Type, B64Type, F32Type, AccType],
 )

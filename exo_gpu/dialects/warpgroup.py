@@ -78,11 +78,11 @@ class KernelOp(IRDLOperation):
         if regs > REGISTER_FILE:
             detail = " + ".join(f"{r.role.data} {_int(r.num_warpgroups)}x128x{_int(r.maxnreg)}" for r in roles)
             raise VerifyException(
-                f"setmaxnreg budgets need {regs} registers ({detail}) but a block has {REGISTER_FILE}: "
+                f"warpgroup.kernel @{self.sym_name.data}: setmaxnreg budgets need {regs} registers ({detail}) but a block has {REGISTER_FILE}: "
                 "lower consumer_maxnreg or producer_maxnreg")
         if self.smem_bytes > SMEM_LIMIT:
             raise VerifyException(
-                f"shared memory {self.smem_bytes} bytes exceeds the {SMEM_LIMIT}-byte limit: "
+                f"warpgroup.kernel @{self.sym_name.data}: shared memory {self.smem_bytes} bytes exceeds the {SMEM_LIMIT}-byte limit: "
                 "use fewer stages or a smaller block")
 
 

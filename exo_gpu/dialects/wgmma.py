@@ -210,6 +210,18 @@ class MmaAsyncOp(IRDLOperation):
 
 
 @irdl_op_definition
+class UndefAccumulatorOp(IRDLOperation):
+    """An accumulator whose registers hold no defined value yet, to be passed only to an
+    mma_async whose scale-d is 0 at run time (it does not read D).  No instruction."""
+
+    name = "wgmma.undef_accumulator"
+    result = result_def(AccumulatorType)
+
+    def __init__(self, result_type: AccumulatorType):
+        super().__init__(result_types=[result_type])
+
+
+@irdl_op_definition
 class CommitGroupOp(IRDLOperation):
     """`wgmma.commit_group`: closes the group of mma_async issued since the last commit."""
 
@@ -267,6 +279,6 @@ class StoreAccumulatorOp(IRDLOperation):
 
 Wgmma = Dialect(
     "wgmma",
-    [FenceOp, MmaAsyncOp, CommitGroupOp, WaitGroupOp, StoreAccumulatorOp],
+    [FenceOp, MmaAsyncOp, UndefAccumulatorOp, CommitGroupOp, WaitGroupOp, StoreAccumulatorOp],
     [AccumulatorType],
 )

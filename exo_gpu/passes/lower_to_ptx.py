@@ -34,6 +34,7 @@ from exo_gpu.dialects.wgmma import (
     FenceOp,
     MmaAsyncOp,
     StoreAccumulatorOp,
+    UndefAccumulatorOp,
     WaitGroupOp,
 )
 
@@ -309,6 +310,11 @@ class _KernelLowering:
             operands=[acc, [desc_a], [desc_b], scale], result_types=[ptx.AccType(ty.registers_per_thread)],
             properties={"dtype": op.dtype, "n": IntegerAttr(ty.n.data, 64), "scale_d": op.scale_d}))
 
+    def undef(self, op: UndefAccumulatorOp) -> None:
+        ty = op.result.type
+        assert isinstance(ty, AccumulatorType)
+        self.values[op.result] = self.v(ptx.AccUndefOp(result_types=[ptx.AccType(ty.registers_per_thread)]))
+
     def commit(self, op: CommitGroupOp) -> None:
         self.emit(ptx.WgmmaCommitGroupOp())
 
@@ -365,6 +371,7 @@ _HANDLERS: dict[type[Operation], Callable[[_KernelLowering, Operation], None]] =
     LoadOp: _KernelLowering.tma_load,
     FenceOp: _KernelLowering.fence,
     MmaAsyncOp: _KernelLowering.mma,
+    UndefAccumulatorOp: _KernelLowering.undef,
     CommitGroupOp: _KernelLowering.commit,
     WaitGroupOp: _KernelLowering.wait_group,
     StoreAccumulatorOp: _KernelLowering.store,

@@ -6,8 +6,8 @@ Guarantees on its output:
 - `consumers` consumer warpgroups each own block_m / consumers rows of C as m64 accumulator
   tiles, each an SSA value of type !wgmma.accumulator<m64nN, f32>;
 - the K loop's iteration 0 is peeled, so every wgmma's scale-d is an immediate: 0 for the
-  first instruction of each tile (D is not read), 1 after.  With `scale-d=runtime` the
-  loop instead passes scale-d as a run-time predicate (k != 0): a deliberately fragile form
+  first instruction of each tile (D is not read), 1 after.  With `scale_d=runtime` the
+  loop is not peeled and passes scale-d as a run-time predicate (k != 0): a deliberately fragile form
   kept to reproduce the users' failure and measure what ptxas does with it;
 - no synchronisation: `insert-syncs` adds every fence, commit, wait and mbarrier operation.
 """
@@ -25,7 +25,13 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from exo_gpu.dialects import tile, warpgroup as wg
 from exo_gpu.dialects.tma import InitRingOp, LoadOp, TensorMapType
-from exo_gpu.dialects.wgmma import WGMMA_TABLE, AccumulatorType, MmaAsyncOp, StoreAccumulatorOp
+from exo_gpu.dialects.wgmma import (
+    WGMMA_TABLE,
+    AccumulatorType,
+    MmaAsyncOp,
+    StoreAccumulatorOp,
+    UndefAccumulatorOp,
+)
 
 SWIZZLE_BYTES = 128  # one row of a 128-byte-swizzled tile
 M_TILE = 64  # rows of one wgmma accumulator tile
@@ -84,13 +90,24 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
     cb = Block()
     zero = arith.ConstantOp(IntegerAttr(0, i32))
     cb.add_op(zero)
-    # Iteration 0, peeled: each tile's first wgmma has scale-d = 0.
-    first_ops, accs = _mma_stage(None, zero.result, dtype, block_n, tiles, block_k, first=True)
-    cb.add_ops(first_ops)
-    loop = wg.KLoopOp(k_size, accs, start=1, block_k=block_k, stages=stages)
+    if runtime_scale_d:
+        # Not peeled: the loop starts at K block 0 with undefined accumulators and
+        # scale-d = (k != 0) as a run-time predicate.
+        accs = []
+        for _ in range(tiles):
+            undef = UndefAccumulatorOp(AccumulatorType(64, block_n))
+            cb.add_op(undef)
+            accs.append(undef.result)
+        start = 0
+    else:
+        # Iteration 0, peeled: each tile's first wgmma has scale-d = 0.
+        first_ops, accs = _mma_stage(None, zero.result, dtype, block_n, tiles, block_k, first=True)
+        cb.add_ops(first_ops)
+        start = 1
+    loop = wg.KLoopOp(k_size, accs, start=start, block_k=block_k, stages=stages)
     body = loop.body.block
     scale_d_value = None
-    if runtime_scale_d:  # scale-d = (k != 0): always 1 here, but only known at run time
+    if runtime_scale_d:
         ne = arith.CmpiOp(loop.k, zero.result, "ne")
         body.add_op(ne)
         scale_d_value = ne.result

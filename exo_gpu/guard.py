@@ -376,8 +376,8 @@ def enforce(reports: list[GuardReport], downgrade: bool = False) -> list[str]:
     if failures and not downgrade:
         raise GuardError(
             "the serialization guard failed:\n  " + "\n  ".join(failures)
-            + "\nfix the PTX, or pass the guard's downgrade option to turn these into "
-              "warnings", failures)
+            + "\nfix the PTX, or pass --allow-serialization (downgrade=True in the API) "
+              "to turn these into warnings", failures)
     return failures
 
 

@@ -27,7 +27,7 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from exo_gpu.dialects import ptx
 from exo_gpu.dialects import warpgroup as wg
-from exo_gpu.dialects.tma import ArriveExpectTxOp, ArriveOp, InitRingOp, LoadOp, WaitOp
+from exo_gpu.dialects.tma import ArriveExpectTxOp, ArriveOp, FenceProxyAsyncOp, InitRingOp, LoadOp, WaitOp
 from exo_gpu.dialects.wgmma import (
     AccumulatorType,
     CommitGroupOp,
@@ -292,6 +292,9 @@ class _KernelLowering:
         self.desc_cache[key] = (out[0], out[1])
         return out[0], out[1]
 
+    def fence_proxy_async(self, op: FenceProxyAsyncOp) -> None:
+        self.emit(ptx.FenceProxyAsyncOp())
+
     def fence(self, op: FenceOp) -> None:
         self.emit(ptx.WgmmaFenceOp())
 
@@ -369,6 +372,7 @@ _HANDLERS: dict[type[Operation], Callable[[_KernelLowering, Operation], None]] =
     ArriveOp: _KernelLowering.arrive,
     ArriveExpectTxOp: _KernelLowering.arrive_expect_tx,
     LoadOp: _KernelLowering.tma_load,
+    FenceProxyAsyncOp: _KernelLowering.fence_proxy_async,
     FenceOp: _KernelLowering.fence,
     MmaAsyncOp: _KernelLowering.mma,
     UndefAccumulatorOp: _KernelLowering.undef,

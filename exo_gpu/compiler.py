@@ -123,10 +123,10 @@ def run_passes(module: ModuleOp, passes: list[ModulePass],
         try:
             p.apply(ctx, module)
             module.verify()
+        except VerifyException as e:  # a subclass of DiagnosticException: catch it first
+            raise CompileError(f"{p.name}: {_first_line(str(e))}") from None
         except DiagnosticException as e:
             raise CompileError(_first_line(str(e))) from None
-        except VerifyException as e:
-            raise CompileError(f"{p.name} produced invalid IR: {_first_line(str(e))}") from None
         if after_each is not None:
             after_each(p, module)
     return module

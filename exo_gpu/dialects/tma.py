@@ -15,6 +15,7 @@ from xdsl.irdl import (
     irdl_attr_definition,
     irdl_op_definition,
     operand_def,
+    opt_operand_def,
     prop_def,
 )
 from xdsl.utils.exceptions import VerifyException
@@ -108,15 +109,18 @@ class WaitOp(IRDLOperation):
 @irdl_op_definition
 class ArriveOp(IRDLOperation):
     """Arrive on the empty barrier of the slot used `lag` K blocks before slot `slot`: the
-    consumer releases a slot once the wgmma groups reading it have retired."""
+    consumer releases a slot once the wgmma groups reading it have retired.  With the
+    optional K block index `k`, the arrive happens only when k >= lag (a loop whose first
+    iterations have no slot `lag` blocks back)."""
 
     name = "mbarrier.arrive"
 
     slot = operand_def(i32)
+    k = opt_operand_def(i32)
     lag = prop_def(IntegerAttr)
 
-    def __init__(self, slot, lag: int):
-        super().__init__(operands=[slot], properties={"lag": IntegerAttr(lag, 64)})
+    def __init__(self, slot, lag: int, k=None):
+        super().__init__(operands=[slot, [k] if k is not None else []], properties={"lag": IntegerAttr(lag, 64)})
 
 
 @irdl_op_definition

@@ -80,6 +80,14 @@ def _tied_accumulators(entry: ptx.EntryOp) -> _UnionFind:
             for value, arg in zip(nxt.values, op.body.block.args):
                 if isinstance(arg.type, ptx.AccType):
                     tie(value, arg, nxt)
+    # Accumulators used or defined together by one op are live together: distinct ranges.
+    for op in entry.walk():
+        for group in (op.operands, op.results, *(b.args for r in op.regions for b in r.blocks)):
+            roots = [uf.find(v) for v in group if isinstance(v.type, ptx.AccType)]
+            if len(set(roots)) != len(roots):
+                raise DiagnosticException(
+                    f"assign-registers: {op.name} at {op.location} holds two accumulators that the ties "
+                    "(mma, wait_group, loop) force into one register range; they would need a copy")
     # A value overwritten in place must not be read after the op that overwrites it.
     for value, op in overwritten_by.items():
         for use in value.uses:
@@ -94,22 +102,31 @@ def _tied_accumulators(entry: ptx.EntryOp) -> _UnionFind:
 
 
 def _copy_loop_scalars(entry: ptx.EntryOp) -> None:
-    """Give each loop-carried scalar one register: mov the initial and next values into it."""
+    """Give each loop-carried scalar one register: mov the initial value into it before the
+    loop, and the next values into it before `ptx.next` as a parallel copy (all next values
+    are read into temporaries first, so `next(%b, %a)` does not clobber %a)."""
     for loop in [op for op in entry.walk() if isinstance(op, ptx.LoopOp)]:
         nxt = loop.body.block.last_op
         assert isinstance(nxt, ptx.NextOp)
-        for i, arg in enumerate(loop.body.block.args):
-            if isinstance(arg.type, ptx.AccType):
-                continue
-            ty = _mov_type(arg.type)
-            init = ptx.MovOp(ty, loop.iter_args[i], arg.type)
+        scalars = [i for i, arg in enumerate(loop.body.block.args) if not isinstance(arg.type, ptx.AccType)]
+        operands, next_values = list(loop.operands), list(nxt.operands)
+        temps: list[ptx.MovOp] = []
+        steps: list[ptx.MovOp] = []
+        for i in scalars:
+            ty = loop.body.block.args[i].type
+            init = ptx.MovOp(_mov_type(ty), loop.iter_args[i], ty)
             init.location = loop.location
             loop.parent_block().insert_op_before(init, loop)
-            loop.operands = [*loop.operands[:i], init.result, *loop.operands[i + 1:]]
-            step = ptx.MovOp(ty, nxt.values[i], arg.type)
-            step.location = nxt.location
-            loop.body.block.insert_op_before(step, nxt)
-            nxt.operands = [*nxt.operands[:i], step.result, *nxt.operands[i + 1:]]
+            operands[i] = init.result
+            temp = ptx.MovOp(_mov_type(ty), nxt.values[i], type(ty).unallocated())
+            step = ptx.MovOp(_mov_type(ty), temp.result, ty)
+            temp.location = step.location = nxt.location
+            temps.append(temp)
+            steps.append(step)
+            next_values[i] = step.result
+        loop.body.block.insert_ops_before([*temps, *steps], nxt)
+        loop.operands = operands
+        nxt.operands = next_values
 
 
 def _mov_type(ty) -> str:
@@ -125,7 +142,8 @@ def _check_budget(entry: ptx.EntryOp, range_of: dict[SSAValue, int]) -> None:
         used, limit = sum(sizes.values()), budget.count.value.data
         if used + ADDRESSING_RESERVE > limit:
             raise DiagnosticException(
-                f"assign-registers: a warpgroup role at {role.location} needs {used} accumulator registers "
+                f"assign-registers: kernel {entry.sym_name.data}: the warpgroup role at {role.location} "
+                f"needs {used} accumulator registers "
                 f"+ {ADDRESSING_RESERVE} for addressing = {used + ADDRESSING_RESERVE} per thread, over its "
                 f"setmaxnreg budget of {limit}: use fewer tiles per warpgroup or a smaller wgmma N "
                 "(ptxas would serialize the pipeline or spill, C7511/C7512)")

@@ -6,7 +6,7 @@ ring slot.  Guarantees on the output:
   (so any earlier register access, wgmma or not, is ordered before the stage); after it,
   wgmma.commit_group, then wgmma.wait_group N (N = the kernel's wait_depth) through which the
   stage's accumulators flow, then an arrive on the empty barrier of the slot whose groups
-  that wait retired (N K blocks back);
+  that wait retired (N K blocks back; skipped in iterations with no such block);
 - after the last K loop, an unconditional wgmma.wait_group 0 in straight-line code, so the
   epilogue reads only retired accumulators;
 - producers: before each K block's bulk loads, a wait for the slot to be empty and an
@@ -94,8 +94,13 @@ def _sync_consumer_stage(stage: list[Operation], ring: _Ring, depth: int) -> Non
             if not any(use.operation in in_stage for use in op.result.uses)]  # type: ignore[attr-defined]
     wait = WaitGroupOp(depth, live)
     after: list[Operation] = [CommitGroupOp(), wait]
-    if index is None or index - depth >= 0:
-        after.append(ArriveOp(first.slot, depth))  # type: ignore[attr-defined]
+    if index is not None:  # a peeled iteration: release only a slot that exists
+        if index - depth >= 0:
+            after.append(ArriveOp(first.slot, depth))  # type: ignore[attr-defined]
+    else:
+        loop = first.slot.owner.parent_op()  # type: ignore[attr-defined]
+        guard_k = loop.k if _int(loop.start) < depth else None  # early iterations have nothing to release
+        after.append(ArriveOp(first.slot, depth, guard_k))  # type: ignore[attr-defined]
     _insert(after, last, after=True)
     _reroute_through(wait)
 

@@ -174,7 +174,8 @@ class _KernelLowering:
         else:
             above = self.v(ptx.SetpOp("ge", ".u32", self.warpgroup, first))
             cond = self.v(ptx.SetpOp("lt", ".u32", self.warpgroup, first + count, above))
-        entry_budget = (65536 // _int(self.kernel.threads)) // 8 * 8
+        # Registers per thread at entry: the block's share of the register file, at most 255.
+        entry_budget = min(255, 65536 // _int(self.kernel.threads)) // 8 * 8
         action = "inc" if _int(op.maxnreg) > entry_budget else "dec"
 
         def body():
@@ -249,12 +250,19 @@ class _KernelLowering:
             "target": StringAttr(again), "negate": IntegerAttr(1, 64), "uniform": IntegerAttr(0, 64)}))
 
     def arrive(self, op: ArriveOp) -> None:
-        slot = self.values[op.slot]
         lag = _int(op.lag)
-        if lag:
-            slot = self.v(ptx.RemOp(".u32", self.add(slot, self.stages - lag), self.stages, B32()))
-        addr = self.mad(slot, 8, self.bars)
-        self.emit(ptx.MbarrierArriveOp(operands=[addr], properties={"offset": IntegerAttr(8 * self.stages, 64)}))
+
+        def release():
+            slot = self.values[op.slot]
+            if lag:
+                slot = self.v(ptx.RemOp(".u32", self.add(slot, self.stages - lag), self.stages, B32()))
+            addr = self.mad(slot, 8, self.bars)
+            self.emit(ptx.MbarrierArriveOp(operands=[addr], properties={"offset": IntegerAttr(8 * self.stages, 64)}))
+
+        if op.k is None:
+            release()
+        else:
+            self.emit(ptx.IfOp(self.v(ptx.SetpOp("ge", ".u32", self.values[op.k], lag)), self.nested(release)))
 
     def arrive_expect_tx(self, op: ArriveExpectTxOp) -> None:
         addr = self.barrier_address(op.slot, "full")

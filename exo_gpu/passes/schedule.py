@@ -49,11 +49,12 @@ def _mma_stage(accs, slot, dtype: str, n: int, tiles: int, block_k: int, first: 
         acc = accs[t] if accs is not None else None
         for kk in range(block_k // kind.k):
             scale_d = 0 if (first and kk == 0) else 1
+            runtime = scale_d_value if kk == 0 else None  # only a tile's first mma may skip D
             mma = MmaAsyncOp(
-                acc if scale_d or scale_d_value is not None else None, slot, AccumulatorType(64, n), dtype,
+                acc if scale_d or runtime is not None else None, slot, AccumulatorType(64, n), dtype,
                 a_offset=t * M_TILE * SWIZZLE_BYTES + kk * kind.k * kind.bytes,
                 b_offset=kk * kind.k * kind.bytes,
-                scale_d=scale_d, scale_d_value=scale_d_value)
+                scale_d=scale_d, scale_d_value=runtime)
             ops.append(mma)
             acc = mma.result
         out.append(acc)

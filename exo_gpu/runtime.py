@@ -1,0 +1,603 @@
+"""Run compiled GEMM kernels on a GPU through cuda-python's driver API.
+
+Nothing here needs xDSL or the compiler: a cubin (from `exo_gpu.compiler.compile(...).cubin`)
+and a `KernelInfo` that describes it are enough, so this module runs on a machine that only
+has numpy and cuda-python.  cuda-python is imported on first use, so importing this module
+works without it (and without a GPU); the first driver call then raises `CudaError`.
+
+The kernel ABI (see `exo_gpu.passes.lower_to_ptx`): parameters (tensor map A by value,
+tensor map B by value, C pointer, M, N, K); A is M x K row-major, Bt is N x K row-major
+(B^T, K contiguous), C is M x N row-major f32 with C[m, n] = sum_k A[m, k] * Bt[n, k]
+(C += ... with accumulate_c).  Grid (ceil(N / block_n), ceil(M / block_m)), block
+128 * (consumers + 1) threads, `smem_bytes` of dynamic shared memory.
+
+Every driver call goes through `_call`, which raises `CudaError` naming the call, the kernel
+and the CUresult.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from exo_gpu.errors import ExoGpuError
+
+# Elements of each dtype: bytes in global memory, and the rel-err threshold of a check.
+ELEM_BYTES = {"tf32": 4, "f16": 2, "bf16": 2}
+TOLERANCE = {"tf32": 1e-3, "f16": 1e-2, "bf16": 1e-2}
+# Elementwise guard of a check: max |out - ref| <= ELEMENT_FACTOR * threshold * rms(ref).  The
+# norm-wise rel err alone can hide a few wrong elements of a large C; rounding spread over
+# many elements stays far below this.
+ELEMENT_FACTOR = 50
+SWIZZLE_BYTES = 128  # one row of a box: the 128-byte swizzle span
+M_TILE = 64  # rows of one wgmma accumulator tile
+HANG_TIMEOUT_S = 20.0  # a launch not finished after this long is reported as a hang
+
+
+class CudaError(ExoGpuError, RuntimeError):
+    """A CUDA driver call failed (or cuda-python / the driver is missing): one line naming the
+    call, the kernel where there is one, and the CUresult."""
+
+
+# -- the driver module, imported lazily ------------------------------------------------------
+_cuda: Any = None
+
+
+def _driver():
+    """cuda-python's driver module (cuda.bindings.driver, or cuda.cuda for older releases)."""
+    global _cuda
+    if _cuda is None:
+        try:
+            from cuda.bindings import driver as cuda  # cuda-python >= 12.6
+        except ImportError:
+            try:
+                from cuda import cuda  # type: ignore[no-redef]  # older cuda-python
+            except ImportError:
+                raise CudaError("cuda-python is not installed: pip install cuda-python") from None
+        _cuda = cuda
+    return _cuda
+
+
+def _result_name(err) -> str:
+    name = getattr(err, "name", None)
+    if name:
+        return name
+    try:
+        rc, text = _driver().cuGetErrorName(err)
+        return text.decode() if rc == _driver().CUresult.CUDA_SUCCESS else str(err)
+    except (RuntimeError, TypeError, ValueError, AttributeError):
+        return str(err)
+
+
+def _result_text(err) -> str:
+    try:
+        rc, text = _driver().cuGetErrorString(err)
+        return text.decode() if rc == _driver().CUresult.CUDA_SUCCESS and text else ""
+    except (RuntimeError, TypeError, ValueError, AttributeError):
+        return ""
+
+
+def _call(name: str, *args, kernel: str | None = None):
+    """Call driver function `name`; return its outputs (none: None, one: it, more: a tuple);
+    raise CudaError on any CUresult but CUDA_SUCCESS."""
+    cuda = _driver()
+    where = f" (kernel {kernel})" if kernel else ""
+    try:
+        out = getattr(cuda, name)(*args)
+    except CudaError:
+        raise
+    # No libcuda (cuda.pathfinder's DynamicLibNotFoundError is a RuntimeError), or an argument
+    # the binding cannot convert.
+    except (RuntimeError, OSError, TypeError, ValueError, OverflowError) as e:
+        detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if "driver" in type(e).__name__.lower() or "DynamicLib" in type(e).__name__ or "libcuda" in detail:
+            raise CudaError(f"{name}{where}: the NVIDIA driver (libcuda) could not be loaded: {detail}") from None
+        raise CudaError(f"{name}{where}: {type(e).__name__}: {detail}") from None
+    err, rest = out[0], out[1:]
+    if err != cuda.CUresult.CUDA_SUCCESS:
+        text = _result_text(err)
+        raise CudaError(f"{name} failed{where}: {_result_name(err)}" + (f" ({text})" if text else ""))
+    if not rest:
+        return None
+    return rest[0] if len(rest) == 1 else rest
+
+
+# -- device and context ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class DeviceInfo:
+    ordinal: int
+    name: str
+    compute_capability: tuple[int, int]
+    sm_count: int
+    smem_optin: int  # dynamic shared memory a block may opt into, bytes
+    driver_version: int  # cuDriverGetVersion, e.g. 13000
+
+    def line(self) -> str:
+        v = self.driver_version
+        return (f"{self.name} (sm_{self.compute_capability[0]}{self.compute_capability[1]}, {self.sm_count} SMs, "
+                f"smem opt-in {self.smem_optin} B, CUDA driver API {v // 1000}.{(v % 1000) // 10})")
+
+
+_contexts: dict[int, tuple[Any, DeviceInfo]] = {}
+
+
+def init(ordinal: int = 0) -> DeviceInfo:
+    """Initialise the driver and make device `ordinal`'s primary context current."""
+    if ordinal in _contexts:
+        ctx, info = _contexts[ordinal]
+        _call("cuCtxSetCurrent", ctx)
+        return info
+    cuda = _driver()
+    _call("cuInit", 0)
+    dev = _call("cuDeviceGet", ordinal)
+    ctx = _call("cuDevicePrimaryCtxRetain", dev)
+    _call("cuCtxSetCurrent", ctx)
+    attr = cuda.CUdevice_attribute
+
+    def get(a):
+        return int(_call("cuDeviceGetAttribute", a, dev))
+
+    name = _call("cuDeviceGetName", 256, dev)
+    name = name.split(b"\0", 1)[0].decode() if isinstance(name, (bytes, bytearray)) else str(name)
+    info = DeviceInfo(
+        ordinal=ordinal, name=name,
+        compute_capability=(get(attr.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR),
+                            get(attr.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR)),
+        sm_count=get(attr.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT),
+        smem_optin=get(attr.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN),
+        driver_version=int(_call("cuDriverGetVersion")))
+    _contexts[ordinal] = (ctx, info)
+    return info
+
+
+def synchronize(kernel: str | None = None, timeout_s: float = HANG_TIMEOUT_S) -> None:
+    """Wait for all work on the context; a kernel still running after `timeout_s` is a hang
+    (a deadlocked pipeline never returns): raise CudaError rather than wait forever."""
+    cuda = _driver()
+    deadline = time.monotonic() + timeout_s
+    while True:
+        err, = cuda.cuStreamQuery(cuda.CUstream(0))
+        if err == cuda.CUresult.CUDA_SUCCESS:
+            break
+        if err != cuda.CUresult.CUDA_ERROR_NOT_READY:
+            where = f" (kernel {kernel})" if kernel else ""
+            raise CudaError(f"cuStreamQuery failed{where}: {_result_name(err)} ({_result_text(err)})")
+        if time.monotonic() > deadline:
+            raise CudaError(f"kernel {kernel or '?'} did not finish within {timeout_s:.0f} s: "
+                            "a hang (deadlocked mbarrier pipeline?); the context is unusable now")
+        time.sleep(0.0005)
+    _call("cuCtxSynchronize", kernel=kernel)
+
+
+# -- device memory ---------------------------------------------------------------------------
+class DeviceBuffer:
+    """`nbytes` of device memory (cuMemAlloc), freed by `free()` or on garbage collection."""
+
+    def __init__(self, nbytes: int):
+        self.nbytes = max(int(nbytes), 1)
+        self.ptr = int(_call("cuMemAlloc", self.nbytes))
+
+    def upload(self, host: np.ndarray) -> None:
+        host = np.ascontiguousarray(host)
+        if host.nbytes > self.nbytes:
+            raise CudaError(f"cuMemcpyHtoD: {host.nbytes} bytes do not fit a {self.nbytes}-byte buffer")
+        _call("cuMemcpyHtoD", self.ptr, host.ctypes.data, host.nbytes)
+
+    def download(self, host: np.ndarray) -> np.ndarray:
+        if not host.flags.c_contiguous or host.nbytes > self.nbytes:
+            raise CudaError("cuMemcpyDtoH: destination must be C-contiguous and fit the buffer")
+        _call("cuMemcpyDtoH", host.ctypes.data, self.ptr, host.nbytes)
+        return host
+
+    def free(self) -> None:
+        if self.ptr:
+            ptr, self.ptr = self.ptr, 0
+            _call("cuMemFree", ptr)
+
+    def __del__(self):
+        with contextlib.suppress(CudaError):
+            self.free()
+
+
+# -- kernels ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KernelInfo:
+    """What the host must know of a compiled GEMM kernel (the manifest entry of a cubin)."""
+
+    name: str
+    dtype: str
+    wgmma_n: int
+    tiles_per_warpgroup: int
+    consumers: int
+    stages: int
+    smem_bytes: int
+    wait_depth: int = 1
+    accumulate_c: bool = False
+    extra: dict = field(default_factory=dict, compare=False)  # registers, ptxas, ... (reporting only)
+
+    @classmethod
+    def for_gemm(cls, name: str, dtype: str, wgmma_n: int, tiles_per_warpgroup: int, consumers: int,
+                 stages: int, wait_depth: int = 1, accumulate_c: bool = False, **extra) -> KernelInfo:
+        """The info of `exo_gpu.compiler.gemm(...)` with these arguments (smem recomputed as
+        warpgroup.kernel.smem_bytes does)."""
+        block_m = M_TILE * tiles_per_warpgroup * consumers
+        smem = stages * (block_m * SWIZZLE_BYTES + wgmma_n * SWIZZLE_BYTES) + 16 * stages + 1024
+        return cls(name, dtype, wgmma_n, tiles_per_warpgroup, consumers, stages, smem, wait_depth,
+                   accumulate_c, dict(extra))
+
+    @classmethod
+    def from_dict(cls, d: dict) -> KernelInfo:
+        known = {f for f in cls.__dataclass_fields__ if f != "extra"}
+        return cls(**{k: v for k, v in d.items() if k in known},
+                   extra={k: v for k, v in d.items() if k not in known})
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        extra = d.pop("extra")
+        return {**d, **extra}
+
+    @property
+    def elem_bytes(self) -> int:
+        return ELEM_BYTES[self.dtype]
+
+    @property
+    def block_m(self) -> int:
+        return M_TILE * self.tiles_per_warpgroup * self.consumers
+
+    @property
+    def block_n(self) -> int:
+        return self.wgmma_n
+
+    @property
+    def block_k(self) -> int:
+        return SWIZZLE_BYTES // self.elem_bytes
+
+    @property
+    def threads(self) -> int:
+        return 128 * (self.consumers + 1)
+
+    @property
+    def a_box_rows(self) -> int:
+        return M_TILE * self.tiles_per_warpgroup  # one box per consumer warpgroup
+
+    def grid(self, m: int, n: int) -> tuple[int, int, int]:
+        return (math.ceil(n / self.block_n), math.ceil(m / self.block_m), 1)
+
+    def label(self) -> str:
+        return (f"{self.dtype} n{self.wgmma_n} T{self.tiles_per_warpgroup} C{self.consumers} "
+                f"s{self.stages} w{self.wait_depth}" + (" +C" if self.accumulate_c else ""))
+
+
+class Kernel:
+    """A loaded kernel: its module, function handle and (for GEMMs) its KernelInfo."""
+
+    def __init__(self, name: str, module, function, info: KernelInfo | None):
+        self.name, self.module, self.function, self.info = name, module, function, info
+        self.registers = int(_call("cuFuncGetAttribute",
+                                   _driver().CUfunction_attribute.CU_FUNC_ATTRIBUTE_NUM_REGS, function, kernel=name))
+
+    def set_dynamic_smem(self, nbytes: int) -> None:
+        dev = init()
+        if nbytes > dev.smem_optin:
+            raise CudaError(f"cuFuncSetAttribute (kernel {self.name}): {nbytes} bytes of dynamic shared memory "
+                            f"exceed the device's opt-in limit of {dev.smem_optin}")
+        _call("cuFuncSetAttribute", self.function,
+              _driver().CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, nbytes,
+              kernel=self.name)
+
+    def launch(self, grid, block, smem: int, param_ptrs: list[int], stream=None) -> None:
+        """cuLaunchKernel with kernelParams = an array of pointers to each argument's bytes."""
+        params = np.array(param_ptrs, dtype=np.uint64)
+        cuda = _driver()
+        _call("cuLaunchKernel", self.function, *grid, *block, smem,
+              stream if stream is not None else cuda.CUstream(0), params.ctypes.data, 0, kernel=self.name)
+
+    def unload(self) -> None:
+        if self.module is not None:
+            module, self.module = self.module, None
+            _call("cuModuleUnload", module, kernel=self.name)
+
+
+def load(cubin: bytes, kernel_name: str | None = None, info: KernelInfo | None = None) -> Kernel:
+    """Load `cubin` into the current device's primary context and look up `kernel_name`
+    (default: info.name).  With `info`, also set the dynamic shared-memory limit."""
+    init()
+    name = kernel_name or (info.name if info else None)
+    if not name:
+        raise CudaError("load: name the kernel (kernel_name or info)")
+    module = _call("cuModuleLoadData", bytes(cubin), kernel=name)
+    function = _call("cuModuleGetFunction", module, name.encode(), kernel=name)
+    kernel = Kernel(name, module, function, info)
+    if info is not None:
+        kernel.set_dynamic_smem(info.smem_bytes)
+    return kernel
+
+
+# -- tensor maps -----------------------------------------------------------------------------
+def _tma_dtype(dtype: str, tf32_map: str = "float32"):
+    t = _driver().CUtensorMapDataType
+    if dtype == "tf32" and tf32_map not in ("float32", "tfloat32"):
+        raise CudaError(f"tf32_map must be 'float32' or 'tfloat32', got '{tf32_map}'")
+    return {"tf32": t.CU_TENSOR_MAP_DATA_TYPE_TFLOAT32 if tf32_map == "tfloat32" else t.CU_TENSOR_MAP_DATA_TYPE_FLOAT32,
+            "f16": t.CU_TENSOR_MAP_DATA_TYPE_FLOAT16, "bf16": t.CU_TENSOR_MAP_DATA_TYPE_BFLOAT16}[dtype]
+
+
+def encode_tensor_map(ptr: int, dtype: str, rows: int, k: int, box_rows: int, kernel: str | None = None,
+                      l2_promotion: bool = True, tf32_map: str = "float32"):
+    """A 2-D tiled tensor map over a rows x k row-major matrix (k contiguous) at `ptr`:
+    boxes of box_rows x (128 / elem_bytes) elements, 128-byte swizzle, zero fill out of bounds.
+    tf32 data is FLOAT32 by default (the tensor cores then ignore the low 13 mantissa bits);
+    tf32_map="tfloat32" asks the copy engine for TFLOAT32 instead."""
+    cuda = _driver()
+    eb = ELEM_BYTES[dtype]
+    if (k * eb) % 16:
+        raise CudaError(f"cuTensorMapEncodeTiled (kernel {kernel}): a row of K = {k} {dtype} elements is "
+                        f"{k * eb} bytes, not a multiple of 16")
+    u64, u32 = cuda.cuuint64_t, cuda.cuuint32_t
+    l2 = cuda.CUtensorMapL2promotion
+    return _call(
+        "cuTensorMapEncodeTiled", _tma_dtype(dtype, tf32_map), 2, ptr,
+        [u64(k), u64(rows)], [u64(k * eb)], [u32(SWIZZLE_BYTES // eb), u32(box_rows)], [u32(1), u32(1)],
+        cuda.CUtensorMapInterleave.CU_TENSOR_MAP_INTERLEAVE_NONE,
+        cuda.CUtensorMapSwizzle.CU_TENSOR_MAP_SWIZZLE_128B,
+        l2.CU_TENSOR_MAP_L2_PROMOTION_L2_128B if l2_promotion else l2.CU_TENSOR_MAP_L2_PROMOTION_NONE,
+        cuda.CUtensorMapFloatOOBfill.CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE,
+        kernel=kernel)
+
+
+# -- host-side data --------------------------------------------------------------------------
+def bf16_bits(x: np.ndarray) -> np.ndarray:
+    """float32 -> bfloat16 bit patterns (uint16), round to nearest even."""
+    u = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
+    rounded = u + np.uint32(0x7FFF) + ((u >> np.uint32(16)) & np.uint32(1))
+    return (rounded >> np.uint32(16)).astype(np.uint16)
+
+
+def bf16_to_f32(bits: np.ndarray) -> np.ndarray:
+    return (np.asarray(bits, dtype=np.uint16).astype(np.uint32) << np.uint32(16)).view(np.float32)
+
+
+def to_storage(x: np.ndarray, dtype: str) -> np.ndarray:
+    """The array the kernel reads: float32 (tf32), float16, or bf16 bits as uint16.  A uint16
+    array given for bf16 is taken as bits already."""
+    if dtype == "tf32":
+        return np.ascontiguousarray(x, dtype=np.float32)
+    if dtype == "f16":
+        return np.ascontiguousarray(x, dtype=np.float16)
+    if dtype == "bf16":
+        return np.ascontiguousarray(x) if x.dtype == np.uint16 else bf16_bits(x)
+    raise CudaError(f"unknown dtype '{dtype}': choose one of tf32, f16, bf16")
+
+
+def tf32_truncate(x: np.ndarray) -> np.ndarray:
+    """float32 with the low 13 mantissa bits cleared: what tf32 truncation keeps."""
+    return (np.ascontiguousarray(x, dtype=np.float32).view(np.uint32) & np.uint32(0xFFFFE000)).view(np.float32)
+
+
+def storage_values(x: np.ndarray, dtype: str) -> np.ndarray:
+    """The float64 values of a storage array (what the reference multiplies)."""
+    if dtype == "bf16" and x.dtype == np.uint16:
+        return bf16_to_f32(x).astype(np.float64)
+    return x.astype(np.float64)
+
+
+# -- GEMM launches ---------------------------------------------------------------------------
+def _as_kernel(kernel) -> Kernel:
+    if isinstance(kernel, Kernel):
+        if kernel.info is None:
+            raise CudaError(f"kernel {kernel.name}: loaded without a KernelInfo; pass info= to load()")
+        return kernel
+    raise CudaError(f"expected a loaded Kernel (exo_gpu.runtime.load(cubin, info=...)), got {type(kernel).__name__}")
+
+
+class GemmLaunch:
+    """Device buffers and tensor maps of one M x N x K problem for one kernel; `launch()`
+    runs the kernel once (asynchronously) on what the buffers hold."""
+
+    def __init__(self, kernel: Kernel, m: int, n: int, k: int, tf32_map: str = "float32"):
+        self.kernel = _as_kernel(kernel)
+        info = self.kernel.info
+        assert info is not None
+        self.m, self.n, self.k = m, n, k
+        eb = info.elem_bytes
+        if min(m, n, k) < 1:  # the kernel's peeled K block 0 waits for a load that K = 0 never issues
+            raise CudaError(f"kernel {info.name}: M, N and K must be at least 1, got {m} x {n} x {k}")
+        if (k * eb) % 16:
+            raise CudaError(f"kernel {info.name}: K = {k} gives {k * eb}-byte rows; TMA needs a multiple of 16 "
+                            f"(K a multiple of {16 // eb} for {info.dtype})")
+        self.a = DeviceBuffer(m * k * eb)
+        self.b = DeviceBuffer(n * k * eb)
+        self.c = DeviceBuffer(m * n * 4)
+        self.tmap_a = encode_tensor_map(self.a.ptr, info.dtype, m, k, info.a_box_rows, info.name, tf32_map=tf32_map)
+        self.tmap_b = encode_tensor_map(self.b.ptr, info.dtype, n, k, info.block_n, info.name, tf32_map=tf32_map)
+        # Argument storage: kept alive on self so the pointers stay valid.
+        self._c_arg = np.array([self.c.ptr], dtype=np.uint64)
+        self._mnk = [np.array([v], dtype=np.uint32) for v in (m, n, k)]
+        self._ptrs = [int(self.tmap_a.getPtr()), int(self.tmap_b.getPtr()), self._c_arg.ctypes.data,
+                      *(a.ctypes.data for a in self._mnk)]
+
+    def upload(self, a: np.ndarray, bt: np.ndarray, c: np.ndarray | None = None) -> None:
+        info = self.kernel.info
+        assert info is not None
+        if a.shape != (self.m, self.k) or bt.shape != (self.n, self.k):
+            raise CudaError(f"kernel {info.name}: A must be {self.m}x{self.k} and Bt {self.n}x{self.k}, "
+                            f"got {a.shape} and {bt.shape}")
+        self.a.upload(to_storage(a, info.dtype))
+        self.b.upload(to_storage(bt, info.dtype))
+        if c is not None:
+            self.c.upload(np.ascontiguousarray(c, dtype=np.float32))
+
+    def launch(self, stream=None) -> None:
+        info = self.kernel.info
+        assert info is not None
+        self.kernel.launch(info.grid(self.m, self.n), (info.threads, 1, 1), info.smem_bytes, self._ptrs, stream)
+
+    def result(self) -> np.ndarray:
+        return self.c.download(np.empty((self.m, self.n), dtype=np.float32))
+
+    def free(self) -> None:
+        for b in (self.a, self.b, self.c):
+            b.free()
+
+
+def run_gemm(kernel: Kernel, A: np.ndarray, Bt: np.ndarray, C: np.ndarray | None = None, *,
+             tf32_map: str = "float32") -> np.ndarray:
+    """C = A @ Bt.T on the GPU (C + A @ Bt.T for an accumulate_c kernel, C required), as an
+    M x N float32 array.  The output is poisoned with NaN first (unless accumulating), so an
+    element the kernel never writes stays NaN."""
+    kernel = _as_kernel(kernel)
+    info = kernel.info
+    assert info is not None
+    m, k = A.shape
+    n = Bt.shape[0]
+    if info.accumulate_c and C is None:
+        raise CudaError(f"kernel {info.name} accumulates into C: pass C")
+    c0 = C if info.accumulate_c else np.full((m, n), np.nan, dtype=np.float32)
+    launch = GemmLaunch(kernel, m, n, k, tf32_map=tf32_map)
+    try:
+        launch.upload(A, Bt, c0)
+        launch.launch()
+        synchronize(info.name)
+        return launch.result()
+    finally:
+        launch.free()
+
+
+@dataclass
+class CheckResult:
+    kernel: str
+    label: str
+    m: int
+    n: int
+    k: int
+    rel_err: float
+    threshold: float
+    unwritten: int  # NaN elements left in the output (poisoned, never written, or NaN results)
+    max_abs_err: float
+    max_err_rms: float  # max |out - ref| / rms(ref): a few wrong elements show here
+    passed: bool
+    rel_err_exact_inputs: float | None = None  # tf32: against a reference on tf32-truncated inputs
+
+    def line(self) -> str:
+        status = "ok" if self.passed else "FAIL"
+        exact = f"  trunc-ref {self.rel_err_exact_inputs:.1e}" if self.rel_err_exact_inputs is not None else ""
+        return (f"{self.label:28s} {self.m:5d} {self.n:5d} {self.k:5d}  rel_err {self.rel_err:.3e} "
+                f"(<= {self.threshold:.0e})  max/rms {self.max_err_rms:.1e}  nan {self.unwritten:d}{exact}  {status}")
+
+
+def reference(A: np.ndarray, Bt: np.ndarray, dtype: str, C: np.ndarray | None = None) -> np.ndarray:
+    """float64 reference of what the kernel computes from these (storage) arrays."""
+    ref = storage_values(A, dtype) @ storage_values(Bt, dtype).T
+    return ref + C.astype(np.float64) if C is not None else ref
+
+
+def compare(out: np.ndarray, ref: np.ndarray, threshold: float) -> tuple[float, int, float, float, bool]:
+    """(rel err, NaN count, max abs err, max abs err / rms(ref), passed): passed needs no NaN,
+    rel err <= threshold and max abs err <= ELEMENT_FACTOR * threshold * rms(ref)."""
+    nans = int(np.count_nonzero(np.isnan(out)))
+    diff = out.astype(np.float64) - ref
+    norm_ref = float(np.linalg.norm(ref))
+    rel = float(np.linalg.norm(diff)) / norm_ref if norm_ref else float(np.linalg.norm(diff))
+    max_abs = float(np.nanmax(np.abs(diff))) if diff.size and nans < diff.size else float("nan")
+    rms = norm_ref / math.sqrt(ref.size) if ref.size else 0.0
+    max_rms = max_abs / rms if rms else max_abs
+    passed = (nans == 0 and math.isfinite(rel) and rel <= threshold and math.isfinite(max_rms)
+              and max_rms <= ELEMENT_FACTOR * threshold)
+    return (rel if math.isfinite(rel) else float("nan")), nans, max_abs, max_rms, passed
+
+
+def check_gemm(kernel: Kernel, m: int, n: int, k: int, rng: np.random.Generator | None = None,
+               threshold: float | None = None, tf32_map: str = "float32") -> CheckResult:
+    """Run the kernel on fresh random-normal inputs of this size and compare with a float64
+    reference: ||out - ref|| / ||ref|| against the dtype's threshold (1e-3 tf32, 1e-2 for
+    f16/bf16); any NaN (an unwritten element) fails, and so does one element off by more than
+    ELEMENT_FACTOR * threshold * rms(ref).  For tf32 the error against a reference on
+    tf32-truncated inputs is reported too (accumulation error only, when the hardware truncates)."""
+    kernel = _as_kernel(kernel)
+    info = kernel.info
+    assert info is not None
+    rng = rng if rng is not None else np.random.default_rng()
+    A = to_storage(rng.standard_normal((m, k), dtype=np.float32), info.dtype)
+    Bt = to_storage(rng.standard_normal((n, k), dtype=np.float32), info.dtype)
+    C = rng.standard_normal((m, n), dtype=np.float32) if info.accumulate_c else None
+    out = run_gemm(kernel, A, Bt, C, tf32_map=tf32_map)
+    ref = reference(A, Bt, info.dtype, C)
+    threshold = TOLERANCE[info.dtype] if threshold is None else threshold
+    rel, nans, max_abs, max_rms, passed = compare(out, ref, threshold)
+    exact = None
+    if info.dtype == "tf32":
+        exact = compare(out, reference(tf32_truncate(A), tf32_truncate(Bt), "tf32", C), threshold)[0]
+    return CheckResult(info.name, info.label(), m, n, k, rel, threshold, nans, max_abs, max_rms, passed, exact)
+
+
+@dataclass
+class Timing:
+    kernel: str
+    label: str
+    m: int
+    n: int
+    k: int
+    median_ms: float
+    min_ms: float
+    max_ms: float
+    tflops: float  # at the median
+    runs: int
+
+
+class Events:
+    """A pair of CUDA events around a region of the default stream."""
+
+    def __init__(self):
+        flags = int(_driver().CUevent_flags.CU_EVENT_DEFAULT)
+        self.start = _call("cuEventCreate", flags)
+        self.stop = _call("cuEventCreate", flags)
+
+    def record_start(self):
+        _call("cuEventRecord", self.start, _driver().CUstream(0))
+
+    def record_stop(self):
+        _call("cuEventRecord", self.stop, _driver().CUstream(0))
+
+    def elapsed_ms(self) -> float:
+        _call("cuEventSynchronize", self.stop)
+        return float(_call("cuEventElapsedTime", self.start, self.stop))
+
+    def destroy(self):
+        for e in (self.start, self.stop):
+            _call("cuEventDestroy", e)
+
+
+def time_gemm(kernel: Kernel, m: int, n: int, k: int, runs: int = 20, warmup: int = 3,
+              rng: np.random.Generator | None = None) -> Timing:
+    """Median time of `runs` launches on random-normal data (never zeros), each between two
+    events, after `warmup` launches; TFLOP/s = 2 M N K / median."""
+    kernel = _as_kernel(kernel)
+    info = kernel.info
+    assert info is not None
+    rng = rng if rng is not None else np.random.default_rng()
+    launch = GemmLaunch(kernel, m, n, k)
+    events = Events()
+    try:
+        launch.upload(rng.standard_normal((m, k), dtype=np.float32), rng.standard_normal((n, k), dtype=np.float32),
+                      rng.standard_normal((m, n), dtype=np.float32))
+        for _ in range(warmup):
+            launch.launch()
+        synchronize(info.name)
+        times = []
+        for _ in range(runs):
+            events.record_start()
+            launch.launch()
+            events.record_stop()
+            synchronize(info.name)
+            times.append(events.elapsed_ms())
+    finally:
+        events.destroy()
+        launch.free()
+    med = float(np.median(times))
+    return Timing(info.name, info.label(), m, n, k, med, float(min(times)), float(max(times)),
+                  2.0 * m * n * k / (med * 1e-3) / 1e12, runs)

@@ -1,0 +1,63 @@
+// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,assign-registers,emit-ptx | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,assign-registers,emit-ptx | filecheck %s --check-prefix=ONELOC
+//
+// End to end, from tile.gemm to PTX text in one run (1 consumer, 1 m64n16 tf32 tile,
+// 2 stages, wait_depth 1).  Every op descends from the tile.gemm below, so the whole kernel
+// carries its location: a single `.loc` line.  Checks the overall shape of the kernel: ring
+// init, producer (dec 40, spin on empty, expect 10240 bytes, 2 bulk copies), consumer
+// (dec 232, spin on full, fence, 4 wgmma with scale-d 0,1,1,1, commit, wait 1), its K loop
+// (fence, 4 wgmma with scale-d 1, commit, wait 1, arrive on empty), the final wait 0.
+
+builtin.module {
+// CHECK:       .file 1 "{{.*}}full-pipeline.mlir"
+// CHECK:       .visible .entry small(
+// CHECK:       .maxntid 256, 1, 1
+// CHECK:       .reg .f32 %acc<8>;
+// ONELOC:      .loc 1 [[# @LINE + 2]] 3
+// ONELOC-NOT:  .loc
+  "tile.gemm"() <{sym_name = "small", dtype = "tf32", layout_a = "row", layout_b = "col", block_m = 64 : i64, block_n = 16 : i64, block_k = 32 : i64, consumers = 1 : i64, stages = 2 : i64, wait_depth = 1 : i64, consumer_maxnreg = 232 : i64, producer_maxnreg = 40 : i64, accumulate_c = 0 : i64}> : () -> ()
+}
+
+// CHECK:       mbarrier.init.shared::cta.b64 [%r{{[0-9]+}}], 1;
+// CHECK-NEXT:  mbarrier.init.shared::cta.b64 [%r{{[0-9]+}}+16], 128;
+// CHECK-NEXT:  mbarrier.init.shared::cta.b64 [%r{{[0-9]+}}+8], 1;
+// CHECK-NEXT:  mbarrier.init.shared::cta.b64 [%r{{[0-9]+}}+24], 128;
+// CHECK-NEXT:  fence.mbarrier_init.release.cluster;
+// CHECK:       bar.sync 0;
+
+// Producer.
+// CHECK:       setmaxnreg.dec.sync.aligned.u32 40;
+// CHECK:       [[PLOOP:\$L__loop[0-9]+]]:
+// CHECK:       [[PWAIT:\$L_wait_[0-9]+]]:
+// CHECK-NEXT:  mbarrier.try_wait.parity.shared::cta.b64 [[PP:%p[0-9]+]], [%r{{[0-9]+}}], %r{{[0-9]+}};
+// CHECK-NEXT:  @![[PP]] bra [[PWAIT]];
+// CHECK:       mbarrier.arrive.expect_tx.shared::cta.b64 _, [%r{{[0-9]+}}], 10240;
+// CHECK-COUNT-2: cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
+// CHECK:       bra [[PLOOP]];
+// CHECK:       ret;
+
+// Consumer, peeled K block 0.
+// CHECK:       setmaxnreg.dec.sync.aligned.u32 232;
+// CHECK:       [[CWAIT:\$L_wait_[0-9]+]]:
+// CHECK-NEXT:  mbarrier.try_wait.parity.shared::cta.b64 [[CP:%p[0-9]+]], [%r{{[0-9]+}}], %r{{[0-9]+}};
+// CHECK-NEXT:  @![[CP]] bra [[CWAIT]];
+// CHECK-NEXT:  wgmma.fence.sync.aligned;
+// CHECK:       wgmma.mma_async.sync.aligned.m64n16k8.f32.tf32.tf32 {%acc0, %acc1, %acc2, %acc3, %acc4, %acc5, %acc6, %acc7}, %rd{{[0-9]+}}, %rd{{[0-9]+}}, 0, 1, 1;
+// CHECK-COUNT-3: wgmma.mma_async.sync.aligned.m64n16k8.f32.tf32.tf32 {%acc0, %acc1, %acc2, %acc3, %acc4, %acc5, %acc6, %acc7}, %rd{{[0-9]+}}, %rd{{[0-9]+}}, 1, 1, 1;
+// CHECK-NEXT:  wgmma.commit_group.sync.aligned;
+// CHECK-NEXT:  wgmma.wait_group.sync.aligned 1;
+
+// Consumer K loop.
+// CHECK:       [[CLOOP:\$L__loop[0-9]+]]:
+// CHECK:       @%p{{[0-9]+}} bra [[CDONE:\$L__done[0-9]+]];
+// CHECK:       wgmma.fence.sync.aligned;
+// CHECK-COUNT-4: wgmma.mma_async.sync.aligned.m64n16k8.f32.tf32.tf32 {%acc0, %acc1, %acc2, %acc3, %acc4, %acc5, %acc6, %acc7}, %rd{{[0-9]+}}, %rd{{[0-9]+}}, 1, 1, 1;
+// CHECK-NEXT:  wgmma.commit_group.sync.aligned;
+// CHECK-NEXT:  wgmma.wait_group.sync.aligned 1;
+// CHECK:       mbarrier.arrive.shared::cta.b64 _, [%r{{[0-9]+}}+16];
+// CHECK:       bra [[CLOOP]];
+// CHECK-NEXT:  [[CDONE]]:
+// CHECK-NEXT:  wgmma.wait_group.sync.aligned 0;
+// CHECK-NOT:   wgmma.mma_async
+// CHECK:       @%p{{[0-9]+}} st.global.f32 [%rd{{[0-9]+}}], %acc0;
+// CHECK:       ret;

@@ -8,7 +8,7 @@ works without it (and without a GPU); the first driver call then raises `CudaErr
 The kernel ABI (see `exo_gpu.passes.lower_to_ptx`): parameters (tensor map A by value,
 tensor map B by value, C pointer, M, N, K); A is M x K row-major, Bt is N x K row-major
 (B^T, K contiguous), C is M x N row-major f32 with C[m, n] = sum_k A[m, k] * Bt[n, k]
-(C += ... with accumulate_c).  Grid (ceil(N / block_n), ceil(M / block_m)), block
+(C += ... with accumulate_c).  Grid ceil(M / block_m) * ceil(N / block_n) (1-D), block
 128 * (consumers + 1) threads, `smem_bytes` of dynamic shared memory.
 
 Every driver call goes through `_call`, which raises `CudaError` naming the call, the kernel
@@ -266,7 +266,8 @@ class KernelInfo:
         return M_TILE * self.tiles_per_warpgroup  # one box per consumer warpgroup
 
     def grid(self, m: int, n: int) -> tuple[int, int, int]:
-        return (math.ceil(n / self.block_n), math.ceil(m / self.block_m), 1)
+        """1-D: the kernel maps its block index to a tile itself (lower_to_ptx's raster)."""
+        return (math.ceil(n / self.block_n) * math.ceil(m / self.block_m), 1, 1)
 
     def label(self) -> str:
         return (f"{self.dtype} n{self.wgmma_n} T{self.tiles_per_warpgroup} C{self.consumers} "
@@ -319,7 +320,7 @@ def load(cubin: bytes, kernel_name: str | None = None, info: KernelInfo | None =
 
 
 # -- tensor maps -----------------------------------------------------------------------------
-def _tma_dtype(dtype: str, tf32_map: str = "float32"):
+def _tma_dtype(dtype: str, tf32_map: str = "tfloat32"):
     t = _driver().CUtensorMapDataType
     if dtype == "tf32" and tf32_map not in ("float32", "tfloat32"):
         raise CudaError(f"tf32_map must be 'float32' or 'tfloat32', got '{tf32_map}'")
@@ -328,11 +329,12 @@ def _tma_dtype(dtype: str, tf32_map: str = "float32"):
 
 
 def encode_tensor_map(ptr: int, dtype: str, rows: int, k: int, box_rows: int, kernel: str | None = None,
-                      l2_promotion: bool = True, tf32_map: str = "float32"):
+                      l2_promotion: bool = True, tf32_map: str = "tfloat32"):
     """A 2-D tiled tensor map over a rows x k row-major matrix (k contiguous) at `ptr`:
     boxes of box_rows x (128 / elem_bytes) elements, 128-byte swizzle, zero fill out of bounds.
-    tf32 data is FLOAT32 by default (the tensor cores then ignore the low 13 mantissa bits);
-    tf32_map="tfloat32" asks the copy engine for TFLOAT32 instead."""
+    tf32 data is encoded TFLOAT32 by default: the copy engine rounds each float32 to tf32
+    (rel err ~3e-4 on random data); tf32_map="float32" copies the bits and the tensor cores
+    then drop the low 13 mantissa bits (truncation, ~8e-4)."""
     cuda = _driver()
     eb = ELEM_BYTES[dtype]
     if (k * eb) % 16:
@@ -399,7 +401,7 @@ class GemmLaunch:
     """Device buffers and tensor maps of one M x N x K problem for one kernel; `launch()`
     runs the kernel once (asynchronously) on what the buffers hold."""
 
-    def __init__(self, kernel: Kernel, m: int, n: int, k: int, tf32_map: str = "float32"):
+    def __init__(self, kernel: Kernel, m: int, n: int, k: int, tf32_map: str = "tfloat32"):
         self.kernel = _as_kernel(kernel)
         info = self.kernel.info
         assert info is not None
@@ -446,7 +448,7 @@ class GemmLaunch:
 
 
 def run_gemm(kernel: Kernel, A: np.ndarray, Bt: np.ndarray, C: np.ndarray | None = None, *,
-             tf32_map: str = "float32") -> np.ndarray:
+             tf32_map: str = "tfloat32") -> np.ndarray:
     """C = A @ Bt.T on the GPU (C + A @ Bt.T for an accumulate_c kernel, C required), as an
     M x N float32 array.  The output is poisoned with NaN first (unless accumulating), so an
     element the kernel never writes stays NaN."""
@@ -512,7 +514,7 @@ def compare(out: np.ndarray, ref: np.ndarray, threshold: float) -> tuple[float, 
 
 
 def check_gemm(kernel: Kernel, m: int, n: int, k: int, rng: np.random.Generator | None = None,
-               threshold: float | None = None, tf32_map: str = "float32") -> CheckResult:
+               threshold: float | None = None, tf32_map: str = "tfloat32") -> CheckResult:
     """Run the kernel on fresh random-normal inputs of this size and compare with a float64
     reference: ||out - ref|| / ||ref|| against the dtype's threshold (1e-3 tf32, 1e-2 for
     f16/bf16); any NaN (an unwritten element) fails, and so does one element off by more than

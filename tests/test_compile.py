@@ -178,7 +178,7 @@ def test_ptx_accumulators_are_only_touched_by_wgmma_and_the_epilogue(kernel):
     assert re.search(rf"^\s*\.reg \.f32 %acc<{n_acc * p['tiles_per_warpgroup']}>;$", ptx, re.M)
     for line in ptx.splitlines():
         if "%acc" in line and ".reg" not in line:
-            assert "wgmma.mma_async" in line or re.match(r"^\s*(@%p\d+ )?st\.global\.f32 ", line), line
+            assert "wgmma.mma_async" in line or re.match(r"^\s*(@%p\d+ )?st\.global(\.v2)?\.f32 ", line), line
 
 
 def test_seed_examples_match_the_builder():

@@ -197,6 +197,7 @@ OrOp = _binary("OrOp", "ptx.or", "or", "`or`: bitwise or.")
 XorOp = _binary("XorOp", "ptx.xor", "xor", "`xor`: bitwise exclusive or.")
 ShlOp = _binary("ShlOp", "ptx.shl", "shl", "`shl`: shift left.")
 ShrOp = _binary("ShrOp", "ptx.shr", "shr", "`shr`: shift right.")
+MinOp = _binary("MinOp", "ptx.min", "min", "`min`: the smaller of a and b.")
 
 
 @irdl_op_definition
@@ -412,6 +413,26 @@ class StGlobalF32Op(PtxOp):
     def assembly_line(self, reg: Reg) -> str:
         g = f"@{reg(self.guard)} " if self.guard is not None else ""
         return f"{g}st.global.f32 {_addr(reg, self.addr, self.offset)}, {_element(reg, self.value, self.element)};"
+
+
+@irdl_op_definition
+class StGlobalV2F32Op(PtxOp):
+    """`st.global.v2.f32 [addr+offset], {a, b}` of accumulator elements `element` and
+    `element + 1` (8 contiguous bytes)."""
+
+    name = "ptx.st_global_v2_f32"
+    addr = operand_def(B64Type)
+    acc = operand_def(AccType)
+    offset = prop_def(IntegerAttr)
+    element = prop_def(IntegerAttr)
+
+    def __init__(self, addr: SSAValue, offset: int, acc: SSAValue, element: int):
+        super().__init__(operands=[addr, acc], properties={"offset": _int_prop(offset), "element": _int_prop(element)})
+
+    def assembly_line(self, reg: Reg) -> str:
+        e = _i(self.element)
+        a, b = (_element(reg, self.acc, _int_prop(i)) for i in (e, e + 1))
+        return f"st.global.v2.f32 {_addr(reg, self.addr, self.offset)}, {{{a}, {b}}};"
 
 
 # --------------------------------------------------------------------------------------
@@ -739,8 +760,8 @@ class RetOp(PtxOp):
 
 Ptx = Dialect(
     "ptx",
-    [AddOp, SubOp, MulLoOp, MulWideOp, DivOp, RemOp, AndOp, OrOp, XorOp, ShlOp, ShrOp, MadLoOp, MovOp,
-     CvtOp, CvtaToGlobalOp, CvtaParamOp, SetpOp, LdParamOp, LdGlobalF32Op, AddF32Op, StGlobalF32Op, BarSyncOp,
+    [AddOp, SubOp, MulLoOp, MulWideOp, DivOp, RemOp, AndOp, OrOp, XorOp, ShlOp, ShrOp, MinOp, MadLoOp, MovOp,
+     CvtOp, CvtaToGlobalOp, CvtaParamOp, SetpOp, LdParamOp, LdGlobalF32Op, AddF32Op, StGlobalF32Op, StGlobalV2F32Op, BarSyncOp,
      SetmaxnregOp, MbarrierInitOp, FenceMbarrierInitOp, FenceProxyAsyncOp, MbarrierArriveOp,
      MbarrierArriveExpectTxOp, MbarrierTryWaitParityOp, CpAsyncBulkTensor2dOp, WgmmaFenceOp,
      WgmmaMmaAsyncOp, AccUndefOp, WgmmaCommitGroupOp, WgmmaWaitGroupOp, EntryOp, IfOp, LoopOp, BreakIfOp,

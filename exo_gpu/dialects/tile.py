@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from xdsl.dialects.builtin import IntegerAttr, StringAttr
 from xdsl.ir import Dialect
-from xdsl.irdl import IRDLOperation, irdl_op_definition, prop_def
+from xdsl.irdl import IRDLOperation, irdl_op_definition, opt_prop_def, prop_def, traits_def
 from xdsl.traits import SymbolOpInterface
-from xdsl.irdl import traits_def
 from xdsl.utils.exceptions import VerifyException
 
+from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP
 from exo_gpu.dialects.wgmma import WGMMA_TABLE, check_shape
 
 LAYOUTS = ("row", "col")
@@ -51,13 +51,14 @@ class GemmOp(IRDLOperation):
     consumer_maxnreg = prop_def(IntegerAttr)
     producer_maxnreg = prop_def(IntegerAttr)
     accumulate_c = prop_def(IntegerAttr)
+    raster_group = opt_prop_def(IntegerAttr)  # rows of blocks launched together (default 8)
 
     traits = traits_def(SymbolOpInterface())
 
     def __init__(self, *, name: str, dtype: str, block_m: int, block_n: int, block_k: int,
                  consumers: int, stages: int, wait_depth: int = 1, layout_a: str = "row",
                  layout_b: str = "col", consumer_maxnreg: int = 232, producer_maxnreg: int = 40,
-                 accumulate_c: bool = False):
+                 accumulate_c: bool = False, raster_group: int = DEFAULT_RASTER_GROUP):
         i = lambda v: IntegerAttr(v, 64)  # noqa: E731
         super().__init__(properties={
             "sym_name": StringAttr(name), "dtype": StringAttr(dtype),
@@ -65,10 +66,14 @@ class GemmOp(IRDLOperation):
             "block_m": i(block_m), "block_n": i(block_n), "block_k": i(block_k),
             "consumers": i(consumers), "stages": i(stages), "wait_depth": i(wait_depth),
             "consumer_maxnreg": i(consumer_maxnreg), "producer_maxnreg": i(producer_maxnreg),
-            "accumulate_c": i(int(accumulate_c)),
+            "accumulate_c": i(int(accumulate_c)), "raster_group": i(raster_group),
         })
 
     # Derived quantities, used by `schedule`.
+    @property
+    def raster(self) -> int:
+        return DEFAULT_RASTER_GROUP if self.raster_group is None else _int(self.raster_group)
+
     @property
     def tiles_per_warpgroup(self) -> int:
         return _int(self.block_m) // (64 * _int(self.consumers))
@@ -105,6 +110,8 @@ class GemmOp(IRDLOperation):
                                   f"for {dtype}, got {_int(self.block_k)}")
         if not 2 <= _int(self.stages) <= 8:
             raise VerifyException(f"stages must be in 2..8, got {_int(self.stages)}")
+        if self.raster < 1:
+            raise VerifyException(f"raster_group must be at least 1, got {self.raster}")
         if _int(self.wait_depth) not in (0, 1):
             raise VerifyException(f"wait_depth must be 0 or 1, got {_int(self.wait_depth)}")
 

@@ -16,6 +16,7 @@ from xdsl.irdl import (
     IRDLOperation,
     irdl_op_definition,
     operand_def,
+    opt_prop_def,
     prop_def,
     region_def,
     traits_def,
@@ -29,6 +30,7 @@ from xdsl.utils.exceptions import VerifyException
 REGISTER_FILE = 65536  # 32-bit registers per SM, all a single block may use
 SMEM_LIMIT = 227 * 1024  # dynamic shared memory a block may opt into on sm_90
 ROLES = ("producer", "consumer")
+DEFAULT_RASTER_GROUP = 8
 
 
 def _int(a: IntegerAttr) -> int:
@@ -41,7 +43,9 @@ class KernelOp(IRDLOperation):
 
     Entry block arguments: the A and B tensor maps, the C pointer, and M, N, K.  Properties
     give the block's tile (block_m x block_n, block_k per ring slot), the ring (stages, and
-    the bytes of A and B per slot) and the thread count.
+    the bytes of A and B per slot), the thread count, and the raster: the grid is 1-D, block
+    i computes the tile at (m, n) where groups of `raster_group` block rows are walked
+    column by column.
     """
 
     name = "warpgroup.kernel"
@@ -56,9 +60,14 @@ class KernelOp(IRDLOperation):
     a_slot_bytes = prop_def(IntegerAttr)
     b_slot_bytes = prop_def(IntegerAttr)
     wait_depth = prop_def(IntegerAttr)  # wgmma groups left in flight after each stage
+    raster_group = opt_prop_def(IntegerAttr)  # block rows walked together by the 1-D launch (8)
     body = region_def("single_block")
 
     traits = traits_def(SymbolOpInterface(), NoTerminator())
+
+    @property
+    def raster(self) -> int:
+        return DEFAULT_RASTER_GROUP if self.raster_group is None else _int(self.raster_group)
 
     @property
     def smem_bytes(self) -> int:

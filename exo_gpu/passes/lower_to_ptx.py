@@ -3,7 +3,8 @@
 Every op becomes the PTX instructions that implement it, with values in unassigned PTX
 registers (`assign-registers` names them).  Guarantees:
 - each warpgroup.kernel becomes one ptx.entry with parameters (A and B tensor maps by value,
-  the C pointer, M, N, K), `.maxntid` = threads and dynamic shared memory for the ring;
+  the C pointer, M, N, K), `.maxntid` = threads and dynamic shared memory for the ring,
+  launched on a 1-D grid of ceil(M / block_m) * ceil(N / block_n) blocks (see `raster`);
 - each role becomes a branch on the warpgroup index that first sets the role's register
   budget with setmaxnreg, then runs the role's code (a producer's on one elected thread);
 - a K loop becomes a ptx.loop carrying (k, slot, phase) and its accumulators;
@@ -125,8 +126,7 @@ class _KernelLowering:
             self.values[args[2]] = self.v(ptx.CvtaToGlobalOp(operands=[c], result_types=[B64()]))
             for arg, (pname, _) in zip(args[3:], params[3:]):
                 self.values[arg] = self.v(ptx.LdParamOp(".u32", pname, B32()))
-            self.ctaid_x = self.v(ptx.MovOp(".u32", "%ctaid.x", B32()))
-            self.ctaid_y = self.v(ptx.MovOp(".u32", "%ctaid.y", B32()))
+            self.m_block, self.n_block = self.raster(args[3], args[4])
             for op in self.kernel.body.block.ops:
                 self.lower_op(op)
             self.emit(ptx.RetOp())
@@ -137,6 +137,22 @@ class _KernelLowering:
             properties={"sym_name": StringAttr(self.name), "params": ArrayAttr([StringAttr(d) for _, d in params]),
                         "maxntid": IntegerAttr(threads, 64), "smem_bytes": IntegerAttr(self.kernel.smem_bytes, 64)},
             regions=[Region(block)])
+
+    def raster(self, m_arg: SSAValue, n_arg: SSAValue) -> tuple[SSAValue, SSAValue]:
+        """(m, n) block of this CTA from the 1-D block index: groups of `raster_group` block
+        rows, each walked column by column, so CTAs running together share A and B tiles."""
+        group_rows = self.kernel.raster
+        pid = self.v(ptx.MovOp(".u32", "%ctaid.x", B32()))
+        rows = self.v(ptx.DivOp(".u32", self.add(self.values[m_arg], self.block_m - 1), self.block_m, B32()))
+        cols = self.v(ptx.DivOp(".u32", self.add(self.values[n_arg], self.block_n - 1), self.block_n, B32()))
+        width = self.v(ptx.MulLoOp(".u32", cols, group_rows, B32()))
+        group = self.v(ptx.DivOp(".u32", pid, width, B32()))
+        first_row = self.v(ptx.MulLoOp(".u32", group, group_rows, B32()))
+        height = self.v(ptx.MinOp(".u32", self.v(ptx.SubOp(".u32", rows, first_row, B32())), group_rows, B32()))
+        local = self.v(ptx.RemOp(".u32", pid, width, B32()))
+        m_block = self.add(first_row, self.v(ptx.RemOp(".u32", local, height, B32())))
+        n_block = self.v(ptx.DivOp(".u32", local, height, B32()))
+        return m_block, n_block
 
     def lower_block(self, block: Block) -> None:
         for op in block.ops:
@@ -274,7 +290,7 @@ class _KernelLowering:
         region = self.smem if is_a else self.add(self.smem, self.stages * self.a_slot)
         dst = self.mad(slot, self.a_slot if is_a else self.b_slot, region)
         k0 = self.v(ptx.MulLoOp(".u32", self.values[op.k], self.block_k, B32()))
-        first_row = self.v(ptx.MulLoOp(".u32", self.ctaid_y if is_a else self.ctaid_x,
+        first_row = self.v(ptx.MulLoOp(".u32", self.m_block if is_a else self.n_block,
                                        self.block_m if is_a else self.block_n, B32()))
         row = self.add(first_row, _int(op.row_offset))
         mbar = self.barrier_address(op.slot, "full")
@@ -337,37 +353,60 @@ class _KernelLowering:
             self.values[old] = new
 
     def store(self, op: StoreAccumulatorOp) -> None:
+        """The accumulator fragment of thread t (warp w, lane l) holds, for each n8 chunk j,
+        C[row, col..col+1] in elements 4j, 4j+1 and C[row+8, col..col+1] in 4j+2, 4j+3, with
+        row = 16w + l/4 and col = 8j + 2(l%4).  A block inside C with an even N stores pairs
+        with st.global.v2 and no checks; an edge block (or C +=) checks every element."""
         ty = op.acc.type
         assert isinstance(ty, AccumulatorType)
         acc, c = self.values[op.acc], self.values[op.c]
         m, n = self.values[op.m], self.values[op.n]
         rows = self.block_m // _int(self.role.num_warpgroups)  # type: ignore[union-attr]
+        chunks = ty.n.data // 8
         warp = self.v(ptx.ShrOp(".u32", self.local_tid, 5, B32()))
         lane = self.v(ptx.AndOp(".b32", self.local_tid, 31, B32()))
-        # Row of this thread's first element: block row + warpgroup rows + tile + warp*16 + lane/4.
-        row = self.v(ptx.MulLoOp(".u32", self.ctaid_y, self.block_m, B32()))
-        row = self.mad(self.role_index, rows, row)
+        block_row = self.v(ptx.MulLoOp(".u32", self.m_block, self.block_m, B32()))
+        row = self.mad(self.role_index, rows, block_row)
         row = self.mad(warp, 16, self.add(row, _int(op.row_offset)))
         row = self.add(row, self.v(ptx.ShrOp(".u32", lane, 2, B32())))
-        col = self.v(ptx.MulLoOp(".u32", self.ctaid_x, self.block_n, B32()))
-        col = self.mad(self.v(ptx.AndOp(".b32", lane, 3, B32())), 2, col)
-        cols = [self.add(col, 8 * j + e) for j in range(ty.n.data // 8) for e in range(2)]
-        accumulate = bool(_int(op.accumulate_c))
-        for half in range(2):
-            r = self.add(row, 8 * half)
-            row_ok = self.v(ptx.SetpOp("lt", ".u32", r, m))
+        block_col = self.v(ptx.MulLoOp(".u32", self.n_block, self.block_n, B32()))
+        col = self.mad(self.v(ptx.AndOp(".b32", lane, 3, B32())), 2, block_col)
+
+        def row_address(r: SSAValue) -> SSAValue:
             start = self.v(ptx.MulWideOp(".u32", r, n, B64()))
             start = self.v(ptx.AddOp(".s64", start, self.v(ptx.CvtOp(".u64", ".u32", col, B64())), B64()))
-            addr = self.v(ptx.AddOp(".s64", self.v(ptx.ShlOp(".b64", start, 2, B64())), c, B64()))
-            for j in range(ty.n.data // 8):
-                for e in range(2):
-                    ok = self.v(ptx.SetpOp("lt", ".u32", cols[2 * j + e], n, row_ok))
-                    element, offset = 4 * j + 2 * half + e, 4 * (8 * j + e)
-                    value, elem = acc, element
-                    if accumulate:
-                        old = self.v(ptx.LdGlobalF32Op(addr, offset, ok))
-                        value, elem = self.v(ptx.AddF32Op(old, acc, element)), None
-                    self.emit(ptx.StGlobalF32Op(addr, offset, value, ok, elem))
+            return self.v(ptx.AddOp(".s64", self.v(ptx.ShlOp(".b64", start, 2, B64())), c, B64()))
+
+        def pairs():
+            for half in range(2):
+                addr = row_address(self.add(row, 8 * half))
+                for j in range(chunks):
+                    self.emit(ptx.StGlobalV2F32Op(addr, 32 * j, acc, 4 * j + 2 * half))
+
+        def checked():
+            cols = [self.add(col, 8 * j + e) for j in range(chunks) for e in range(2)]
+            for half in range(2):
+                r = self.add(row, 8 * half)
+                row_ok = self.v(ptx.SetpOp("lt", ".u32", r, m))
+                addr = row_address(r)
+                for j in range(chunks):
+                    for e in range(2):
+                        ok = self.v(ptx.SetpOp("lt", ".u32", cols[2 * j + e], n, row_ok))
+                        element, offset = 4 * j + 2 * half + e, 4 * (8 * j + e)
+                        value, elem = acc, element
+                        if _int(op.accumulate_c):
+                            old = self.v(ptx.LdGlobalF32Op(addr, offset, ok))
+                            value, elem = self.v(ptx.AddF32Op(old, acc, element)), None
+                        self.emit(ptx.StGlobalF32Op(addr, offset, value, ok, elem))
+
+        if _int(op.accumulate_c):
+            checked()
+            return
+        rows_in = self.v(ptx.SetpOp("le", ".u32", self.add(block_row, self.block_m), m))
+        cols_in = self.v(ptx.SetpOp("le", ".u32", self.add(block_col, self.block_n), n, rows_in))
+        interior = self.v(ptx.SetpOp("eq", ".u32", self.v(ptx.AndOp(".b32", n, 1, B32())), 0, cols_in))
+        self.emit(ptx.IfOp(interior, self.nested(pairs)))
+        self.emit(ptx.IfOp(interior, self.nested(checked), negate=True))
 
 
 _HANDLERS: dict[type[Operation], Callable[[_KernelLowering, Operation], None]] = {

@@ -130,6 +130,7 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
             "stages": IntegerAttr(stages, 64), "a_slot_bytes": IntegerAttr(a_slot, 64),
             "b_slot_bytes": IntegerAttr(b_slot, 64),
             "wait_depth": IntegerAttr(_int(gemm.wait_depth), 64),
+            "raster_group": IntegerAttr(gemm.raster, 64),
         },
         regions=[Region(entry)])
     for op in kernel.walk():

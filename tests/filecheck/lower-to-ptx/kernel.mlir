@@ -71,8 +71,21 @@ builtin.module {
 // CHECK-NEXT:    %[[M:[0-9]+]] = "ptx.ld_param"() <{ty = ".u32", param = "small_param_m"}>
 // CHECK-NEXT:    %[[N:[0-9]+]] = "ptx.ld_param"() <{ty = ".u32", param = "small_param_n"}>
 // CHECK-NEXT:    %[[K:[0-9]+]] = "ptx.ld_param"() <{ty = ".u32", param = "small_param_k"}>
-// CHECK-NEXT:    "ptx.mov"() <{ty = ".u32", source = "%ctaid.x"}>
-// CHECK-NEXT:    %[[CTAY:[0-9]+]] = "ptx.mov"() <{ty = ".u32", source = "%ctaid.y"}>
+// The 1-D raster: groups of 8 block rows walked column by column.  CTAY is the block row.
+// CHECK-NEXT:    %[[PID:[0-9]+]] = "ptx.mov"() <{ty = ".u32", source = "%ctaid.x"}>
+// CHECK-NEXT:    %[[MR:[0-9]+]] = "ptx.add"(%[[M]]) <{ty = ".u32", imm = 63 : i64}>
+// CHECK-NEXT:    %[[ROWS:[0-9]+]] = "ptx.div"(%[[MR]]) <{ty = ".u32", imm = 64 : i64}>
+// CHECK-NEXT:    %[[NR:[0-9]+]] = "ptx.add"(%[[N]]) <{ty = ".u32", imm = 15 : i64}>
+// CHECK-NEXT:    %[[COLS:[0-9]+]] = "ptx.div"(%[[NR]]) <{ty = ".u32", imm = 16 : i64}>
+// CHECK-NEXT:    %[[WIDTH:[0-9]+]] = "ptx.mul_lo"(%[[COLS]]) <{ty = ".u32", imm = 8 : i64}>
+// CHECK-NEXT:    %[[GROUP:[0-9]+]] = "ptx.div"(%[[PID]], %[[WIDTH]]) <{ty = ".u32"}>
+// CHECK-NEXT:    %[[FIRST:[0-9]+]] = "ptx.mul_lo"(%[[GROUP]]) <{ty = ".u32", imm = 8 : i64}>
+// CHECK-NEXT:    %[[LEFT:[0-9]+]] = "ptx.sub"(%[[ROWS]], %[[FIRST]]) <{ty = ".u32"}>
+// CHECK-NEXT:    %[[HEIGHT:[0-9]+]] = "ptx.min"(%[[LEFT]]) <{ty = ".u32", imm = 8 : i64}>
+// CHECK-NEXT:    %[[LOCAL:[0-9]+]] = "ptx.rem"(%[[PID]], %[[WIDTH]]) <{ty = ".u32"}>
+// CHECK-NEXT:    %[[INROW:[0-9]+]] = "ptx.rem"(%[[LOCAL]], %[[HEIGHT]]) <{ty = ".u32"}>
+// CHECK-NEXT:    %[[CTAY:[0-9]+]] = "ptx.add"(%[[FIRST]], %[[INROW]]) <{ty = ".u32"}>
+// CHECK-NEXT:    %[[CTAX:[0-9]+]] = "ptx.div"(%[[LOCAL]], %[[HEIGHT]]) <{ty = ".u32"}>
 
 // mbarrier.init_ring: thread 0 initialises full[s] (count 1) and empty[s] (count 128).
 // CHECK-NEXT:    %[[T0:[0-9]+]] = "ptx.setp"(%[[TID]]) <{cmp = "eq", ty = ".u32", imm = 0 : i64
@@ -195,8 +208,16 @@ builtin.module {
 // After the loop: wait_group 0 on the loop's accumulator; the epilogue stores its result.
 // CHECK-NEXT:      %[[FIN:[0-9]+]] = "ptx.wgmma_wait_group"(%[[LACC]]) <{pending = 0 : i64}>
 // CHECK-NOT:       "ptx.wgmma
-// CHECK:           "ptx.st_global_f32"({{.*}}, %[[FIN]], {{.*}}) <{offset = 0 : i64, element = 0 : i64
-// CHECK:           "ptx.st_global_f32"({{.*}}, %[[FIN]], {{.*}}) <{offset = 36 : i64, element = 7 : i64
+// A block inside C (N even) stores element pairs unchecked; an edge block checks each one.
+// CHECK:           %[[INSIDE:[0-9]+]] = "ptx.setp"({{.*}}) <{cmp = "eq", ty = ".u32", imm = 0 : i64
+// CHECK-NEXT:      "ptx.if"(%[[INSIDE]]) <{negate = 0 : i64}> ({
+// CHECK:             "ptx.st_global_v2_f32"({{.*}}, %[[FIN]]) <{offset = 0 : i64, element = 0 : i64}>
+// CHECK:             "ptx.st_global_v2_f32"({{.*}}, %[[FIN]]) <{offset = 32 : i64, element = 6 : i64}>
+// CHECK-NEXT:      }) : (!ptx.pred) -> ()
+// CHECK-NEXT:      "ptx.if"(%[[INSIDE]]) <{negate = 1 : i64}> ({
+// CHECK:             "ptx.st_global_f32"({{.*}}, %[[FIN]], {{.*}}) <{offset = 0 : i64, element = 0 : i64
+// CHECK:             "ptx.st_global_f32"({{.*}}, %[[FIN]], {{.*}}) <{offset = 36 : i64, element = 7 : i64
+// CHECK-NEXT:      }) : (!ptx.pred) -> ()
 // CHECK-NEXT:      "ptx.ret"() : () -> ()
 // CHECK-NEXT:    })
 // CHECK-NEXT:    "ptx.ret"() : () -> ()

@@ -56,7 +56,10 @@ builtin.module {
 // CHECK-NEXT:    "ptx.mov"() <{ty = ".u32", source = "exo_smem"}>
 // CHECK-NEXT:    "ptx.add"
 // CHECK-NEXT:    %[[SMEM:[0-9]+]] = "ptx.and"({{.*}}) <{ty = ".b32", imm = -1024 : i64}>
-// CHECK:         %[[CTAY:[0-9]+]] = "ptx.mov"() <{ty = ".u32", source = "%ctaid.y"}>
+// CHECK:         %[[PID:[0-9]+]] = "ptx.mov"() <{ty = ".u32", source = "%ctaid.x"}>
+// CHECK:         %[[GROUP:[0-9]+]] = "ptx.div"(%[[PID]], %{{[0-9]+}}) <{ty = ".u32"}>
+// CHECK-NEXT:    %[[FIRST:[0-9]+]] = "ptx.mul_lo"(%[[GROUP]]) <{ty = ".u32", imm = 8 : i64}>
+// CHECK:         %[[CTAY:[0-9]+]] = "ptx.add"(%[[FIRST]], %{{[0-9]+}}) <{ty = ".u32"}>
 // The empty barriers wait for all 256 consumer threads.
 // CHECK:         "ptx.mbarrier_init"({{.*}}) <{offset = 16 : i64, count = 256 : i64}>
 // CHECK:         "ptx.mbarrier_init"({{.*}}) <{offset = 24 : i64, count = 256 : i64}>

@@ -14,7 +14,7 @@ builtin.module {
 }
 
 // CHECK-NOT:   tile.gemm
-// CHECK:       "warpgroup.kernel"() <{sym_name = "small", dtype = "tf32", threads = 256 : i64, block_m = 64 : i64, block_n = 16 : i64, block_k = 32 : i64, stages = 2 : i64, a_slot_bytes = 8192 : i64, b_slot_bytes = 2048 : i64, wait_depth = 1 : i64}> ({
+// CHECK:       "warpgroup.kernel"() <{sym_name = "small", dtype = "tf32", threads = 256 : i64, block_m = 64 : i64, block_n = 16 : i64, block_k = 32 : i64, stages = 2 : i64, a_slot_bytes = 8192 : i64, b_slot_bytes = 2048 : i64, wait_depth = 1 : i64, raster_group = 8 : i64}> ({
 // CHECK-NEXT:  ^bb0(%[[A:[0-9]+]]: !tma.tensor_map, %[[B:[0-9]+]]: !tma.tensor_map, %[[C:[0-9]+]]: i64, %[[M:[0-9]+]]: i32, %[[N:[0-9]+]]: i32, %[[K:[0-9]+]]: i32):
 // CHECK-NEXT:    "mbarrier.init_ring"() <{stages = 2 : i64, full_count = 1 : i64, empty_count = 128 : i64}> : () -> ()
 

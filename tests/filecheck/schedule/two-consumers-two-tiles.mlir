@@ -10,7 +10,7 @@ builtin.module {
 }
 
 // 1 producer + 2 consumer warpgroups; the empty barriers count every consumer thread.
-// CHECK:       "warpgroup.kernel"() <{sym_name = "two", dtype = "bf16", threads = 384 : i64, block_m = 256 : i64, block_n = 8 : i64, block_k = 64 : i64, stages = 3 : i64, a_slot_bytes = 32768 : i64, b_slot_bytes = 1024 : i64, wait_depth = 0 : i64}>
+// CHECK:       "warpgroup.kernel"() <{sym_name = "two", dtype = "bf16", threads = 384 : i64, block_m = 256 : i64, block_n = 8 : i64, block_k = 64 : i64, stages = 3 : i64, a_slot_bytes = 32768 : i64, b_slot_bytes = 1024 : i64, wait_depth = 0 : i64, raster_group = 8 : i64}>
 // CHECK-NEXT:  ^bb0(%[[A:[0-9]+]]: !tma.tensor_map, %[[B:[0-9]+]]: !tma.tensor_map, %{{.*}}: i64, %{{.*}}: i32, %{{.*}}: i32, %[[K:[0-9]+]]: i32):
 // CHECK-NEXT:    "mbarrier.init_ring"() <{stages = 3 : i64, full_count = 1 : i64, empty_count = 256 : i64}>
 

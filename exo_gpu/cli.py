@@ -3,6 +3,7 @@
   exo-gpu gemm [--dtype tf32] [--wgmma-n 128] [--tiles-per-warpgroup 2] [--consumers 2] [--stages 4]
                [--cuda 12.3] --emit {tile,ptx,cubin,sass,report} [-o OUT]
   exo-gpu check FILE.{ptx,cubin} [--cuda V] [--json]
+  exo-gpu sweep [--grid NAME|FILE] [--cuda 12.3,13.x] [--jobs N] [--json OUT] [--summary OUT]
   exo-gpu toolchain {install,list} [--cuda V,V,...]
 """
 
@@ -12,7 +13,7 @@ import argparse
 import json
 import sys
 
-from exo_gpu import guard, toolchain
+from exo_gpu import guard, sweep, toolchain
 from exo_gpu.compiler import CompileError, compile, gemm, with_locations
 from exo_gpu.errors import ExoGpuError
 
@@ -117,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
 
     g = sub.add_parser("gemm", help="build a GEMM kernel and compile it through the full pipeline")
-    g.add_argument("--dtype", choices=["tf32", "f16", "bf16"], default="tf32")
+    g.add_argument("--dtype", choices=["tf32", "f16", "bf16", "e4m3", "e5m2"], default="tf32")
     g.add_argument("--wgmma-n", type=int, default=128, help="wgmma N, also the block's N (multiple of 8, <= 256)")
     g.add_argument("--tiles-per-warpgroup", type=int, default=2, help="m64 accumulator tiles per consumer warpgroup")
     g.add_argument("--consumers", type=int, default=2, help="consumer warpgroups (1 or 2)")
@@ -141,6 +142,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true")
     _add_toolchain_args(c)
     c.set_defaults(func=cmd_check)
+
+    w = sub.add_parser("sweep", help="compile a grid of configurations with the guard, in parallel")
+    w.add_argument("--grid", default="default", help="a named grid (default, smoke) or a JSON file of gemm() arguments")
+    w.add_argument("--cuda", default=f"{toolchain.DEFAULT_CUDA},13.x", help="comma-separated ptxas versions")
+    w.add_argument("--jobs", type=int, default=0, help="parallel compiles (default: one per CPU)")
+    w.add_argument("--json", metavar="OUT", help="write every outcome here")
+    w.add_argument("--summary", metavar="OUT", help="write the Markdown summary here too")
+    w.set_defaults(func=lambda args: sweep.main(args))
 
     t = sub.add_parser("toolchain", help="install or list the pinned ptxas versions")
     t.add_argument("action", choices=["install", "list"])

@@ -5,6 +5,7 @@ Used by both command-line tools and by the Python API (`exo_gpu.gemm`, `exo_gpu.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,7 +19,7 @@ from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyExcepti
 
 from exo_gpu import guard, toolchain
 from exo_gpu.dialects import make_context
-from exo_gpu.dialects.tile import GemmOp
+from exo_gpu.dialects.tile import SUPPORTED_DTYPES, GemmOp
 from exo_gpu.dialects.wgmma import WGMMA_TABLE
 from exo_gpu.errors import ExoGpuError
 from exo_gpu.passes import DEFAULT_PIPELINE, PASSES
@@ -138,7 +139,7 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
          name: str | None = None) -> ModuleOp:
     """Build the tile-level IR of a GEMM kernel (the Python builder API)."""
     if dtype not in WGMMA_TABLE:
-        raise CompileError(f"unknown dtype '{dtype}': choose one of tf32, f16, bf16")
+        raise CompileError(f"unknown dtype '{dtype}': choose one of {', '.join(SUPPORTED_DTYPES)}")
     kind = WGMMA_TABLE[dtype]
     name = name or f"gemm_{dtype}_m{64 * tiles_per_warpgroup * consumers}n{wgmma_n}_c{consumers}_s{stages}_w{wait_depth}"
     op = GemmOp(name=name, dtype=dtype, block_m=64 * tiles_per_warpgroup * consumers, block_n=wgmma_n,
@@ -163,6 +164,8 @@ class Compiled:
     reports: list[guard.GuardReport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     ptxas: toolchain.Tool | None = None
+    passes_seconds: float = 0.0  # our passes and the PTX printer
+    assemble_seconds: float = 0.0  # ptxas, nvdisasm and the guard
 
 
 def compile(module: ModuleOp, pipeline: str = DEFAULT_PIPELINE, *, cuda: str = toolchain.DEFAULT_CUDA,
@@ -174,15 +177,18 @@ def compile(module: ModuleOp, pipeline: str = DEFAULT_PIPELINE, *, cuda: str = t
     if not isinstance(passes[-1], EmitPtxPass):
         raise CompileError(f"pipeline '{pipeline}' must end in emit-ptx to produce PTX")
     ir_after: dict[str, str] = {}
+    start = time.perf_counter()
     run_passes(module, passes[:-1], (lambda p, m: ir_after.__setitem__(p.name, print_ir(m))) if keep_ir else None)
     try:
         text = print_ptx(module)
     except DiagnosticException as e:
         raise CompileError(_first_line(str(e))) from None
-    result = Compiled(text, ir_after)
+    result = Compiled(text, ir_after, passes_seconds=time.perf_counter() - start)
     if assemble:
         tool = toolchain.ptxas(cuda, ptxas)
         result.ptxas = tool
+        start = time.perf_counter()
         result.cubin, result.reports = guard.check(text, tool)
+        result.assemble_seconds = time.perf_counter() - start
         result.warnings = guard.enforce(result.reports, downgrade=downgrade)
     return result

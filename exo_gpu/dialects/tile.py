@@ -18,7 +18,7 @@ from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP
 from exo_gpu.dialects.wgmma import WGMMA_TABLE, check_shape
 
 LAYOUTS = ("row", "col")
-SUPPORTED_DTYPES = ("tf32", "f16", "bf16")
+SUPPORTED_DTYPES = ("tf32", "f16", "bf16", "e4m3", "e5m2")
 
 
 def _int(a: IntegerAttr) -> int:

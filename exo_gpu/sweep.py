@@ -1,0 +1,189 @@
+"""`exo-gpu sweep`: compile a grid of GEMM configurations through the full pipeline and the
+guard, in parallel, and record what ptxas did with each.
+
+Each configuration is compiled once per CUDA version.  A configuration our own checks reject
+(verifiers, register or shared-memory budgets) never reaches ptxas and is counted as
+`rejected` with its reason; one that ptxas assembles is `clean` when the guard finds nothing
+(no serialization code, no extra DEPBAR, no extra gsb0, no local memory) and `failed` with
+the guard's findings otherwise.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import statistics
+import sys
+from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+
+from exo_gpu import guard, toolchain
+from exo_gpu.errors import ExoGpuError
+
+DTYPES = ("tf32", "f16", "bf16", "e4m3", "e5m2")
+
+# Named grids: lists of gemm() keyword sets.
+GRIDS = {
+    # Every dtype x a spread of wgmma N x 1..4 tiles x 1..2 consumers x wait depth 0/1.
+    "default": [
+        dict(dtype=d, wgmma_n=n, tiles_per_warpgroup=t, consumers=c, wait_depth=w, stages=4)
+        for d, n, t, c, w in itertools.product(DTYPES, (8, 16, 32, 64, 96, 128, 192, 256), (1, 2, 3, 4), (1, 2), (0, 1))
+    ],
+    # A handful for CI: one per dtype, plus one of each kind of rejection.
+    "smoke": [
+        *(dict(dtype=d, wgmma_n=64, tiles_per_warpgroup=2, consumers=2, wait_depth=1, stages=4) for d in DTYPES),
+        dict(dtype="bf16", wgmma_n=256, tiles_per_warpgroup=2, consumers=2, wait_depth=1, stages=3),  # registers
+        dict(dtype="bf16", wgmma_n=256, tiles_per_warpgroup=4, consumers=2, wait_depth=1, stages=4),  # smem
+    ],
+}
+
+
+@dataclass
+class Outcome:
+    """What happened to one configuration with one ptxas."""
+
+    config: dict
+    cuda: str
+    status: str  # clean | failed | rejected
+    reason: str = ""
+    ptxas: str = ""
+    codes: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    registers: int | None = None
+    smem_bytes: int | None = None
+    stack: int | None = None
+    shape: dict = field(default_factory=dict)
+    passes_seconds: float = 0.0
+    assemble_seconds: float = 0.0
+
+
+def load_grid(name_or_file: str) -> list[dict]:
+    if name_or_file in GRIDS:
+        return GRIDS[name_or_file]
+    try:
+        with open(name_or_file) as f:
+            grid = json.load(f)
+    except OSError as e:
+        raise ExoGpuError(f"grid '{name_or_file}' is neither a named grid ({', '.join(GRIDS)}) "
+                          f"nor a readable file: {e.strerror}") from None
+    except json.JSONDecodeError as e:
+        raise ExoGpuError(f"{name_or_file}: not JSON ({e.msg} at line {e.lineno}): a grid file is a "
+                          "list of objects of exo_gpu.gemm() arguments") from None
+    if not isinstance(grid, list) or not all(isinstance(c, dict) for c in grid):
+        raise ExoGpuError(f"{name_or_file}: a grid file is a JSON list of objects of exo_gpu.gemm() arguments")
+    return grid
+
+
+def compile_one(config: dict, cuda: str) -> Outcome:
+    """Compile one configuration (in a worker process)."""
+    from exo_gpu.compiler import CompileError, compile, gemm
+    from exo_gpu.dialects.warpgroup import KernelOp
+    from exo_gpu.passes.schedule import schedule_gemm
+
+    try:
+        module = gemm(**config)
+        result = compile(module, cuda=cuda, downgrade=True)
+    except TypeError as e:
+        return Outcome(config, cuda, "rejected", f"bad configuration: {e}")
+    except CompileError as e:
+        return Outcome(config, cuda, "rejected", str(e))
+    except guard.PtxasError as e:
+        return Outcome(config, cuda, "failed", f"ptxas: {e}")
+    kernel: KernelOp = schedule_gemm(gemm(**config).ops.first)  # type: ignore[arg-type]
+    out = Outcome(config, cuda, "clean", ptxas=result.ptxas.version if result.ptxas else "",
+                  smem_bytes=kernel.smem_bytes, passes_seconds=result.passes_seconds,
+                  assemble_seconds=result.assemble_seconds)
+    for report in result.reports:
+        out.codes += [d.code for d in report.codes]
+        out.failures += report.failures
+        out.registers, out.stack = report.registers, report.stack
+        out.shape = {k: v for k, v in asdict(report.shape).items() if k != "hgmma_lines"}
+    if out.failures:
+        out.status, out.reason = "failed", "; ".join(out.failures)
+    return out
+
+
+def run(grid: list[dict], versions: list[str], jobs: int, progress=sys.stderr) -> list[Outcome]:
+    # Fetch every toolchain once, before the workers race for it; name versions exactly.
+    versions = [toolchain.ptxas(v).version for v in versions]
+    toolchain.nvdisasm()
+    tasks = [(c, v) for v in versions for c in grid]
+    outcomes: list[Outcome] = []
+    counts: Counter[str] = Counter()
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(compile_one, c, v) for c, v in tasks]
+        for done, future in enumerate(as_completed(futures), 1):
+            outcome = future.result()
+            outcomes.append(outcome)
+            counts[outcome.status] += 1
+            if progress is not None:
+                bar = "#" * (30 * done // len(tasks))
+                progress.write(f"\r[{bar:<30}] {done}/{len(tasks)}  clean {counts['clean']}  "
+                               f"rejected {counts['rejected']}  failed {counts['failed']}")
+                progress.flush()
+    if progress is not None:
+        progress.write("\n")
+    key = lambda o: (o.cuda, json.dumps(o.config, sort_keys=True))  # noqa: E731
+    return sorted(outcomes, key=key)
+
+
+def _reason_class(reason: str) -> str:
+    for needle, label in (("setmaxnreg budget", "register budget (assign-registers)"),
+                          ("shared memory", "shared-memory budget"),
+                          ("setmaxnreg budgets need", "register file"),
+                          ("wgmma N", "illegal wgmma shape")):
+        if needle in reason:
+            return label
+    return reason.split(":")[0]
+
+
+def summary(outcomes: list[Outcome], grid_name: str) -> str:
+    """A Markdown summary: per CUDA version and dtype, and compile-time cost."""
+    lines = [f"# Sweep `{grid_name}`: {len({json.dumps(o.config, sort_keys=True) for o in outcomes})} "
+             f"configurations x {len({o.cuda for o in outcomes})} ptxas versions", "",
+             "Generated by `exo-gpu sweep`; do not edit by hand.", "",
+             "| ptxas | dtype | compiled | clean | failed | rejected | serialization codes | extra DEPBAR | local memory |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    groups: dict[tuple[str, str], list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        groups[(o.cuda, o.config.get("dtype", "?"))].append(o)
+    for (ptxas, dtype), group in sorted(groups.items()):
+        compiled = [o for o in group if o.status != "rejected"]
+        serial = sum(1 for o in compiled if any(c in guard.SERIALIZATION_CODES for c in o.codes))
+        depbar = sum(1 for o in compiled if any("extra WARPGROUP.DEPBAR" in f for f in o.failures))
+        local = sum(1 for o in compiled if any("local memory" in f for f in o.failures))
+        lines.append(f"| {ptxas} | {dtype} | {len(compiled)} | {sum(o.status == 'clean' for o in group)} | "
+                     f"{sum(o.status == 'failed' for o in group)} | {sum(o.status == 'rejected' for o in group)} | "
+                     f"{serial} | {depbar} | {local} |")
+    lines += ["", "Rejected before ptxas, by reason:", ""]
+    reasons = Counter(_reason_class(o.reason) for o in outcomes if o.status == "rejected")
+    lines += [f"- {label}: {n}" for label, n in reasons.most_common()] or ["- none"]
+    failed = [o for o in outcomes if o.status == "failed"]
+    lines += ["", f"Failed after ptxas: {len(failed)}", ""]
+    lines += [f"- `{json.dumps(o.config, sort_keys=True)}` (ptxas {o.cuda}): {o.reason}" for o in failed[:50]]
+    timed = [o for o in outcomes if o.status != "rejected"]
+    if timed:
+        ours = statistics.median(o.passes_seconds for o in timed)
+        theirs = statistics.median(o.assemble_seconds for o in timed)
+        slower = sum(o.passes_seconds > o.assemble_seconds for o in timed)
+        lines += ["", "Compile time per kernel (median): our passes and PTX printing "
+                  f"{ours * 1000:.0f} ms; ptxas -v + nvdisasm + guard {theirs * 1000:.0f} ms; "
+                  f"kernels where our passes took longer: {slower} of {len(timed)}."]
+    return "\n".join(lines) + "\n"
+
+
+def main(args) -> int:
+    grid = load_grid(args.grid)
+    versions = [v.strip() for v in args.cuda.split(",") if v.strip()]
+    outcomes = run(grid, versions, args.jobs or os.cpu_count() or 1)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"grid": args.grid, "versions": versions, "outcomes": [asdict(o) for o in outcomes]}, f, indent=1)
+    text = summary(outcomes, args.grid)
+    if args.summary:
+        with open(args.summary, "w") as f:
+            f.write(text)
+    sys.stdout.write(text)
+    return 0 if not any(o.status == "failed" for o in outcomes) else 1

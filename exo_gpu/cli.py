@@ -3,6 +3,7 @@
   exo-gpu gemm [--dtype tf32] [--wgmma-n 128] [--tiles-per-warpgroup 2] [--consumers 2] [--stages 4]
                [--cuda 12.3] --emit {tile,ptx,cubin,sass,report} [-o OUT]
   exo-gpu check FILE.{ptx,cubin} [--cuda V] [--json]
+  exo-gpu doctor FILE.ptx [--cuda V] [--json] [--predict-only]
   exo-gpu sweep [--grid NAME|FILE] [--cuda 12.3,13.x] [--jobs N] [--json OUT] [--summary OUT]
   exo-gpu toolchain {install,list} [--cuda V,V,...]
 """
@@ -13,7 +14,7 @@ import argparse
 import json
 import sys
 
-from exo_gpu import guard, sweep, toolchain
+from exo_gpu import doctor, guard, sweep, toolchain
 from exo_gpu.compiler import CompileError, compile, gemm, with_locations
 from exo_gpu.errors import ExoGpuError
 
@@ -142,6 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true")
     _add_toolchain_args(c)
     c.set_defaults(func=cmd_check)
+
+    d = sub.add_parser("doctor", help="explain a kernel's wgmma pipeline: predicted (and observed) "
+                       "serialization, the culprit lines and the fix")
+    doctor.add_arguments(d)
+    d.set_defaults(func=doctor.run)
 
     w = sub.add_parser("sweep", help="compile a grid of configurations with the guard, in parallel")
     w.add_argument("--grid", default="default", help="a named grid (default, smoke) or a JSON file of gemm() arguments")

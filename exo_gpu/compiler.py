@@ -24,6 +24,7 @@ from exo_gpu.dialects.wgmma import WGMMA_TABLE
 from exo_gpu.errors import ExoGpuError
 from exo_gpu.passes import DEFAULT_PIPELINE, PASSES
 from exo_gpu.passes.emit_ptx import EmitPtxPass, print_ptx
+from exo_gpu.passes.verify_wgmma_pipeline import verify_text
 
 
 class CompileError(ExoGpuError):
@@ -168,11 +169,22 @@ class Compiled:
     assemble_seconds: float = 0.0  # ptxas, nvdisasm and the guard
 
 
+def _predict(ptx: str, cuda: str, downgrade: bool) -> list[str]:
+    """The wgmma pipeline model's verdict before ptxas: a predicted serialization or ptxas
+    code fails the compile (downgrade: a warning), naming the culprit and the fix."""
+    findings = [f for verdict in verify_text(ptx, cuda) for f in verdict.findings if f.codes or f.serialized]
+    messages = [f"predicted for ptxas {cuda}: {f.format().splitlines()[0]} (fix: {f.fix})" for f in findings]
+    if messages and not downgrade:
+        raise CompileError(messages[0] + (f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""))
+    return messages
+
+
 def compile(module: ModuleOp, pipeline: str = DEFAULT_PIPELINE, *, cuda: str = toolchain.DEFAULT_CUDA,
             ptxas: str | None = None, assemble: bool = True, downgrade: bool = False,
             keep_ir: bool = False) -> Compiled:
-    """Run `pipeline` (ending in emit-ptx) on `module`; then, unless `assemble` is False,
-    assemble with the pinned ptxas and enforce the guard (downgrade: warnings, not errors)."""
+    """Run `pipeline` (ending in emit-ptx) on `module`; then, unless `assemble` is False, check
+    the PTX with the wgmma pipeline model for that ptxas, assemble it with the pinned ptxas and
+    enforce the guard (downgrade: findings become warnings, not errors)."""
     passes = parse_pipeline(pipeline)
     if not isinstance(passes[-1], EmitPtxPass):
         raise CompileError(f"pipeline '{pipeline}' must end in emit-ptx to produce PTX")
@@ -187,8 +199,9 @@ def compile(module: ModuleOp, pipeline: str = DEFAULT_PIPELINE, *, cuda: str = t
     if assemble:
         tool = toolchain.ptxas(cuda, ptxas)
         result.ptxas = tool
+        result.warnings += _predict(text, tool.cuda, downgrade)
         start = time.perf_counter()
         result.cubin, result.reports = guard.check(text, tool)
         result.assemble_seconds = time.perf_counter() - start
-        result.warnings = guard.enforce(result.reports, downgrade=downgrade)
+        result.warnings += guard.enforce(result.reports, downgrade=downgrade)
     return result

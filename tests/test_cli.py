@@ -134,12 +134,23 @@ def test_gemm_emit_cubin_needs_output(tmp_path):
     assert json.loads(check.stdout)["kernels"][0]["sass"]["hgmma_gsb0"] == 2
 
 
-def test_gemm_runtime_scale_d_fails_on_12_3():
+def test_gemm_runtime_scale_d_fails_on_12_3_before_ptxas():
+    """The pipeline model predicts the serialization and fails the compile, naming the culprit."""
     proc = exo_gpu("gemm", "--scale-d", "runtime", "--emit", "report")
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
-    assert proc.stderr.startswith("exo-gpu: error: the serialization guard failed:")
-    assert "C7515" in proc.stderr and "--allow-serialization" in proc.stderr
+    assert proc.stderr.startswith("exo-gpu: error: predicted for ptxas 12.3: [B] acc-undefined-input at line ")
+    assert "C7515, serialized" in proc.stderr and "fix: peel the first K block" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_check_runtime_scale_d_ptx_guard_fails_on_12_3(tmp_path):
+    """The guard alone (after ptxas) bites too: code, check and the flag that downgrades it."""
+    ptx = tmp_path / "rt.ptx"
+    assert exo_gpu("gemm", "--scale-d", "runtime", "--emit", "ptx", "-o", ptx).returncode == 0
+    proc = exo_gpu("check", ptx, "--cuda", "12.3")
+    assert proc.returncode == 1
+    assert "C7515" in proc.stdout and "extra WARPGROUP.DEPBAR" in proc.stdout
 
 
 def test_gemm_runtime_scale_d_allowed_gives_warnings():

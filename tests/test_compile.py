@@ -224,9 +224,16 @@ def test_runtime_scale_d_ptx_passes_a_predicate():
     assert not any(m.group(0).endswith(", 0, 1, 1;") for m in mmas)
 
 
-def test_runtime_scale_d_is_serialized_by_ptxas_12_3_and_the_guard_fails():
-    with pytest.raises(GuardError) as e:
+def test_runtime_scale_d_is_predicted_serialized_before_ptxas_12_3():
+    with pytest.raises(CompileError, match=r"predicted for ptxas 12.3: \[B\] acc-undefined-input .* C7515, serialized"):
         compile(_runtime_module(), RUNTIME_PIPELINE, cuda="12.3")
+
+
+def test_runtime_scale_d_is_serialized_by_ptxas_12_3_and_the_guard_fails():
+    ptx = compile(_runtime_module(), RUNTIME_PIPELINE, assemble=False).ptx
+    _, reports = guard.check(ptx, toolchain.ptxas("12.3"))
+    with pytest.raises(GuardError) as e:
+        guard.enforce(reports)
     msg = str(e.value)
     assert "C7515" in msg
     assert "extra WARPGROUP.DEPBAR" in msg

@@ -10,5 +10,7 @@ from exo_gpu.passes.lower_to_ptx import LowerToPtxPass
 from exo_gpu.passes.schedule import SchedulePass
 
 PIPELINE_ORDER = (SchedulePass, InsertSyncsPass, LowerToPtxPass, AssignRegistersPass, EmitPtxPass)
-PASSES = {p.name: p for p in PIPELINE_ORDER}
+from exo_gpu.passes.verify_wgmma_pipeline import VerifyWgmmaPipelinePass
+
+PASSES = {p.name: p for p in (*PIPELINE_ORDER, VerifyWgmmaPipelinePass)}
 DEFAULT_PIPELINE = "schedule,insert-syncs,lower-to-ptx,assign-registers,emit-ptx"

@@ -1,11 +1,21 @@
 """Compile the benchmark GEMM configs to cubins (pinned ptxas) plus a manifest, for
-`benchmarks/check_gpu.py` to run on a GPU machine that has no xDSL.
+`benchmarks/check_gpu.py` and `benchmarks/gemm_bench.py` to run on a GPU machine that has no xDSL.
 
-    .venv/bin/python benchmarks/build_cubins.py [--out .gpu_build] [--set bench|diag] [--cuda 12.3] [--strict]
+    .venv/bin/python benchmarks/build_cubins.py [--out .gpu_build] [--set bench|tune|all|seed|diag]
+                                                [--cuda 12.3] [--strict] [--ptx]
 
-Writes OUT/<kernel>.cubin, OUT/<kernel>.ptx and OUT/manifest.json.  Each config lists the
-stages to try, most first: a config whose ring does not fit shared memory (compile raises)
-falls back to the next.  The guard's findings are recorded as warnings (--strict: errors).
+Writes OUT/<kernel>.cubin and OUT/manifest.json (--ptx: OUT/<kernel>.ptx too).  Each config
+lists the stages to try, most first: a config whose ring does not fit shared memory, or whose
+registers do not fit the budget (compile raises), falls back to the next, and a config with
+no stage count that compiles is skipped with a message (--strict: an error).
+
+Variants:
+  clean       the default pipeline (peeled k = 0, immediate scale-d): a healthy wgmma pipeline.
+  serialized  "schedule{scale_d=runtime},..." (run-time scale-d predicate, unpeeled): ptxas
+              12.3 serializes every wgmma (C7515), assembled anyway with the guard downgraded,
+              so the price of serialization can be measured next to the clean kernel.
+A config may also name a raster group (rows of blocks launched together by the 1-D grouped
+raster; the compiler's default is 8) and a ptxas version other than --cuda.
 """
 
 from __future__ import annotations
@@ -13,80 +23,206 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from xdsl.dialects.builtin import ModuleOp
+
 from exo_gpu import compiler
 from exo_gpu.dialects import ptx
+from exo_gpu.dialects.tile import GemmOp
+from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP
+from exo_gpu.dialects.wgmma import WGMMA_TABLE
 from exo_gpu.errors import ExoGpuError
+from exo_gpu.passes import DEFAULT_PIPELINE
 from exo_gpu.runtime import KernelInfo
 
-# (dtype, wgmma_n, tiles_per_warpgroup, consumers, stages to try, wait_depth, accumulate_c)
+SERIALIZED_PIPELINE = "schedule{scale_d=runtime},insert-syncs,lower-to-ptx,assign-registers,emit-ptx"
+PIPELINES = {"clean": DEFAULT_PIPELINE, "serialized": SERIALIZED_PIPELINE}
+
+
+@dataclass(frozen=True)
+class Config:
+    dtype: str
+    n: int  # wgmma_n = block_n
+    tiles: int  # m64 tiles per consumer warpgroup
+    consumers: int
+    stages: tuple[int, ...]  # to try, most first
+    wait_depth: int = 1
+    accumulate: bool = False
+    raster: int | None = None  # None: the compiler's default (DEFAULT_RASTER_GROUP)
+    variant: str = "clean"  # or "serialized"
+    cuda: str | None = None  # None: --cuda
+    role: str = "tune"  # seed | main | tune | variant | check: how the benchmark reports it
+
+    def name(self, stages: int, cuda: str, default_cuda: str) -> str:
+        """compiler.gemm's default name, plus _r<G> (raster group), _ser (serialized),
+        _p<ptxas> (a ptxas other than the default) and _acc (C +=)."""
+        block_m = 64 * self.tiles * self.consumers
+        s = f"gemm_{self.dtype}_m{block_m}n{self.n}_c{self.consumers}_s{stages}_w{self.wait_depth}"
+        if self.raster is not None:
+            s += f"_r{self.raster}"
+        if self.variant == "serialized":
+            s += "_ser"
+        if cuda != default_cuda:
+            s += "_p" + cuda.replace(".", "")
+        return s + ("_acc" if self.accumulate else "")
+
+
+def C(dtype, n, tiles, consumers, stages, **kw) -> Config:
+    return Config(dtype, n, tiles, consumers, tuple(stages) if isinstance(stages, (tuple, list)) else (stages,), **kw)
+
+
+SEED = [
+    C("tf32", 96, 2, 2, 4, role="seed"),
+    C("tf32", 128, 2, 2, 4, role="seed"),
+]
+MAIN = [
+    C("bf16", 128, 2, 2, 4, role="main"),
+    C("bf16", 256, 1, 2, (4, 3), role="main"),
+    C("f16", 128, 2, 2, 4, role="main"),
+]
+# The serialized twins of the clean kernels above (same config, run-time scale-d).
+SERIALIZED = [
+    C("tf32", 128, 2, 2, 4, variant="serialized", role="variant"),
+    C("tf32", 96, 2, 2, 4, variant="serialized", role="variant"),
+    C("bf16", 128, 2, 2, 4, variant="serialized", role="variant"),
+    C("bf16", 256, 1, 2, 4, variant="serialized", role="variant"),
+]
+# Variations for speed: stages, wait depth, raster group, one tile per warpgroup, wider N.
+TUNE = [
+    C("tf32", 128, 2, 2, 3),
+    C("tf32", 96, 2, 2, 5),
+    C("tf32", 128, 2, 2, 4, wait_depth=0),
+    C("tf32", 128, 2, 2, 4, raster=1),
+    C("tf32", 128, 2, 2, 4, raster=4),
+    C("tf32", 128, 2, 2, 4, raster=16),
+    C("tf32", 128, 1, 2, (6, 5)),
+    C("tf32", 256, 1, 2, (4, 3)),
+    C("tf32", 192, 2, 2, (4, 3)),
+    C("bf16", 128, 2, 2, 3),
+    C("bf16", 128, 2, 2, 4, wait_depth=0),
+    C("bf16", 128, 2, 2, 4, raster=1),
+    C("bf16", 128, 2, 2, 4, raster=4),
+    C("bf16", 128, 2, 2, 4, raster=16),
+    C("bf16", 256, 1, 2, 4, raster=16),
+    C("bf16", 256, 1, 2, 4, wait_depth=0),
+    C("bf16", 128, 1, 2, (6, 5)),
+    C("bf16", 192, 2, 2, (4, 3)),
+    C("bf16", 256, 2, 1, (4, 3)),  # one consumer, two m64 tiles of n256 (256 accumulator regs: may not fit)
+    # After run 1 (wait depth 0 helped n256 T1): n256 T1 with w0 and other rasters, f16 and tf32 too.
+    C("bf16", 256, 1, 2, 4, wait_depth=0, raster=1),
+    C("bf16", 256, 1, 2, 4, wait_depth=0, raster=4),
+    C("bf16", 256, 1, 2, 4, wait_depth=0, raster=16),
+    C("bf16", 256, 1, 2, 4, wait_depth=0, cuda="13.5"),
+    C("tf32", 256, 1, 2, 4, wait_depth=0),
+    C("tf32", 256, 1, 2, 4, raster=1),
+    C("f16", 256, 1, 2, 4),
+    C("f16", 256, 1, 2, 4, wait_depth=0),
+    # The same configs through a CUDA 13 ptxas.
+    C("tf32", 128, 2, 2, 4, cuda="13.5"),
+    C("bf16", 128, 2, 2, 4, cuda="13.5"),
+    C("bf16", 256, 1, 2, 4, cuda="13.5"),
+]
+CHECK = [C("tf32", 128, 2, 2, 4, accumulate=True, role="check")]  # the C += epilogue (correctness)
+
 SETS = {
-    # The seed configs and the ones the benchmarks report.
-    "bench": [
-        ("tf32", 96, 2, 2, (4,), 1, False),
-        ("tf32", 128, 2, 2, (4,), 1, False),
-        ("bf16", 128, 2, 2, (4,), 1, False),
-        ("bf16", 256, 1, 2, (4, 3), 1, False),
-        ("f16", 128, 2, 2, (4,), 1, False),
-        ("tf32", 128, 2, 2, (4,), 1, True),  # the C += epilogue
-    ],
+    "seed": SEED,
+    "bench": SEED + MAIN + SERIALIZED + CHECK,
+    "tune": TUNE,
+    "all": SEED + MAIN + SERIALIZED + TUNE + CHECK,
     # Smaller or simpler pipelines, to corner a wrong result: one consumer, one tile,
     # no wgmma left in flight (wait_depth 0), narrow N.
     "diag": [
-        ("tf32", 128, 1, 1, (2,), 0, False),
-        ("tf32", 64, 1, 1, (4,), 1, False),
-        ("bf16", 64, 1, 2, (4,), 1, False),
-        ("tf32", 128, 2, 2, (4,), 0, False),
+        C("tf32", 128, 1, 1, 2, wait_depth=0, role="check"),
+        C("tf32", 64, 1, 1, 4, role="check"),
+        C("bf16", 64, 1, 2, 4, role="check"),
+        C("tf32", 128, 2, 2, 4, wait_depth=0, role="check"),
     ],
 }
 
 
-def _name(dtype, n, tiles, consumers, stages, wait_depth, accumulate) -> str:
-    """compiler.gemm's default name, plus "_acc" for a C += kernel."""
-    block_m = 64 * tiles * consumers
-    return f"gemm_{dtype}_m{block_m}n{n}_c{consumers}_s{stages}_w{wait_depth}" + ("_acc" if accumulate else "")
+def tile_module(cfg: Config, stages: int, name: str) -> ModuleOp:
+    """The tile IR of one config: what compiler.gemm builds, plus a raster group."""
+    if cfg.raster is None:
+        return compiler.gemm(cfg.dtype, wgmma_n=cfg.n, tiles_per_warpgroup=cfg.tiles, consumers=cfg.consumers,
+                             stages=stages, wait_depth=cfg.wait_depth, accumulate_c=cfg.accumulate, name=name)
+    kind = WGMMA_TABLE[cfg.dtype]
+    op = GemmOp(name=name, dtype=cfg.dtype, block_m=64 * cfg.tiles * cfg.consumers, block_n=cfg.n,
+                block_k=128 // kind.bytes, consumers=cfg.consumers, stages=stages, wait_depth=cfg.wait_depth,
+                accumulate_c=cfg.accumulate, raster_group=cfg.raster)
+    module = ModuleOp([op])
+    module.verify()
+    return module
 
 
-def build(out: Path, cuda: str, strict: bool, configs=SETS["bench"]) -> dict:
-    out.mkdir(parents=True, exist_ok=True)
-    kernels, ptxas_version = [], None
-    for dtype, n, tiles, consumers, stage_options, wait_depth, accumulate in configs:
-        last_error = None
-        for stages in stage_options:
-            module = compiler.gemm(dtype, wgmma_n=n, tiles_per_warpgroup=tiles, consumers=consumers,
-                                   stages=stages, wait_depth=wait_depth, accumulate_c=accumulate,
-                                   name=_name(dtype, n, tiles, consumers, stages, wait_depth, accumulate))
-            try:
-                result = compiler.compile(module, cuda=cuda, downgrade=not strict)
-            except ExoGpuError as e:
-                last_error = e
-                print(f"  {dtype} n{n} T{tiles} C{consumers} stages {stages}: {e}", file=sys.stderr)
-                continue
-            break
-        else:
-            raise SystemExit(f"{dtype} n{n} T{tiles} C{consumers}: no stage count compiled: {last_error}")
-        entry = next(op for op in module.walk() if isinstance(op, ptx.EntryOp))
-        name = entry.sym_name.data
-        smem_ir = entry.smem_bytes.value.data
-        report = result.reports[0] if result.reports else None
-        info = KernelInfo.for_gemm(
-            name, dtype, n, tiles, consumers, stages, wait_depth=wait_depth, accumulate_c=accumulate,
-            cubin=f"{name}.cubin", registers=report.registers if report else None,
-            ptxas=result.ptxas.version if result.ptxas else None, warnings=list(result.warnings))
-        if info.smem_bytes != smem_ir:
-            raise SystemExit(f"{name}: runtime computes {info.smem_bytes} bytes of shared memory, the IR says {smem_ir}")
-        assert result.cubin is not None
-        (out / f"{name}.cubin").write_bytes(result.cubin)
+def build_one(cfg: Config, out: Path, default_cuda: str, strict: bool, write_ptx: bool) -> dict | None:
+    cuda = cfg.cuda or default_cuda
+    errors = []
+    for stages in cfg.stages:
+        name = cfg.name(stages, cuda, default_cuda)
+        try:
+            module = tile_module(cfg, stages, name)
+            # The serialized variant is built to fail the guard: always downgrade it.
+            result = compiler.compile(module, PIPELINES[cfg.variant], cuda=cuda,
+                                      downgrade=(cfg.variant == "serialized") or not strict)
+        except ExoGpuError as e:
+            errors.append(f"stages {stages}: {str(e).splitlines()[0]}")
+            continue
+        break
+    else:
+        msg = f"{cfg.dtype} n{cfg.n} T{cfg.tiles} C{cfg.consumers} {cfg.variant}: nothing compiled: " + "; ".join(errors)
+        if strict:
+            raise SystemExit(msg)
+        print(f"SKIP {msg}", file=sys.stderr)
+        return None
+    for e in errors:
+        print(f"  {name}: fell back after {e}", file=sys.stderr)
+    entry = next(op for op in module.walk() if isinstance(op, ptx.EntryOp))
+    smem_ir = entry.smem_bytes.value.data
+    report = result.reports[0] if result.reports else None
+    shape = report.shape if report else None
+    info = KernelInfo.for_gemm(
+        name, cfg.dtype, cfg.n, cfg.tiles, cfg.consumers, stages, wait_depth=cfg.wait_depth,
+        accumulate_c=cfg.accumulate, cubin=f"{name}.cubin", registers=report.registers if report else None,
+        ptxas=result.ptxas.version if result.ptxas else None, warnings=list(result.warnings),
+        variant=cfg.variant, pipeline=PIPELINES[cfg.variant],
+        raster_group=cfg.raster if cfg.raster is not None else DEFAULT_RASTER_GROUP,
+        role=cfg.role, stages_tried=list(cfg.stages),
+        guard_ok=bool(report.ok) if report else None,
+        serializing_codes=sorted({d.code for d in report.codes if d.serializing}) if report else [],
+        sass={"hgmma": shape.hgmma, "hgmma_gsb0": shape.hgmma_gsb0, "arrive": shape.arrive,
+              "depbar": shape.depbar, "ldl": shape.ldl, "stl": shape.stl} if shape else None,
+        spill_bytes=(report.spill_stores + report.spill_loads) if report else None)
+    if info.smem_bytes != smem_ir:
+        raise SystemExit(f"{name}: runtime computes {info.smem_bytes} bytes of shared memory, the IR says {smem_ir}")
+    assert result.cubin is not None
+    (out / f"{name}.cubin").write_bytes(result.cubin)
+    if write_ptx:
         (out / f"{name}.ptx").write_text(result.ptx)
-        ptxas_version = result.ptxas.version if result.ptxas else None
-        kernels.append(info.to_dict())
-        warn = f"  warnings: {'; '.join(result.warnings)}" if result.warnings else ""
-        print(f"{name}: {len(result.cubin)} B cubin, smem {info.smem_bytes} B, "
-              f"{info.extra.get('registers')} regs{warn}")
-    manifest = {"ptxas": ptxas_version, "cuda": cuda, "kernels": kernels}
+    s = info.extra["sass"] or {}
+    print(f"{name}: {len(result.cubin)} B cubin, smem {info.smem_bytes} B, {info.extra.get('registers')} regs, "
+          f"ptxas {info.extra['ptxas']}, SASS {s.get('hgmma')} HGMMA / {s.get('hgmma_gsb0')} gsb0 / "
+          f"{s.get('depbar')} DEPBAR" + (f"  warnings: {len(result.warnings)}" if result.warnings else ""))
+    return info.to_dict()
+
+
+def build(out: Path, cuda: str, strict: bool, configs=SETS["bench"], write_ptx: bool = False) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    kernels, skipped = [], []
+    for cfg in configs:
+        d = build_one(cfg, out, cuda, strict, write_ptx)
+        if d is None:
+            skipped.append(f"{cfg}")
+        elif any(k["name"] == d["name"] for k in kernels):
+            continue  # the same kernel reached from two sets
+        else:
+            kernels.append(d)
+    ptxas_versions = sorted({k["ptxas"] for k in kernels if k.get("ptxas")})
+    manifest = {"ptxas": ptxas_versions[0] if len(ptxas_versions) == 1 else ptxas_versions,
+                "cuda": cuda, "kernels": kernels, "skipped": skipped}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
 
@@ -96,10 +232,12 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / ".gpu_build"))
     ap.add_argument("--cuda", default="12.3", help="pinned ptxas version (default 12.3)")
     ap.add_argument("--set", choices=sorted(SETS), default="bench", help="which configs (default bench)")
-    ap.add_argument("--strict", action="store_true", help="guard findings are errors, not warnings")
+    ap.add_argument("--strict", action="store_true", help="guard findings are errors (serialized variant excepted)")
+    ap.add_argument("--ptx", action="store_true", help="also write each kernel's PTX")
     args = ap.parse_args(argv)
-    manifest = build(Path(args.out), args.cuda, args.strict, SETS[args.set])
-    print(f"{len(manifest['kernels'])} kernels -> {args.out}/manifest.json (ptxas {manifest['ptxas']})")
+    manifest = build(Path(args.out), args.cuda, args.strict, SETS[args.set], args.ptx)
+    print(f"{len(manifest['kernels'])} kernels -> {args.out}/manifest.json (ptxas {manifest['ptxas']}); "
+          f"{len(manifest['skipped'])} configs skipped")
     return 0
 
 

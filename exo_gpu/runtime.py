@@ -174,6 +174,17 @@ def synchronize(kernel: str | None = None, timeout_s: float = HANG_TIMEOUT_S) ->
     _call("cuCtxSynchronize", kernel=kernel)
 
 
+def as_stream(stream=None):
+    """A CUstream from None (the legacy default stream), an int handle (e.g. torch's
+    `torch.cuda.current_stream().cuda_stream`), or a CUstream (returned as is)."""
+    cuda = _driver()
+    if stream is None:
+        return cuda.CUstream(0)
+    if isinstance(stream, int):
+        return cuda.CUstream(stream)
+    return stream
+
+
 # -- device memory ---------------------------------------------------------------------------
 class DeviceBuffer:
     """`nbytes` of device memory (cuMemAlloc), freed by `free()` or on garbage collection."""
@@ -294,9 +305,8 @@ class Kernel:
     def launch(self, grid, block, smem: int, param_ptrs: list[int], stream=None) -> None:
         """cuLaunchKernel with kernelParams = an array of pointers to each argument's bytes."""
         params = np.array(param_ptrs, dtype=np.uint64)
-        cuda = _driver()
-        _call("cuLaunchKernel", self.function, *grid, *block, smem,
-              stream if stream is not None else cuda.CUstream(0), params.ctypes.data, 0, kernel=self.name)
+        _call("cuLaunchKernel", self.function, *grid, *block, smem, as_stream(stream), params.ctypes.data, 0,
+              kernel=self.name)
 
     def unload(self) -> None:
         if self.module is not None:
@@ -355,9 +365,16 @@ def encode_tensor_map(ptr: int, dtype: str, rows: int, k: int, box_rows: int, ke
 # -- host-side data --------------------------------------------------------------------------
 def bf16_bits(x: np.ndarray) -> np.ndarray:
     """float32 -> bfloat16 bit patterns (uint16), round to nearest even."""
-    u = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
+    f = np.ascontiguousarray(x, dtype=np.float32)
+    u = f.view(np.uint32)
     rounded = u + np.uint32(0x7FFF) + ((u >> np.uint32(16)) & np.uint32(1))
-    return (rounded >> np.uint32(16)).astype(np.uint16)
+    bits = (rounded >> np.uint32(16)).astype(np.uint16)
+    # A NaN whose payload sits in the low 16 bits would round to +-Inf (or carry into the
+    # sign): keep every NaN a quiet NaN of its sign.
+    nan = np.isnan(f)
+    if nan.any():
+        bits[nan] = ((u[nan] >> np.uint32(16)) & np.uint32(0x8000)).astype(np.uint16) | np.uint16(0x7FC0)
+    return bits
 
 
 def bf16_to_f32(bits: np.ndarray) -> np.ndarray:
@@ -397,11 +414,27 @@ def _as_kernel(kernel) -> Kernel:
     raise CudaError(f"expected a loaded Kernel (exo_gpu.runtime.load(cubin, info=...)), got {type(kernel).__name__}")
 
 
+class _External:
+    """Device memory owned by someone else (a torch tensor, say): a pointer, never freed here."""
+
+    def __init__(self, ptr: int, nbytes: int):
+        self.ptr, self.nbytes = int(ptr), int(nbytes)
+
+    def free(self) -> None:
+        pass
+
+
 class GemmLaunch:
     """Device buffers and tensor maps of one M x N x K problem for one kernel; `launch()`
-    runs the kernel once (asynchronously) on what the buffers hold."""
+    runs the kernel once (asynchronously) on what the buffers hold.
 
-    def __init__(self, kernel: Kernel, m: int, n: int, k: int, tf32_map: str = "tfloat32"):
+    By default A, Bt and C are allocated here (and freed by `free()`); pass `a_ptr`, `b_ptr`
+    and `c_ptr` (device addresses, e.g. torch tensors' `data_ptr()`: A M x K and Bt N x K in
+    the kernel's storage type, C M x N float32, all row-major and contiguous) to run on memory
+    that the caller owns and keeps alive."""
+
+    def __init__(self, kernel: Kernel, m: int, n: int, k: int, tf32_map: str = "tfloat32",
+                 a_ptr: int | None = None, b_ptr: int | None = None, c_ptr: int | None = None):
         self.kernel = _as_kernel(kernel)
         info = self.kernel.info
         assert info is not None
@@ -412,9 +445,22 @@ class GemmLaunch:
         if (k * eb) % 16:
             raise CudaError(f"kernel {info.name}: K = {k} gives {k * eb}-byte rows; TMA needs a multiple of 16 "
                             f"(K a multiple of {16 // eb} for {info.dtype})")
-        self.a = DeviceBuffer(m * k * eb)
-        self.b = DeviceBuffer(n * k * eb)
-        self.c = DeviceBuffer(m * n * 4)
+        given = [p is not None for p in (a_ptr, b_ptr, c_ptr)]
+        if any(given) and not all(given):
+            raise CudaError(f"kernel {info.name}: pass all of a_ptr, b_ptr and c_ptr, or none")
+        if all(given):
+            for what, p in (("a_ptr", a_ptr), ("b_ptr", b_ptr)):
+                if int(p) % 16:  # cuTensorMapEncodeTiled needs a 16-byte aligned global address
+                    raise CudaError(f"kernel {info.name}: {what} = {int(p):#x} is not 16-byte aligned (TMA)")
+            if int(c_ptr) % 8:  # the interior epilogue stores float2
+                raise CudaError(f"kernel {info.name}: c_ptr = {int(c_ptr):#x} is not 8-byte aligned")
+            self.a: DeviceBuffer | _External = _External(a_ptr, m * k * eb)
+            self.b: DeviceBuffer | _External = _External(b_ptr, n * k * eb)
+            self.c: DeviceBuffer | _External = _External(c_ptr, m * n * 4)
+        else:
+            self.a = DeviceBuffer(m * k * eb)
+            self.b = DeviceBuffer(n * k * eb)
+            self.c = DeviceBuffer(m * n * 4)
         self.tmap_a = encode_tensor_map(self.a.ptr, info.dtype, m, k, info.a_box_rows, info.name, tf32_map=tf32_map)
         self.tmap_b = encode_tensor_map(self.b.ptr, info.dtype, n, k, info.block_n, info.name, tf32_map=tf32_map)
         # Argument storage: kept alive on self so the pointers stay valid.
@@ -426,6 +472,8 @@ class GemmLaunch:
     def upload(self, a: np.ndarray, bt: np.ndarray, c: np.ndarray | None = None) -> None:
         info = self.kernel.info
         assert info is not None
+        if isinstance(self.a, _External):
+            raise CudaError(f"kernel {info.name}: this launch runs on caller-owned memory; write it there")
         if a.shape != (self.m, self.k) or bt.shape != (self.n, self.k):
             raise CudaError(f"kernel {info.name}: A must be {self.m}x{self.k} and Bt {self.n}x{self.k}, "
                             f"got {a.shape} and {bt.shape}")
@@ -435,11 +483,15 @@ class GemmLaunch:
             self.c.upload(np.ascontiguousarray(c, dtype=np.float32))
 
     def launch(self, stream=None) -> None:
+        """Enqueue the kernel on `stream` (None: the legacy default stream; an int handle such
+        as torch.cuda.current_stream().cuda_stream; or a CUstream).  Asynchronous."""
         info = self.kernel.info
         assert info is not None
         self.kernel.launch(info.grid(self.m, self.n), (info.threads, 1, 1), info.smem_bytes, self._ptrs, stream)
 
     def result(self) -> np.ndarray:
+        if isinstance(self.c, _External):
+            raise CudaError(f"kernel {self.kernel.name}: C is caller-owned memory; read it there")
         return self.c.download(np.empty((self.m, self.n), dtype=np.float32))
 
     def free(self) -> None:
@@ -552,18 +604,20 @@ class Timing:
 
 
 class Events:
-    """A pair of CUDA events around a region of the default stream."""
+    """A pair of CUDA events around a region of one stream (default: the legacy default
+    stream; see `as_stream` for what `stream` may be)."""
 
-    def __init__(self):
+    def __init__(self, stream=None):
         flags = int(_driver().CUevent_flags.CU_EVENT_DEFAULT)
+        self.stream = stream
         self.start = _call("cuEventCreate", flags)
         self.stop = _call("cuEventCreate", flags)
 
     def record_start(self):
-        _call("cuEventRecord", self.start, _driver().CUstream(0))
+        _call("cuEventRecord", self.start, as_stream(self.stream))
 
     def record_stop(self):
-        _call("cuEventRecord", self.stop, _driver().CUstream(0))
+        _call("cuEventRecord", self.stop, as_stream(self.stream))
 
     def elapsed_ms(self) -> float:
         _call("cuEventSynchronize", self.stop)

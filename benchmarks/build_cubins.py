@@ -128,7 +128,16 @@ TUNE = [
 ]
 CHECK = [C("tf32", 128, 2, 2, 4, accumulate=True, role="check")]  # the C += epilogue (correctness)
 
+# The fastest configuration of each dtype (n256, one m64 tile per warpgroup, wait depth 0),
+# and the seed-shaped bf16 kernel, timed persistent and with one block per tile.
+PERSIST = [
+    C("bf16", 256, 1, 2, 4, wait_depth=0, role="main"),
+    C("tf32", 256, 1, 2, 4, wait_depth=0, role="main"),
+    C("f16", 256, 1, 2, 4, wait_depth=0, role="main"),
+    C("bf16", 128, 2, 2, 4, role="main"),
+]
 SETS = {
+    "persist": SEED + PERSIST + SERIALIZED[:2] + CHECK,
     "seed": SEED,
     "bench": SEED + MAIN + SERIALIZED + CHECK,
     "tune": TUNE,

@@ -182,15 +182,17 @@ def environment(torch, rt, manifest: dict) -> dict:
 class Ours:
     kind = "ours"
 
-    def __init__(self, rt, kernel, info, label: str):
+    def __init__(self, rt, kernel, info, label: str, persistent: bool = True):
         self.rt, self.kernel, self.info, self.label = rt, kernel, info, label
+        self.persistent = persistent  # one block per SM walking tiles, or one block per tile
         self.dtype = info.dtype
         self.launches: dict = {}  # size -> (GemmLaunch, C tensor)
 
     def setup(self, torch, size: tuple, a, bt):
         m, n, k = size
         c = torch.empty((m, n), dtype=torch.float32, device="cuda")
-        launch = self.rt.GemmLaunch(self.kernel, m, n, k, a_ptr=a.data_ptr(), b_ptr=bt.data_ptr(), c_ptr=c.data_ptr())
+        launch = self.rt.GemmLaunch(self.kernel, m, n, k, a_ptr=a.data_ptr(), b_ptr=bt.data_ptr(), c_ptr=c.data_ptr(),
+                                    persistent=self.persistent)
         self.launches[size] = (launch, c)
 
     def out(self, size):
@@ -508,6 +510,8 @@ def main(argv=None) -> int:
     ap.add_argument("--only", help="comma-separated kernel names (manifest 'name') to include")
     ap.add_argument("--passed", help="check_gpu.py's JSON: time only kernels that passed there")
     ap.add_argument("--no-f32out", action="store_true", help="skip cuBLAS with float32 output")
+    ap.add_argument("--also-one-block-per-tile", action="store_true",
+                    help="also time the seed and main kernels launched with one block per tile (not persistent)")
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--out", default=os.environ.get("OUT") or ".")
     ap.add_argument("--tag", default="")
@@ -558,7 +562,11 @@ def main(argv=None) -> int:
             skipped.append(f"{d['name']}: {e}")
             continue
         kernels.append(Ours(rt, kernel, info, label))
-        meta[label] = {**d, "label": label, "registers_loaded": kernel.registers}
+        meta[label] = {**d, "label": label, "registers_loaded": kernel.registers, "persistent": True}
+        if args.also_one_block_per_tile and d.get("role") in ("main", "seed"):
+            kernels.append(Ours(rt, kernel, info, label + " 1/tile", persistent=False))
+            meta[label + " 1/tile"] = {**d, "label": label + " 1/tile", "registers_loaded": kernel.registers,
+                                       "persistent": False}
     for s in skipped:
         log(f"skipped {s}")
     f32out = not args.no_f32out and f32out_supported(torch)

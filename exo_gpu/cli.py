@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from exo_gpu import doctor, guard, sweep, toolchain
@@ -171,6 +172,12 @@ def main(argv: list[str] | None = None) -> int:
     except ExoGpuError as e:
         print(f"exo-gpu: error: {e}", file=sys.stderr)
         return 1
+    except Exception as e:  # a bug of ours: one line, or the traceback with EXO_GPU_TRACEBACK=1
+        if os.environ.get("EXO_GPU_TRACEBACK"):
+            raise
+        print(f"exo-gpu: internal error: {type(e).__name__}: {e} (a bug in exo-gpu: rerun with "
+              "EXO_GPU_TRACEBACK=1 and report the traceback)", file=sys.stderr)
+        return 70
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ works without it (and without a GPU); the first driver call then raises `CudaErr
 The kernel ABI (see `exo_gpu.passes.lower_to_ptx`): parameters (tensor map A by value,
 tensor map B by value, C pointer, M, N, K); A is M x K row-major, Bt is N x K row-major
 (B^T, K contiguous), C is M x N row-major f32 with C[m, n] = sum_k A[m, k] * Bt[n, k]
-(C += ... with accumulate_c).  Grid ceil(M / block_m) * ceil(N / block_n) (1-D), block
+(C += ... with accumulate_c).  Grid: 1-D, one block per SM (persistent, the default) or
+one per tile (ceil(M / block_m) * ceil(N / block_n)), block
 128 * (consumers + 1) threads, `smem_bytes` of dynamic shared memory.
 
 Every driver call goes through `_call`, which raises `CudaError` naming the call, the kernel
@@ -276,9 +277,15 @@ class KernelInfo:
     def a_box_rows(self) -> int:
         return M_TILE * self.tiles_per_warpgroup  # one box per consumer warpgroup
 
-    def grid(self, m: int, n: int) -> tuple[int, int, int]:
-        """1-D: the kernel maps its block index to a tile itself (lower_to_ptx's raster)."""
-        return (math.ceil(n / self.block_n) * math.ceil(m / self.block_m), 1, 1)
+    def tiles(self, m: int, n: int) -> int:
+        return math.ceil(n / self.block_n) * math.ceil(m / self.block_m)
+
+    def grid(self, m: int, n: int, max_blocks: int | None = None) -> tuple[int, int, int]:
+        """1-D: the kernel walks tiles block index, + grid size, ... (its tile_loop) and maps
+        each to an (m, n) block itself (its raster).  `max_blocks` caps the grid: one block
+        per SM makes the kernel persistent; None gives one block per tile."""
+        tiles = self.tiles(m, n)
+        return (min(tiles, max_blocks) if max_blocks else tiles, 1, 1)
 
     def label(self) -> str:
         return (f"{self.dtype} n{self.wgmma_n} T{self.tiles_per_warpgroup} C{self.consumers} "
@@ -434,11 +441,15 @@ class GemmLaunch:
     that the caller owns and keeps alive."""
 
     def __init__(self, kernel: Kernel, m: int, n: int, k: int, tf32_map: str = "tfloat32",
-                 a_ptr: int | None = None, b_ptr: int | None = None, c_ptr: int | None = None):
+                 a_ptr: int | None = None, b_ptr: int | None = None, c_ptr: int | None = None,
+                 persistent: bool = True):
         self.kernel = _as_kernel(kernel)
         info = self.kernel.info
         assert info is not None
         self.m, self.n, self.k = m, n, k
+        # Persistent: one block per SM (a block's ring fills most of an SM's shared memory),
+        # each walking several tiles; otherwise one block per tile.
+        self.persistent = persistent
         eb = info.elem_bytes
         if min(m, n, k) < 1:  # the kernel's peeled K block 0 waits for a load that K = 0 never issues
             raise CudaError(f"kernel {info.name}: M, N and K must be at least 1, got {m} x {n} x {k}")
@@ -487,7 +498,9 @@ class GemmLaunch:
         as torch.cuda.current_stream().cuda_stream; or a CUstream).  Asynchronous."""
         info = self.kernel.info
         assert info is not None
-        self.kernel.launch(info.grid(self.m, self.n), (info.threads, 1, 1), info.smem_bytes, self._ptrs, stream)
+        max_blocks = init().sm_count if self.persistent else None
+        self.kernel.launch(info.grid(self.m, self.n, max_blocks), (info.threads, 1, 1), info.smem_bytes,
+                           self._ptrs, stream)
 
     def result(self) -> np.ndarray:
         if isinstance(self.c, _External):

@@ -369,3 +369,11 @@ def test_gpu_gemm_is_correct(dtype):
         check = rt.check_gemm(kernel, m, n, k, rng=rng)
         assert check.passed, check.line()
     kernel.unload()
+
+
+def test_grid_is_one_block_per_tile_or_capped_for_a_persistent_launch():
+    info = rt.KernelInfo.for_gemm("k", "bf16", 256, 1, 2, 4)  # 128 x 256 blocks
+    assert info.tiles(4096, 4096) == 32 * 16
+    assert info.grid(4096, 4096) == (512, 1, 1)
+    assert info.grid(4096, 4096, 132) == (132, 1, 1)  # persistent: one block per SM
+    assert info.grid(100, 100, 132) == (1, 1, 1)  # never more blocks than tiles

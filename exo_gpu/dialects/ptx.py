@@ -356,16 +356,20 @@ def _element(reg: Reg, value: SSAValue, element: IntegerAttr | None) -> str:
 
 @irdl_op_definition
 class LdGlobalF32Op(PtxOp):
-    """`ld.global.f32`, guarded by an optional predicate."""
+    """`ld.global.f32`, guarded by an optional predicate.  Where the guard is false the result
+    is `fallback`, whose register the result shares (assign-registers ties them): without
+    one, a guarded load's register would be live-in from wherever it was last written."""
 
     name = "ptx.ld_global_f32"
     addr = operand_def(B64Type)
     guard = opt_operand_def(PredType)
+    fallback = opt_operand_def(F32Type)
     offset = prop_def(IntegerAttr)
     result = result_def(F32Type)
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
 
-    def __init__(self, addr: SSAValue, offset: int, guard: SSAValue | None):
-        super().__init__(operands=[addr, [guard] if guard is not None else []],
+    def __init__(self, addr: SSAValue, offset: int, guard: SSAValue | None, fallback: SSAValue | None = None):
+        super().__init__(operands=[addr, [guard] if guard is not None else [], [fallback] if fallback is not None else []],
                          result_types=[F32Type.unallocated()], properties={"offset": _int_prop(offset)})
 
     def assembly_line(self, reg: Reg) -> str:

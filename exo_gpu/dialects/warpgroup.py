@@ -19,6 +19,7 @@ from xdsl.irdl import (
     opt_prop_def,
     prop_def,
     region_def,
+    result_def,
     traits_def,
     var_operand_def,
     var_result_def,
@@ -127,8 +128,11 @@ class RoleOp(IRDLOperation):
 @irdl_op_definition
 class KLoopOp(IRDLOperation):
     """for k in [start, ceil(K / block_k)): the body runs with block arguments
-    (k, slot = k mod stages, phase = (k / stages) mod 2, iter_args...) and yields the next
-    iter_args.  The results are the iter_args after the last iteration."""
+    (k, slot = (base + k) mod stages, phase = ((base + k) / stages) mod 2, iter_args...) and
+    yields the next iter_args.  `base` is the enclosing tile_loop's base, the number of K
+    blocks this thread block has already passed through the ring (0 outside a tile_loop).
+    The results are the
+    iter_args after the last iteration."""
 
     name = "warpgroup.k_loop"
 
@@ -179,15 +183,62 @@ class KLoopOp(IRDLOperation):
 
 
 @irdl_op_definition
+class TileLoopOp(IRDLOperation):
+    """The output tiles of this thread block: tile t = block index, then t + grid size, ...,
+    while t < ceil(M / block_m) * ceil(N / block_n) (a persistent block runs several; a grid
+    of one block per tile runs one each).  The tile's (m, n) block comes from the kernel's
+    raster; ops inside that address A, B or C use the current tile.  The body's block
+    arguments (base, end) are the ring positions of the tile's first K block and of the
+    next tile's: the ring carries on from tile to tile."""
+
+    name = "warpgroup.tile_loop"
+    m_size = operand_def(i32)
+    n_size = operand_def(i32)
+    k_size = operand_def(i32)
+    body = region_def("single_block")
+
+    def __init__(self, m_size, n_size, k_size):
+        super().__init__(operands=[m_size, n_size, k_size], regions=[Region(Block(arg_types=[i32, i32]))])
+
+    @property
+    def base(self):
+        return self.body.block.args[0]
+
+    @property
+    def end(self):
+        return self.body.block.args[1]
+
+    def verify_(self) -> None:
+        if [a.type for a in self.body.block.args] != [i32, i32]:
+            raise VerifyException("tile_loop's body takes (base, end), both i32")
+
+
+@irdl_op_definition
+class RingSlotOp(IRDLOperation):
+    """The ring slot of K block `position` (a ring position, e.g. a tile_loop's base) and the
+    phase of that slot's barriers: (position mod stages, (position / stages) mod 2)."""
+
+    name = "warpgroup.ring_slot"
+    position = operand_def(i32)
+    stages = prop_def(IntegerAttr)
+    slot = result_def(i32)
+    phase = result_def(i32)
+
+    def __init__(self, position, stages: int):
+        super().__init__(operands=[position], result_types=[i32, i32], properties={"stages": IntegerAttr(stages, 64)})
+
+
+@irdl_op_definition
 class YieldOp(IRDLOperation):
-    """Ends a k_loop iteration, passing the next values of the loop-carried arguments."""
+    """Ends a k_loop or tile_loop iteration, passing the next values of the loop-carried
+    arguments (none for a tile_loop)."""
 
     name = "warpgroup.yield"
     values = var_operand_def()
-    traits = traits_def(IsTerminator(), HasParent(KLoopOp))
+    traits = traits_def(IsTerminator(), HasParent(KLoopOp, TileLoopOp))
 
     def __init__(self, *values):
         super().__init__(operands=[values])
 
 
-Warpgroup = Dialect("warpgroup", [KernelOp, RoleOp, KLoopOp, YieldOp], [])
+Warpgroup = Dialect("warpgroup", [KernelOp, RoleOp, TileLoopOp, RingSlotOp, KLoopOp, YieldOp], [])

@@ -8,6 +8,7 @@ Guarantees:
   accumulator is ever copied, moved or spilled; an IR that would need a copy (an
   accumulator read after the wgmma that overwrites it) is rejected;
 - loop-carried scalars get one register each, with a `mov` on entry and before `ptx.next`;
+  a guarded load shares its fallback value's register;
 - per role, the accumulator registers plus `ADDRESSING_RESERVE` must fit the role's
   setmaxnreg budget, otherwise the pass fails instead of letting ptxas serialize or spill
   (C7511/C7512).
@@ -161,6 +162,16 @@ def _tie_loop_scalars(entry: ptx.EntryOp, uf: _UnionFind) -> None:
                     uf.union(arg, v)
 
 
+def _tie_guarded_loads(entry: ptx.EntryOp, uf: _UnionFind) -> None:
+    """A guarded load's result is its fallback where the guard is false: one register."""
+    for op in entry.walk():
+        if isinstance(op, ptx.LdGlobalF32Op) and op.fallback is not None:
+            if len(list(op.fallback.uses)) != 1:
+                raise DiagnosticException(f"assign-registers: the fallback of {op.name} at {op.location} "
+                                          "is used elsewhere; the load overwrites its register")
+            uf.union(op.fallback, op.result)
+
+
 def _all_values(entry: ptx.EntryOp) -> list[SSAValue]:
     values: list[SSAValue] = []
     for op in entry.walk():
@@ -175,6 +186,7 @@ def assign_registers(entry: ptx.EntryOp) -> None:
     uf = _tied_accumulators(entry)
     _copy_loop_scalars(entry)
     _tie_loop_scalars(entry, uf)
+    _tie_guarded_loads(entry, uf)
     values = _all_values(entry)
     # Accumulator ranges: one per tie group, laid end to end.
     range_of: dict[SSAValue, int] = {}

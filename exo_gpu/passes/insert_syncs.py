@@ -7,11 +7,14 @@ ring slot.  Guarantees on the output:
   wgmma.commit_group, then wgmma.wait_group N (N = the kernel's wait_depth) through which the
   stage's accumulators flow, then an arrive on the empty barrier of the slot whose groups
   that wait retired (N K blocks back; skipped in iterations with no such block);
-- after the last K loop, an unconditional wgmma.wait_group 0 in straight-line code, so the
-  epilogue reads only retired accumulators;
+- after the last K loop of a block, an unconditional wgmma.wait_group 0 in straight-line code,
+  so the epilogue reads only retired accumulators; inside a tile_loop, then the release of
+  the slots the loop's lagging arrives left (the next tile's loads wait for them);
 - producers: before each K block's bulk loads, a wait for the slot to be empty and an
   arrive-expect-tx announcing the bytes of all the block's loads.
-Outside a K loop the slot must be a constant c < stages (a peeled iteration), whose phase is 0.
+Outside a K loop the slot must come from a ring_slot of the tile_loop's base (the tile's
+first K block) or be a constant c < stages (a peeled iteration of a kernel without a
+tile_loop, phase 0).
 """
 
 from __future__ import annotations
@@ -60,6 +63,13 @@ class _Ring:
         owner = slot.owner
         if isinstance(owner, Block) and isinstance(loop := owner.parent_op(), wg.KLoopOp) and slot is loop.slot:
             return loop.phase, None
+        if isinstance(owner, wg.RingSlotOp):
+            position = owner.position
+            if not (isinstance(position.owner, Block) and isinstance(position.owner.parent_op(), wg.TileLoopOp)
+                    and position is position.owner.parent_op().base):  # type: ignore[union-attr]
+                raise DiagnosticException(f"{before.name} at {before.location}: a ring_slot read by a stage "
+                                          "must be of its tile_loop's base (the tile's first K block)")
+            return owner.phase, 0
         if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
             index = owner.value.value.data
             if not 0 <= index < self.stages:
@@ -111,9 +121,17 @@ def _reroute_through(wait: WaitGroupOp) -> None:
         old.replace_uses_with_if(new, lambda use: use.operation is not wait)
 
 
-def _final_wait(loop: wg.KLoopOp) -> None:
+def _final_wait(loop: wg.KLoopOp, depth: int, stages: int) -> None:
+    """wait_group 0 after the loop; in a tile_loop, also release the slots of the tile's last
+    `depth` K blocks, which the loop's lagging arrives have not released (the next tile's
+    loads need them)."""
     wait = WaitGroupOp(0, list(loop.res))
-    _insert([wait], loop, after=True)
+    ops: list[Operation] = [wait]
+    tiles = loop.parent_op()
+    if depth and isinstance(tiles, wg.TileLoopOp):
+        end = wg.RingSlotOp(tiles.end, stages)
+        ops += [end, ArriveOp(end.slot, depth)]
+    _insert(ops, loop, after=True)
     for old, new in zip(wait.accumulators, wait.results_):
         old.replace_uses_with_if(new, lambda use: use.operation is not wait)
 
@@ -133,10 +151,10 @@ def insert_syncs(kernel: wg.KernelOp) -> None:
                     phase, _ = ring.phase_and_index(first.slot, first)  # type: ignore[attr-defined]
                     nbytes = sum(_int(op.bytes) for op in loads)  # type: ignore[attr-defined]
                     _insert([WaitOp(first.slot, phase, "empty"), ArriveExpectTxOp(first.slot, nbytes)], first)  # type: ignore[attr-defined]
-        if role.role.data == "consumer":
-            loops = [op for op in role.body.block.ops if isinstance(op, wg.KLoopOp)]
-            if loops:
-                _final_wait(loops[-1])
+            if role.role.data == "consumer":
+                loops = [op for op in block.ops if isinstance(op, wg.KLoopOp)]
+                if loops:
+                    _final_wait(loops[-1], depth, ring.stages)
 
 
 @dataclass(frozen=True)

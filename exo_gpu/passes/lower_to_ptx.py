@@ -7,7 +7,8 @@ registers (`assign-registers` names them).  Guarantees:
   launched on a 1-D grid of ceil(M / block_m) * ceil(N / block_n) blocks (see `raster`);
 - each role becomes a branch on the warpgroup index that first sets the role's register
   budget with setmaxnreg, then runs the role's code (a producer's on one elected thread);
-- a K loop becomes a ptx.loop carrying (k, slot, phase) and its accumulators;
+- a tile loop becomes a ptx.loop over tiles (block index, then + grid size) carrying the
+  ring position; a K loop becomes a ptx.loop carrying (k, slot, phase) and its accumulators;
 - wgmma ops keep their accumulator operands and results, and scale-d stays an immediate
   unless the IR gave a run-time one;
 - shared-memory descriptors (128-byte swizzle, K-major) are derived from the ring slot;
@@ -126,7 +127,10 @@ class _KernelLowering:
             self.values[args[2]] = self.v(ptx.CvtaToGlobalOp(operands=[c], result_types=[B64()]))
             for arg, (pname, _) in zip(args[3:], params[3:]):
                 self.values[arg] = self.v(ptx.LdParamOp(".u32", pname, B32()))
-            self.m_block, self.n_block = self.raster(args[3], args[4])
+            self.k_base: SSAValue | None = None  # ring position of the current tile's K block 0
+            if not any(isinstance(op, wg.TileLoopOp) for op in self.kernel.walk()):
+                pid = self.v(ptx.MovOp(".u32", "%ctaid.x", B32()))
+                self.m_block, self.n_block = self.raster(pid, args[3], args[4])
             for op in self.kernel.body.block.ops:
                 self.lower_op(op)
             self.emit(ptx.RetOp())
@@ -138,13 +142,16 @@ class _KernelLowering:
                         "maxntid": IntegerAttr(threads, 64), "smem_bytes": IntegerAttr(self.kernel.smem_bytes, 64)},
             regions=[Region(block)])
 
-    def raster(self, m_arg: SSAValue, n_arg: SSAValue) -> tuple[SSAValue, SSAValue]:
-        """(m, n) block of this CTA from the 1-D block index: groups of `raster_group` block
-        rows, each walked column by column, so CTAs running together share A and B tiles."""
-        group_rows = self.kernel.raster
-        pid = self.v(ptx.MovOp(".u32", "%ctaid.x", B32()))
+    def tile_counts(self, m_arg: SSAValue, n_arg: SSAValue) -> tuple[SSAValue, SSAValue]:
         rows = self.v(ptx.DivOp(".u32", self.add(self.values[m_arg], self.block_m - 1), self.block_m, B32()))
         cols = self.v(ptx.DivOp(".u32", self.add(self.values[n_arg], self.block_n - 1), self.block_n, B32()))
+        return rows, cols
+
+    def raster(self, pid: SSAValue, m_arg: SSAValue, n_arg: SSAValue) -> tuple[SSAValue, SSAValue]:
+        """(m, n) block of tile `pid` in launch order: groups of `raster_group` block rows, each
+        walked column by column, so tiles running at the same time share A and B tiles."""
+        group_rows = self.kernel.raster
+        rows, cols = self.tile_counts(m_arg, n_arg)
         width = self.v(ptx.MulLoOp(".u32", cols, group_rows, B32()))
         group = self.v(ptx.DivOp(".u32", pid, width, B32()))
         first_row = self.v(ptx.MulLoOp(".u32", group, group_rows, B32()))
@@ -210,12 +217,55 @@ class _KernelLowering:
 
         self.emit(ptx.IfOp(cond, self.nested(body)))
 
+    def ring_position(self, position: SSAValue, stages: int) -> tuple[SSAValue, SSAValue]:
+        """(slot, phase) of ring position `position`."""
+        slot = self.v(ptx.RemOp(".u32", position, stages, B32()))
+        phase = self.v(ptx.AndOp(".b32", self.v(ptx.DivOp(".u32", position, stages, B32())), 1, B32()))
+        return slot, phase
+
+    def k_blocks(self, k_size: SSAValue) -> SSAValue:
+        return self.v(ptx.DivOp(".u32", self.add(k_size, self.block_k - 1), self.block_k, B32()))
+
+    def tile_loop(self, op: wg.TileLoopOp) -> None:
+        rows, cols = self.tile_counts(op.m_size, op.n_size)
+        tiles = self.v(ptx.MulLoOp(".u32", rows, cols, B32()))
+        nk = self.k_blocks(self.values[op.k_size])
+        step = self.v(ptx.MovOp(".u32", "%nctaid.x", B32()))
+        inits = [self.v(ptx.MovOp(".u32", "%ctaid.x", B32())), self.v(ptx.MovOp(".u32", 0, B32()))]
+        loop = ptx.LoopOp(inits, Region(Block(arg_types=[a.type for a in inits])))
+        tile, base = loop.body.block.args
+        outer = (self.m_block, self.n_block, self.k_base) if hasattr(self, "m_block") else None
+
+        def body():
+            self.emit(ptx.BreakIfOp(operands=[self.v(ptx.SetpOp("ge", ".u32", tile, tiles))]))
+            self.m_block, self.n_block = self.raster(tile, op.m_size, op.n_size)
+            self.k_base = base
+            end = self.add(base, nk)
+            self.values[op.base], self.values[op.end] = base, end
+            for inner in op.body.block.ops:
+                if not isinstance(inner, wg.YieldOp):
+                    self.lower_op(inner)
+            self.emit(ptx.NextOp(self.add(tile, step), end))
+
+        self.fill(loop.body.block, body)
+        self.emit(loop)
+        if outer is not None:
+            self.m_block, self.n_block, self.k_base = outer
+
+    def ring_slot(self, op: wg.RingSlotOp) -> None:
+        self.values[op.slot], self.values[op.phase] = self.ring_position(self.values[op.position], _int(op.stages))
+
     def k_loop(self, op: wg.KLoopOp) -> None:
-        start, stages, block_k = _int(op.start), _int(op.stages), _int(op.block_k)
-        k_size = self.values[op.k_size]
-        nk = self.v(ptx.DivOp(".u32", self.add(k_size, block_k - 1), block_k, B32()))
-        inits = [self.v(ptx.MovOp(".u32", start, B32())), self.v(ptx.MovOp(".u32", start % stages, B32())),
-                 self.v(ptx.MovOp(".u32", (start // stages) % 2, B32()))]
+        start, stages = _int(op.start), _int(op.stages)
+        nk = self.k_blocks(self.values[op.k_size])
+        base = self.k_base
+        k0 = self.v(ptx.MovOp(".u32", start, B32()))
+        if base is None:  # one tile per thread block: ring position = k
+            first = [self.v(ptx.MovOp(".u32", start % stages, B32())),
+                     self.v(ptx.MovOp(".u32", (start // stages) % 2, B32()))]
+        else:
+            first = list(self.ring_position(self.add(base, start), stages))
+        inits = [k0, *first]
         inits += [self.values[a] for a in op.iter_args]
         loop = ptx.LoopOp(inits, Region(Block(arg_types=[a.type for a in inits])))
         args = loop.body.block.args
@@ -229,8 +279,7 @@ class _KernelLowering:
             for inner in op.body.block.ops:
                 if isinstance(inner, wg.YieldOp):
                     k1 = self.add(k, 1)
-                    s1 = self.v(ptx.RemOp(".u32", k1, stages, B32()))
-                    p1 = self.v(ptx.AndOp(".b32", self.v(ptx.DivOp(".u32", k1, stages, B32())), 1, B32()))
+                    s1, p1 = self.ring_position(k1 if base is None else self.add(base, k1), stages)
                     self.emit(ptx.NextOp(k1, s1, p1, *[self.values[v] for v in inner.values]))
                 else:
                     self.lower_op(inner)
@@ -384,18 +433,20 @@ class _KernelLowering:
                     self.emit(ptx.StGlobalV2F32Op(addr, 32 * j, acc, 4 * j + 2 * half))
 
         def checked():
-            cols = [self.add(col, 8 * j + e) for j in range(chunks) for e in range(2)]
             for half in range(2):
                 r = self.add(row, 8 * half)
                 row_ok = self.v(ptx.SetpOp("lt", ".u32", r, m))
                 addr = row_address(r)
                 for j in range(chunks):
-                    for e in range(2):
-                        ok = self.v(ptx.SetpOp("lt", ".u32", cols[2 * j + e], n, row_ok))
+                    for e in range(2):  # columns computed where used: few registers live
+                        ok = self.v(ptx.SetpOp("lt", ".u32", self.add(col, 8 * j + e), n, row_ok))
                         element, offset = 4 * j + 2 * half + e, 4 * (8 * j + e)
                         value, elem = acc, element
                         if _int(op.accumulate_c):
-                            old = self.v(ptx.LdGlobalF32Op(addr, offset, ok))
+                            # Define the register first: a predicated load alone leaves it
+                            # live around the tile loop, and ptxas then spills 128 of them.
+                            zero = self.v(ptx.MovOp(".b32", 0, ptx.F32Type.unallocated()))
+                            old = self.v(ptx.LdGlobalF32Op(addr, offset, ok, zero))
                             value, elem = self.v(ptx.AddF32Op(old, acc, element)), None
                         self.emit(ptx.StGlobalF32Op(addr, offset, value, ok, elem))
 
@@ -413,6 +464,8 @@ _HANDLERS: dict[type[Operation], Callable[[_KernelLowering, Operation], None]] =
     InitRingOp: _KernelLowering.init_ring,
     wg.RoleOp: _KernelLowering.role,
     wg.KLoopOp: _KernelLowering.k_loop,
+    wg.TileLoopOp: _KernelLowering.tile_loop,
+    wg.RingSlotOp: _KernelLowering.ring_slot,
     arith.ConstantOp: _KernelLowering.constant,
     arith.CmpiOp: _KernelLowering.cmpi,
     WaitOp: _KernelLowering.wait,

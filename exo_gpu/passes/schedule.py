@@ -1,6 +1,8 @@
 """`schedule`: tile.gemm -> a warp-specialized warpgroup.kernel of tma, mbarrier and wgmma ops.
 
 Guarantees on its output:
+- both roles walk the thread block's output tiles in a warpgroup.tile_loop (persistent
+  when the grid is smaller than the number of tiles), the ring carrying on across tiles;
 - one producer warpgroup (warpgroup 0) loads A and B blocks into the ring, one box of A per
   consumer warpgroup and one box of B per K block;
 - `consumers` consumer warpgroups each own block_m / consumers rows of C as m64 accumulator
@@ -77,7 +79,8 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
     entry = Block(arg_types=[TensorMapType(), TensorMapType(), i64, i32, i32, i32])
     a_map, b_map, c_ptr, m_size, n_size, k_size = entry.args
 
-    # Producer: one K loop of bulk loads.
+    # Producer: for each tile, one K loop of bulk loads.
+    producer_tiles = wg.TileLoopOp(m_size, n_size, k_size)
     loads = wg.KLoopOp(k_size, [], start=0, block_k=block_k, stages=stages)
     lb = loads.body.block
     for c in range(consumers):
@@ -85,12 +88,15 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
                          rows_per_wg, rows_per_wg * SWIZZLE_BYTES))
     lb.add_op(LoadOp(b_map, loads.slot, loads.k, "B", 0, 0, block_n, b_slot))
     lb.add_op(wg.YieldOp())
-    producer = wg.RoleOp("producer", 0, 1, _int(gemm.producer_maxnreg), Region(Block([loads])))
+    producer_tiles.body.block.add_ops([loads, wg.YieldOp()])
+    producer = wg.RoleOp("producer", 0, 1, _int(gemm.producer_maxnreg), Region(Block([producer_tiles])))
 
-    # Consumers: peeled K block 0, then the loop over K blocks 1.. carrying the accumulators.
-    cb = Block()
-    zero = arith.ConstantOp(IntegerAttr(0, i32))
-    cb.add_op(zero)
+    # Consumers: for each tile, peeled K block 0, then the loop over K blocks 1.. carrying the
+    # accumulators, then the epilogue.
+    consumer_tiles = wg.TileLoopOp(m_size, n_size, k_size)
+    cb = consumer_tiles.body.block
+    first_slot = wg.RingSlotOp(consumer_tiles.base, stages)
+    cb.add_op(first_slot)
     if runtime_scale_d:
         # Not peeled: the loop starts at K block 0 with undefined accumulators and
         # scale-d = (k != 0) as a run-time predicate.
@@ -102,15 +108,16 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
         start = 0
     else:
         # Iteration 0, peeled: each tile's first wgmma has scale-d = 0.
-        first_ops, accs = _mma_stage(None, zero.result, dtype, block_n, tiles, block_k, first=True)
+        first_ops, accs = _mma_stage(None, first_slot.slot, dtype, block_n, tiles, block_k, first=True)
         cb.add_ops(first_ops)
         start = 1
     loop = wg.KLoopOp(k_size, accs, start=start, block_k=block_k, stages=stages)
     body = loop.body.block
     scale_d_value = None
     if runtime_scale_d:
+        zero = arith.ConstantOp(IntegerAttr(0, i32))
         ne = arith.CmpiOp(loop.k, zero.result, "ne")
-        body.add_op(ne)
+        body.add_ops([zero, ne])
         scale_d_value = ne.result
     ops, out = _mma_stage(list(loop.carried), loop.slot, dtype, block_n, tiles, block_k, first=False,
                           scale_d_value=scale_d_value)
@@ -119,7 +126,8 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
     cb.add_op(loop)
     for t in range(tiles):
         cb.add_op(StoreAccumulatorOp(loop.res[t], c_ptr, m_size, n_size, t * M_TILE, bool(_int(gemm.accumulate_c))))
-    consumer = wg.RoleOp("consumer", 1, consumers, _int(gemm.consumer_maxnreg), Region(cb))
+    cb.add_op(wg.YieldOp())
+    consumer = wg.RoleOp("consumer", 1, consumers, _int(gemm.consumer_maxnreg), Region(Block([consumer_tiles])))
 
     entry.add_ops([InitRingOp(stages, 1, 128 * consumers), producer, consumer])
     kernel = wg.KernelOp.create(

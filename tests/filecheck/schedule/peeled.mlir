@@ -5,7 +5,7 @@
 // block_k = 32, so each K block is 4 wgmma instructions.
 //
 // schedule guarantees: a producer role (warpgroup 0) and a consumer role with their own
-// setmaxnreg budgets; the K loop's iteration 0 peeled, so scale-d is an immediate: 0 on the
+// setmaxnreg budgets, each walking the block's tiles in a tile_loop; the K loop's iteration 0 peeled, so scale-d is an immediate: 0 on the
 // first mma of the tile (no accumulator operand) and 1 on every later one; the K loop starts
 // at 1 and carries the accumulator; no synchronisation at all.
 
@@ -18,37 +18,47 @@ builtin.module {
 // CHECK-NEXT:  ^bb0(%[[A:[0-9]+]]: !tma.tensor_map, %[[B:[0-9]+]]: !tma.tensor_map, %[[C:[0-9]+]]: i64, %[[M:[0-9]+]]: i32, %[[N:[0-9]+]]: i32, %[[K:[0-9]+]]: i32):
 // CHECK-NEXT:    "mbarrier.init_ring"() <{stages = 2 : i64, full_count = 1 : i64, empty_count = 128 : i64}> : () -> ()
 
-// Producer: warpgroup 0, its own budget, one K loop from 0 of one A box and one B box.
+// Producer: warpgroup 0, its own budget; for each tile of the block, one K loop from 0 of
+// one A box and one B box.
 // CHECK-NEXT:    "warpgroup.role"() <{role = "producer", first_warpgroup = 0 : i64, num_warpgroups = 1 : i64, maxnreg = 40 : i64}> ({
-// CHECK-NEXT:      "warpgroup.k_loop"(%[[K]]) <{start = 0 : i64, block_k = 32 : i64, stages = 2 : i64}> ({
-// CHECK-NEXT:      ^bb0(%[[PK:[0-9]+]]: i32, %[[PSLOT:[0-9]+]]: i32, %{{.*}}: i32):
-// CHECK-NEXT:        "tma.load"(%[[A]], %[[PSLOT]], %[[PK]]) <{operand = "A", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 64 : i64, bytes = 8192 : i64}>
-// CHECK-NEXT:        "tma.load"(%[[B]], %[[PSLOT]], %[[PK]]) <{operand = "B", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 16 : i64, bytes = 2048 : i64}>
+// CHECK-NEXT:      "warpgroup.tile_loop"(%[[M]], %[[N]], %[[K]]) ({
+// CHECK-NEXT:      ^bb0(%{{.*}}: i32, %{{.*}}: i32):
+// CHECK-NEXT:        "warpgroup.k_loop"(%[[K]]) <{start = 0 : i64, block_k = 32 : i64, stages = 2 : i64}> ({
+// CHECK-NEXT:        ^bb0(%[[PK:[0-9]+]]: i32, %[[PSLOT:[0-9]+]]: i32, %{{.*}}: i32):
+// CHECK-NEXT:          "tma.load"(%[[A]], %[[PSLOT]], %[[PK]]) <{operand = "A", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 64 : i64, bytes = 8192 : i64}>
+// CHECK-NEXT:          "tma.load"(%[[B]], %[[PSLOT]], %[[PK]]) <{operand = "B", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 16 : i64, bytes = 2048 : i64}>
+// CHECK-NEXT:          "warpgroup.yield"() : () -> ()
+// CHECK-NEXT:        }) : (i32) -> ()
 // CHECK-NEXT:        "warpgroup.yield"() : () -> ()
-// CHECK-NEXT:      }) : (i32) -> ()
+// CHECK-NEXT:      }) : (i32, i32, i32) -> ()
 // CHECK-NEXT:    }) : () -> ()
 
-// Consumer: warpgroup 1, its budget; K block 0 peeled with slot 0.
+// Consumer: warpgroup 1, its budget; for each tile, K block 0 peeled in the ring slot of the
+// tile's first K block.
 // CHECK-NEXT:    "warpgroup.role"() <{role = "consumer", first_warpgroup = 1 : i64, num_warpgroups = 1 : i64, maxnreg = 232 : i64}> ({
-// CHECK-NEXT:      %[[ZERO:[0-9]+]] = arith.constant 0 : i32
+// CHECK-NEXT:      "warpgroup.tile_loop"(%[[M]], %[[N]], %[[K]]) ({
+// CHECK-NEXT:      ^bb0(%[[BASE:[0-9]+]]: i32, %{{.*}}: i32):
+// CHECK-NEXT:        %[[FIRST:[0-9]+]], %{{.*}} = "warpgroup.ring_slot"(%[[BASE]]) <{stages = 2 : i64}>
 // First mma of the tile: scale_d = 0 and no accumulator operand (only the slot).
-// CHECK-NEXT:      %[[P0:[0-9]+]] = "wgmma.mma_async"(%[[ZERO]]) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, operandSegmentSizes = array<i32: 0, 1, 0>}> : (i32) -> !wgmma.accumulator<m64n16, f32>
+// CHECK-NEXT:        %[[P0:[0-9]+]] = "wgmma.mma_async"(%[[FIRST]]) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, operandSegmentSizes = array<i32: 0, 1, 0>}> : (i32) -> !wgmma.accumulator<m64n16, f32>
 // Every later mma of K block 0 accumulates (scale_d = 1) into the previous result.
-// CHECK-NEXT:      %[[P1:[0-9]+]] = "wgmma.mma_async"(%[[P0]], %[[ZERO]]) <{dtype = "tf32", k = 8 : i64, a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0>}>
-// CHECK-NEXT:      %[[P2:[0-9]+]] = "wgmma.mma_async"(%[[P1]], %[[ZERO]]) <{dtype = "tf32", k = 8 : i64, a_offset = 64 : i64, b_offset = 64 : i64, scale_d = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0>}>
-// CHECK-NEXT:      %[[P3:[0-9]+]] = "wgmma.mma_async"(%[[P2]], %[[ZERO]]) <{dtype = "tf32", k = 8 : i64, a_offset = 96 : i64, b_offset = 96 : i64, scale_d = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0>}>
+// CHECK-NEXT:        %[[P1:[0-9]+]] = "wgmma.mma_async"(%[[P0]], %[[FIRST]]) <{dtype = "tf32", k = 8 : i64, a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0>}>
+// CHECK-NEXT:        %[[P2:[0-9]+]] = "wgmma.mma_async"(%[[P1]], %[[FIRST]]) <{dtype = "tf32", k = 8 : i64, a_offset = 64 : i64, b_offset = 64 : i64, scale_d = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0>}>
+// CHECK-NEXT:        %[[P3:[0-9]+]] = "wgmma.mma_async"(%[[P2]], %[[FIRST]]) <{dtype = "tf32", k = 8 : i64, a_offset = 96 : i64, b_offset = 96 : i64, scale_d = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0>}>
 
 // The K loop starts at 1 and carries the accumulator; all its mmas have scale_d = 1.
-// CHECK-NEXT:      %[[RES:[0-9]+]] = "warpgroup.k_loop"(%[[K]], %[[P3]]) <{start = 1 : i64, block_k = 32 : i64, stages = 2 : i64}> ({
-// CHECK-NEXT:      ^bb0(%{{.*}}: i32, %[[SLOT:[0-9]+]]: i32, %{{.*}}: i32, %[[ACC:[0-9]+]]: !wgmma.accumulator<m64n16, f32>):
-// CHECK-NEXT:        %[[L0:[0-9]+]] = "wgmma.mma_async"(%[[ACC]], %[[SLOT]]) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0>}>
-// CHECK-NEXT:        %[[L1:[0-9]+]] = "wgmma.mma_async"(%[[L0]], %[[SLOT]]) <{{.*}}a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64
-// CHECK-NEXT:        %[[L2:[0-9]+]] = "wgmma.mma_async"(%[[L1]], %[[SLOT]]) <{{.*}}a_offset = 64 : i64, b_offset = 64 : i64, scale_d = 1 : i64
-// CHECK-NEXT:        %[[L3:[0-9]+]] = "wgmma.mma_async"(%[[L2]], %[[SLOT]]) <{{.*}}a_offset = 96 : i64, b_offset = 96 : i64, scale_d = 1 : i64
-// CHECK-NEXT:        "warpgroup.yield"(%[[L3]]) : (!wgmma.accumulator<m64n16, f32>) -> ()
-// CHECK-NEXT:      }) : (i32, !wgmma.accumulator<m64n16, f32>) -> !wgmma.accumulator<m64n16, f32>
+// CHECK-NEXT:        %[[RES:[0-9]+]] = "warpgroup.k_loop"(%[[K]], %[[P3]]) <{start = 1 : i64, block_k = 32 : i64, stages = 2 : i64}> ({
+// CHECK-NEXT:        ^bb0(%{{.*}}: i32, %[[SLOT:[0-9]+]]: i32, %{{.*}}: i32, %[[ACC:[0-9]+]]: !wgmma.accumulator<m64n16, f32>):
+// CHECK-NEXT:          %[[L0:[0-9]+]] = "wgmma.mma_async"(%[[ACC]], %[[SLOT]]) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0>}>
+// CHECK-NEXT:          %[[L1:[0-9]+]] = "wgmma.mma_async"(%[[L0]], %[[SLOT]]) <{{.*}}a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64
+// CHECK-NEXT:          %[[L2:[0-9]+]] = "wgmma.mma_async"(%[[L1]], %[[SLOT]]) <{{.*}}a_offset = 64 : i64, b_offset = 64 : i64, scale_d = 1 : i64
+// CHECK-NEXT:          %[[L3:[0-9]+]] = "wgmma.mma_async"(%[[L2]], %[[SLOT]]) <{{.*}}a_offset = 96 : i64, b_offset = 96 : i64, scale_d = 1 : i64
+// CHECK-NEXT:          "warpgroup.yield"(%[[L3]]) : (!wgmma.accumulator<m64n16, f32>) -> ()
+// CHECK-NEXT:        }) : (i32, !wgmma.accumulator<m64n16, f32>) -> !wgmma.accumulator<m64n16, f32>
 // The epilogue stores the loop's result.
-// CHECK-NEXT:      "wgmma.store_accumulator"(%[[RES]], %[[C]], %[[M]], %[[N]]) <{row_offset = 0 : i64, accumulate_c = 0 : i64}>
+// CHECK-NEXT:        "wgmma.store_accumulator"(%[[RES]], %[[C]], %[[M]], %[[N]]) <{row_offset = 0 : i64, accumulate_c = 0 : i64}>
+// CHECK-NEXT:        "warpgroup.yield"() : () -> ()
+// CHECK-NEXT:      }) : (i32, i32, i32) -> ()
 // CHECK-NEXT:    }) : () -> ()
 // CHECK-NEXT:  }) : () -> ()
 // CHECK-NEXT: }

@@ -9,13 +9,16 @@ builtin.module {
 }
 
 // CHECK:        "warpgroup.role"() <{role = "consumer", first_warpgroup = 1 : i64, num_warpgroups = 1 : i64, maxnreg = 232 : i64}>
-// CHECK-NEXT:     %[[ZERO:[0-9]+]] = arith.constant 0 : i32
+// CHECK-NEXT:     "warpgroup.tile_loop"
+// CHECK-NEXT:     ^bb0
+// CHECK-NEXT:     "warpgroup.ring_slot"
 // No peeled iteration: the accumulator starts undefined...
 // CHECK-NEXT:     %[[UNDEF:[0-9]+]] = "wgmma.undef_accumulator"() : () -> !wgmma.accumulator<m64n16, f32>
 // ... and the loop starts at K block 0.
 // CHECK-NEXT:     %[[RES:[0-9]+]] = "warpgroup.k_loop"(%{{[0-9]+}}, %[[UNDEF]]) <{start = 0 : i64, block_k = 32 : i64, stages = 2 : i64}>
 // CHECK-NEXT:     ^bb0(%[[K:[0-9]+]]: i32, %[[SLOT:[0-9]+]]: i32, %{{[0-9]+}}: i32, %[[ACC:[0-9]+]]: !wgmma.accumulator<m64n16, f32>):
 // scale-d = (k != 0), computed once per iteration, feeds the mma as its run-time operand.
+// CHECK-NEXT:       %[[ZERO:[0-9]+]] = arith.constant 0 : i32
 // CHECK-NEXT:       %[[NE:[0-9]+]] = arith.cmpi ne, %[[K]], %[[ZERO]] : i32
 // CHECK-NEXT:       %[[M0:[0-9]+]] = "wgmma.mma_async"(%[[ACC]], %[[SLOT]], %[[NE]]) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 1>}> : (!wgmma.accumulator<m64n16, f32>, i32, i1) -> !wgmma.accumulator<m64n16, f32>
 // CHECK-NEXT:       "wgmma.mma_async"(%[[M0]], %[[SLOT]]

@@ -15,6 +15,8 @@ builtin.module {
 // CHECK-NEXT:    "mbarrier.init_ring"() <{stages = 3 : i64, full_count = 1 : i64, empty_count = 256 : i64}>
 
 // CHECK-NEXT:    "warpgroup.role"() <{role = "producer", first_warpgroup = 0 : i64, num_warpgroups = 1 : i64, maxnreg = 40 : i64}>
+// CHECK-NEXT:      "warpgroup.tile_loop"
+// CHECK-NEXT:      ^bb0
 // CHECK-NEXT:      "warpgroup.k_loop"(%[[K]]) <{start = 0 : i64, block_k = 64 : i64, stages = 3 : i64}>
 // CHECK-NEXT:      ^bb0(%[[PK:[0-9]+]]: i32, %[[PSLOT:[0-9]+]]: i32, %{{.*}}: i32):
 // CHECK-NEXT:        "tma.load"(%[[A]], %[[PSLOT]], %[[PK]]) <{operand = "A", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 128 : i64, bytes = 16384 : i64}>
@@ -23,7 +25,9 @@ builtin.module {
 // CHECK-NEXT:        "warpgroup.yield"() : () -> ()
 
 // CHECK:         "warpgroup.role"() <{role = "consumer", first_warpgroup = 1 : i64, num_warpgroups = 2 : i64, maxnreg = 232 : i64}>
-// CHECK-NEXT:      %[[ZERO:[0-9]+]] = arith.constant 0 : i32
+// CHECK-NEXT:      "warpgroup.tile_loop"
+// CHECK-NEXT:      ^bb0
+// CHECK-NEXT:      %[[ZERO:[0-9]+]], %{{[0-9]+}} = "warpgroup.ring_slot"
 // Tile 0 (A rows 0..63 of the warpgroup's slice).
 // CHECK-NEXT:      %[[T0A:[0-9]+]] = "wgmma.mma_async"(%[[ZERO]]) <{dtype = "bf16", k = 16 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, operandSegmentSizes = array<i32: 0, 1, 0>}>
 // CHECK-NEXT:      %[[T0B:[0-9]+]] = "wgmma.mma_async"(%[[T0A]], %[[ZERO]]) <{{.*}}a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64

@@ -11,4 +11,12 @@ from exo_gpu.compiler import Compiled, CompileError, compile, gemm, parse, print
 from exo_gpu.errors import ExoGpuError
 from exo_gpu.passes import DEFAULT_PIPELINE
 
-__all__ = ["Compiled", "CompileError", "DEFAULT_PIPELINE", "ExoGpuError", "compile", "gemm", "parse", "print_ir"]
+
+def run(m: int, n: int, k: int, **kwargs):
+    """Compile, run on the GPU and check against float64 (see exo_gpu.runner.run)."""
+    from exo_gpu.runner import run as _run
+
+    return _run(m, n, k, **kwargs)
+
+
+__all__ = ["Compiled", "CompileError", "DEFAULT_PIPELINE", "ExoGpuError", "compile", "gemm", "parse", "print_ir", "run"]

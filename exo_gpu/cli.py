@@ -2,6 +2,7 @@
 
   exo-gpu gemm [--dtype tf32] [--wgmma-n 128] [--tiles-per-warpgroup 2] [--consumers 2] [--stages 4]
                [--cuda 12.3] --emit {tile,ptx,cubin,sass,report} [-o OUT]
+  exo-gpu run [gemm options] [--m M --n N --k K | --inputs A_Bt.npz]   (needs a GPU)
   exo-gpu check FILE.{ptx,cubin} [--cuda V] [--json]
   exo-gpu doctor FILE.ptx [--cuda V] [--json] [--predict-only]
   exo-gpu sweep [--grid NAME|FILE] [--cuda 12.3,13.x] [--jobs N] [--json OUT] [--summary OUT]
@@ -15,6 +16,8 @@ import json
 import os
 import sys
 
+import numpy as np
+
 from exo_gpu import doctor, guard, sweep, toolchain
 from exo_gpu.compiler import CompileError, compile, gemm, with_locations
 from exo_gpu.errors import ExoGpuError
@@ -25,6 +28,15 @@ def _add_toolchain_args(ap: argparse.ArgumentParser) -> None:
                     help=f"ptxas version from NVIDIA's wheels (default {toolchain.DEFAULT_CUDA}; 13.x = newest)")
     ap.add_argument("--ptxas", metavar="PATH", help="use this ptxas instead of a pinned one")
     ap.add_argument("--nvdisasm", metavar="PATH", help="use this nvdisasm instead of the pinned one")
+
+
+def _add_config_args(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--dtype", choices=["tf32", "f16", "bf16", "e4m3", "e5m2"], default="tf32")
+    ap.add_argument("--wgmma-n", type=int, default=128, help="wgmma N, also the block's N (multiple of 8, <= 256)")
+    ap.add_argument("--tiles-per-warpgroup", type=int, default=2, help="m64 accumulator tiles per consumer warpgroup")
+    ap.add_argument("--consumers", type=int, default=2, help="consumer warpgroups (1 or 2)")
+    ap.add_argument("--stages", type=int, default=4, help="shared-memory ring slots")
+    ap.add_argument("--wait-depth", type=int, default=1, help="wgmma groups left in flight per stage (0 or 1)")
 
 
 def _write(out: str | None, data: str | bytes) -> None:
@@ -66,6 +78,28 @@ def cmd_gemm(args) -> int:
         text = _reports_json(result.reports) if args.json else "\n".join(guard.format_report(r) for r in result.reports) + "\n"
         _write(args.output, text)
     return 0
+
+
+def cmd_run(args) -> int:
+    from exo_gpu.runner import run
+
+    npz = None
+    if args.inputs:
+        try:
+            npz = np.load(args.inputs)
+            a, bt = npz["A"], npz["Bt"]
+        except (OSError, KeyError, ValueError) as e:
+            raise CompileError(f"--inputs {args.inputs}: need an .npz with arrays A (M x K) and Bt (N x K): {e}") from None
+        m, k = a.shape
+        n = bt.shape[0]
+    else:
+        m, n, k = args.m, args.n, args.k
+    result = run(m, n, k, A=None if npz is None else a, Bt=None if npz is None else bt, dtype=args.dtype,
+                 wgmma_n=args.wgmma_n, tiles_per_warpgroup=args.tiles_per_warpgroup, consumers=args.consumers,
+                 stages=args.stages, wait_depth=args.wait_depth, accumulate_c=False, cuda=args.cuda,
+                 ptxas=args.ptxas)
+    print(result.line())
+    return 0 if result.passed else 1
 
 
 def cmd_check(args) -> int:
@@ -120,12 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
 
     g = sub.add_parser("gemm", help="build a GEMM kernel and compile it through the full pipeline")
-    g.add_argument("--dtype", choices=["tf32", "f16", "bf16", "e4m3", "e5m2"], default="tf32")
-    g.add_argument("--wgmma-n", type=int, default=128, help="wgmma N, also the block's N (multiple of 8, <= 256)")
-    g.add_argument("--tiles-per-warpgroup", type=int, default=2, help="m64 accumulator tiles per consumer warpgroup")
-    g.add_argument("--consumers", type=int, default=2, help="consumer warpgroups (1 or 2)")
-    g.add_argument("--stages", type=int, default=4, help="shared-memory ring slots")
-    g.add_argument("--wait-depth", type=int, default=1, help="wgmma groups left in flight per stage (0 or 1)")
+    _add_config_args(g)
     g.add_argument("--accumulate-c", action="store_true", help="C += A @ B instead of C = A @ B")
     g.add_argument("--consumer-maxnreg", type=int, default=232)
     g.add_argument("--producer-maxnreg", type=int, default=40)
@@ -138,6 +167,15 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("-o", "--output")
     _add_toolchain_args(g)
     g.set_defaults(func=cmd_gemm)
+
+    r = sub.add_parser("run", help="compile a GEMM, run it on the GPU and check it against float64")
+    _add_config_args(r)
+    r.add_argument("--m", type=int, default=1024)
+    r.add_argument("--n", type=int, default=1024)
+    r.add_argument("--k", type=int, default=1024)
+    r.add_argument("--inputs", metavar="NPZ", help="an .npz with A (M x K) and Bt (N x K); default: fresh random data")
+    _add_toolchain_args(r)
+    r.set_defaults(func=cmd_run)
 
     c = sub.add_parser("check", help="assemble PTX (or read a cubin) and run the serialization guard")
     c.add_argument("file")

@@ -592,6 +592,17 @@ def check_gemm(kernel: Kernel, m: int, n: int, k: int, rng: np.random.Generator 
     A = to_storage(rng.standard_normal((m, k), dtype=np.float32), info.dtype)
     Bt = to_storage(rng.standard_normal((n, k), dtype=np.float32), info.dtype)
     C = rng.standard_normal((m, n), dtype=np.float32) if info.accumulate_c else None
+    return check_inputs(kernel, A, Bt, C, threshold, tf32_map)
+
+
+def check_inputs(kernel: Kernel, A: np.ndarray, Bt: np.ndarray, C: np.ndarray | None = None,
+                 threshold: float | None = None, tf32_map: str = "tfloat32") -> CheckResult:
+    """Run the kernel on these inputs (storage arrays: A M x K, Bt N x K) and compare with the
+    float64 reference, as check_gemm does."""
+    kernel = _as_kernel(kernel)
+    info = kernel.info
+    assert info is not None
+    (m, k), n = A.shape, Bt.shape[0]
     out = run_gemm(kernel, A, Bt, C, tf32_map=tf32_map)
     ref = reference(A, Bt, info.dtype, C)
     threshold = TOLERANCE[info.dtype] if threshold is None else threshold

@@ -19,6 +19,8 @@ from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 
+from xdsl.utils.exceptions import DiagnosticException
+
 from exo_gpu import guard, toolchain
 from exo_gpu.errors import ExoGpuError
 
@@ -84,14 +86,14 @@ def compile_one(config: dict, cuda: str) -> Outcome:
 
     try:
         module = gemm(**config)
+        kernel: KernelOp = schedule_gemm(module.ops.first)  # type: ignore[arg-type]  # its smem_bytes
         result = compile(module, cuda=cuda, downgrade=True)
     except TypeError as e:
         return Outcome(config, cuda, "rejected", f"bad configuration: {e}")
-    except CompileError as e:
-        return Outcome(config, cuda, "rejected", str(e))
+    except (CompileError, DiagnosticException) as e:
+        return Outcome(config, cuda, "rejected", str(e).strip().splitlines()[0])
     except guard.PtxasError as e:
         return Outcome(config, cuda, "failed", f"ptxas: {e}")
-    kernel: KernelOp = schedule_gemm(gemm(**config).ops.first)  # type: ignore[arg-type]
     out = Outcome(config, cuda, "clean", ptxas=result.ptxas.version if result.ptxas else "",
                   smem_bytes=kernel.smem_bytes, passes_seconds=result.passes_seconds,
                   assemble_seconds=result.assemble_seconds)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import exo_gpu
 from exo_gpu import runtime as rt
 from exo_gpu.compiler import compile, gemm
 from exo_gpu.dialects import ptx
@@ -377,3 +378,24 @@ def test_grid_is_one_block_per_tile_or_capped_for_a_persistent_launch():
     assert info.grid(4096, 4096) == (512, 1, 1)
     assert info.grid(4096, 4096, 132) == (132, 1, 1)  # persistent: one block per SM
     assert info.grid(100, 100, 132) == (1, 1, 1)  # never more blocks than tiles
+
+
+@pytest.mark.skipif(_gpu_reason() is not None, reason=str(_gpu_reason()))
+def test_gpu_exo_gpu_run_checks_given_and_random_inputs():
+    rng = np.random.default_rng()
+    a = rng.standard_normal((300, 200), dtype=np.float32)
+    bt = rng.standard_normal((260, 200), dtype=np.float32)
+    assert exo_gpu.run(300, 260, 200, A=a, Bt=bt, dtype="bf16", wgmma_n=256, tiles_per_warpgroup=1).passed
+    assert exo_gpu.run(1024, 512, 256).passed
+
+
+def test_exo_gpu_run_refuses_what_the_runtime_cannot_run():
+    with pytest.raises(exo_gpu.CompileError, match="cannot run e4m3 kernels yet"):
+        exo_gpu.run(64, 64, 64, dtype="e4m3")
+
+
+@pytest.mark.skipif(_gpu_reason() is None, reason="a GPU is present: the no-GPU message cannot be seen here")
+def test_exo_gpu_run_without_a_gpu_says_so_in_one_line():
+    with pytest.raises(exo_gpu.ExoGpuError) as e:
+        exo_gpu.run(64, 64, 64)
+    assert "\n" not in str(e.value) and ("cuInit" in str(e.value) or "cuda-python" in str(e.value))

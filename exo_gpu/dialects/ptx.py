@@ -19,7 +19,15 @@ from typing import ClassVar
 
 from xdsl.backend.register_type import RegisterType
 from xdsl.dialects.builtin import ArrayAttr, IntAttr, IntegerAttr, StringAttr
-from xdsl.ir import Attribute, Block, Dialect, ParametrizedAttribute, Region, SSAValue, TypeAttribute
+from xdsl.ir import (
+    Attribute,
+    Block,
+    Dialect,
+    ParametrizedAttribute,
+    Region,
+    SSAValue,
+    TypeAttribute,
+)
 from xdsl.irdl import (
     AttrSizedOperandSegments,
     IRDLOperation,

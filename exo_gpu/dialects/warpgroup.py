@@ -27,7 +27,6 @@ from xdsl.irdl import (
 from xdsl.traits import HasParent, IsTerminator, NoTerminator, SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
 
-
 REGISTER_FILE = 65536  # 32-bit registers per SM, all a single block may use
 SMEM_LIMIT = 227 * 1024  # dynamic shared memory a block may opt into on sm_90
 ROLES = ("producer", "consumer")

@@ -29,7 +29,14 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from exo_gpu.dialects import ptx
 from exo_gpu.dialects import warpgroup as wg
-from exo_gpu.dialects.tma import ArriveExpectTxOp, ArriveOp, FenceProxyAsyncOp, InitRingOp, LoadOp, WaitOp
+from exo_gpu.dialects.tma import (
+    ArriveExpectTxOp,
+    ArriveOp,
+    FenceProxyAsyncOp,
+    InitRingOp,
+    LoadOp,
+    WaitOp,
+)
 from exo_gpu.dialects.wgmma import (
     AccumulatorType,
     CommitGroupOp,

@@ -25,7 +25,8 @@ from xdsl.ir import Block, Region
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException
 
-from exo_gpu.dialects import tile, warpgroup as wg
+from exo_gpu.dialects import tile
+from exo_gpu.dialects import warpgroup as wg
 from exo_gpu.dialects.tma import InitRingOp, LoadOp, TensorMapType
 from exo_gpu.dialects.wgmma import (
     WGMMA_TABLE,

@@ -1,0 +1,53 @@
+"""`exo-gpu run` / `exo_gpu.run(...)`: compile a GEMM, run it on the GPU and check it.
+
+The kernel is compiled through the full pipeline and the guard, loaded with cuda-python, run
+on the given inputs or on fresh random-normal ones (never zeros), and compared with a float64
+numpy reference: ||out - ref|| / ||ref|| under 1e-3 (tf32) or 1e-2 (f16, bf16); NaN never
+passes, and the output is poisoned with NaN first so an unwritten element fails.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from xdsl.utils.exceptions import DiagnosticException
+
+from exo_gpu import runtime, toolchain
+from exo_gpu.compiler import CompileError, compile, gemm
+from exo_gpu.dialects.warpgroup import KernelOp
+from exo_gpu.passes.schedule import schedule_gemm
+
+
+def build(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, consumers: int = 2,
+          stages: int = 4, wait_depth: int = 1, accumulate_c: bool = False, cuda: str = toolchain.DEFAULT_CUDA,
+          ptxas: str | None = None) -> tuple[bytes, runtime.KernelInfo]:
+    """Compile one configuration: the cubin and what the runtime must know of it."""
+    if dtype not in runtime.ELEM_BYTES:
+        raise CompileError(f"the runtime cannot run {dtype} kernels yet (it runs {', '.join(runtime.ELEM_BYTES)}): "
+                           "compile them with `exo-gpu gemm`")
+    module = gemm(dtype=dtype, wgmma_n=wgmma_n, tiles_per_warpgroup=tiles_per_warpgroup, consumers=consumers,
+                  stages=stages, wait_depth=wait_depth, accumulate_c=accumulate_c)
+    try:
+        kernel: KernelOp = schedule_gemm(module.ops.first)  # type: ignore[arg-type]  # its smem_bytes
+    except DiagnosticException as e:
+        raise CompileError(str(e).strip().splitlines()[0]) from None
+    result = compile(module, cuda=cuda, ptxas=ptxas)
+    info = runtime.KernelInfo(kernel.sym_name.data, dtype, wgmma_n, tiles_per_warpgroup, consumers, stages,
+                              kernel.smem_bytes, wait_depth, accumulate_c)
+    assert result.cubin is not None
+    return result.cubin, info
+
+
+def run(m: int, n: int, k: int, *, A: np.ndarray | None = None, Bt: np.ndarray | None = None,
+        C: np.ndarray | None = None, seed: int | None = None, **config) -> runtime.CheckResult:
+    """Compile `config` (exo_gpu.gemm's arguments, cuda=, ptxas=), run it on A (M x K) and Bt
+    (N x K, i.e. B transposed), or on fresh random inputs, and check it."""
+    cubin, info = build(**config)
+    kernel = runtime.load(cubin, info=info)
+    try:
+        if A is None and Bt is None:
+            return runtime.check_gemm(kernel, m, n, k, np.random.default_rng(seed))
+        if A is None or Bt is None or A.shape != (m, k) or Bt.shape != (n, k):
+            raise CompileError(f"give both A ({m} x {k}) and Bt ({n} x {k}), or neither")
+        return runtime.check_inputs(kernel, runtime.to_storage(A, info.dtype), runtime.to_storage(Bt, info.dtype), C)
+    finally:
+        kernel.unload()

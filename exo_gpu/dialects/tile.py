@@ -20,15 +20,13 @@ from xdsl.irdl import (
 from xdsl.traits import SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
 
+from exo_gpu.dialects.attrs import int_value as _int
 from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP
 from exo_gpu.dialects.wgmma import WGMMA_TABLE, check_shape
 
 LAYOUTS = ("row", "col")
 SUPPORTED_DTYPES = ("tf32", "f16", "bf16", "e4m3", "e5m2")
 
-
-def _int(a: IntegerAttr) -> int:
-    return a.value.data
 
 
 @irdl_op_definition

@@ -20,12 +20,11 @@ from xdsl.irdl import (
 )
 from xdsl.utils.exceptions import VerifyException
 
+from exo_gpu.dialects.attrs import int_value as _int
+
 OPERANDS = ("A", "B")
 BARRIERS = ("full", "empty")
 
-
-def _int(a: IntegerAttr) -> int:
-    return a.value.data
 
 
 @irdl_attr_definition

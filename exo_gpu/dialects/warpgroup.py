@@ -27,14 +27,13 @@ from xdsl.irdl import (
 from xdsl.traits import HasParent, IsTerminator, NoTerminator, SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
 
+from exo_gpu.dialects.attrs import int_value as _int
+
 REGISTER_FILE = 65536  # 32-bit registers per SM, all a single block may use
 SMEM_LIMIT = 227 * 1024  # dynamic shared memory a block may opt into on sm_90
 ROLES = ("producer", "consumer")
 DEFAULT_RASTER_GROUP = 8
 
-
-def _int(a: IntegerAttr) -> int:
-    return a.value.data
 
 
 @irdl_op_definition

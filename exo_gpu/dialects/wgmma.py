@@ -41,6 +41,8 @@ from xdsl.parser import AttrParser
 from xdsl.printer import Printer
 from xdsl.utils.exceptions import VerifyException
 
+from exo_gpu.dialects.attrs import int_value as _int
+
 
 @dataclass(frozen=True)
 class WgmmaKind:
@@ -134,9 +136,6 @@ class AccumulatorType(ParametrizedAttribute, TypeAttribute):
         if not isinstance(self.element, Float32Type):
             raise VerifyException("only f32 accumulators are supported")
 
-
-def _int(attr: IntegerAttr) -> int:
-    return attr.value.data
 
 
 @irdl_op_definition

@@ -8,9 +8,9 @@ from exo_gpu.passes.emit_ptx import EmitPtxPass
 from exo_gpu.passes.insert_syncs import InsertSyncsPass
 from exo_gpu.passes.lower_to_ptx import LowerToPtxPass
 from exo_gpu.passes.schedule import SchedulePass
+from exo_gpu.passes.verify_wgmma_pipeline import VerifyWgmmaPipelinePass
 
 PIPELINE_ORDER = (SchedulePass, InsertSyncsPass, LowerToPtxPass, AssignRegistersPass, EmitPtxPass)
-from exo_gpu.passes.verify_wgmma_pipeline import VerifyWgmmaPipelinePass
 
 PASSES = {p.name: p for p in (*PIPELINE_ORDER, VerifyWgmmaPipelinePass)}
 DEFAULT_PIPELINE = "schedule,insert-syncs,lower-to-ptx,assign-registers,emit-ptx"

@@ -29,12 +29,9 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException
 
 from exo_gpu.dialects import warpgroup as wg
+from exo_gpu.dialects.attrs import int_value as _int
 from exo_gpu.dialects.tma import ArriveExpectTxOp, ArriveOp, LoadOp, WaitOp
 from exo_gpu.dialects.wgmma import CommitGroupOp, FenceOp, MmaAsyncOp, WaitGroupOp
-
-
-def _int(a: IntegerAttr) -> int:
-    return a.value.data
 
 
 def _runs(block: Block, kind: type[Operation]) -> list[list[Operation]]:
@@ -132,8 +129,7 @@ def _final_wait(loop: wg.KLoopOp, depth: int, stages: int) -> None:
         end = wg.RingSlotOp(tiles.end, stages)
         ops += [end, ArriveOp(end.slot, depth)]
     _insert(ops, loop, after=True)
-    for old, new in zip(wait.accumulators, wait.results_):
-        old.replace_uses_with_if(new, lambda use: use.operation is not wait)
+    _reroute_through(wait)
 
 
 def insert_syncs(kernel: wg.KernelOp) -> None:

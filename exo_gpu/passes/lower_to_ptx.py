@@ -29,6 +29,7 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from exo_gpu.dialects import ptx
 from exo_gpu.dialects import warpgroup as wg
+from exo_gpu.dialects.attrs import int_value as _int
 from exo_gpu.dialects.tma import (
     ArriveExpectTxOp,
     ArriveOp,
@@ -54,9 +55,6 @@ LBO_UNUSED = 1 << 16  # leading-dimension byte offset: ignored for swizzled K-ma
 
 B32, B64, PRED = ptx.B32Type.unallocated, ptx.B64Type.unallocated, ptx.PredType.unallocated
 
-
-def _int(a: IntegerAttr) -> int:
-    return a.value.data
 
 
 def params_of(name: str) -> list[tuple[str, str]]:

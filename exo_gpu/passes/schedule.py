@@ -27,6 +27,7 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from exo_gpu.dialects import tile
 from exo_gpu.dialects import warpgroup as wg
+from exo_gpu.dialects.attrs import int_value as _int
 from exo_gpu.dialects.tma import InitRingOp, LoadOp, TensorMapType
 from exo_gpu.dialects.wgmma import (
     WGMMA_TABLE,
@@ -39,9 +40,6 @@ from exo_gpu.dialects.wgmma import (
 SWIZZLE_BYTES = 128  # one row of a 128-byte-swizzled tile
 M_TILE = 64  # rows of one wgmma accumulator tile
 
-
-def _int(a: IntegerAttr) -> int:
-    return a.value.data
 
 
 def _mma_stage(accs, slot, dtype: str, n: int, tiles: int, block_k: int, first: bool, scale_d_value=None):

@@ -136,7 +136,32 @@ PERSIST = [
     C("f16", 256, 1, 2, 4, wait_depth=0, role="main"),
     C("bf16", 128, 2, 2, 4, role="main"),
 ]
+# 20 configurations over every dtype (fp8 included), N from 8 to 256, 1 to 4 tiles per
+# warpgroup, 1 or 2 consumers, wait depth 0 and 1, C +=: for correctness on the GPU.
+SPAN = [
+    C("tf32", 96, 2, 2, 4, role="check"),
+    C("tf32", 128, 2, 2, 4, wait_depth=0, role="check"),
+    C("tf32", 64, 1, 1, 4, role="check"),
+    C("tf32", 256, 1, 2, 4, wait_depth=0, role="check"),
+    C("tf32", 32, 4, 2, (4, 3), role="check"),
+    C("bf16", 256, 1, 2, 4, wait_depth=0, role="check"),
+    C("bf16", 128, 2, 2, 4, role="check"),
+    C("bf16", 8, 1, 1, 2, wait_depth=0, role="check"),
+    C("bf16", 192, 1, 2, 4, role="check"),
+    C("bf16", 64, 3, 2, 4, role="check"),
+    C("f16", 128, 2, 2, 4, role="check"),
+    C("f16", 256, 1, 2, 4, wait_depth=0, role="check"),
+    C("f16", 16, 1, 1, 4, wait_depth=0, role="check"),
+    C("f16", 128, 2, 2, 4, accumulate=True, role="check"),
+    C("e4m3", 128, 2, 2, 4, role="check"),
+    C("e4m3", 256, 1, 2, 4, wait_depth=0, role="check"),
+    C("e4m3", 64, 1, 1, 4, wait_depth=0, role="check"),
+    C("e5m2", 128, 2, 2, 4, role="check"),
+    C("e5m2", 256, 1, 2, 4, wait_depth=0, role="check"),
+    C("e5m2", 32, 2, 1, 4, role="check"),
+]
 SETS = {
+    "span": SPAN,
     "persist": SEED + PERSIST + SERIALIZED[:2] + CHECK,
     "seed": SEED,
     "bench": SEED + MAIN + SERIALIZED + CHECK,

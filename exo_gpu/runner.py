@@ -21,9 +21,6 @@ def build(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2,
           stages: int = 4, wait_depth: int = 1, accumulate_c: bool = False, cuda: str = toolchain.DEFAULT_CUDA,
           ptxas: str | None = None) -> tuple[bytes, runtime.KernelInfo]:
     """Compile one configuration: the cubin and what the runtime must know of it."""
-    if dtype not in runtime.ELEM_BYTES:
-        raise CompileError(f"the runtime cannot run {dtype} kernels yet (it runs {', '.join(runtime.ELEM_BYTES)}): "
-                           "compile them with `exo-gpu gemm`")
     module = gemm(dtype=dtype, wgmma_n=wgmma_n, tiles_per_warpgroup=tiles_per_warpgroup, consumers=consumers,
                   stages=stages, wait_depth=wait_depth, accumulate_c=accumulate_c)
     try:

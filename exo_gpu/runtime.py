@@ -29,8 +29,10 @@ import numpy as np
 from exo_gpu.errors import ExoGpuError
 
 # Elements of each dtype: bytes in global memory, and the rel-err threshold of a check.
-ELEM_BYTES = {"tf32": 4, "f16": 2, "bf16": 2}
-TOLERANCE = {"tf32": 1e-3, "f16": 1e-2, "bf16": 1e-2}
+ELEM_BYTES = {"tf32": 4, "f16": 2, "bf16": 2, "e4m3": 1, "e5m2": 1}
+# fp8 inputs are exact in the reference (it multiplies the decoded fp8 values), so only the
+# f32 accumulation differs, as for f16/bf16.
+TOLERANCE = {"tf32": 1e-3, "f16": 1e-2, "bf16": 1e-2, "e4m3": 1e-2, "e5m2": 1e-2}
 # Elementwise guard of a check: max |out - ref| <= ELEMENT_FACTOR * threshold * rms(ref).  The
 # norm-wise rel err alone can hide a few wrong elements of a large C; rounding spread over
 # many elements stays far below this.
@@ -342,7 +344,8 @@ def _tma_dtype(dtype: str, tf32_map: str = "tfloat32"):
     if dtype == "tf32" and tf32_map not in ("float32", "tfloat32"):
         raise CudaError(f"tf32_map must be 'float32' or 'tfloat32', got '{tf32_map}'")
     return {"tf32": t.CU_TENSOR_MAP_DATA_TYPE_TFLOAT32 if tf32_map == "tfloat32" else t.CU_TENSOR_MAP_DATA_TYPE_FLOAT32,
-            "f16": t.CU_TENSOR_MAP_DATA_TYPE_FLOAT16, "bf16": t.CU_TENSOR_MAP_DATA_TYPE_BFLOAT16}[dtype]
+            "f16": t.CU_TENSOR_MAP_DATA_TYPE_FLOAT16, "bf16": t.CU_TENSOR_MAP_DATA_TYPE_BFLOAT16,
+            "e4m3": t.CU_TENSOR_MAP_DATA_TYPE_UINT8, "e5m2": t.CU_TENSOR_MAP_DATA_TYPE_UINT8}[dtype]
 
 
 def encode_tensor_map(ptr: int, dtype: str, rows: int, k: int, box_rows: int, kernel: str | None = None,
@@ -388,16 +391,50 @@ def bf16_to_f32(bits: np.ndarray) -> np.ndarray:
     return (np.asarray(bits, dtype=np.uint16).astype(np.uint32) << np.uint32(16)).view(np.float32)
 
 
+def _fp8_values(dtype: str) -> np.ndarray:
+    """The float64 value of each of the 256 codes of an fp8 format (NaN codes as NaN)."""
+    exp_bits, mant_bits, bias = (4, 3, 7) if dtype == "e4m3" else (5, 2, 15)
+    codes = np.arange(256)
+    sign = np.where(codes & 0x80, -1.0, 1.0)
+    exp = (codes >> mant_bits) & ((1 << exp_bits) - 1)
+    mant = codes & ((1 << mant_bits) - 1)
+    normal = (1 + mant / (1 << mant_bits)) * np.exp2(exp - bias)
+    subnormal = mant / (1 << mant_bits) * 2.0 ** (1 - bias)
+    values = sign * np.where(exp == 0, subnormal, normal)
+    top = (1 << exp_bits) - 1
+    if dtype == "e4m3":  # e4m3fn: no infinities; S.1111.111 is NaN
+        values[(exp == top) & (mant == (1 << mant_bits) - 1)] = np.nan
+    else:  # e5m2: IEEE-like, S.11111.00 is infinity, other top-exponent codes NaN
+        values[(exp == top) & (mant != 0)] = np.nan
+        values[(exp == top) & (mant == 0)] = sign[(exp == top) & (mant == 0)] * np.inf
+    return values
+
+
+def fp8_bits(x: np.ndarray, dtype: str) -> np.ndarray:
+    """float -> fp8 codes (uint8): the nearest finite value, saturating at the largest."""
+    values = _fp8_values(dtype)
+    finite = [c for c in range(128) if np.isfinite(values[c])]  # the non-negative codes, ascending
+    magnitudes = values[finite]
+    a = np.abs(np.asarray(x, dtype=np.float64))
+    i = np.clip(np.searchsorted(magnitudes, a), 1, len(finite) - 1)
+    nearer_low = (a - magnitudes[i - 1]) <= (magnitudes[i] - a)
+    codes = np.asarray(finite, dtype=np.uint8)[np.where(nearer_low, i - 1, i)]
+    codes = np.where(a >= magnitudes[-1], np.uint8(finite[-1]), codes)
+    return (codes | np.where(np.signbit(x), np.uint8(0x80), np.uint8(0))).astype(np.uint8)
+
+
 def to_storage(x: np.ndarray, dtype: str) -> np.ndarray:
-    """The array the kernel reads: float32 (tf32), float16, or bf16 bits as uint16.  A uint16
-    array given for bf16 is taken as bits already."""
+    """The array the kernel reads: float32 (tf32), float16, bf16 bits as uint16, or fp8 codes
+    as uint8.  A uint16 array given for bf16, or a uint8 one for fp8, is taken as bits already."""
+    if dtype in ("e4m3", "e5m2"):
+        return np.ascontiguousarray(x) if x.dtype == np.uint8 else fp8_bits(x, dtype)
     if dtype == "tf32":
         return np.ascontiguousarray(x, dtype=np.float32)
     if dtype == "f16":
         return np.ascontiguousarray(x, dtype=np.float16)
     if dtype == "bf16":
         return np.ascontiguousarray(x) if x.dtype == np.uint16 else bf16_bits(x)
-    raise CudaError(f"unknown dtype '{dtype}': choose one of tf32, f16, bf16")
+    raise CudaError(f"unknown dtype '{dtype}': choose one of {', '.join(ELEM_BYTES)}")
 
 
 def tf32_truncate(x: np.ndarray) -> np.ndarray:
@@ -409,6 +446,8 @@ def storage_values(x: np.ndarray, dtype: str) -> np.ndarray:
     """The float64 values of a storage array (what the reference multiplies)."""
     if dtype == "bf16" and x.dtype == np.uint16:
         return bf16_to_f32(x).astype(np.float64)
+    if dtype in ("e4m3", "e5m2") and x.dtype == np.uint8:
+        return _fp8_values(dtype)[x]
     return x.astype(np.float64)
 
 

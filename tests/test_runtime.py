@@ -389,9 +389,11 @@ def test_gpu_exo_gpu_run_checks_given_and_random_inputs():
     assert exo_gpu.run(1024, 512, 256).passed
 
 
-def test_exo_gpu_run_refuses_what_the_runtime_cannot_run():
-    with pytest.raises(exo_gpu.CompileError, match="cannot run e4m3 kernels yet"):
-        exo_gpu.run(64, 64, 64, dtype="e4m3")
+def test_exo_gpu_run_refuses_a_bad_configuration_before_any_driver_call():
+    with pytest.raises(exo_gpu.CompileError, match="unknown dtype 'fp64'"):
+        exo_gpu.run(64, 64, 64, dtype="fp64")
+    with pytest.raises(exo_gpu.CompileError, match="wgmma N must be a multiple of 8"):
+        exo_gpu.run(64, 64, 64, wgmma_n=100)
 
 
 @pytest.mark.skipif(_gpu_reason() is None, reason="a GPU is present: the no-GPU message cannot be seen here")
@@ -399,3 +401,20 @@ def test_exo_gpu_run_without_a_gpu_says_so_in_one_line():
     with pytest.raises(exo_gpu.ExoGpuError) as e:
         exo_gpu.run(64, 64, 64)
     assert "\n" not in str(e.value) and ("cuInit" in str(e.value) or "cuda-python" in str(e.value))
+
+
+@pytest.mark.parametrize("dtype, largest, smallest", [("e4m3", 448.0, 2.0 ** -9), ("e5m2", 57344.0, 2.0 ** -16)])
+def test_fp8_codes_round_trip_and_saturate(dtype, largest, smallest):
+    values = rt._fp8_values(dtype)
+    finite = np.isfinite(values)
+    codes = np.arange(256, dtype=np.uint8)[finite]
+    # every finite code decodes and encodes back to itself (but -0, which encodes as +0's sign bit set)
+    assert np.array_equal(rt.fp8_bits(values[finite], dtype), codes)
+    assert np.nanmax(values[finite]) == largest and np.min(values[finite & (values > 0)]) == smallest
+    assert rt.fp8_bits(np.array([1e9, -1e9]), dtype).tolist() == [codes[values[finite] == largest][0],
+                                                                   codes[values[finite] == -largest][0]]
+    x = np.random.default_rng(0).standard_normal(1000)
+    q = rt.storage_values(rt.to_storage(x, dtype), dtype)
+    rel = 2.0 ** -4 if dtype == "e4m3" else 2.0 ** -3  # half an ulp of 3 / 2 mantissa bits
+    big = np.abs(x) > 0.05
+    assert np.all(np.abs(q[big] - x[big]) <= rel * np.abs(x[big]) * 1.0001)

@@ -32,9 +32,7 @@ from xdsl.dialects.builtin import ModuleOp
 
 from exo_gpu import compiler
 from exo_gpu.dialects import ptx
-from exo_gpu.dialects.tile import GemmOp
 from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP
-from exo_gpu.dialects.wgmma import WGMMA_TABLE
 from exo_gpu.errors import ExoGpuError
 from exo_gpu.passes import DEFAULT_PIPELINE
 from exo_gpu.runtime import KernelInfo
@@ -56,6 +54,7 @@ class Config:
     variant: str = "clean"  # or "serialized"
     cuda: str | None = None  # None: --cuda
     role: str = "tune"  # seed | main | tune | variant | check: how the benchmark reports it
+    cluster: int = 1  # blocks per cluster along N (A multicast)
 
     def name(self, stages: int, cuda: str, default_cuda: str) -> str:
         """compiler.gemm's default name, plus _r<G> (raster group), _ser (serialized),
@@ -64,6 +63,8 @@ class Config:
         s = f"gemm_{self.dtype}_m{block_m}n{self.n}_c{self.consumers}_s{stages}_w{self.wait_depth}"
         if self.raster is not None:
             s += f"_r{self.raster}"
+        if self.cluster > 1:
+            s += f"_x{self.cluster}"
         if self.variant == "serialized":
             s += "_ser"
         if cuda != default_cuda:
@@ -160,7 +161,20 @@ SPAN = [
     C("e5m2", 256, 1, 2, 4, wait_depth=0, role="check"),
     C("e5m2", 32, 2, 1, 4, role="check"),
 ]
+# Clusters of 2 blocks along N sharing A by TMA multicast, beside their single-block twins.
+CLUSTER = [
+    C("bf16", 128, 2, 2, 4, role="main", cluster=2),
+    C("bf16", 256, 1, 2, 4, wait_depth=0, role="main", cluster=2),
+    C("tf32", 128, 2, 2, 4, role="main", cluster=2),
+    C("tf32", 256, 1, 2, 4, wait_depth=0, role="main", cluster=2),
+    C("f16", 256, 1, 2, 4, wait_depth=0, role="main", cluster=2),
+    C("bf16", 128, 2, 2, 4, role="main"),
+    C("bf16", 256, 1, 2, 4, wait_depth=0, role="main"),
+    C("tf32", 128, 2, 2, 4, role="seed"),
+    C("tf32", 256, 1, 2, 4, wait_depth=0, role="main"),
+]
 SETS = {
+    "cluster": CLUSTER,
     "span": SPAN,
     "persist": SEED + PERSIST + SERIALIZED[:2] + CHECK,
     "seed": SEED,
@@ -180,16 +194,10 @@ SETS = {
 
 def tile_module(cfg: Config, stages: int, name: str) -> ModuleOp:
     """The tile IR of one config: what compiler.gemm builds, plus a raster group."""
-    if cfg.raster is None:
-        return compiler.gemm(cfg.dtype, wgmma_n=cfg.n, tiles_per_warpgroup=cfg.tiles, consumers=cfg.consumers,
-                             stages=stages, wait_depth=cfg.wait_depth, accumulate_c=cfg.accumulate, name=name)
-    kind = WGMMA_TABLE[cfg.dtype]
-    op = GemmOp(name=name, dtype=cfg.dtype, block_m=64 * cfg.tiles * cfg.consumers, block_n=cfg.n,
-                block_k=128 // kind.bytes, consumers=cfg.consumers, stages=stages, wait_depth=cfg.wait_depth,
-                accumulate_c=cfg.accumulate, raster_group=cfg.raster)
-    module = ModuleOp([op])
-    module.verify()
-    return module
+    return compiler.gemm(cfg.dtype, wgmma_n=cfg.n, tiles_per_warpgroup=cfg.tiles, consumers=cfg.consumers,
+                         stages=stages, wait_depth=cfg.wait_depth, accumulate_c=cfg.accumulate, name=name,
+                         raster_group=cfg.raster if cfg.raster is not None else DEFAULT_RASTER_GROUP,
+                         cluster_n=cfg.cluster)
 
 
 def build_one(cfg: Config, out: Path, default_cuda: str, strict: bool, write_ptx: bool) -> dict | None:
@@ -220,7 +228,7 @@ def build_one(cfg: Config, out: Path, default_cuda: str, strict: bool, write_ptx
     shape = report.shape if report else None
     info = KernelInfo.for_gemm(
         name, cfg.dtype, cfg.n, cfg.tiles, cfg.consumers, stages, wait_depth=cfg.wait_depth,
-        accumulate_c=cfg.accumulate, cubin=f"{name}.cubin", registers=report.registers if report else None,
+        accumulate_c=cfg.accumulate, cluster=cfg.cluster, cubin=f"{name}.cubin", registers=report.registers if report else None,
         ptxas=result.ptxas.version if result.ptxas else None, warnings=list(result.warnings),
         variant=cfg.variant, pipeline=PIPELINES[cfg.variant],
         raster_group=cfg.raster if cfg.raster is not None else DEFAULT_RASTER_GROUP,

@@ -116,6 +116,8 @@ def kernel_label(d: dict) -> str:
     p = d.get("ptxas") or ""
     if p and not p.startswith("12.3"):
         s += f" p{'.'.join(p.split('.')[:2])}"
+    if d.get("cluster", 1) > 1:
+        s += f" x{d['cluster']}"
     if d.get("accumulate_c"):
         s += " +C"
     return s

@@ -19,17 +19,17 @@ from exo_gpu.passes.schedule import schedule_gemm
 
 def build(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, consumers: int = 2,
           stages: int = 4, wait_depth: int = 1, accumulate_c: bool = False, cuda: str = toolchain.DEFAULT_CUDA,
-          ptxas: str | None = None) -> tuple[bytes, runtime.KernelInfo]:
+          ptxas: str | None = None, cluster_n: int = 1) -> tuple[bytes, runtime.KernelInfo]:
     """Compile one configuration: the cubin and what the runtime must know of it."""
     module = gemm(dtype=dtype, wgmma_n=wgmma_n, tiles_per_warpgroup=tiles_per_warpgroup, consumers=consumers,
-                  stages=stages, wait_depth=wait_depth, accumulate_c=accumulate_c)
+                  stages=stages, wait_depth=wait_depth, accumulate_c=accumulate_c, cluster_n=cluster_n)
     try:
         kernel: KernelOp = schedule_gemm(module.ops.first)  # type: ignore[arg-type]  # its smem_bytes
     except DiagnosticException as e:
         raise CompileError(str(e).strip().splitlines()[0]) from None
     result = compile(module, cuda=cuda, ptxas=ptxas)
     info = runtime.KernelInfo(kernel.sym_name.data, dtype, wgmma_n, tiles_per_warpgroup, consumers, stages,
-                              kernel.smem_bytes, wait_depth, accumulate_c)
+                              kernel.smem_bytes, wait_depth, accumulate_c, cluster_n)
     assert result.cubin is not None
     return result.cubin, info
 

@@ -232,17 +232,19 @@ class KernelInfo:
     smem_bytes: int
     wait_depth: int = 1
     accumulate_c: bool = False
+    cluster: int = 1  # blocks per cluster along N (A multicast)
     extra: dict = field(default_factory=dict, compare=False)  # registers, ptxas, ... (reporting only)
 
     @classmethod
     def for_gemm(cls, name: str, dtype: str, wgmma_n: int, tiles_per_warpgroup: int, consumers: int,
-                 stages: int, wait_depth: int = 1, accumulate_c: bool = False, **extra) -> KernelInfo:
+                 stages: int, wait_depth: int = 1, accumulate_c: bool = False, cluster: int = 1,
+                 **extra) -> KernelInfo:
         """The info of `exo_gpu.compiler.gemm(...)` with these arguments (smem recomputed as
         warpgroup.kernel.smem_bytes does)."""
         block_m = M_TILE * tiles_per_warpgroup * consumers
         smem = stages * (block_m * SWIZZLE_BYTES + wgmma_n * SWIZZLE_BYTES) + 16 * stages + 1024
         return cls(name, dtype, wgmma_n, tiles_per_warpgroup, consumers, stages, smem, wait_depth,
-                   accumulate_c, dict(extra))
+                   accumulate_c, cluster, dict(extra))
 
     @classmethod
     def from_dict(cls, d: dict) -> KernelInfo:
@@ -277,21 +279,27 @@ class KernelInfo:
 
     @property
     def a_box_rows(self) -> int:
-        return M_TILE * self.tiles_per_warpgroup  # one box per consumer warpgroup
+        # one box per consumer warpgroup; in a cluster each block loads its share of it
+        return M_TILE * self.tiles_per_warpgroup // self.cluster
 
     def tiles(self, m: int, n: int) -> int:
-        return math.ceil(n / self.block_n) * math.ceil(m / self.block_m)
+        """Tiles the kernel walks: blocks, or with a cluster, clusters' rows of blocks."""
+        return math.ceil(n / (self.block_n * self.cluster)) * math.ceil(m / self.block_m)
 
     def grid(self, m: int, n: int, max_blocks: int | None = None) -> tuple[int, int, int]:
-        """1-D: the kernel walks tiles block index, + grid size, ... (its tile_loop) and maps
-        each to an (m, n) block itself (its raster).  `max_blocks` caps the grid: one block
-        per SM makes the kernel persistent; None gives one block per tile."""
+        """1-D: the kernel walks tiles block (or cluster) index, + grid size, ... (its
+        tile_loop) and maps each to an (m, n) block itself (its raster).  `max_blocks` caps
+        the grid: as many as can be resident makes the kernel persistent; None gives one
+        block (cluster) per tile.  Always a multiple of the cluster size."""
         tiles = self.tiles(m, n)
-        return (min(tiles, max_blocks) if max_blocks else tiles, 1, 1)
+        if max_blocks:
+            tiles = min(tiles, max(1, max_blocks // self.cluster))
+        return (tiles * self.cluster, 1, 1)
 
     def label(self) -> str:
         return (f"{self.dtype} n{self.wgmma_n} T{self.tiles_per_warpgroup} C{self.consumers} "
-                f"s{self.stages} w{self.wait_depth}" + (" +C" if self.accumulate_c else ""))
+                f"s{self.stages} w{self.wait_depth}" + (f" x{self.cluster}" if self.cluster > 1 else "")
+                + (" +C" if self.accumulate_c else ""))
 
 
 class Kernel:
@@ -310,6 +318,25 @@ class Kernel:
         _call("cuFuncSetAttribute", self.function,
               _driver().CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, nbytes,
               kernel=self.name)
+
+    def resident_blocks(self) -> int:
+        """How many blocks of this kernel the device runs at once (a persistent grid): blocks
+        per SM by the occupancy calculator times the SMs, and with a cluster, the clusters
+        that fit (a GPC with an odd number of free SMs leaves one idle)."""
+        info = self.info
+        assert info is not None
+        cuda = _driver()
+        per_sm = int(_call("cuOccupancyMaxActiveBlocksPerMultiprocessor", self.function, info.threads,
+                           info.smem_bytes, kernel=self.name))
+        blocks = max(1, per_sm) * init().sm_count
+        if info.cluster > 1:
+            config = cuda.CUlaunchConfig()
+            config.gridDimX, config.gridDimY, config.gridDimZ = info.cluster * blocks, 1, 1
+            config.blockDimX, config.blockDimY, config.blockDimZ = info.threads, 1, 1
+            config.sharedMemBytes = info.smem_bytes
+            clusters = int(_call("cuOccupancyMaxActiveClusters", self.function, config, kernel=self.name))
+            blocks = min(blocks, max(1, clusters) * info.cluster)
+        return blocks
 
     def launch(self, grid, block, smem: int, param_ptrs: list[int], stream=None) -> None:
         """cuLaunchKernel with kernelParams = an array of pointers to each argument's bytes."""
@@ -537,7 +564,7 @@ class GemmLaunch:
         as torch.cuda.current_stream().cuda_stream; or a CUstream).  Asynchronous."""
         info = self.kernel.info
         assert info is not None
-        max_blocks = init().sm_count if self.persistent else None
+        max_blocks = self.kernel.resident_blocks() if self.persistent else None
         self.kernel.launch(info.grid(self.m, self.n, max_blocks), (info.threads, 1, 1), info.smem_bytes,
                            self._ptrs, stream)
 

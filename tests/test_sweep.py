@@ -74,3 +74,15 @@ def test_cli_sweep_from_a_grid_file(tmp_path):
     outcomes = json.loads(out.read_text())["outcomes"]
     assert [o["status"] for o in outcomes] == ["clean", "rejected"]
     assert "wgmma N must be a multiple of 8" in outcomes[1]["reason"]
+
+
+@pytest.mark.parametrize("cuda", ["12.3", "13.x"])
+def test_cluster_of_two_with_a_multicast_is_clean(cuda):
+    import exo_gpu
+
+    result = exo_gpu.compile(exo_gpu.gemm(dtype="bf16", wgmma_n=256, tiles_per_warpgroup=1, wait_depth=0,
+                                          cluster_n=2), cuda=cuda)
+    assert ".reqnctapercluster 2, 1, 1" in result.ptx and ".multicast::cluster" in result.ptx
+    (report,) = result.reports
+    assert report.ok and report.codes == [] and report.stack == 0
+    assert report.shape.hgmma == 8 and report.shape.hgmma_gsb0 == 2

@@ -86,6 +86,16 @@ class B32Type(PtxRegisterType):
 
 
 @irdl_attr_definition
+class B16Type(PtxRegisterType):
+    name = "ptx.b16"
+    PTX_CLASS = ".b16"
+
+    @classmethod
+    def infinite_register_prefix(cls) -> str:
+        return "rs"
+
+
+@irdl_attr_definition
 class B64Type(PtxRegisterType):
     name = "ptx.b64"
     PTX_CLASS = ".b64"
@@ -105,7 +115,7 @@ class F32Type(PtxRegisterType):
         return "f"
 
 
-SCALAR_TYPES: tuple[type[PtxRegisterType], ...] = (PredType, B32Type, B64Type, F32Type)
+SCALAR_TYPES: tuple[type[PtxRegisterType], ...] = (PredType, B16Type, B32Type, B64Type, F32Type)
 
 
 @irdl_attr_definition
@@ -525,6 +535,43 @@ class MbarrierArriveOp(PtxOp):
 
 
 @irdl_op_definition
+class MapaOp(PtxOp):
+    """`mapa.shared::cluster.u32 d, a, rank`: the shared::cluster address of the shared
+    variable at `a` in the CTA of the cluster with rank `rank`."""
+
+    name = "ptx.mapa"
+    addr = operand_def(B32Type)
+    rank = operand_def(B32Type)
+    result = result_def(B32Type)
+
+    def assembly_line(self, reg: Reg) -> str:
+        return f"mapa.shared::cluster.u32 {reg(self.result)}, {reg(self.addr)}, {reg(self.rank)};"
+
+
+@irdl_op_definition
+class MbarrierArriveClusterOp(PtxOp):
+    """`mbarrier.arrive.release.cluster.shared::cluster.b64 _, [addr]`: arrive on an mbarrier
+    of any CTA of the cluster (addr from ptx.mapa)."""
+
+    name = "ptx.mbarrier_arrive_cluster"
+    addr = operand_def(B32Type)
+
+    def assembly_line(self, reg: Reg) -> str:
+        return f"mbarrier.arrive.release.cluster.shared::cluster.b64 _, [{reg(self.addr)}];"
+
+
+@irdl_op_definition
+class BarrierClusterOp(PtxOp):
+    """`barrier.cluster.arrive.release; barrier.cluster.wait.acquire;`: every thread of every
+    CTA of the cluster gets here before any goes on."""
+
+    name = "ptx.barrier_cluster"
+
+    def assembly_line(self, reg: Reg) -> str:
+        return "barrier.cluster.arrive.release;\n\tbarrier.cluster.wait.acquire;"
+
+
+@irdl_op_definition
 class MbarrierArriveExpectTxOp(PtxOp):
     """`mbarrier.arrive.expect_tx.shared::cta.b64 _, [addr], bytes`."""
 
@@ -552,7 +599,9 @@ class MbarrierTryWaitParityOp(PtxOp):
 @irdl_op_definition
 class CpAsyncBulkTensor2dOp(PtxOp):
     """`cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes`:
-    a TMA load of the box at coordinates (c0, c1) into shared memory, completing on mbar."""
+    a TMA load of the box at coordinates (c0, c1) into shared memory, completing on mbar;
+    with `cta_mask`, `.multicast::cluster`: the box lands at the same offset, and completes
+    the barrier at the same offset, in every CTA of the cluster named by the mask."""
 
     name = "ptx.cp_async_bulk_tensor_2d"
     dst = operand_def(B32Type)
@@ -560,12 +609,16 @@ class CpAsyncBulkTensor2dOp(PtxOp):
     c0 = operand_def(B32Type)
     c1 = operand_def(B32Type)
     mbar = operand_def(B32Type)
+    cta_mask = opt_operand_def(B16Type)
     dst_offset = prop_def(IntegerAttr)
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
 
     def assembly_line(self, reg: Reg) -> str:
-        return ("cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes "
-                f"{_addr(reg, self.dst, self.dst_offset)}, [{reg(self.tensor_map)}, {{{reg(self.c0)}, {reg(self.c1)}}}], "
-                f"[{reg(self.mbar)}];")
+        multicast = ".multicast::cluster" if self.cta_mask is not None else ""
+        mask = f", {reg(self.cta_mask)}" if self.cta_mask is not None else ""
+        return ("cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes"
+                f"{multicast} {_addr(reg, self.dst, self.dst_offset)}, [{reg(self.tensor_map)}, "
+                f"{{{reg(self.c0)}, {reg(self.c1)}}}], [{reg(self.mbar)}]{mask};")
 
 
 # --------------------------------------------------------------------------------------
@@ -676,6 +729,7 @@ class EntryOp(IRDLOperation):
     params = prop_def(ArrayAttr)
     maxntid = prop_def(IntegerAttr)
     smem_bytes = prop_def(IntegerAttr)
+    cluster = opt_prop_def(IntegerAttr)  # CTAs per cluster (.reqnctapercluster), 1 when absent
     body = region_def("single_block")
     traits = traits_def(SymbolOpInterface(), NoTerminator())
 
@@ -925,8 +979,9 @@ Ptx = Dialect(
     [AddOp, SubOp, MulLoOp, MulWideOp, DivOp, RemOp, AndOp, OrOp, XorOp, ShlOp, ShrOp, MinOp, MadLoOp, MovOp,
      CvtOp, CvtaToGlobalOp, CvtaParamOp, SetpOp, LdParamOp, LdGlobalF32Op, AddF32Op, StGlobalF32Op, StGlobalV2F32Op, BarSyncOp,
      SetmaxnregOp, MbarrierInitOp, FenceMbarrierInitOp, FenceProxyAsyncOp, MbarrierArriveOp,
-     MbarrierArriveExpectTxOp, MbarrierTryWaitParityOp, CpAsyncBulkTensor2dOp, WgmmaFenceOp,
+     MbarrierArriveExpectTxOp, MbarrierTryWaitParityOp, CpAsyncBulkTensor2dOp, MapaOp,
+     MbarrierArriveClusterOp, BarrierClusterOp, WgmmaFenceOp,
      WgmmaMmaAsyncOp, AccUndefOp, WgmmaCommitGroupOp, WgmmaWaitGroupOp, EntryOp, IfOp, LoopOp, BreakIfOp,
      NextOp, LabelOp, BraOp, RetOp, FlatFuncOp, OpaqueInstrOp, ForeignMmaOp, FlatLabelOp, FlatBranchOp],
-    [PredType, B32Type, B64Type, F32Type, AccType],
+    [PredType, B16Type, B32Type, B64Type, F32Type, AccType],
 )

@@ -3,7 +3,9 @@
 `tile.gemm` says *what* is computed, C[M,N] (+)= A[M,K] @ B[K,N], for problem sizes M, N, K
 passed to the kernel at run time, and how the output is tiled (block_m x block_n, with K
 consumed block_k at a time) and how a thread block is organised (consumer warpgroups,
-pipeline stages, wait depth).  `schedule` lowers it to warpgroup/tma/mbarrier/wgmma IR.
+pipeline stages, wait depth).  With `cluster_n = 2`, pairs of blocks along N form a
+thread-block cluster that loads each A tile once, half by each block, multicast to both.
+`schedule` lowers it to warpgroup/tma/mbarrier/wgmma IR.
 """
 
 from __future__ import annotations
@@ -56,13 +58,14 @@ class GemmOp(IRDLOperation):
     producer_maxnreg = prop_def(IntegerAttr)
     accumulate_c = prop_def(IntegerAttr)
     raster_group = opt_prop_def(IntegerAttr)  # rows of blocks launched together (default 8)
+    cluster_n = opt_prop_def(IntegerAttr)  # CTAs of a cluster along N, sharing A by TMA multicast (1)
 
     traits = traits_def(SymbolOpInterface())
 
     def __init__(self, *, name: str, dtype: str, block_m: int, block_n: int, block_k: int,
                  consumers: int, stages: int, wait_depth: int = 1, layout_a: str = "row",
                  layout_b: str = "col", consumer_maxnreg: int = 232, producer_maxnreg: int = 40,
-                 accumulate_c: bool = False, raster_group: int = DEFAULT_RASTER_GROUP):
+                 accumulate_c: bool = False, raster_group: int = DEFAULT_RASTER_GROUP, cluster_n: int = 1):
         i = lambda v: IntegerAttr(v, 64)  # noqa: E731
         super().__init__(properties={
             "sym_name": StringAttr(name), "dtype": StringAttr(dtype),
@@ -70,13 +73,17 @@ class GemmOp(IRDLOperation):
             "block_m": i(block_m), "block_n": i(block_n), "block_k": i(block_k),
             "consumers": i(consumers), "stages": i(stages), "wait_depth": i(wait_depth),
             "consumer_maxnreg": i(consumer_maxnreg), "producer_maxnreg": i(producer_maxnreg),
-            "accumulate_c": i(int(accumulate_c)), "raster_group": i(raster_group),
+            "accumulate_c": i(int(accumulate_c)), "raster_group": i(raster_group), "cluster_n": i(cluster_n),
         })
 
     # Derived quantities, used by `schedule`.
     @property
     def raster(self) -> int:
         return DEFAULT_RASTER_GROUP if self.raster_group is None else _int(self.raster_group)
+
+    @property
+    def cluster(self) -> int:
+        return 1 if self.cluster_n is None else _int(self.cluster_n)
 
     @property
     def tiles_per_warpgroup(self) -> int:
@@ -116,6 +123,8 @@ class GemmOp(IRDLOperation):
             raise VerifyException(f"stages must be in 2..8, got {_int(self.stages)}")
         if self.raster < 1:
             raise VerifyException(f"raster_group must be at least 1, got {self.raster}")
+        if self.cluster not in (1, 2):
+            raise VerifyException(f"cluster_n must be 1 or 2, got {self.cluster}")
         if _int(self.wait_depth) not in (0, 1):
             raise VerifyException(f"wait_depth must be 0 or 1, got {_int(self.wait_depth)}")
 

@@ -16,6 +16,7 @@ from xdsl.irdl import (
     irdl_op_definition,
     operand_def,
     opt_operand_def,
+    opt_prop_def,
     prop_def,
 )
 from xdsl.utils.exceptions import VerifyException
@@ -39,7 +40,10 @@ class LoadOp(IRDLOperation):
     """Bulk tensor load of a box of `box_rows` rows x block_k elements of operand A or B,
     at K block `k` and rows `row_offset` past the thread block's first row of that operand,
     into ring slot `slot` at `smem_offset` bytes into the slot's operand tile.  Completes
-    `bytes` transaction bytes on the slot's full barrier."""
+    `bytes` transaction bytes on the slot's full barrier.  With `multicast` = n, the CTA of
+    cluster rank r loads the r-th of n equal parts of the box (rows and smem offset moved
+    by r * box_rows / n) into that place in every CTA of the cluster, so each CTA still
+    receives the whole box: `bytes` counts it whole."""
 
     name = "tma.load"
 
@@ -51,13 +55,16 @@ class LoadOp(IRDLOperation):
     smem_offset = prop_def(IntegerAttr)
     box_rows = prop_def(IntegerAttr)
     bytes = prop_def(IntegerAttr)
+    multicast = opt_prop_def(IntegerAttr)  # CTAs of the cluster sharing the box (1 when absent)
 
     def __init__(self, tensor_map, slot, k, operand: str, row_offset: int, smem_offset: int,
-                 box_rows: int, nbytes: int):
+                 box_rows: int, nbytes: int, multicast: int = 1):
         i = lambda v: IntegerAttr(v, 64)  # noqa: E731
-        super().__init__(operands=[tensor_map, slot, k], properties={
-            "operand": StringAttr(operand), "row_offset": i(row_offset),
-            "smem_offset": i(smem_offset), "box_rows": i(box_rows), "bytes": i(nbytes)})
+        props = {"operand": StringAttr(operand), "row_offset": i(row_offset),
+                 "smem_offset": i(smem_offset), "box_rows": i(box_rows), "bytes": i(nbytes)}
+        if multicast > 1:
+            props["multicast"] = i(multicast)
+        super().__init__(operands=[tensor_map, slot, k], properties=props)
 
     def verify_(self) -> None:
         if self.operand.data not in OPERANDS:
@@ -110,16 +117,22 @@ class ArriveOp(IRDLOperation):
     """Arrive on the empty barrier of the slot used `lag` K blocks before slot `slot`: the
     consumer releases a slot once the wgmma groups reading it have retired.  With the
     optional K block index `k`, the arrive happens only when k >= lag (a loop whose first
-    iterations have no slot `lag` blocks back)."""
+    iterations have no slot `lag` blocks back).  With `cluster` = n, on the barrier of
+    every CTA of the cluster, once per warp (lane 0): their producers' multicasts write this
+    CTA's slot too."""
 
     name = "mbarrier.arrive"
 
     slot = operand_def(i32)
     k = opt_operand_def(i32)
     lag = prop_def(IntegerAttr)
+    cluster = opt_prop_def(IntegerAttr)  # arrive on this slot's empty barrier in every CTA (1)
 
-    def __init__(self, slot, lag: int, k=None):
-        super().__init__(operands=[slot, [k] if k is not None else []], properties={"lag": IntegerAttr(lag, 64)})
+    def __init__(self, slot, lag: int, k=None, cluster: int = 1):
+        props = {"lag": IntegerAttr(lag, 64)}
+        if cluster > 1:
+            props["cluster"] = IntegerAttr(cluster, 64)
+        super().__init__(operands=[slot, [k] if k is not None else []], properties=props)
 
 
 @irdl_op_definition

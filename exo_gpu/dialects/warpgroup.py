@@ -60,6 +60,7 @@ class KernelOp(IRDLOperation):
     b_slot_bytes = prop_def(IntegerAttr)
     wait_depth = prop_def(IntegerAttr)  # wgmma groups left in flight after each stage
     raster_group = opt_prop_def(IntegerAttr)  # block rows walked together by the 1-D launch (8)
+    cluster = opt_prop_def(IntegerAttr)  # CTAs per cluster along N (1): pairs share A by multicast
     body = region_def("single_block")
 
     traits = traits_def(SymbolOpInterface(), NoTerminator())
@@ -67,6 +68,10 @@ class KernelOp(IRDLOperation):
     @property
     def raster(self) -> int:
         return DEFAULT_RASTER_GROUP if self.raster_group is None else _int(self.raster_group)
+
+    @property
+    def cluster_size(self) -> int:
+        return 1 if self.cluster is None else _int(self.cluster)
 
     @property
     def smem_bytes(self) -> int:

@@ -131,7 +131,8 @@ def _copy_loop_scalars(entry: ptx.EntryOp) -> None:
 
 
 def _mov_type(ty) -> str:
-    return {ptx.B32Type: ".b32", ptx.B64Type: ".b64", ptx.F32Type: ".f32", ptx.PredType: ".pred"}[type(ty)]
+    return {ptx.B16Type: ".b16", ptx.B32Type: ".b32", ptx.B64Type: ".b64", ptx.F32Type: ".f32",
+            ptx.PredType: ".pred"}[type(ty)]
 
 
 def _check_budget(entry: ptx.EntryOp, range_of: dict[SSAValue, int]) -> None:

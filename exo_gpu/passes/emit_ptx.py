@@ -117,7 +117,10 @@ def print_ptx(module: ModuleOp) -> str:
     for entry in entries:
         params = ",\n".join(f"\t{p.data}" for p in entry.params.data)  # type: ignore[attr-defined]
         printer.lines += [f".visible .entry {entry.sym_name.data}(", params, ")",
-                          f".maxntid {entry.maxntid.value.data}, 1, 1", ".minnctapersm 1", "{"]
+                          f".maxntid {entry.maxntid.value.data}, 1, 1", ".minnctapersm 1"]
+        if entry.cluster is not None and entry.cluster.value.data > 1:
+            printer.lines.append(f".reqnctapercluster {entry.cluster.value.data}, 1, 1")
+        printer.lines.append("{")
         printer.lines += _declarations(entry)
         printer.last_loc = None
         printer.body(entry.body.block.ops)

@@ -6,7 +6,8 @@ ring slot.  Guarantees on the output:
   (so any earlier register access, wgmma or not, is ordered before the stage); after it,
   wgmma.commit_group, then wgmma.wait_group N (N = the kernel's wait_depth) through which the
   stage's accumulators flow, then an arrive on the empty barrier of the slot whose groups
-  that wait retired (N K blocks back; skipped in iterations with no such block);
+  that wait retired (N K blocks back; skipped in iterations with no such block), in every
+  CTA of the cluster when A is multicast;
 - after the last K loop of a block, an unconditional wgmma.wait_group 0 in straight-line code,
   so the epilogue reads only retired accumulators; inside a tile_loop, then the release of
   the slots the loop's lagging arrives left (the next tile's loads wait for them);
@@ -91,7 +92,7 @@ def _insert(ops: list[Operation], anchor: Operation, after: bool = False) -> Non
         block.insert_ops_before(ops, anchor)
 
 
-def _sync_consumer_stage(stage: list[Operation], ring: _Ring, depth: int) -> None:
+def _sync_consumer_stage(stage: list[Operation], ring: _Ring, depth: int, cluster: int) -> None:
     first, last = stage[0], stage[-1]
     phase, index = ring.phase_and_index(first.slot, first)  # type: ignore[attr-defined]
     _insert([WaitOp(first.slot, phase, "full"), FenceOp()], first)  # type: ignore[attr-defined]
@@ -103,11 +104,11 @@ def _sync_consumer_stage(stage: list[Operation], ring: _Ring, depth: int) -> Non
     after: list[Operation] = [CommitGroupOp(), wait]
     if index is not None:  # a peeled iteration: release only a slot that exists
         if index - depth >= 0:
-            after.append(ArriveOp(first.slot, depth))  # type: ignore[attr-defined]
+            after.append(ArriveOp(first.slot, depth, cluster=cluster))  # type: ignore[attr-defined]
     else:
         loop = first.slot.owner.parent_op()  # type: ignore[attr-defined]
         guard_k = loop.k if _int(loop.start) < depth else None  # early iterations have nothing to release
-        after.append(ArriveOp(first.slot, depth, guard_k))  # type: ignore[attr-defined]
+        after.append(ArriveOp(first.slot, depth, guard_k, cluster=cluster))  # type: ignore[attr-defined]
     _insert(after, last, after=True)
     _reroute_through(wait)
 
@@ -118,7 +119,7 @@ def _reroute_through(wait: WaitGroupOp) -> None:
         old.replace_uses_with_if(new, lambda use: use.operation is not wait)
 
 
-def _final_wait(loop: wg.KLoopOp, depth: int, stages: int) -> None:
+def _final_wait(loop: wg.KLoopOp, depth: int, stages: int, cluster: int) -> None:
     """wait_group 0 after the loop; in a tile_loop, also release the slots of the tile's last
     `depth` K blocks, which the loop's lagging arrives have not released (the next tile's
     loads need them)."""
@@ -127,7 +128,7 @@ def _final_wait(loop: wg.KLoopOp, depth: int, stages: int) -> None:
     tiles = loop.parent_op()
     if depth and isinstance(tiles, wg.TileLoopOp):
         end = wg.RingSlotOp(tiles.end, stages)
-        ops += [end, ArriveOp(end.slot, depth)]
+        ops += [end, ArriveOp(end.slot, depth, cluster=cluster)]
     _insert(ops, loop, after=True)
     _reroute_through(wait)
 
@@ -140,7 +141,7 @@ def insert_syncs(kernel: wg.KernelOp) -> None:
         for block in blocks:
             if role.role.data == "consumer":
                 for stage in _runs(block, MmaAsyncOp):
-                    _sync_consumer_stage(stage, ring, depth)
+                    _sync_consumer_stage(stage, ring, depth, kernel.cluster_size)
             else:
                 for loads in _runs(block, LoadOp):
                     first = loads[0]
@@ -150,7 +151,7 @@ def insert_syncs(kernel: wg.KernelOp) -> None:
             if role.role.data == "consumer":
                 loops = [op for op in block.ops if isinstance(op, wg.KLoopOp)]
                 if loops:
-                    _final_wait(loops[-1], depth, ring.stages)
+                    _final_wait(loops[-1], depth, ring.stages, kernel.cluster_size)
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,7 @@ class _KernelLowering:
         self.loc = kernel.location
         self.labels = 0
         self.role: wg.RoleOp | None = None
+        self.cluster = kernel.cluster_size
 
     # -- helpers -------------------------------------------------------------------------
     def emit(self, op: Operation) -> Operation:
@@ -121,6 +122,8 @@ class _KernelLowering:
         def prologue():
             args = self.kernel.body.block.args
             self.tid = self.v(ptx.MovOp(".u32", "%tid.x", B32()))
+            if self.cluster > 1:
+                self.rank = self.v(ptx.MovOp(".u32", "%cluster_ctarank", B32()))
             self.warpgroup = self.v(ptx.ShrOp(".u32", self.tid, 7, B32()))
             raw = self.v(ptx.MovOp(".u32", SMEM_SYMBOL, B32()))
             self.smem = self.v(ptx.AndOp(".b32", self.add(raw, 1023), -1024, B32()))
@@ -138,18 +141,24 @@ class _KernelLowering:
                 self.m_block, self.n_block = self.raster(pid, args[3], args[4])
             for op in self.kernel.body.block.ops:
                 self.lower_op(op)
+            if self.cluster > 1:  # no block leaves while its peers may still write to it
+                self.emit(ptx.BarrierClusterOp())
             self.emit(ptx.RetOp())
 
         self.fill(block, prologue)
         threads = _int(self.kernel.threads)
         return ptx.EntryOp.create(
             properties={"sym_name": StringAttr(self.name), "params": ArrayAttr([StringAttr(d) for _, d in params]),
-                        "maxntid": IntegerAttr(threads, 64), "smem_bytes": IntegerAttr(self.kernel.smem_bytes, 64)},
+                        "maxntid": IntegerAttr(threads, 64), "smem_bytes": IntegerAttr(self.kernel.smem_bytes, 64),
+                        **({"cluster": IntegerAttr(self.cluster, 64)} if self.cluster > 1 else {})},
             regions=[Region(block)])
 
     def tile_counts(self, m_arg: SSAValue, n_arg: SSAValue) -> tuple[SSAValue, SSAValue]:
+        """Rows and columns of the launch's tiles; with a cluster, a tile is a cluster's
+        row of `cluster` blocks along N."""
+        span = self.block_n * self.cluster
         rows = self.v(ptx.DivOp(".u32", self.add(self.values[m_arg], self.block_m - 1), self.block_m, B32()))
-        cols = self.v(ptx.DivOp(".u32", self.add(self.values[n_arg], self.block_n - 1), self.block_n, B32()))
+        cols = self.v(ptx.DivOp(".u32", self.add(self.values[n_arg], span - 1), span, B32()))
         return rows, cols
 
     def raster(self, pid: SSAValue, m_arg: SSAValue, n_arg: SSAValue) -> tuple[SSAValue, SSAValue]:
@@ -164,6 +173,8 @@ class _KernelLowering:
         local = self.v(ptx.RemOp(".u32", pid, width, B32()))
         m_block = self.add(first_row, self.v(ptx.RemOp(".u32", local, height, B32())))
         n_block = self.v(ptx.DivOp(".u32", local, height, B32()))
+        if self.cluster > 1:  # the cluster's tile is `cluster` blocks along N: this one is `rank`
+            n_block = self.v(ptx.MadLoOp(".u32", n_block, self.cluster, self.rank, B32()))
         return m_block, n_block
 
     def lower_block(self, block: Block) -> None:
@@ -193,7 +204,8 @@ class _KernelLowering:
             self.emit(ptx.FenceMbarrierInitOp())
 
         self.emit(ptx.IfOp(first, self.nested(body)))
-        self.emit(ptx.BarSyncOp())
+        # No thread, here or in a peer block, uses a barrier before it is initialised.
+        self.emit(ptx.BarrierClusterOp() if self.cluster > 1 else ptx.BarSyncOp())
 
     def role(self, op: wg.RoleOp) -> None:
         first, count = _int(op.first_warpgroup), _int(op.num_warpgroups)
@@ -217,7 +229,8 @@ class _KernelLowering:
                 self.emit(ptx.IfOp(elected, self.nested(lambda: self.lower_block(op.body.block))))
             else:
                 self.lower_block(op.body.block)
-            self.emit(ptx.RetOp())
+            if self.cluster == 1:  # in a cluster every thread meets at the final cluster barrier
+                self.emit(ptx.RetOp())
             self.role = None
 
         self.emit(ptx.IfOp(cond, self.nested(body)))
@@ -235,8 +248,9 @@ class _KernelLowering:
         rows, cols = self.tile_counts(op.m_size, op.n_size)
         tiles = self.v(ptx.MulLoOp(".u32", rows, cols, B32()))
         nk = self.k_blocks(self.values[op.k_size])
-        step = self.v(ptx.MovOp(".u32", "%nctaid.x", B32()))
-        inits = [self.v(ptx.MovOp(".u32", "%ctaid.x", B32())), self.v(ptx.MovOp(".u32", 0, B32()))]
+        first, count = ("%clusterid.x", "%nclusterid.x") if self.cluster > 1 else ("%ctaid.x", "%nctaid.x")
+        step = self.v(ptx.MovOp(".u32", count, B32()))
+        inits = [self.v(ptx.MovOp(".u32", first, B32())), self.v(ptx.MovOp(".u32", 0, B32()))]
         loop = ptx.LoopOp(inits, Region(Block(arg_types=[a.type for a in inits])))
         tile, base = loop.body.block.args
         outer = (self.m_block, self.n_block, self.k_base) if hasattr(self, "m_block") else None
@@ -327,7 +341,21 @@ class _KernelLowering:
             if lag:
                 slot = self.v(ptx.RemOp(".u32", self.add(slot, self.stages - lag), self.stages, B32()))
             addr = self.mad(slot, 8, self.bars)
-            self.emit(ptx.MbarrierArriveOp(operands=[addr], properties={"offset": IntegerAttr(8 * self.stages, 64)}))
+            peers = 1 if op.cluster is None else _int(op.cluster)
+            if peers == 1:
+                self.emit(ptx.MbarrierArriveOp(operands=[addr], properties={"offset": IntegerAttr(8 * self.stages, 64)}))
+                return
+            empty = self.add(addr, 8 * self.stages)
+
+            def remote_arrivals():  # the empty barrier of this slot in every block of the cluster
+                for rank in range(peers):
+                    rank_value = self.v(ptx.MovOp(".u32", rank, B32()))
+                    remote = self.v(ptx.MapaOp(operands=[empty, rank_value], result_types=[B32()]))
+                    self.emit(ptx.MbarrierArriveClusterOp(operands=[remote]))
+
+            # One arrival per warp: its wait_group has retired the groups for all its lanes.
+            lane0 = self.v(ptx.SetpOp("eq", ".u32", self.v(ptx.AndOp(".b32", self.tid, 31, B32())), 0))
+            self.emit(ptx.IfOp(lane0, self.nested(remote_arrivals)))
 
         if op.k is None:
             release()
@@ -348,8 +376,15 @@ class _KernelLowering:
                                        self.block_m if is_a else self.block_n, B32()))
         row = self.add(first_row, _int(op.row_offset))
         mbar = self.barrier_address(op.slot, "full")
+        mask: list[SSAValue] = []
+        parts = 1 if op.multicast is None else _int(op.multicast)
+        if parts > 1:  # this block's part of the box, delivered to every block of the cluster
+            part_rows = _int(op.box_rows) // parts
+            row = self.v(ptx.MadLoOp(".u32", self.rank, part_rows, row, B32()))
+            dst = self.v(ptx.MadLoOp(".u32", self.rank, part_rows * 128, dst, B32()))
+            mask = [self.v(ptx.MovOp(".b16", (1 << parts) - 1, ptx.B16Type.unallocated()))]
         self.emit(ptx.CpAsyncBulkTensor2dOp(
-            operands=[dst, self.values[op.tensor_map], k0, row, mbar],
+            operands=[[dst], [self.values[op.tensor_map]], [k0], [row], [mbar], mask],
             properties={"dst_offset": op.smem_offset}))
 
     def descriptors(self, slot: SSAValue) -> tuple[SSAValue, SSAValue]:

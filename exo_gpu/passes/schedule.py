@@ -4,7 +4,8 @@ Guarantees on its output:
 - both roles walk the thread block's output tiles in a warpgroup.tile_loop (persistent
   when the grid is smaller than the number of tiles), the ring carrying on across tiles;
 - one producer warpgroup (warpgroup 0) loads A and B blocks into the ring, one box of A per
-  consumer warpgroup and one box of B per K block;
+  consumer warpgroup and one box of B per K block; with cluster_n = 2 the A boxes are
+  multicast, each block of the pair loading half;
 - `consumers` consumer warpgroups each own block_m / consumers rows of C as m64 accumulator
   tiles, each an SSA value of type !wgmma.accumulator<m64nN, f32>;
 - the K loop's iteration 0 is peeled, so every wgmma's scale-d is an immediate: 0 for the
@@ -84,7 +85,7 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
     lb = loads.body.block
     for c in range(consumers):
         lb.add_op(LoadOp(a_map, loads.slot, loads.k, "A", c * rows_per_wg, c * rows_per_wg * SWIZZLE_BYTES,
-                         rows_per_wg, rows_per_wg * SWIZZLE_BYTES))
+                         rows_per_wg, rows_per_wg * SWIZZLE_BYTES, multicast=gemm.cluster))
     lb.add_op(LoadOp(b_map, loads.slot, loads.k, "B", 0, 0, block_n, b_slot))
     lb.add_op(wg.YieldOp())
     producer_tiles.body.block.add_ops([loads, wg.YieldOp()])
@@ -128,7 +129,10 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
     cb.add_op(wg.YieldOp())
     consumer = wg.RoleOp("consumer", 1, consumers, _int(gemm.consumer_maxnreg), Region(Block([consumer_tiles])))
 
-    entry.add_ops([InitRingOp(stages, 1, 128 * consumers), producer, consumer])
+    # empty[s] counts the consumers: one arrival per thread, or in a cluster, one per consumer
+    # warp of every block of the cluster (their producers all write slot s).
+    empty_count = 128 * consumers if gemm.cluster == 1 else 4 * consumers * gemm.cluster
+    entry.add_ops([InitRingOp(stages, 1, empty_count), producer, consumer])
     kernel = wg.KernelOp.create(
         properties={
             "sym_name": StringAttr(gemm.sym_name.data), "dtype": StringAttr(dtype),
@@ -138,6 +142,7 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
             "b_slot_bytes": IntegerAttr(b_slot, 64),
             "wait_depth": IntegerAttr(_int(gemm.wait_depth), 64),
             "raster_group": IntegerAttr(gemm.raster, 64),
+            **({"cluster": IntegerAttr(gemm.cluster, 64)} if gemm.cluster > 1 else {}),
         },
         regions=[Region(entry)])
     for op in kernel.walk():

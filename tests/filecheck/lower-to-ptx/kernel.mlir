@@ -131,7 +131,7 @@ builtin.module {
 // CHECK-NEXT:          %[[AROW0:[0-9]+]] = "ptx.mul_lo"(%[[CTAY]]) <{ty = ".u32", imm = 64 : i64}>
 // CHECK-NEXT:          %[[AROW:[0-9]+]] = "ptx.add"(%[[AROW0]]) <{ty = ".u32", imm = 0 : i64}>
 // CHECK-NEXT:          %[[AMBAR:[0-9]+]] = "ptx.mad_lo"(%[[PSLOT]], %[[BARS]]) <{ty = ".u32", imm = 8 : i64
-// CHECK-NEXT:          "ptx.cp_async_bulk_tensor_2d"(%[[ADST]], %[[AMAP]], %[[AK]], %[[AROW]], %[[AMBAR]]) <{dst_offset = 0 : i64}>
+// CHECK-NEXT:          "ptx.cp_async_bulk_tensor_2d"(%[[ADST]], %[[AMAP]], %[[AK]], %[[AROW]], %[[AMBAR]]) <{dst_offset = 0 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0>}>
 // The B box: past the 2 A tiles (16384 bytes), slot * 2048.
 // CHECK-NEXT:          %[[BBASE:[0-9]+]] = "ptx.add"(%[[SMEM]]) <{ty = ".u32", imm = 16384 : i64}>
 // CHECK-NEXT:          "ptx.mad_lo"(%[[PSLOT]], %[[BBASE]]) <{ty = ".u32", imm = 2048 : i64

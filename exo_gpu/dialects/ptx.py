@@ -550,14 +550,15 @@ class MapaOp(PtxOp):
 
 @irdl_op_definition
 class MbarrierArriveClusterOp(PtxOp):
-    """`mbarrier.arrive.release.cluster.shared::cluster.b64 _, [addr]`: arrive on an mbarrier
-    of any CTA of the cluster (addr from ptx.mapa)."""
+    """`mbarrier.arrive.shared::cluster.b64 _, [addr]`: arrive on an mbarrier of any CTA of
+    the cluster (addr from ptx.mapa), with the default release at CTA scope.  (`.release
+    .cluster` would put a GPU-wide MEMBAR before every arrival, measured 2.2x slower.)"""
 
     name = "ptx.mbarrier_arrive_cluster"
     addr = operand_def(B32Type)
 
     def assembly_line(self, reg: Reg) -> str:
-        return f"mbarrier.arrive.release.cluster.shared::cluster.b64 _, [{reg(self.addr)}];"
+        return f"mbarrier.arrive.shared::cluster.b64 _, [{reg(self.addr)}];"
 
 
 @irdl_op_definition

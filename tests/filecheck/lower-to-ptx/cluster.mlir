@@ -27,9 +27,9 @@ builtin.module {
 // CHECK:       cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [{{.*}}], [{{.*}}], [%r{{[0-9]+}}];
 // Release on both blocks' empty barriers, from lane 0 of each warp.
 // CHECK:       mapa.shared::cluster.u32 %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}};
-// CHECK-NEXT:  mbarrier.arrive.release.cluster.shared::cluster.b64 _, [%r{{[0-9]+}}];
+// CHECK-NEXT:  mbarrier.arrive.shared::cluster.b64 _, [%r{{[0-9]+}}];
 // CHECK:       mapa.shared::cluster.u32
-// CHECK-NEXT:  mbarrier.arrive.release.cluster.shared::cluster.b64
+// CHECK-NEXT:  mbarrier.arrive.shared::cluster.b64
 // The final cluster barrier, then the only ret.
 // CHECK:       barrier.cluster.arrive.release;
 // CHECK-NEXT:  barrier.cluster.wait.acquire;

@@ -388,7 +388,7 @@ def format_report(report: GuardReport) -> str:
     status = "OK" if r.ok else f"FAILED ({len(r.failures)})"
     lines = [
         f"kernel {r.kernel} (ptxas {r.ptxas}, {r.arch}): {status}",
-        f"  registers {r.registers if r.registers is not None else '?'}, smem {r.smem} B, "
+        f"  registers {r.registers if r.registers is not None else '?'}, static smem {r.smem} B (ptxas; dynamic smem is set at launch), "
         f"stack {r.stack} B, spill stores {r.spill_stores} B, spill loads {r.spill_loads} B",
         f"  SASS: {s.hgmma} HGMMA ({s.hgmma_gsb0} with gsb0), {s.arrive} WARPGROUP.ARRIVE, "
         f"{s.depbar} WARPGROUP.DEPBAR, {s.ldl} LDL, {s.stl} STL",

@@ -25,6 +25,7 @@ from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyExcepti
 
 from exo_gpu import guard, toolchain
 from exo_gpu.dialects import make_context
+from exo_gpu.dialects.ptx import EntryOp
 from exo_gpu.dialects.tile import SUPPORTED_DTYPES, GemmOp
 from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP
 from exo_gpu.dialects.wgmma import WGMMA_TABLE
@@ -173,6 +174,7 @@ class Compiled:
     reports: list[guard.GuardReport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     ptxas: toolchain.Tool | None = None
+    smem_bytes: int | None = None  # dynamic shared memory of the (last) kernel, to set at launch
     passes_seconds: float = 0.0  # our passes and the PTX printer
     assemble_seconds: float = 0.0  # ptxas, nvdisasm and the guard
 
@@ -203,7 +205,9 @@ def compile(module: ModuleOp, pipeline: str = DEFAULT_PIPELINE, *, cuda: str = t
         text = print_ptx(module)
     except DiagnosticException as e:
         raise CompileError(_first_line(str(e))) from None
-    result = Compiled(text, ir_after, passes_seconds=time.perf_counter() - start)
+    entries = [op for op in module.walk() if isinstance(op, EntryOp)]
+    result = Compiled(text, ir_after, passes_seconds=time.perf_counter() - start,
+                      smem_bytes=entries[-1].smem_bytes.value.data if entries else None)
     if assemble:
         tool = toolchain.ptxas(cuda, ptxas)
         result.ptxas = tool

@@ -9,12 +9,9 @@ passes, and the output is poisoned with NaN first so an unwritten element fails.
 from __future__ import annotations
 
 import numpy as np
-from xdsl.utils.exceptions import DiagnosticException
 
 from exo_gpu import runtime, toolchain
 from exo_gpu.compiler import CompileError, compile, gemm
-from exo_gpu.dialects.warpgroup import KernelOp
-from exo_gpu.passes.schedule import schedule_gemm
 
 
 def build(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, consumers: int = 2,
@@ -23,13 +20,11 @@ def build(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2,
     """Compile one configuration: the cubin and what the runtime must know of it."""
     module = gemm(dtype=dtype, wgmma_n=wgmma_n, tiles_per_warpgroup=tiles_per_warpgroup, consumers=consumers,
                   stages=stages, wait_depth=wait_depth, accumulate_c=accumulate_c, cluster_n=cluster_n)
-    try:
-        kernel: KernelOp = schedule_gemm(module.ops.first)  # type: ignore[arg-type]  # its smem_bytes
-    except DiagnosticException as e:
-        raise CompileError(str(e).strip().splitlines()[0]) from None
+    name = module.ops.first.sym_name.data  # type: ignore[union-attr]
     result = compile(module, cuda=cuda, ptxas=ptxas)
-    info = runtime.KernelInfo(kernel.sym_name.data, dtype, wgmma_n, tiles_per_warpgroup, consumers, stages,
-                              kernel.smem_bytes, wait_depth, accumulate_c, cluster_n)
+    assert result.smem_bytes is not None
+    info = runtime.KernelInfo(name, dtype, wgmma_n, tiles_per_warpgroup, consumers, stages,
+                              result.smem_bytes, wait_depth, accumulate_c, cluster_n)
     assert result.cubin is not None
     return result.cubin, info
 

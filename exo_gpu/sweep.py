@@ -19,8 +19,6 @@ from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 
-from xdsl.utils.exceptions import DiagnosticException
-
 from exo_gpu import guard, toolchain
 from exo_gpu.errors import ExoGpuError
 
@@ -81,21 +79,17 @@ def load_grid(name_or_file: str) -> list[dict]:
 def compile_one(config: dict, cuda: str) -> Outcome:
     """Compile one configuration (in a worker process)."""
     from exo_gpu.compiler import CompileError, compile, gemm
-    from exo_gpu.dialects.warpgroup import KernelOp
-    from exo_gpu.passes.schedule import schedule_gemm
 
     try:
-        module = gemm(**config)
-        kernel: KernelOp = schedule_gemm(module.ops.first)  # type: ignore[arg-type]  # its smem_bytes
-        result = compile(module, cuda=cuda, downgrade=True)
+        result = compile(gemm(**config), cuda=cuda, downgrade=True)
     except TypeError as e:
         return Outcome(config, cuda, "rejected", f"bad configuration: {e}")
-    except (CompileError, DiagnosticException) as e:
+    except CompileError as e:
         return Outcome(config, cuda, "rejected", str(e).strip().splitlines()[0])
     except guard.PtxasError as e:
         return Outcome(config, cuda, "failed", f"ptxas: {e}")
     out = Outcome(config, cuda, "clean", ptxas=result.ptxas.version if result.ptxas else "",
-                  smem_bytes=kernel.smem_bytes, passes_seconds=result.passes_seconds,
+                  smem_bytes=result.smem_bytes, passes_seconds=result.passes_seconds,
                   assemble_seconds=result.assemble_seconds)
     for report in result.reports:
         out.codes += [d.code for d in report.codes]

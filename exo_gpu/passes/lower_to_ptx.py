@@ -136,9 +136,11 @@ class _KernelLowering:
             for arg, (pname, _) in zip(args[3:], params[3:]):
                 self.values[arg] = self.v(ptx.LdParamOp(".u32", pname, B32()))
             self.k_base: SSAValue | None = None  # ring position of the current tile's K block 0
+            # (K, ceil(K / block_k)) of the enclosing tile loop
+            self.tile_k_blocks: tuple[SSAValue, SSAValue] | None = None
             if not any(isinstance(op, wg.TileLoopOp) for op in self.kernel.walk()):
                 pid = self.v(ptx.MovOp(".u32", "%ctaid.x", B32()))
-                self.m_block, self.n_block = self.raster(pid, args[3], args[4])
+                self.m_block, self.n_block = self.raster(pid, *self.tile_counts(args[3], args[4]))
             for op in self.kernel.body.block.ops:
                 self.lower_op(op)
             if self.cluster > 1:  # no block leaves while its peers may still write to it
@@ -161,11 +163,11 @@ class _KernelLowering:
         cols = self.v(ptx.DivOp(".u32", self.add(self.values[n_arg], span - 1), span, B32()))
         return rows, cols
 
-    def raster(self, pid: SSAValue, m_arg: SSAValue, n_arg: SSAValue) -> tuple[SSAValue, SSAValue]:
-        """(m, n) block of tile `pid` in launch order: groups of `raster_group` block rows, each
-        walked column by column, so tiles running at the same time share A and B tiles."""
+    def raster(self, pid: SSAValue, rows: SSAValue, cols: SSAValue) -> tuple[SSAValue, SSAValue]:
+        """(m, n) block of tile `pid` of a rows x cols launch (see tile_counts): groups of
+        `raster_group` block rows, each walked column by column, so tiles running at the same
+        time share A and B tiles."""
         group_rows = self.kernel.raster
-        rows, cols = self.tile_counts(m_arg, n_arg)
         width = self.v(ptx.MulLoOp(".u32", cols, group_rows, B32()))
         group = self.v(ptx.DivOp(".u32", pid, width, B32()))
         first_row = self.v(ptx.MulLoOp(".u32", group, group_rows, B32()))
@@ -253,12 +255,12 @@ class _KernelLowering:
         inits = [self.v(ptx.MovOp(".u32", first, B32())), self.v(ptx.MovOp(".u32", 0, B32()))]
         loop = ptx.LoopOp(inits, Region(Block(arg_types=[a.type for a in inits])))
         tile, base = loop.body.block.args
-        outer = (self.m_block, self.n_block, self.k_base) if hasattr(self, "m_block") else None
+        outer = (self.m_block, self.n_block, self.k_base, self.tile_k_blocks) if hasattr(self, "m_block") else None
 
         def body():
             self.emit(ptx.BreakIfOp(operands=[self.v(ptx.SetpOp("ge", ".u32", tile, tiles))]))
-            self.m_block, self.n_block = self.raster(tile, op.m_size, op.n_size)
-            self.k_base = base
+            self.m_block, self.n_block = self.raster(tile, rows, cols)
+            self.k_base, self.tile_k_blocks = base, (op.k_size, nk)
             end = self.add(base, nk)
             self.values[op.base], self.values[op.end] = base, end
             for inner in op.body.block.ops:
@@ -269,14 +271,18 @@ class _KernelLowering:
         self.fill(loop.body.block, body)
         self.emit(loop)
         if outer is not None:
-            self.m_block, self.n_block, self.k_base = outer
+            self.m_block, self.n_block, self.k_base, self.tile_k_blocks = outer
 
     def ring_slot(self, op: wg.RingSlotOp) -> None:
         self.values[op.slot], self.values[op.phase] = self.ring_position(self.values[op.position], _int(op.stages))
 
     def k_loop(self, op: wg.KLoopOp) -> None:
         start, stages = _int(op.start), _int(op.stages)
-        nk = self.k_blocks(self.values[op.k_size])
+        # Inside a tile loop over the same K, the tile's K block count is computed there already.
+        if self.tile_k_blocks is not None and self.tile_k_blocks[0] is op.k_size:
+            nk = self.tile_k_blocks[1]
+        else:
+            nk = self.k_blocks(self.values[op.k_size])
         base = self.k_base
         k0 = self.v(ptx.MovOp(".u32", start, B32()))
         if base is None:  # one tile per thread block: ring position = k

@@ -55,12 +55,18 @@ class Config:
     cuda: str | None = None  # None: --cuda
     role: str = "tune"  # seed | main | tune | variant | check: how the benchmark reports it
     cluster: int = 1  # blocks per cluster along N (A multicast)
+    schedule: str = "cooperative"  # or pingpong
+
+    @property
+    def block_m(self) -> int:
+        return 64 * self.tiles * (self.consumers if self.schedule == "cooperative" else 1)
 
     def name(self, stages: int, cuda: str, default_cuda: str) -> str:
         """compiler.gemm's default name, plus _r<G> (raster group), _ser (serialized),
         _p<ptxas> (a ptxas other than the default) and _acc (C +=)."""
-        block_m = 64 * self.tiles * self.consumers
-        s = f"gemm_{self.dtype}_m{block_m}n{self.n}_c{self.consumers}_s{stages}_w{self.wait_depth}"
+        s = f"gemm_{self.dtype}_m{self.block_m}n{self.n}_c{self.consumers}_s{stages}_w{self.wait_depth}"
+        if self.schedule == "pingpong":
+            s += "_pp"
         if self.raster is not None:
             s += f"_r{self.raster}"
         if self.cluster > 1:
@@ -173,7 +179,26 @@ CLUSTER = [
     C("tf32", 128, 2, 2, 4, role="seed"),
     C("tf32", 256, 1, 2, 4, wait_depth=0, role="main"),
 ]
+# Ping-pong: each consumer warpgroup owns whole tiles (64 * tiles rows) and the two take
+# turns, one's epilogue under the other's K loop; beside the fastest cooperative kernels.
+PINGPONG = [
+    C("bf16", 128, 2, 2, (6, 5, 4), role="main", schedule="pingpong"),
+    C("bf16", 128, 2, 2, (6, 5, 4), wait_depth=0, role="main", schedule="pingpong"),
+    C("bf16", 256, 1, 2, (5, 4), role="main", schedule="pingpong"),
+    C("bf16", 256, 1, 2, (5, 4), wait_depth=0, role="main", schedule="pingpong"),
+    C("bf16", 192, 2, 2, (5, 4), role="main", schedule="pingpong"),
+    C("bf16", 128, 2, 2, (6, 5, 4), role="main", schedule="pingpong", cluster=2),
+    C("tf32", 128, 2, 2, (6, 5, 4), role="main", schedule="pingpong"),
+    C("tf32", 256, 1, 2, (5, 4), role="main", schedule="pingpong"),
+    C("tf32", 192, 2, 2, (5, 4), role="main", schedule="pingpong"),
+    C("f16", 128, 2, 2, (6, 5, 4), role="main", schedule="pingpong"),
+    C("e4m3", 128, 2, 2, (6, 5, 4), role="check", schedule="pingpong"),
+    C("bf16", 256, 1, 2, 4, wait_depth=0, role="main"),
+    C("tf32", 256, 1, 2, 4, wait_depth=0, role="main"),
+    C("bf16", 128, 2, 2, 4, role="main"),
+]
 SETS = {
+    "pingpong": PINGPONG,
     "cluster": CLUSTER,
     "span": SPAN,
     "persist": SEED + PERSIST + SERIALIZED[:2] + CHECK,
@@ -197,7 +222,7 @@ def tile_module(cfg: Config, stages: int, name: str) -> ModuleOp:
     return compiler.gemm(cfg.dtype, wgmma_n=cfg.n, tiles_per_warpgroup=cfg.tiles, consumers=cfg.consumers,
                          stages=stages, wait_depth=cfg.wait_depth, accumulate_c=cfg.accumulate, name=name,
                          raster_group=cfg.raster if cfg.raster is not None else DEFAULT_RASTER_GROUP,
-                         cluster_n=cfg.cluster)
+                         cluster_n=cfg.cluster, schedule=cfg.schedule)
 
 
 def build_one(cfg: Config, out: Path, default_cuda: str, strict: bool, write_ptx: bool) -> dict | None:
@@ -228,7 +253,7 @@ def build_one(cfg: Config, out: Path, default_cuda: str, strict: bool, write_ptx
     shape = report.shape if report else None
     info = KernelInfo.for_gemm(
         name, cfg.dtype, cfg.n, cfg.tiles, cfg.consumers, stages, wait_depth=cfg.wait_depth,
-        accumulate_c=cfg.accumulate, cluster=cfg.cluster, cubin=f"{name}.cubin", registers=report.registers if report else None,
+        accumulate_c=cfg.accumulate, cluster=cfg.cluster, schedule=cfg.schedule, cubin=f"{name}.cubin", registers=report.registers if report else None,
         ptxas=result.ptxas.version if result.ptxas else None, warnings=list(result.warnings),
         variant=cfg.variant, pipeline=PIPELINES[cfg.variant],
         raster_group=cfg.raster if cfg.raster is not None else DEFAULT_RASTER_GROUP,

@@ -118,6 +118,8 @@ def kernel_label(d: dict) -> str:
         s += f" p{'.'.join(p.split('.')[:2])}"
     if d.get("cluster", 1) > 1:
         s += f" x{d['cluster']}"
+    if d.get("schedule") == "pingpong":
+        s += " pp"
     if d.get("accumulate_c"):
         s += " +C"
     return s

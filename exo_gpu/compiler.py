@@ -26,7 +26,7 @@ from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyExcepti
 from exo_gpu import guard, toolchain
 from exo_gpu.dialects import make_context
 from exo_gpu.dialects.ptx import EntryOp
-from exo_gpu.dialects.tile import SUPPORTED_DTYPES, GemmOp
+from exo_gpu.dialects.tile import SCHEDULES, SUPPORTED_DTYPES, GemmOp
 from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP
 from exo_gpu.dialects.wgmma import WGMMA_TABLE
 from exo_gpu.errors import ExoGpuError
@@ -145,17 +145,23 @@ def run_passes(module: ModuleOp, passes: list[ModulePass],
 def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, consumers: int = 2,
          stages: int = 4, wait_depth: int = 1, layout_a: str = "row", layout_b: str = "col",
          accumulate_c: bool = False, consumer_maxnreg: int = 232, producer_maxnreg: int = 40,
-         name: str | None = None, raster_group: int = DEFAULT_RASTER_GROUP, cluster_n: int = 1) -> ModuleOp:
-    """Build the tile-level IR of a GEMM kernel (the Python builder API)."""
+         name: str | None = None, raster_group: int = DEFAULT_RASTER_GROUP, cluster_n: int = 1,
+         schedule: str = "cooperative") -> ModuleOp:
+    """Build the tile-level IR of a GEMM kernel (the Python builder API).  A block's tile has
+    tiles_per_warpgroup m64 rows per consumer warpgroup (cooperative) or in all (pingpong)."""
     if dtype not in WGMMA_TABLE:
         raise CompileError(f"unknown dtype '{dtype}': choose one of {', '.join(SUPPORTED_DTYPES)}")
+    if schedule not in SCHEDULES:
+        raise CompileError(f"unknown schedule '{schedule}': choose one of {', '.join(SCHEDULES)}")
     kind = WGMMA_TABLE[dtype]
-    name = name or f"gemm_{dtype}_m{64 * tiles_per_warpgroup * consumers}n{wgmma_n}_c{consumers}_s{stages}_w{wait_depth}"
-    op = GemmOp(name=name, dtype=dtype, block_m=64 * tiles_per_warpgroup * consumers, block_n=wgmma_n,
+    block_m = 64 * tiles_per_warpgroup * (consumers if schedule == "cooperative" else 1)
+    name = name or (f"gemm_{dtype}_m{block_m}n{wgmma_n}_c{consumers}_s{stages}_w{wait_depth}"
+                    + ("_pp" if schedule == "pingpong" else ""))
+    op = GemmOp(name=name, dtype=dtype, block_m=block_m, block_n=wgmma_n,
                 block_k=128 // kind.bytes, consumers=consumers, stages=stages, wait_depth=wait_depth,
                 layout_a=layout_a, layout_b=layout_b, consumer_maxnreg=consumer_maxnreg,
                 producer_maxnreg=producer_maxnreg, accumulate_c=accumulate_c, raster_group=raster_group,
-                cluster_n=cluster_n)
+                cluster_n=cluster_n, schedule=schedule)
     module = ModuleOp([op])
     try:
         module.verify()

@@ -233,18 +233,19 @@ class KernelInfo:
     wait_depth: int = 1
     accumulate_c: bool = False
     cluster: int = 1  # blocks per cluster along N (A multicast)
+    schedule: str = "cooperative"  # or pingpong: the consumers take whole tiles in turn
     extra: dict = field(default_factory=dict, compare=False)  # registers, ptxas, ... (reporting only)
 
     @classmethod
     def for_gemm(cls, name: str, dtype: str, wgmma_n: int, tiles_per_warpgroup: int, consumers: int,
                  stages: int, wait_depth: int = 1, accumulate_c: bool = False, cluster: int = 1,
-                 **extra) -> KernelInfo:
+                 schedule: str = "cooperative", **extra) -> KernelInfo:
         """The info of `exo_gpu.compiler.gemm(...)` with these arguments (smem recomputed as
         warpgroup.kernel.smem_bytes does)."""
-        block_m = M_TILE * tiles_per_warpgroup * consumers
+        block_m = M_TILE * tiles_per_warpgroup * (consumers if schedule == "cooperative" else 1)
         smem = stages * (block_m * SWIZZLE_BYTES + wgmma_n * SWIZZLE_BYTES) + 16 * stages + 1024
         return cls(name, dtype, wgmma_n, tiles_per_warpgroup, consumers, stages, smem, wait_depth,
-                   accumulate_c, cluster, dict(extra))
+                   accumulate_c, cluster, schedule, dict(extra))
 
     @classmethod
     def from_dict(cls, d: dict) -> KernelInfo:
@@ -263,7 +264,7 @@ class KernelInfo:
 
     @property
     def block_m(self) -> int:
-        return M_TILE * self.tiles_per_warpgroup * self.consumers
+        return M_TILE * self.tiles_per_warpgroup * (self.consumers if self.schedule == "cooperative" else 1)
 
     @property
     def block_n(self) -> int:
@@ -299,7 +300,7 @@ class KernelInfo:
     def label(self) -> str:
         return (f"{self.dtype} n{self.wgmma_n} T{self.tiles_per_warpgroup} C{self.consumers} "
                 f"s{self.stages} w{self.wait_depth}" + (f" x{self.cluster}" if self.cluster > 1 else "")
-                + (" +C" if self.accumulate_c else ""))
+                + (" pp" if self.schedule == "pingpong" else "") + (" +C" if self.accumulate_c else ""))
 
 
 class Kernel:

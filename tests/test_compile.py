@@ -36,6 +36,9 @@ KERNELS = {
     "tf32_n128_wait0": dict(dtype="tf32", wgmma_n=128, wait_depth=0),
     "tf32_n128_wait1": dict(dtype="tf32", wgmma_n=128, wait_depth=1),
     "bf16_n128_wait0": dict(dtype="bf16", wgmma_n=128, wait_depth=0),
+    "bf16_n128_t2_pingpong": dict(dtype="bf16", wgmma_n=128, tiles_per_warpgroup=2, schedule="pingpong"),
+    "tf32_n256_t1_pingpong_wait0": dict(dtype="tf32", wgmma_n=256, tiles_per_warpgroup=1, wait_depth=0,
+                                        schedule="pingpong"),
 }
 SEEDS = {"seed_tf32_n96": 96, "seed_tf32_n128": 128}
 
@@ -132,13 +135,15 @@ def test_ptx_form(kernel):
     assert re.search(r"^\s*setmaxnreg\.dec\.sync\.aligned\.u32 40;$", ptx, re.M)
     assert "st.local" not in ptx and "ld.local" not in ptx and ".local" not in ptx
     # The 4-slot TMA ring: a full and an empty mbarrier per slot; per K block one box of A
-    # per consumer warpgroup and one box of B, all announced by one expect-tx.
+    # per consumer warpgroup splitting the tile (cooperative: 2; ping-pong: 1, each owns whole
+    # tiles) and one box of B, all announced by one expect-tx.
+    owners = 1 if p.get("schedule") == "pingpong" else 2
     assert len(re.findall(r"^\s*mbarrier\.init\.shared::cta\.b64 ", ptx, re.M)) == 2 * 4
     assert len(re.findall(r"^\s*cp\.async\.bulk\.tensor\.2d\.shared::cluster\.global\.tile\.mbarrier::complete_tx::bytes ",
-                          ptx, re.M)) == 2 + 1
+                          ptx, re.M)) == owners + 1
     elem = WGMMA_TABLE[p["dtype"]].bytes
     block_k = 128 // elem
-    expect = (64 * p["tiles_per_warpgroup"] * 2 + p["wgmma_n"]) * block_k * elem
+    expect = (64 * p["tiles_per_warpgroup"] * owners + p["wgmma_n"]) * block_k * elem
     assert re.findall(r"mbarrier\.arrive\.expect_tx\.shared::cta\.b64 _, \[%r\d+\], (\d+);", ptx) == [str(expect)]
     waits = re.findall(r"wgmma\.wait_group\.sync\.aligned (\d+);", ptx)
     assert waits == [str(p["wait_depth"])] * 2 + ["0"]
@@ -374,3 +379,19 @@ def test_loc_lines_follow_each_op_of_a_lower_level_file():
     lines = ir.splitlines()
     for line_no, col in locs[:20]:
         assert lines[int(line_no) - 1][int(col) - 1:].startswith(("%", '"ptx.')), (line_no, col)
+
+
+def test_pingpong_takes_turns_on_named_barriers():
+    """Ping-pong: each consumer warpgroup waits for its turn (bar.sync on barrier 1 + r, both
+    warpgroups' 256 threads) before its tile's first stage and passes it on (bar.arrive on the
+    other's) after its K loop and before the final wait_group 0."""
+    ptx = _compiled("bf16_n128_t2_pingpong", "12.3").ptx
+    body = ptx[ptx.index("setmaxnreg.inc"):]
+    sync = re.search(r"^\s*bar\.sync %r\d+, 256;$", body, re.M)
+    arrive = re.search(r"^\s*bar\.arrive %r\d+, 256;$", body, re.M)
+    assert sync and arrive
+    first_mma = body.index("wgmma.mma_async")
+    last_mma = body.rindex("wgmma.mma_async")
+    final_wait = body.index("wgmma.wait_group.sync.aligned 0;")
+    assert sync.start() < first_mma and last_mma < arrive.start() < final_wait
+    assert "bar.sync" not in _compiled("bf16_n128_t2", "12.3").ptx.split("setmaxnreg.inc")[1]

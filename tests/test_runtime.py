@@ -60,6 +60,10 @@ def test_kernel_info_geometry():
     assert (bf.block_m, bf.block_n, bf.block_k, bf.elem_bytes) == (128, 256, 64, 2)
     one = rt.KernelInfo.for_gemm("k", "f16", 64, 1, 1, 2)
     assert (one.block_m, one.threads) == (64, 256)
+    # Ping-pong: each consumer warpgroup owns whole tiles, so the tile is 64 * T rows.
+    pp = rt.KernelInfo.for_gemm("k", "bf16", 128, 2, 2, 6, schedule="pingpong")
+    assert (pp.block_m, pp.threads, pp.a_box_rows, pp.tiles(4096, 4096)) == (128, 384, 128, 32 * 32)
+    assert " pp" in pp.label()
 
 
 @pytest.mark.parametrize("m,n,expect", [

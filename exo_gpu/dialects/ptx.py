@@ -478,6 +478,29 @@ class BarSyncOp(PtxOp):
 
 
 @irdl_op_definition
+class NamedBarrierOp(PtxOp):
+    """`bar.sync id, count` (wait until `count` threads have reached barrier `id`) or
+    `bar.arrive id, count` (count this thread's warp in, without waiting); `id` a register."""
+
+    name = "ptx.named_barrier"
+    barrier = operand_def(B32Type)
+    mode = prop_def(StringAttr)  # sync | arrive
+    count = prop_def(IntegerAttr)
+
+    def __init__(self, mode: str, barrier: SSAValue, count: int):
+        super().__init__(operands=[barrier], properties={"mode": StringAttr(mode), "count": _int_prop(count)})
+
+    def verify_(self) -> None:
+        if self.mode.data not in ("sync", "arrive"):
+            raise VerifyException(f"named barrier mode must be sync or arrive, got '{self.mode.data}'")
+        if _i(self.count) % 32:
+            raise VerifyException(f"named barrier count must be a multiple of 32 (whole warps), got {_i(self.count)}")
+
+    def assembly_line(self, reg: Reg) -> str:
+        return f"bar.{self.mode.data} {reg(self.barrier)}, {_i(self.count)};"
+
+
+@irdl_op_definition
 class SetmaxnregOp(PtxOp):
     """`setmaxnreg.{inc,dec}.sync.aligned.u32 N`: this warpgroup's per-thread register budget."""
 
@@ -979,6 +1002,7 @@ Ptx = Dialect(
     "ptx",
     [AddOp, SubOp, MulLoOp, MulWideOp, DivOp, RemOp, AndOp, OrOp, XorOp, ShlOp, ShrOp, MinOp, MadLoOp, MovOp,
      CvtOp, CvtaToGlobalOp, CvtaParamOp, SetpOp, LdParamOp, LdGlobalF32Op, AddF32Op, StGlobalF32Op, StGlobalV2F32Op, BarSyncOp,
+     NamedBarrierOp,
      SetmaxnregOp, MbarrierInitOp, FenceMbarrierInitOp, FenceProxyAsyncOp, MbarrierArriveOp,
      MbarrierArriveExpectTxOp, MbarrierTryWaitParityOp, CpAsyncBulkTensor2dOp, MapaOp,
      MbarrierArriveClusterOp, BarrierClusterOp, WgmmaFenceOp,

@@ -28,6 +28,7 @@ from exo_gpu.dialects.wgmma import WGMMA_TABLE, check_shape
 
 LAYOUTS = ("row", "col")
 SUPPORTED_DTYPES = ("tf32", "f16", "bf16", "e4m3", "e5m2")
+SCHEDULES = ("cooperative", "pingpong")
 
 
 
@@ -36,10 +37,12 @@ class GemmOp(IRDLOperation):
     """A GEMM kernel over output tiles.
 
     A is M x K, B is K x N, C is M x N row-major f32; `layout_a`/`layout_b` say whether A and B
-    are row- or column-major in global memory.  Each thread block computes one
-    block_m x block_n tile of C with `consumers` consumer warpgroups, each owning
-    block_m / consumers rows as m64 accumulator tiles, and one producer warpgroup loading
-    A/B blocks of block_k into a ring of `stages` shared-memory slots.
+    are row- or column-major in global memory.  Each thread block computes
+    block_m x block_n tiles of C with `consumers` consumer warpgroups and one producer
+    warpgroup loading A/B blocks of block_k into a ring of `stages` shared-memory slots.
+    `schedule` says how the consumers share a tile: `cooperative` (each owns
+    block_m / consumers rows of every tile, as m64 accumulator tiles) or `pingpong` (each owns
+    whole tiles, taking turns: one runs its K loop while the other runs its epilogue).
     """
 
     name = "tile.gemm"
@@ -59,13 +62,15 @@ class GemmOp(IRDLOperation):
     accumulate_c = prop_def(IntegerAttr)
     raster_group = opt_prop_def(IntegerAttr)  # rows of blocks launched together (default 8)
     cluster_n = opt_prop_def(IntegerAttr)  # CTAs of a cluster along N, sharing A by TMA multicast (1)
+    schedule = opt_prop_def(StringAttr)  # cooperative (default) | pingpong
 
     traits = traits_def(SymbolOpInterface())
 
     def __init__(self, *, name: str, dtype: str, block_m: int, block_n: int, block_k: int,
                  consumers: int, stages: int, wait_depth: int = 1, layout_a: str = "row",
                  layout_b: str = "col", consumer_maxnreg: int = 232, producer_maxnreg: int = 40,
-                 accumulate_c: bool = False, raster_group: int = DEFAULT_RASTER_GROUP, cluster_n: int = 1):
+                 accumulate_c: bool = False, raster_group: int = DEFAULT_RASTER_GROUP, cluster_n: int = 1,
+                 schedule: str = "cooperative"):
         i = lambda v: IntegerAttr(v, 64)  # noqa: E731
         super().__init__(properties={
             "sym_name": StringAttr(name), "dtype": StringAttr(dtype),
@@ -74,6 +79,7 @@ class GemmOp(IRDLOperation):
             "consumers": i(consumers), "stages": i(stages), "wait_depth": i(wait_depth),
             "consumer_maxnreg": i(consumer_maxnreg), "producer_maxnreg": i(producer_maxnreg),
             "accumulate_c": i(int(accumulate_c)), "raster_group": i(raster_group), "cluster_n": i(cluster_n),
+            **({"schedule": StringAttr(schedule)} if schedule != "cooperative" else {}),
         })
 
     # Derived quantities, used by `schedule`.
@@ -86,8 +92,17 @@ class GemmOp(IRDLOperation):
         return 1 if self.cluster_n is None else _int(self.cluster_n)
 
     @property
+    def consumer_schedule(self) -> str:
+        return "cooperative" if self.schedule is None else self.schedule.data
+
+    @property
+    def owners(self) -> int:
+        """Consumer warpgroups that split a tile's rows: all of them (cooperative) or one (pingpong)."""
+        return 1 if self.consumer_schedule == "pingpong" else _int(self.consumers)
+
+    @property
     def tiles_per_warpgroup(self) -> int:
-        return _int(self.block_m) // (64 * _int(self.consumers))
+        return _int(self.block_m) // (64 * self.owners)
 
     def verify_(self) -> None:
         dtype = self.dtype.data
@@ -108,9 +123,14 @@ class GemmOp(IRDLOperation):
         consumers = _int(self.consumers)
         if consumers not in (1, 2):
             raise VerifyException(f"consumers must be 1 or 2, got {consumers}")
-        block_m = _int(self.block_m)
-        if block_m <= 0 or block_m % (64 * consumers):
-            raise VerifyException(f"block_m = {block_m} must be a multiple of 64 * consumers = {64 * consumers}")
+        if self.consumer_schedule not in SCHEDULES:
+            raise VerifyException(f"schedule must be one of {', '.join(SCHEDULES)}, got '{self.consumer_schedule}'")
+        if self.consumer_schedule == "pingpong" and consumers != 2:
+            raise VerifyException(f"schedule = pingpong alternates two consumer warpgroups: use consumers = 2, got {consumers}")
+        block_m, owners = _int(self.block_m), self.owners
+        if block_m <= 0 or block_m % (64 * owners):
+            what = "consumers" if owners > 1 else "1 (pingpong: one warpgroup owns a tile)"
+            raise VerifyException(f"block_m = {block_m} must be a multiple of 64 * {what} = {64 * owners}")
         if not 1 <= self.tiles_per_warpgroup <= 4:
             raise VerifyException(f"block_m = {block_m} gives {self.tiles_per_warpgroup} m64 tiles per "
                                   "consumer warpgroup; 1 to 4 are supported")

@@ -192,7 +192,12 @@ class TileLoopOp(IRDLOperation):
     of one block per tile runs one each).  The tile's (m, n) block comes from the kernel's
     raster; ops inside that address A, B or C use the current tile.  The body's block
     arguments (base, end) are the ring positions of the tile's first K block and of the
-    next tile's: the ring carries on from tile to tile."""
+    next tile's: the ring carries on from tile to tile.
+
+    With `turns` = T > 1 (the ping-pong schedule), the T warpgroups of the enclosing role take
+    the block's tiles in turn: warpgroup r runs the block's tiles r, r + T, ..., each one whole
+    (no split of its rows), and `base` still counts every K block of the block's earlier tiles,
+    whoever ran them."""
 
     name = "warpgroup.tile_loop"
     m_size = operand_def(i32)
@@ -200,8 +205,15 @@ class TileLoopOp(IRDLOperation):
     k_size = operand_def(i32)
     body = region_def("single_block")
 
-    def __init__(self, m_size, n_size, k_size):
-        super().__init__(operands=[m_size, n_size, k_size], regions=[Region(Block(arg_types=[i32, i32]))])
+    turns = opt_prop_def(IntegerAttr)  # warpgroups of the role taking tiles in turn (1)
+
+    def __init__(self, m_size, n_size, k_size, turns: int = 1):
+        super().__init__(operands=[m_size, n_size, k_size], regions=[Region(Block(arg_types=[i32, i32]))],
+                         properties={"turns": IntegerAttr(turns, 64)} if turns > 1 else {})
+
+    @property
+    def turn_count(self) -> int:
+        return 1 if self.turns is None else _int(self.turns)
 
     @property
     def base(self):
@@ -214,6 +226,31 @@ class TileLoopOp(IRDLOperation):
     def verify_(self) -> None:
         if [a.type for a in self.body.block.args] != [i32, i32]:
             raise VerifyException("tile_loop's body takes (base, end), both i32")
+        role = self.parent_op()
+        if self.turn_count > 1 and (not isinstance(role, RoleOp) or _int(role.num_warpgroups) != self.turn_count):
+            raise VerifyException(f"tile_loop with turns = {self.turn_count} must be directly in a role of "
+                                  f"{self.turn_count} warpgroups (one turn each)")
+
+
+@irdl_op_definition
+class AwaitTurnOp(IRDLOperation):
+    """In a tile_loop with turns: wait until the warpgroup that ran the block's previous tile
+    has issued all its K blocks' wgmma (passed the turn), so one warpgroup at a time waits on
+    and reads the ring, in tile order.  The block's first tile waits for nobody."""
+
+    name = "warpgroup.await_turn"
+    assembly_format = "attr-dict"
+    traits = traits_def(HasParent(TileLoopOp))
+
+
+@irdl_op_definition
+class PassTurnOp(IRDLOperation):
+    """In a tile_loop with turns: let the warpgroup running the block's next tile start its K
+    loop (no signal after the block's last tile, so every signal is awaited)."""
+
+    name = "warpgroup.pass_turn"
+    assembly_format = "attr-dict"
+    traits = traits_def(HasParent(TileLoopOp))
 
 
 @irdl_op_definition
@@ -244,4 +281,4 @@ class YieldOp(IRDLOperation):
         super().__init__(operands=[values])
 
 
-Warpgroup = Dialect("warpgroup", [KernelOp, RoleOp, TileLoopOp, RingSlotOp, KLoopOp, YieldOp], [])
+Warpgroup = Dialect("warpgroup", [KernelOp, RoleOp, TileLoopOp, AwaitTurnOp, PassTurnOp, RingSlotOp, KLoopOp, YieldOp], [])

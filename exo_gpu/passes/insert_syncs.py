@@ -8,6 +8,9 @@ ring slot.  Guarantees on the output:
   stage's accumulators flow, then an arrive on the empty barrier of the slot whose groups
   that wait retired (N K blocks back; skipped in iterations with no such block), in every
   CTA of the cluster when A is multicast;
+- in a tile_loop with turns (ping-pong), an await_turn before the tile's first stage and a
+  pass_turn right after its K loop has issued every wgmma (before the final wait below), so
+  the consumer warpgroups wait on and read the ring one at a time, in tile order;
 - after the last K loop of a block, an unconditional wgmma.wait_group 0 in straight-line code,
   so the epilogue reads only retired accumulators; inside a tile_loop, then the release of
   the slots the loop's lagging arrives left (the next tile's loads wait for them);
@@ -124,8 +127,9 @@ def _final_wait(loop: wg.KLoopOp, depth: int, stages: int, cluster: int) -> None
     `depth` K blocks, which the loop's lagging arrives have not released (the next tile's
     loads need them)."""
     wait = WaitGroupOp(0, list(loop.res))
-    ops: list[Operation] = [wait]
     tiles = loop.parent_op()
+    turns = isinstance(tiles, wg.TileLoopOp) and tiles.turn_count > 1
+    ops: list[Operation] = [*([wg.PassTurnOp()] if turns else []), wait]
     if depth and isinstance(tiles, wg.TileLoopOp):
         end = wg.RingSlotOp(tiles.end, stages)
         ops += [end, ArriveOp(end.slot, depth, cluster=cluster)]
@@ -152,6 +156,9 @@ def insert_syncs(kernel: wg.KernelOp) -> None:
                 loops = [op for op in block.ops if isinstance(op, wg.KLoopOp)]
                 if loops:
                     _final_wait(loops[-1], depth, ring.stages, kernel.cluster_size)
+                tiles = block.parent_op()
+                if isinstance(tiles, wg.TileLoopOp) and tiles.turn_count > 1 and block.first_op is not None:
+                    _insert([wg.AwaitTurnOp()], block.first_op)
 
 
 @dataclass(frozen=True)

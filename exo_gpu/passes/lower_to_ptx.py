@@ -84,6 +84,7 @@ class _KernelLowering:
         self.labels = 0
         self.role: wg.RoleOp | None = None
         self.cluster = kernel.cluster_size
+        self.turns = 1  # warpgroups of the current role taking tiles in turn (tile_loop turns)
 
     # -- helpers -------------------------------------------------------------------------
     def emit(self, op: Operation) -> Operation:
@@ -252,7 +253,15 @@ class _KernelLowering:
         nk = self.k_blocks(self.values[op.k_size])
         first, count = ("%clusterid.x", "%nclusterid.x") if self.cluster > 1 else ("%ctaid.x", "%nctaid.x")
         step = self.v(ptx.MovOp(".u32", count, B32()))
-        inits = [self.v(ptx.MovOp(".u32", first, B32())), self.v(ptx.MovOp(".u32", 0, B32()))]
+        first_tile = self.v(ptx.MovOp(".u32", first, B32()))
+        turns = op.turn_count
+        if turns == 1:
+            inits = [first_tile, self.v(ptx.MovOp(".u32", 0, B32()))]
+        else:  # warpgroup r of the role starts at the block's tile r, ring position r * nk
+            inits = [self.mad(self.role_index, step, first_tile), self.v(ptx.MulLoOp(".u32", self.role_index, nk, B32()))]
+            # Named barrier 1 + r is warpgroup r's turn; the next turn is (r + 1) mod turns's.
+            mine = self.add(self.role_index, 1)
+            self.turn_barriers = (mine, self.add(self.v(ptx.RemOp(".u32", mine, turns, B32())), 1))
         loop = ptx.LoopOp(inits, Region(Block(arg_types=[a.type for a in inits])))
         tile, base = loop.body.block.args
         outer = (self.m_block, self.n_block, self.k_base, self.tile_k_blocks) if hasattr(self, "m_block") else None
@@ -261,17 +270,46 @@ class _KernelLowering:
             self.emit(ptx.BreakIfOp(operands=[self.v(ptx.SetpOp("ge", ".u32", tile, tiles))]))
             self.m_block, self.n_block = self.raster(tile, rows, cols)
             self.k_base, self.tile_k_blocks = base, (op.k_size, nk)
+            self.turns = turns
+            if turns > 1:
+                self.turn_tiles = (tile, first_tile, step, tiles)
             end = self.add(base, nk)
             self.values[op.base], self.values[op.end] = base, end
             for inner in op.body.block.ops:
                 if not isinstance(inner, wg.YieldOp):
                     self.lower_op(inner)
-            self.emit(ptx.NextOp(self.add(tile, step), end))
+            if turns == 1:
+                self.emit(ptx.NextOp(self.add(tile, step), end))
+            else:
+                jump = self.v(ptx.MulLoOp(".u32", step, turns, B32()))
+                self.emit(ptx.NextOp(self.add(tile, jump), self.mad(nk, turns - 1, end)))
+            self.turns = 1
 
         self.fill(loop.body.block, body)
         self.emit(loop)
         if outer is not None:
             self.m_block, self.n_block, self.k_base, self.tile_k_blocks = outer
+
+    def await_turn(self, op: wg.AwaitTurnOp) -> None:
+        """Wait on this warpgroup's turn barrier, except on the block's first tile."""
+        tile, first, _, _ = self.turn_tiles
+        waits = self.v(ptx.SetpOp("ne", ".u32", tile, first))
+        barrier = self.turn_barriers[0]
+        self.emit(ptx.IfOp(waits, self.nested(lambda: self.emit(ptx.NamedBarrierOp("sync", barrier, 256)))))
+
+    def pass_turn(self, op: wg.PassTurnOp) -> None:
+        """Arrive on the next warpgroup's turn barrier if the block has a next tile."""
+        tile, _, step, tiles = self.turn_tiles
+        more = self.v(ptx.SetpOp("lt", ".u32", self.add(tile, step), tiles))
+        barrier = self.turn_barriers[1]
+        self.emit(ptx.IfOp(more, self.nested(lambda: self.emit(ptx.NamedBarrierOp("arrive", barrier, 256)))))
+
+    def owned_rows(self) -> tuple[int, bool]:
+        """Rows of a tile one consumer warpgroup owns, and whether the role's warpgroups split
+        the tile's rows (cooperative) rather than taking whole tiles in turn (ping-pong)."""
+        split = self.turns == 1
+        count = _int(self.role.num_warpgroups) if split else 1  # type: ignore[union-attr]
+        return self.block_m // count, split
 
     def ring_slot(self, op: wg.RingSlotOp) -> None:
         self.values[op.slot], self.values[op.phase] = self.ring_position(self.values[op.position], _int(op.stages))
@@ -399,8 +437,8 @@ class _KernelLowering:
         if key in self.desc_cache:
             return self.desc_cache[key]
         s = self.values[slot]
-        rows = self.block_m // _int(self.role.num_warpgroups)  # type: ignore[union-attr]
-        a_base = self.mad(self.role_index, rows * 128, self.smem)
+        rows, split = self.owned_rows()
+        a_base = self.mad(self.role_index, rows * 128, self.smem) if split else self.smem
         a_addr = self.mad(s, self.a_slot, a_base)
         b_addr = self.mad(s, self.b_slot, self.add(self.smem, self.stages * self.a_slot))
         out = []
@@ -456,12 +494,12 @@ class _KernelLowering:
         assert isinstance(ty, AccumulatorType)
         acc, c = self.values[op.acc], self.values[op.c]
         m, n = self.values[op.m], self.values[op.n]
-        rows = self.block_m // _int(self.role.num_warpgroups)  # type: ignore[union-attr]
+        rows, split = self.owned_rows()
         chunks = ty.n.data // 8
         warp = self.v(ptx.ShrOp(".u32", self.local_tid, 5, B32()))
         lane = self.v(ptx.AndOp(".b32", self.local_tid, 31, B32()))
         block_row = self.v(ptx.MulLoOp(".u32", self.m_block, self.block_m, B32()))
-        row = self.mad(self.role_index, rows, block_row)
+        row = self.mad(self.role_index, rows, block_row) if split else block_row
         row = self.mad(warp, 16, self.add(row, _int(op.row_offset)))
         row = self.add(row, self.v(ptx.ShrOp(".u32", lane, 2, B32())))
         block_col = self.v(ptx.MulLoOp(".u32", self.n_block, self.block_n, B32()))
@@ -512,6 +550,8 @@ _HANDLERS: dict[type[Operation], Callable[[_KernelLowering, Operation], None]] =
     wg.KLoopOp: _KernelLowering.k_loop,
     wg.TileLoopOp: _KernelLowering.tile_loop,
     wg.RingSlotOp: _KernelLowering.ring_slot,
+    wg.AwaitTurnOp: _KernelLowering.await_turn,
+    wg.PassTurnOp: _KernelLowering.pass_turn,
     arith.ConstantOp: _KernelLowering.constant,
     arith.CmpiOp: _KernelLowering.cmpi,
     WaitOp: _KernelLowering.wait,

@@ -6,8 +6,11 @@ Guarantees on its output:
 - one producer warpgroup (warpgroup 0) loads A and B blocks into the ring, one box of A per
   consumer warpgroup and one box of B per K block; with cluster_n = 2 the A boxes are
   multicast, each block of the pair loading half;
-- `consumers` consumer warpgroups each own block_m / consumers rows of C as m64 accumulator
-  tiles, each an SSA value of type !wgmma.accumulator<m64nN, f32>;
+- cooperative schedule: `consumers` consumer warpgroups each own block_m / consumers rows of
+  C as m64 accumulator tiles, each an SSA value of type !wgmma.accumulator<m64nN, f32>;
+- ping-pong schedule: the consumers' tile_loop has turns = 2: each consumer warpgroup owns
+  every row of the block's tiles it runs, taking tiles in turn (insert-syncs orders the
+  turns), so one warpgroup's epilogue runs under the other's K loop;
 - the K loop's iteration 0 is peeled, so every wgmma's scale-d is an immediate: 0 for the
   first instruction of each tile (D is not read), 1 after.  With `scale_d=runtime` the
   loop is not peeled and passes scale-d as a run-time predicate (k != 0): a deliberately fragile form
@@ -72,6 +75,8 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
             "use layout_a = row, layout_b = col (K-major A and B)")
     block_m, block_n, block_k = _int(gemm.block_m), _int(gemm.block_n), _int(gemm.block_k)
     consumers, stages, tiles = _int(gemm.consumers), _int(gemm.stages), gemm.tiles_per_warpgroup
+    owners = gemm.owners  # consumer warpgroups splitting a tile's rows
+    turns = consumers // owners  # consumer warpgroups taking tiles in turn
     rows_per_wg = M_TILE * tiles
     a_slot, b_slot = block_m * SWIZZLE_BYTES, block_n * SWIZZLE_BYTES
     loc = gemm.location
@@ -83,7 +88,7 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
     producer_tiles = wg.TileLoopOp(m_size, n_size, k_size)
     loads = wg.KLoopOp(k_size, [], start=0, block_k=block_k, stages=stages)
     lb = loads.body.block
-    for c in range(consumers):
+    for c in range(owners):
         lb.add_op(LoadOp(a_map, loads.slot, loads.k, "A", c * rows_per_wg, c * rows_per_wg * SWIZZLE_BYTES,
                          rows_per_wg, rows_per_wg * SWIZZLE_BYTES, multicast=gemm.cluster))
     lb.add_op(LoadOp(b_map, loads.slot, loads.k, "B", 0, 0, block_n, b_slot))
@@ -93,7 +98,7 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
 
     # Consumers: for each tile, peeled K block 0, then the loop over K blocks 1.. carrying the
     # accumulators, then the epilogue.
-    consumer_tiles = wg.TileLoopOp(m_size, n_size, k_size)
+    consumer_tiles = wg.TileLoopOp(m_size, n_size, k_size, turns=turns)
     cb = consumer_tiles.body.block
     first_slot = wg.RingSlotOp(consumer_tiles.base, stages)
     cb.add_op(first_slot)
@@ -129,9 +134,10 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
     cb.add_op(wg.YieldOp())
     consumer = wg.RoleOp("consumer", 1, consumers, _int(gemm.consumer_maxnreg), Region(Block([consumer_tiles])))
 
-    # empty[s] counts the consumers: one arrival per thread, or in a cluster, one per consumer
+    # empty[s] counts the consumers of a slot: one arrival per thread, or in a cluster, one per consumer
     # warp of every block of the cluster (their producers all write slot s).
-    empty_count = 128 * consumers if gemm.cluster == 1 else 4 * consumers * gemm.cluster
+    # With turns, one warpgroup consumes each slot position.
+    empty_count = (128 if gemm.cluster == 1 else 4 * gemm.cluster) * owners
     entry.add_ops([InitRingOp(stages, 1, empty_count), producer, consumer])
     kernel = wg.KernelOp.create(
         properties={

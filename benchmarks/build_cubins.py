@@ -56,6 +56,7 @@ class Config:
     role: str = "tune"  # seed | main | tune | variant | check: how the benchmark reports it
     cluster: int = 1  # blocks per cluster along N (A multicast)
     schedule: str = "cooperative"  # or pingpong
+    c_dtype: str = "f32"  # C's element type in memory
 
     @property
     def block_m(self) -> int:
@@ -67,6 +68,8 @@ class Config:
         s = f"gemm_{self.dtype}_m{self.block_m}n{self.n}_c{self.consumers}_s{stages}_w{self.wait_depth}"
         if self.schedule == "pingpong":
             s += "_pp"
+        if self.c_dtype != "f32":
+            s += f"_c{self.c_dtype}"
         if self.raster is not None:
             s += f"_r{self.raster}"
         if self.cluster > 1:
@@ -197,7 +200,18 @@ PINGPONG = [
     C("tf32", 256, 1, 2, 4, wait_depth=0, role="main"),
     C("bf16", 128, 2, 2, 4, role="main"),
 ]
+# C stored as bf16 or f16 (what cuBLAS writes for bf16/f16 inputs): half the epilogue's bytes.
+HALF_C = [
+    C("bf16", 256, 1, 2, 4, wait_depth=0, role="main", c_dtype="bf16"),
+    C("bf16", 128, 2, 2, 4, role="main", c_dtype="bf16"),
+    C("bf16", 256, 1, 2, 4, wait_depth=0, role="main", cluster=2, c_dtype="bf16"),
+    C("f16", 256, 1, 2, 4, wait_depth=0, role="main", c_dtype="f16"),
+    C("bf16", 256, 1, 2, 4, wait_depth=0, role="main"),
+    C("tf32", 128, 2, 2, 4, accumulate=True, role="check", c_dtype="bf16"),
+    C("f16", 64, 1, 1, 4, accumulate=True, role="check", c_dtype="f16"),
+]
 SETS = {
+    "halfc": HALF_C,
     "pingpong": PINGPONG,
     "cluster": CLUSTER,
     "span": SPAN,
@@ -222,7 +236,7 @@ def tile_module(cfg: Config, stages: int, name: str) -> ModuleOp:
     return compiler.gemm(cfg.dtype, wgmma_n=cfg.n, tiles_per_warpgroup=cfg.tiles, consumers=cfg.consumers,
                          stages=stages, wait_depth=cfg.wait_depth, accumulate_c=cfg.accumulate, name=name,
                          raster_group=cfg.raster if cfg.raster is not None else DEFAULT_RASTER_GROUP,
-                         cluster_n=cfg.cluster, schedule=cfg.schedule)
+                         cluster_n=cfg.cluster, schedule=cfg.schedule, c_dtype=cfg.c_dtype)
 
 
 def build_one(cfg: Config, out: Path, default_cuda: str, strict: bool, write_ptx: bool) -> dict | None:
@@ -253,7 +267,7 @@ def build_one(cfg: Config, out: Path, default_cuda: str, strict: bool, write_ptx
     shape = report.shape if report else None
     info = KernelInfo.for_gemm(
         name, cfg.dtype, cfg.n, cfg.tiles, cfg.consumers, stages, wait_depth=cfg.wait_depth,
-        accumulate_c=cfg.accumulate, cluster=cfg.cluster, schedule=cfg.schedule, cubin=f"{name}.cubin", registers=report.registers if report else None,
+        accumulate_c=cfg.accumulate, cluster=cfg.cluster, schedule=cfg.schedule, c_dtype=cfg.c_dtype, cubin=f"{name}.cubin", registers=report.registers if report else None,
         ptxas=result.ptxas.version if result.ptxas else None, warnings=list(result.warnings),
         variant=cfg.variant, pipeline=PIPELINES[cfg.variant],
         raster_group=cfg.raster if cfg.raster is not None else DEFAULT_RASTER_GROUP,

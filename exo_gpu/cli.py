@@ -42,6 +42,8 @@ def _add_config_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--schedule", choices=["cooperative", "pingpong"], default="cooperative",
                     help="cooperative: the consumers split each tile's rows; pingpong: they take whole tiles "
                          "in turn, one's epilogue under the other's K loop (needs --consumers 2)")
+    ap.add_argument("--c-dtype", choices=["f32", "bf16", "f16"], default="f32",
+                    help="element type of C in memory (the accumulators stay f32; bf16/f16 round once, when stored)")
 
 
 def _write(out: str | None, data: str | bytes) -> None:
@@ -63,7 +65,7 @@ def cmd_gemm(args) -> int:
                   consumers=args.consumers, stages=args.stages, wait_depth=args.wait_depth,
                   accumulate_c=args.accumulate_c, consumer_maxnreg=args.consumer_maxnreg,
                   producer_maxnreg=args.producer_maxnreg, cluster_n=int(args.cluster.split("x")[1]),
-                  schedule=args.schedule)
+                  schedule=args.schedule, c_dtype=args.c_dtype)
     name = module.ops.first.sym_name.data  # type: ignore[union-attr]
     module, tile_text = with_locations(module, f"{name}.mlir")
     if args.emit == "tile":
@@ -103,7 +105,8 @@ def cmd_run(args) -> int:
     result = run(m, n, k, A=None if npz is None else a, Bt=None if npz is None else bt, dtype=args.dtype,
                  wgmma_n=args.wgmma_n, tiles_per_warpgroup=args.tiles_per_warpgroup, consumers=args.consumers,
                  stages=args.stages, wait_depth=args.wait_depth, accumulate_c=False, cuda=args.cuda,
-                 ptxas=args.ptxas, cluster_n=int(args.cluster.split("x")[1]), schedule=args.schedule)
+                 ptxas=args.ptxas, cluster_n=int(args.cluster.split("x")[1]), schedule=args.schedule,
+                 c_dtype=args.c_dtype)
     print(result.line())
     return 0 if result.passed else 1
 

@@ -26,7 +26,7 @@ from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyExcepti
 from exo_gpu import guard, toolchain
 from exo_gpu.dialects import make_context
 from exo_gpu.dialects.ptx import EntryOp
-from exo_gpu.dialects.tile import SCHEDULES, SUPPORTED_DTYPES, GemmOp
+from exo_gpu.dialects.tile import C_DTYPES, SCHEDULES, SUPPORTED_DTYPES, GemmOp
 from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP
 from exo_gpu.dialects.wgmma import WGMMA_TABLE
 from exo_gpu.errors import ExoGpuError
@@ -146,22 +146,24 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
          stages: int = 4, wait_depth: int = 1, layout_a: str = "row", layout_b: str = "col",
          accumulate_c: bool = False, consumer_maxnreg: int = 232, producer_maxnreg: int = 40,
          name: str | None = None, raster_group: int = DEFAULT_RASTER_GROUP, cluster_n: int = 1,
-         schedule: str = "cooperative") -> ModuleOp:
+         schedule: str = "cooperative", c_dtype: str = "f32") -> ModuleOp:
     """Build the tile-level IR of a GEMM kernel (the Python builder API).  A block's tile has
     tiles_per_warpgroup m64 rows per consumer warpgroup (cooperative) or in all (pingpong)."""
     if dtype not in WGMMA_TABLE:
         raise CompileError(f"unknown dtype '{dtype}': choose one of {', '.join(SUPPORTED_DTYPES)}")
     if schedule not in SCHEDULES:
         raise CompileError(f"unknown schedule '{schedule}': choose one of {', '.join(SCHEDULES)}")
+    if c_dtype not in C_DTYPES:
+        raise CompileError(f"unknown c_dtype '{c_dtype}': choose one of {', '.join(C_DTYPES)}")
     kind = WGMMA_TABLE[dtype]
     block_m = 64 * tiles_per_warpgroup * (consumers if schedule == "cooperative" else 1)
     name = name or (f"gemm_{dtype}_m{block_m}n{wgmma_n}_c{consumers}_s{stages}_w{wait_depth}"
-                    + ("_pp" if schedule == "pingpong" else ""))
+                    + ("_pp" if schedule == "pingpong" else "") + (f"_c{c_dtype}" if c_dtype != "f32" else ""))
     op = GemmOp(name=name, dtype=dtype, block_m=block_m, block_n=wgmma_n,
                 block_k=128 // kind.bytes, consumers=consumers, stages=stages, wait_depth=wait_depth,
                 layout_a=layout_a, layout_b=layout_b, consumer_maxnreg=consumer_maxnreg,
                 producer_maxnreg=producer_maxnreg, accumulate_c=accumulate_c, raster_group=raster_group,
-                cluster_n=cluster_n, schedule=schedule)
+                cluster_n=cluster_n, schedule=schedule, c_dtype=c_dtype)
     module = ModuleOp([op])
     try:
         module.verify()

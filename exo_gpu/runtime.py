@@ -37,6 +37,10 @@ TOLERANCE = {"tf32": 1e-3, "f16": 1e-2, "bf16": 1e-2, "e4m3": 1e-2, "e5m2": 1e-2
 # norm-wise rel err alone can hide a few wrong elements of a large C; rounding spread over
 # many elements stays far below this.
 ELEMENT_FACTOR = 50
+# Rounding C to its element type adds a relative error of about 2^-9 (bf16) or 2^-11 (f16)
+# per element: the threshold of a check is at least this.
+C_TOLERANCE = {"f32": 0.0, "f16": 1e-3, "bf16": 1e-2}
+C_BYTES = {"f32": 4, "f16": 2, "bf16": 2}
 SWIZZLE_BYTES = 128  # one row of a box: the 128-byte swizzle span
 M_TILE = 64  # rows of one wgmma accumulator tile
 HANG_TIMEOUT_S = 20.0  # a launch not finished after this long is reported as a hang
@@ -234,18 +238,19 @@ class KernelInfo:
     accumulate_c: bool = False
     cluster: int = 1  # blocks per cluster along N (A multicast)
     schedule: str = "cooperative"  # or pingpong: the consumers take whole tiles in turn
+    c_dtype: str = "f32"  # C's element type in memory: f32, bf16 or f16
     extra: dict = field(default_factory=dict, compare=False)  # registers, ptxas, ... (reporting only)
 
     @classmethod
     def for_gemm(cls, name: str, dtype: str, wgmma_n: int, tiles_per_warpgroup: int, consumers: int,
                  stages: int, wait_depth: int = 1, accumulate_c: bool = False, cluster: int = 1,
-                 schedule: str = "cooperative", **extra) -> KernelInfo:
+                 schedule: str = "cooperative", c_dtype: str = "f32", **extra) -> KernelInfo:
         """The info of `exo_gpu.compiler.gemm(...)` with these arguments (smem recomputed as
         warpgroup.kernel.smem_bytes does)."""
         block_m = M_TILE * tiles_per_warpgroup * (consumers if schedule == "cooperative" else 1)
         smem = stages * (block_m * SWIZZLE_BYTES + wgmma_n * SWIZZLE_BYTES) + 16 * stages + 1024
         return cls(name, dtype, wgmma_n, tiles_per_warpgroup, consumers, stages, smem, wait_depth,
-                   accumulate_c, cluster, schedule, dict(extra))
+                   accumulate_c, cluster, schedule, c_dtype, dict(extra))
 
     @classmethod
     def from_dict(cls, d: dict) -> KernelInfo:
@@ -300,7 +305,13 @@ class KernelInfo:
     def label(self) -> str:
         return (f"{self.dtype} n{self.wgmma_n} T{self.tiles_per_warpgroup} C{self.consumers} "
                 f"s{self.stages} w{self.wait_depth}" + (f" x{self.cluster}" if self.cluster > 1 else "")
-                + (" pp" if self.schedule == "pingpong" else "") + (" +C" if self.accumulate_c else ""))
+                + (" pp" if self.schedule == "pingpong" else "") + (" +C" if self.accumulate_c else "")
+                + (f" C:{self.c_dtype}" if self.c_dtype != "f32" else ""))
+
+    @property
+    def threshold(self) -> float:
+        """The relative error a check allows: the input type's, or C's rounding if larger."""
+        return max(TOLERANCE[self.dtype], C_TOLERANCE[self.c_dtype])
 
 
 class Kernel:
@@ -419,6 +430,25 @@ def bf16_to_f32(bits: np.ndarray) -> np.ndarray:
     return (np.asarray(bits, dtype=np.uint16).astype(np.uint32) << np.uint32(16)).view(np.float32)
 
 
+def c_storage(x: np.ndarray, c_dtype: str) -> np.ndarray:
+    """float values -> C's storage: float32, or bf16/f16 bit patterns (uint16), rounded to
+    nearest even; NaN stays NaN."""
+    if c_dtype == "f32":
+        return np.ascontiguousarray(x, dtype=np.float32)
+    if c_dtype == "bf16":
+        return bf16_bits(x)
+    return np.ascontiguousarray(x, dtype=np.float32).astype(np.float16).view(np.uint16)
+
+
+def c_values(stored: np.ndarray, c_dtype: str) -> np.ndarray:
+    """C's storage -> float32 values (exact)."""
+    if c_dtype == "f32":
+        return stored
+    if c_dtype == "bf16":
+        return bf16_to_f32(stored)
+    return np.asarray(stored, dtype=np.uint16).view(np.float16).astype(np.float32)
+
+
 def _fp8_values(dtype: str) -> np.ndarray:
     """The float64 value of each of the 256 codes of an fp8 format (NaN codes as NaN)."""
     exp_bits, mant_bits, bias = (4, 3, 7) if dtype == "e4m3" else (5, 2, 15)
@@ -534,11 +564,11 @@ class GemmLaunch:
                 raise CudaError(f"kernel {info.name}: c_ptr = {int(c_ptr):#x} is not 8-byte aligned")
             self.a: DeviceBuffer | _External = _External(a_ptr, m * k * eb)
             self.b: DeviceBuffer | _External = _External(b_ptr, n * k * eb)
-            self.c: DeviceBuffer | _External = _External(c_ptr, m * n * 4)
+            self.c: DeviceBuffer | _External = _External(c_ptr, m * n * C_BYTES[info.c_dtype])
         else:
             self.a = DeviceBuffer(m * k * eb)
             self.b = DeviceBuffer(n * k * eb)
-            self.c = DeviceBuffer(m * n * 4)
+            self.c = DeviceBuffer(m * n * C_BYTES[info.c_dtype])
         self.tmap_a = encode_tensor_map(self.a.ptr, info.dtype, m, k, info.a_box_rows, info.name, tf32_map=tf32_map)
         self.tmap_b = encode_tensor_map(self.b.ptr, info.dtype, n, k, info.block_n, info.name, tf32_map=tf32_map)
         # Argument storage: kept alive on self so the pointers stay valid.
@@ -558,7 +588,7 @@ class GemmLaunch:
         self.a.upload(to_storage(a, info.dtype))
         self.b.upload(to_storage(bt, info.dtype))
         if c is not None:
-            self.c.upload(np.ascontiguousarray(c, dtype=np.float32))
+            self.c.upload(c_storage(c, info.c_dtype))
 
     def launch(self, stream=None) -> None:
         """Enqueue the kernel on `stream` (None: the legacy default stream; an int handle such
@@ -570,9 +600,12 @@ class GemmLaunch:
                            self._ptrs, stream)
 
     def result(self) -> np.ndarray:
+        """C as float32 values (a bf16 or f16 C widened exactly)."""
         if isinstance(self.c, _External):
             raise CudaError(f"kernel {self.kernel.name}: C is caller-owned memory; read it there")
-        return self.c.download(np.empty((self.m, self.n), dtype=np.float32))
+        c_dtype = self.kernel.info.c_dtype  # type: ignore[union-attr]
+        stored = np.empty((self.m, self.n), dtype=np.float32 if c_dtype == "f32" else np.uint16)
+        return c_values(self.c.download(stored), c_dtype)
 
     def free(self) -> None:
         for b in (self.a, self.b, self.c):
@@ -659,6 +692,8 @@ def check_gemm(kernel: Kernel, m: int, n: int, k: int, rng: np.random.Generator 
     A = to_storage(rng.standard_normal((m, k), dtype=np.float32), info.dtype)
     Bt = to_storage(rng.standard_normal((n, k), dtype=np.float32), info.dtype)
     C = rng.standard_normal((m, n), dtype=np.float32) if info.accumulate_c else None
+    if C is not None:  # what a bf16/f16 C can hold, so the reference adds what the kernel reads
+        C = c_values(c_storage(C, info.c_dtype), info.c_dtype)
     return check_inputs(kernel, A, Bt, C, threshold, tf32_map)
 
 
@@ -672,7 +707,7 @@ def check_inputs(kernel: Kernel, A: np.ndarray, Bt: np.ndarray, C: np.ndarray | 
     (m, k), n = A.shape, Bt.shape[0]
     out = run_gemm(kernel, A, Bt, C, tf32_map=tf32_map)
     ref = reference(A, Bt, info.dtype, C)
-    threshold = TOLERANCE[info.dtype] if threshold is None else threshold
+    threshold = info.threshold if threshold is None else threshold
     rel, nans, max_abs, max_rms, passed = compare(out, ref, threshold)
     exact = None
     if info.dtype == "tf32":

@@ -37,6 +37,8 @@ KERNELS = {
     "tf32_n128_wait1": dict(dtype="tf32", wgmma_n=128, wait_depth=1),
     "bf16_n128_wait0": dict(dtype="bf16", wgmma_n=128, wait_depth=0),
     "bf16_n128_t2_pingpong": dict(dtype="bf16", wgmma_n=128, tiles_per_warpgroup=2, schedule="pingpong"),
+    "bf16_n256_t1_wait0_c_bf16": dict(dtype="bf16", wgmma_n=256, tiles_per_warpgroup=1, wait_depth=0, c_dtype="bf16"),
+    "tf32_n128_c_f16_accumulate": dict(dtype="tf32", wgmma_n=128, c_dtype="f16", accumulate_c=True),
     "tf32_n256_t1_pingpong_wait0": dict(dtype="tf32", wgmma_n=256, tiles_per_warpgroup=1, wait_depth=0,
                                         schedule="pingpong"),
 }
@@ -183,7 +185,11 @@ def test_ptx_accumulators_are_only_touched_by_wgmma_and_the_epilogue(kernel):
     assert re.search(rf"^\s*\.reg \.f32 %acc<{n_acc * p['tiles_per_warpgroup']}>;$", ptx, re.M)
     for line in ptx.splitlines():
         if "%acc" in line and ".reg" not in line:
-            assert "wgmma.mma_async" in line or re.match(r"^\s*(@%p\d+ )?st\.global(\.v2)?\.f32 ", line), line
+            # Read only by wgmma and the epilogue: f32 stores, C += adds, or the roundings of a
+            # bf16/f16 C (cvt.rn), never written by anything but wgmma.
+            assert "wgmma.mma_async" in line or re.match(
+                r"^\s*((@%p\d+ )?st\.global(\.v2)?\.f32 |add\.f32 %f\d+, %f\d+, %acc\d+;|cvt\.rn\.(bf16|f16)(x2)?\.f32 %r)",
+                line), line
 
 
 def test_seed_examples_match_the_builder():
@@ -395,3 +401,8 @@ def test_pingpong_takes_turns_on_named_barriers():
     final_wait = body.index("wgmma.wait_group.sync.aligned 0;")
     assert sync.start() < first_mma and last_mma < arrive.start() < final_wait
     assert "bar.sync" not in _compiled("bf16_n128_t2", "12.3").ptx.split("setmaxnreg.inc")[1]
+
+
+def test_unknown_c_dtype():
+    with pytest.raises(CompileError, match="unknown c_dtype 'f64': choose one of f32, bf16, f16"):
+        gemm(dtype="bf16", c_dtype="f64")

@@ -422,3 +422,18 @@ def test_fp8_codes_round_trip_and_saturate(dtype, largest, smallest):
     rel = 2.0 ** -4 if dtype == "e4m3" else 2.0 ** -3  # half an ulp of 3 / 2 mantissa bits
     big = np.abs(x) > 0.05
     assert np.all(np.abs(q[big] - x[big]) <= rel * np.abs(x[big]) * 1.0001)
+
+
+@pytest.mark.parametrize("c_dtype,bits", [("bf16", 8), ("f16", 11)])
+def test_half_c_round_trip(c_dtype, bits):
+    """C's host encoding rounds to nearest (relative error <= 2^-bits) and decodes exactly; NaN
+    (the poison of an unwritten element) survives."""
+    x = np.random.default_rng(1).standard_normal(1000).astype(np.float32)
+    stored = rt.c_storage(x, c_dtype)
+    assert stored.dtype == np.uint16
+    back = rt.c_values(stored, c_dtype)
+    assert np.all(np.abs(back - x) <= np.abs(x) * 2.0 ** -bits)
+    assert np.array_equal(rt.c_values(rt.c_storage(back, c_dtype), c_dtype), back)
+    assert np.isnan(rt.c_values(rt.c_storage(np.array([np.nan], np.float32), c_dtype), c_dtype)).all()
+    info = rt.KernelInfo.for_gemm("k", "tf32", 128, 2, 2, 4, c_dtype=c_dtype)
+    assert info.threshold == rt.C_TOLERANCE[c_dtype] >= rt.TOLERANCE["tf32"] and "C:" + c_dtype in info.label()

@@ -457,6 +457,124 @@ class StGlobalV2F32Op(PtxOp):
         return f"st.global.v2.f32 {_addr(reg, self.addr, self.offset)}, {{{a}, {b}}};"
 
 
+HALF_TYPES = ("bf16", "f16")
+
+
+def _half(op: IRDLOperation) -> str:
+    half = op.half.data  # type: ignore[attr-defined]
+    if half not in HALF_TYPES:
+        raise VerifyException(f"{op.name}: half type must be bf16 or f16, got '{half}'")
+    return half
+
+
+@irdl_op_definition
+class CvtPackHalf2Op(PtxOp):
+    """`cvt.rn.{bf16x2,f16x2}.f32 d, a, b` of accumulator elements `element + 1` (a, the upper
+    half of d) and `element` (b, the lower half): two adjacent columns of C, packed."""
+
+    name = "ptx.cvt_pack_half2"
+    acc = operand_def(AccType)
+    element = prop_def(IntegerAttr)
+    half = prop_def(StringAttr)
+    result = result_def(B32Type)
+
+    def __init__(self, half: str, acc: SSAValue, element: int):
+        super().__init__(operands=[acc], result_types=[B32Type.unallocated()],
+                         properties={"half": StringAttr(half), "element": _int_prop(element)})
+
+    def verify_(self) -> None:
+        _half(self)
+
+    def assembly_line(self, reg: Reg) -> str:
+        e = _i(self.element)
+        hi, lo = (_element(reg, self.acc, _int_prop(i)) for i in (e + 1, e))
+        return f"cvt.rn.{self.half.data}x2.f32 {reg(self.result)}, {hi}, {lo};"
+
+
+@irdl_op_definition
+class CvtToHalfOp(PtxOp):
+    """`cvt.rn.{bf16,f16}.f32 h, a`: round one f32 (a register, or an accumulator element)."""
+
+    name = "ptx.cvt_to_half"
+    value = operand_def()
+    element = opt_prop_def(IntegerAttr)
+    half = prop_def(StringAttr)
+    result = result_def(B16Type)
+
+    def __init__(self, half: str, value: SSAValue, element: int | None = None):
+        props = {"half": StringAttr(half), **({"element": _int_prop(element)} if element is not None else {})}
+        super().__init__(operands=[value], result_types=[B16Type.unallocated()], properties=props)
+
+    def verify_(self) -> None:
+        _half(self)
+
+    def assembly_line(self, reg: Reg) -> str:
+        return f"cvt.rn.{self.half.data}.f32 {reg(self.result)}, {_element(reg, self.value, self.element)};"
+
+
+@irdl_op_definition
+class CvtFromHalfOp(PtxOp):
+    """`cvt.f32.{bf16,f16} f, h`: widen one half-precision value (exact)."""
+
+    name = "ptx.cvt_from_half"
+    value = operand_def(B16Type)
+    half = prop_def(StringAttr)
+    result = result_def(F32Type)
+
+    def __init__(self, half: str, value: SSAValue):
+        super().__init__(operands=[value], result_types=[F32Type.unallocated()], properties={"half": StringAttr(half)})
+
+    def verify_(self) -> None:
+        _half(self)
+
+    def assembly_line(self, reg: Reg) -> str:
+        return f"cvt.f32.{self.half.data} {reg(self.result)}, {reg(self.value)};"
+
+
+@irdl_op_definition
+class LdGlobalB16Op(PtxOp):
+    """`ld.global.b16`, guarded by an optional predicate, with a `fallback` whose register the
+    result shares where the guard is false (as ptx.ld_global_f32)."""
+
+    name = "ptx.ld_global_b16"
+    addr = operand_def(B64Type)
+    guard = opt_operand_def(PredType)
+    fallback = opt_operand_def(B16Type)
+    offset = prop_def(IntegerAttr)
+    result = result_def(B16Type)
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    def __init__(self, addr: SSAValue, offset: int, guard: SSAValue | None, fallback: SSAValue | None = None):
+        super().__init__(operands=[addr, [guard] if guard is not None else [], [fallback] if fallback is not None else []],
+                         result_types=[B16Type.unallocated()], properties={"offset": _int_prop(offset)})
+
+    def assembly_line(self, reg: Reg) -> str:
+        g = f"@{reg(self.guard)} " if self.guard is not None else ""
+        return f"{g}ld.global.b16 {reg(self.result)}, {_addr(reg, self.addr, self.offset)};"
+
+
+@irdl_op_definition
+class StGlobalBitsOp(PtxOp):
+    """`st.global.b16` or `st.global.b32` of a register (one or two packed half-precision
+    elements of C), guarded by an optional predicate."""
+
+    name = "ptx.st_global_bits"
+    addr = operand_def(B64Type)
+    value = operand_def(B16Type | B32Type)
+    guard = opt_operand_def(PredType)
+    offset = prop_def(IntegerAttr)
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    def __init__(self, addr: SSAValue, offset: int, value: SSAValue, guard: SSAValue | None = None):
+        super().__init__(operands=[addr, value, [guard] if guard is not None else []],
+                         properties={"offset": _int_prop(offset)})
+
+    def assembly_line(self, reg: Reg) -> str:
+        g = f"@{reg(self.guard)} " if self.guard is not None else ""
+        bits = 16 if isinstance(self.value.type, B16Type) else 32
+        return f"{g}st.global.b{bits} {_addr(reg, self.addr, self.offset)}, {reg(self.value)};"
+
+
 # --------------------------------------------------------------------------------------
 # Barriers, mbarriers, bulk tensor copies, register budgets
 # --------------------------------------------------------------------------------------
@@ -1002,6 +1120,7 @@ Ptx = Dialect(
     "ptx",
     [AddOp, SubOp, MulLoOp, MulWideOp, DivOp, RemOp, AndOp, OrOp, XorOp, ShlOp, ShrOp, MinOp, MadLoOp, MovOp,
      CvtOp, CvtaToGlobalOp, CvtaParamOp, SetpOp, LdParamOp, LdGlobalF32Op, AddF32Op, StGlobalF32Op, StGlobalV2F32Op, BarSyncOp,
+     CvtPackHalf2Op, CvtToHalfOp, CvtFromHalfOp, LdGlobalB16Op, StGlobalBitsOp,
      NamedBarrierOp,
      SetmaxnregOp, MbarrierInitOp, FenceMbarrierInitOp, FenceProxyAsyncOp, MbarrierArriveOp,
      MbarrierArriveExpectTxOp, MbarrierTryWaitParityOp, CpAsyncBulkTensor2dOp, MapaOp,

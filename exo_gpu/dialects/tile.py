@@ -29,6 +29,7 @@ from exo_gpu.dialects.wgmma import WGMMA_TABLE, check_shape
 LAYOUTS = ("row", "col")
 SUPPORTED_DTYPES = ("tf32", "f16", "bf16", "e4m3", "e5m2")
 SCHEDULES = ("cooperative", "pingpong")
+C_DTYPES = ("f32", "bf16", "f16")  # element types of C in global memory
 
 
 
@@ -36,7 +37,8 @@ SCHEDULES = ("cooperative", "pingpong")
 class GemmOp(IRDLOperation):
     """A GEMM kernel over output tiles.
 
-    A is M x K, B is K x N, C is M x N row-major f32; `layout_a`/`layout_b` say whether A and B
+    A is M x K, B is K x N, C is M x N row-major, f32 unless `c_dtype` says bf16 or f16
+    (the f32 accumulators rounded to nearest-even when stored); `layout_a`/`layout_b` say whether A and B
     are row- or column-major in global memory.  Each thread block computes
     block_m x block_n tiles of C with `consumers` consumer warpgroups and one producer
     warpgroup loading A/B blocks of block_k into a ring of `stages` shared-memory slots.
@@ -63,6 +65,7 @@ class GemmOp(IRDLOperation):
     raster_group = opt_prop_def(IntegerAttr)  # rows of blocks launched together (default 8)
     cluster_n = opt_prop_def(IntegerAttr)  # CTAs of a cluster along N, sharing A by TMA multicast (1)
     schedule = opt_prop_def(StringAttr)  # cooperative (default) | pingpong
+    c_dtype = opt_prop_def(StringAttr)  # f32 (default) | bf16 | f16
 
     traits = traits_def(SymbolOpInterface())
 
@@ -70,7 +73,7 @@ class GemmOp(IRDLOperation):
                  consumers: int, stages: int, wait_depth: int = 1, layout_a: str = "row",
                  layout_b: str = "col", consumer_maxnreg: int = 232, producer_maxnreg: int = 40,
                  accumulate_c: bool = False, raster_group: int = DEFAULT_RASTER_GROUP, cluster_n: int = 1,
-                 schedule: str = "cooperative"):
+                 schedule: str = "cooperative", c_dtype: str = "f32"):
         i = lambda v: IntegerAttr(v, 64)  # noqa: E731
         super().__init__(properties={
             "sym_name": StringAttr(name), "dtype": StringAttr(dtype),
@@ -80,6 +83,7 @@ class GemmOp(IRDLOperation):
             "consumer_maxnreg": i(consumer_maxnreg), "producer_maxnreg": i(producer_maxnreg),
             "accumulate_c": i(int(accumulate_c)), "raster_group": i(raster_group), "cluster_n": i(cluster_n),
             **({"schedule": StringAttr(schedule)} if schedule != "cooperative" else {}),
+            **({"c_dtype": StringAttr(c_dtype)} if c_dtype != "f32" else {}),
         })
 
     # Derived quantities, used by `schedule`.
@@ -94,6 +98,10 @@ class GemmOp(IRDLOperation):
     @property
     def consumer_schedule(self) -> str:
         return "cooperative" if self.schedule is None else self.schedule.data
+
+    @property
+    def c_element(self) -> str:
+        return "f32" if self.c_dtype is None else self.c_dtype.data
 
     @property
     def owners(self) -> int:
@@ -123,6 +131,8 @@ class GemmOp(IRDLOperation):
         consumers = _int(self.consumers)
         if consumers not in (1, 2):
             raise VerifyException(f"consumers must be 1 or 2, got {consumers}")
+        if self.c_element not in C_DTYPES:
+            raise VerifyException(f"c_dtype must be one of {', '.join(C_DTYPES)}, got '{self.c_element}'")
         if self.consumer_schedule not in SCHEDULES:
             raise VerifyException(f"schedule must be one of {', '.join(SCHEDULES)}, got '{self.consumer_schedule}'")
         if self.consumer_schedule == "pingpong" and consumers != 2:

@@ -32,6 +32,7 @@ from xdsl.irdl import (
     irdl_op_definition,
     operand_def,
     opt_operand_def,
+    opt_prop_def,
     prop_def,
     result_def,
     var_operand_def,
@@ -255,9 +256,11 @@ class WaitGroupOp(IRDLOperation):
 
 @irdl_op_definition
 class StoreAccumulatorOp(IRDLOperation):
-    """Epilogue: writes one accumulator tile to row-major f32 C (optionally adding C's old
+    """Epilogue: writes one accumulator tile to row-major C (optionally adding C's old
     value), rows `row_offset` below the warpgroup's first row, with bounds checks against
-    M and N.  Reads the accumulator registers: legal only on a retired accumulator."""
+    M and N.  C's elements are f32, or with `c_dtype` bf16 or f16 (each sum rounded to
+    nearest-even once, after any addition of C's old value).  Reads the accumulator
+    registers: legal only on a retired accumulator."""
 
     name = "wgmma.store_accumulator"
 
@@ -267,13 +270,23 @@ class StoreAccumulatorOp(IRDLOperation):
     n = operand_def(i32)
     row_offset = prop_def(IntegerAttr)
     accumulate_c = prop_def(IntegerAttr)
+    c_dtype = opt_prop_def(StringAttr)  # f32 (default) | bf16 | f16
 
-    def __init__(self, acc, c, m, n, row_offset: int, accumulate_c: bool):
+    def __init__(self, acc, c, m, n, row_offset: int, accumulate_c: bool, c_dtype: str = "f32"):
         super().__init__(
             operands=[acc, c, m, n],
             properties={"row_offset": IntegerAttr(row_offset, 64),
-                        "accumulate_c": IntegerAttr(int(accumulate_c), 64)},
+                        "accumulate_c": IntegerAttr(int(accumulate_c), 64),
+                        **({"c_dtype": StringAttr(c_dtype)} if c_dtype != "f32" else {})},
         )
+
+    @property
+    def c_element(self) -> str:
+        return "f32" if self.c_dtype is None else self.c_dtype.data
+
+    def verify_(self) -> None:
+        if self.c_element not in ("f32", "bf16", "f16"):
+            raise VerifyException(f"c_dtype must be f32, bf16 or f16, got '{self.c_element}'")
 
 
 Wgmma = Dialect(

@@ -489,7 +489,8 @@ class _KernelLowering:
         """The accumulator fragment of thread t (warp w, lane l) holds, for each n8 chunk j,
         C[row, col..col+1] in elements 4j, 4j+1 and C[row+8, col..col+1] in 4j+2, 4j+3, with
         row = 16w + l/4 and col = 8j + 2(l%4).  A block inside C with an even N stores pairs
-        with st.global.v2 and no checks; an edge block (or C +=) checks every element."""
+        with no checks (st.global.v2.f32, or for a bf16/f16 C one st.global.b32 of the pair
+        packed by cvt.rn); an edge block (or C +=) checks every element."""
         ty = op.acc.type
         assert isinstance(ty, AccumulatorType)
         acc, c = self.values[op.acc], self.values[op.c]
@@ -504,17 +505,43 @@ class _KernelLowering:
         row = self.add(row, self.v(ptx.ShrOp(".u32", lane, 2, B32())))
         block_col = self.v(ptx.MulLoOp(".u32", self.n_block, self.block_n, B32()))
         col = self.mad(self.v(ptx.AndOp(".b32", lane, 3, B32())), 2, block_col)
+        half_c = None if op.c_element == "f32" else op.c_element  # C of bf16 or f16: 2 bytes
+        size = 4 if half_c is None else 2
 
         def row_address(r: SSAValue) -> SSAValue:
             start = self.v(ptx.MulWideOp(".u32", r, n, B64()))
             start = self.v(ptx.AddOp(".s64", start, self.v(ptx.CvtOp(".u64", ".u32", col, B64())), B64()))
-            return self.v(ptx.AddOp(".s64", self.v(ptx.ShlOp(".b64", start, 2, B64())), c, B64()))
+            return self.v(ptx.AddOp(".s64", self.v(ptx.ShlOp(".b64", start, size.bit_length() - 1, B64())), c, B64()))
 
         def pairs():
             for half in range(2):
                 addr = row_address(self.add(row, 8 * half))
                 for j in range(chunks):
-                    self.emit(ptx.StGlobalV2F32Op(addr, 32 * j, acc, 4 * j + 2 * half))
+                    if half_c is None:
+                        self.emit(ptx.StGlobalV2F32Op(addr, 32 * j, acc, 4 * j + 2 * half))
+                    else:
+                        packed = self.v(ptx.CvtPackHalf2Op(half_c, acc, 4 * j + 2 * half))
+                        self.emit(ptx.StGlobalBitsOp(addr, 16 * j, packed))
+
+        def store_element(addr, offset, ok, element):
+            """C[.] (+)= accumulator element, rounded to C's type, where `ok` holds."""
+            if half_c is None:
+                value, elem = acc, element
+                if _int(op.accumulate_c):
+                    # Define the register first: a predicated load alone leaves it
+                    # live around the tile loop, and ptxas then spills 128 of them.
+                    zero = self.v(ptx.MovOp(".b32", 0, ptx.F32Type.unallocated()))
+                    old = self.v(ptx.LdGlobalF32Op(addr, offset, ok, zero))
+                    value, elem = self.v(ptx.AddF32Op(old, acc, element)), None
+                self.emit(ptx.StGlobalF32Op(addr, offset, value, ok, elem))
+                return
+            if _int(op.accumulate_c):
+                zero = self.v(ptx.MovOp(".b16", 0, ptx.B16Type.unallocated()))
+                old = self.v(ptx.CvtFromHalfOp(half_c, self.v(ptx.LdGlobalB16Op(addr, offset, ok, zero))))
+                rounded = self.v(ptx.CvtToHalfOp(half_c, self.v(ptx.AddF32Op(old, acc, element))))
+            else:
+                rounded = self.v(ptx.CvtToHalfOp(half_c, acc, element))
+            self.emit(ptx.StGlobalBitsOp(addr, offset, rounded, ok))
 
         def checked():
             for half in range(2):
@@ -524,15 +551,7 @@ class _KernelLowering:
                 for j in range(chunks):
                     for e in range(2):  # columns computed where used: few registers live
                         ok = self.v(ptx.SetpOp("lt", ".u32", self.add(col, 8 * j + e), n, row_ok))
-                        element, offset = 4 * j + 2 * half + e, 4 * (8 * j + e)
-                        value, elem = acc, element
-                        if _int(op.accumulate_c):
-                            # Define the register first: a predicated load alone leaves it
-                            # live around the tile loop, and ptxas then spills 128 of them.
-                            zero = self.v(ptx.MovOp(".b32", 0, ptx.F32Type.unallocated()))
-                            old = self.v(ptx.LdGlobalF32Op(addr, offset, ok, zero))
-                            value, elem = self.v(ptx.AddF32Op(old, acc, element)), None
-                        self.emit(ptx.StGlobalF32Op(addr, offset, value, ok, elem))
+                        store_element(addr, size * (8 * j + e), ok, 4 * j + 2 * half + e)
 
         if _int(op.accumulate_c):
             checked()

@@ -130,7 +130,8 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
     body.add_op(wg.YieldOp(*out))
     cb.add_op(loop)
     for t in range(tiles):
-        cb.add_op(StoreAccumulatorOp(loop.res[t], c_ptr, m_size, n_size, t * M_TILE, bool(_int(gemm.accumulate_c))))
+        cb.add_op(StoreAccumulatorOp(loop.res[t], c_ptr, m_size, n_size, t * M_TILE, bool(_int(gemm.accumulate_c)),
+                                     gemm.c_element))
     cb.add_op(wg.YieldOp())
     consumer = wg.RoleOp("consumer", 1, consumers, _int(gemm.consumer_maxnreg), Region(Block([consumer_tiles])))
 

@@ -575,6 +575,57 @@ class StGlobalBitsOp(PtxOp):
         return f"{g}st.global.b{bits} {_addr(reg, self.addr, self.offset)}, {reg(self.value)};"
 
 
+@irdl_op_definition
+class SelpOp(PtxOp):
+    """`selp.b32 d, a, b, p`: d = p ? a : b."""
+
+    name = "ptx.selp"
+    a = operand_def(B32Type)
+    b = operand_def(B32Type)
+    pred = operand_def(PredType)
+    result = result_def(B32Type)
+
+    def __init__(self, a: SSAValue, b: SSAValue, pred: SSAValue):
+        super().__init__(operands=[a, b, pred], result_types=[B32Type.unallocated()])
+
+    def assembly_line(self, reg: Reg) -> str:
+        return f"selp.b32 {reg(self.result)}, {reg(self.a)}, {reg(self.b)}, {reg(self.pred)};"
+
+
+@irdl_op_definition
+class ShflBflyOp(PtxOp):
+    """`shfl.sync.bfly.b32 d, a, mask, 0x1f, 0xffffffff`: every lane of the warp reads `a` of
+    lane (its lane xor `mask`)."""
+
+    name = "ptx.shfl_bfly"
+    value = operand_def(B32Type)
+    mask = prop_def(IntegerAttr)
+    result = result_def(B32Type)
+
+    def __init__(self, value: SSAValue, mask: int):
+        super().__init__(operands=[value], result_types=[B32Type.unallocated()], properties={"mask": _int_prop(mask)})
+
+    def assembly_line(self, reg: Reg) -> str:
+        return f"shfl.sync.bfly.b32 {reg(self.result)}, {reg(self.value)}, {_i(self.mask)}, 0x1f, 0xffffffff;"
+
+
+@irdl_op_definition
+class StGlobalV2B32Op(PtxOp):
+    """`st.global.v2.b32 [addr+offset], {a, b}`: 8 contiguous bytes (4 packed halves of C)."""
+
+    name = "ptx.st_global_v2_b32"
+    addr = operand_def(B64Type)
+    lo = operand_def(B32Type)
+    hi = operand_def(B32Type)
+    offset = prop_def(IntegerAttr)
+
+    def __init__(self, addr: SSAValue, offset: int, lo: SSAValue, hi: SSAValue):
+        super().__init__(operands=[addr, lo, hi], properties={"offset": _int_prop(offset)})
+
+    def assembly_line(self, reg: Reg) -> str:
+        return f"st.global.v2.b32 {_addr(reg, self.addr, self.offset)}, {{{reg(self.lo)}, {reg(self.hi)}}};"
+
+
 # --------------------------------------------------------------------------------------
 # Barriers, mbarriers, bulk tensor copies, register budgets
 # --------------------------------------------------------------------------------------
@@ -1120,7 +1171,7 @@ Ptx = Dialect(
     "ptx",
     [AddOp, SubOp, MulLoOp, MulWideOp, DivOp, RemOp, AndOp, OrOp, XorOp, ShlOp, ShrOp, MinOp, MadLoOp, MovOp,
      CvtOp, CvtaToGlobalOp, CvtaParamOp, SetpOp, LdParamOp, LdGlobalF32Op, AddF32Op, StGlobalF32Op, StGlobalV2F32Op, BarSyncOp,
-     CvtPackHalf2Op, CvtToHalfOp, CvtFromHalfOp, LdGlobalB16Op, StGlobalBitsOp,
+     SelpOp, ShflBflyOp, StGlobalV2B32Op, CvtPackHalf2Op, CvtToHalfOp, CvtFromHalfOp, LdGlobalB16Op, StGlobalBitsOp,
      NamedBarrierOp,
      SetmaxnregOp, MbarrierInitOp, FenceMbarrierInitOp, FenceProxyAsyncOp, MbarrierArriveOp,
      MbarrierArriveExpectTxOp, MbarrierTryWaitParityOp, CpAsyncBulkTensor2dOp, MapaOp,

@@ -508,20 +508,43 @@ class _KernelLowering:
         half_c = None if op.c_element == "f32" else op.c_element  # C of bf16 or f16: 2 bytes
         size = 4 if half_c is None else 2
 
-        def row_address(r: SSAValue) -> SSAValue:
+        def row_address(r: SSAValue, extra: SSAValue | None = None) -> SSAValue:
             start = self.v(ptx.MulWideOp(".u32", r, n, B64()))
-            start = self.v(ptx.AddOp(".s64", start, self.v(ptx.CvtOp(".u64", ".u32", col, B64())), B64()))
+            column = col if extra is None else self.add(col, extra)
+            start = self.v(ptx.AddOp(".s64", start, self.v(ptx.CvtOp(".u64", ".u32", column, B64())), B64()))
             return self.v(ptx.AddOp(".s64", self.v(ptx.ShlOp(".b64", start, size.bit_length() - 1, B64())), c, B64()))
 
+        # A bf16/f16 C with an even number of n8 chunks: lanes 2i and 2i + 1 swap packed pairs
+        # so that each writes 4 contiguous halves (8 bytes) and a warp's store fills whole
+        # 32-byte sectors (2-byte pairs would write half of each).
+        swap = half_c is not None and chunks % 2 == 0
+
         def pairs():
+            odd = self.v(ptx.SetpOp("ne", ".u32", self.v(ptx.AndOp(".b32", lane, 1, B32())), 0)) if swap else None
             for half in range(2):
-                addr = row_address(self.add(row, 8 * half))
-                for j in range(chunks):
-                    if half_c is None:
+                r = self.add(row, 8 * half)
+                if half_c is None:
+                    addr = row_address(r)
+                    for j in range(chunks):
                         self.emit(ptx.StGlobalV2F32Op(addr, 32 * j, acc, 4 * j + 2 * half))
-                    else:
-                        packed = self.v(ptx.CvtPackHalf2Op(half_c, acc, 4 * j + 2 * half))
-                        self.emit(ptx.StGlobalBitsOp(addr, 16 * j, packed))
+                    continue
+                if not swap:
+                    addr = row_address(r)
+                    for j in range(chunks):
+                        self.emit(ptx.StGlobalBitsOp(addr, 16 * j, self.v(ptx.CvtPackHalf2Op(half_c, acc, 4 * j + 2 * half))))
+                    continue
+                # Chunks j, j + 1 hold columns 8j + 2q (+1) and 8j + 8 + 2q (+1) of lane q.  An
+                # even lane keeps its chunk-j pair and takes its partner's (columns 8j + 2q ..
+                # 8j + 2q + 3); an odd lane keeps its chunk-(j + 1) pair and takes its partner's
+                # (columns 8j + 2q + 6 .. + 9): one butterfly shuffle of what the other needs.
+                addr = row_address(r, extra=self.v(ptx.SelpOp(self.v(ptx.MovOp(".u32", 6, B32())),
+                                                              self.v(ptx.MovOp(".u32", 0, B32())), odd)))
+                for j in range(0, chunks, 2):
+                    mine = self.v(ptx.CvtPackHalf2Op(half_c, acc, 4 * j + 2 * half))
+                    next_ = self.v(ptx.CvtPackHalf2Op(half_c, acc, 4 * (j + 1) + 2 * half))
+                    got = self.v(ptx.ShflBflyOp(self.v(ptx.SelpOp(mine, next_, odd)), 1))
+                    lo, hi = self.v(ptx.SelpOp(got, mine, odd)), self.v(ptx.SelpOp(next_, got, odd))
+                    self.emit(ptx.StGlobalV2B32Op(addr, 2 * 8 * j, lo, hi))
 
         def store_element(addr, offset, ok, element):
             """C[.] (+)= accumulator element, rounded to C's type, where `ok` holds."""
@@ -558,7 +581,9 @@ class _KernelLowering:
             return
         rows_in = self.v(ptx.SetpOp("le", ".u32", self.add(block_row, self.block_m), m))
         cols_in = self.v(ptx.SetpOp("le", ".u32", self.add(block_col, self.block_n), n, rows_in))
-        interior = self.v(ptx.SetpOp("eq", ".u32", self.v(ptx.AndOp(".b32", n, 1, B32())), 0, cols_in))
+        # Pair stores need N even (8-byte f32 pairs, 4-byte half pairs); swapped half stores
+        # (8 bytes of 4 halves) need N a multiple of 4.
+        interior = self.v(ptx.SetpOp("eq", ".u32", self.v(ptx.AndOp(".b32", n, 3 if swap else 1, B32())), 0, cols_in))
         self.emit(ptx.IfOp(interior, self.nested(pairs)))
         self.emit(ptx.IfOp(interior, self.nested(checked), negate=True))
 

@@ -5,11 +5,15 @@
 // upper half) and stores 4 bytes; an edge block rounds and stores each element on its own
 // (2 bytes, predicated).  Rows are 2 bytes an element apart (shl 1).  With C += (the second
 // kernel, f16 C), the old element is loaded as 16 bits, widened exactly, added in f32 and
-// rounded back.
+// rounded back.  With an even number of n8 chunks (the third kernel, N = 16), lanes 2i and
+// 2i + 1 swap packed pairs (one shfl.bfly of what the partner needs, chosen by selp on the
+// lane's parity) so each stores 4 contiguous halves with st.global.v2.b32; an odd lane's
+// columns start 6 further (8j + 2q + 6), and the interior test needs N % 4 == 0.
 
 builtin.module {
   "tile.gemm"() <{sym_name = "half_c", dtype = "bf16", layout_a = "row", layout_b = "col", block_m = 64 : i64, block_n = 8 : i64, block_k = 64 : i64, consumers = 1 : i64, stages = 4 : i64, wait_depth = 1 : i64, consumer_maxnreg = 232 : i64, producer_maxnreg = 40 : i64, accumulate_c = 0 : i64, c_dtype = "bf16"}> : () -> ()
   "tile.gemm"() <{sym_name = "half_c_acc", dtype = "f16", layout_a = "row", layout_b = "col", block_m = 64 : i64, block_n = 8 : i64, block_k = 64 : i64, consumers = 1 : i64, stages = 4 : i64, wait_depth = 1 : i64, consumer_maxnreg = 232 : i64, producer_maxnreg = 40 : i64, accumulate_c = 1 : i64, c_dtype = "f16"}> : () -> ()
+  "tile.gemm"() <{sym_name = "half_c_swap", dtype = "bf16", layout_a = "row", layout_b = "col", block_m = 64 : i64, block_n = 16 : i64, block_k = 64 : i64, consumers = 1 : i64, stages = 4 : i64, wait_depth = 1 : i64, consumer_maxnreg = 232 : i64, producer_maxnreg = 40 : i64, accumulate_c = 0 : i64, c_dtype = "bf16"}> : () -> ()
 }
 
 // CHECK-LABEL: .entry half_c(
@@ -33,3 +37,18 @@ builtin.module {
 // CHECK-NEXT:    add.f32 %f[[S:[0-9]+]], %f[[W]], %acc0;
 // CHECK-NEXT:    cvt.rn.f16.f32 %rs[[R:[0-9]+]], %f[[S]];
 // CHECK-NEXT:    @%p[[OK]] st.global.b16 [%rd{{[0-9]+}}], %rs[[R]];
+
+// CHECK-LABEL: .entry half_c_swap(
+// CHECK:         and.b32 %r{{[0-9]+}}, %r{{[0-9]+}}, 3;
+// CHECK:         and.b32 %r[[PAR:[0-9]+]], %r[[LANE:[0-9]+]], 1;
+// CHECK-NEXT:    setp.ne.u32 %p[[ODD:[0-9]+]], %r[[PAR]], 0;
+// CHECK:         mov.u32 %r[[SIX:[0-9]+]], 6;
+// CHECK-NEXT:    mov.u32 %r[[ZERO:[0-9]+]], 0;
+// CHECK-NEXT:    selp.b32 %r[[EXTRA:[0-9]+]], %r[[SIX]], %r[[ZERO]], %p[[ODD]];
+// CHECK:         cvt.rn.bf16x2.f32 %r[[MINE:[0-9]+]], %acc1, %acc0;
+// CHECK-NEXT:    cvt.rn.bf16x2.f32 %r[[NEXT:[0-9]+]], %acc5, %acc4;
+// CHECK-NEXT:    selp.b32 %r[[SEND:[0-9]+]], %r[[MINE]], %r[[NEXT]], %p[[ODD]];
+// CHECK-NEXT:    shfl.sync.bfly.b32 %r[[GOT:[0-9]+]], %r[[SEND]], 1, 0x1f, 0xffffffff;
+// CHECK-NEXT:    selp.b32 %r[[LO:[0-9]+]], %r[[GOT]], %r[[MINE]], %p[[ODD]];
+// CHECK-NEXT:    selp.b32 %r[[HI:[0-9]+]], %r[[NEXT]], %r[[GOT]], %p[[ODD]];
+// CHECK-NEXT:    st.global.v2.b32 [%rd{{[0-9]+}}], {%r[[LO]], %r[[HI]]};

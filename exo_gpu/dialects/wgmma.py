@@ -32,6 +32,7 @@ from xdsl.irdl import (
     irdl_op_definition,
     operand_def,
     opt_operand_def,
+    opt_prop_def,
     prop_def,
     result_def,
     var_operand_def,
@@ -257,7 +258,10 @@ class WaitGroupOp(IRDLOperation):
 class StoreAccumulatorOp(IRDLOperation):
     """Epilogue: writes one accumulator tile to row-major f32 C (optionally adding C's old
     value), rows `row_offset` below the warpgroup's first row, with bounds checks against
-    M and N.  Reads the accumulator registers: legal only on a retired accumulator."""
+    M and N.  Reads the accumulator registers: legal only on a retired accumulator.
+    With `atomic_add` = 1 (split-K partial sums) every element is added into C by a relaxed,
+    GPU-scope atomic reduction instead, whatever `accumulate_c` says: C must hold its
+    starting value (zero, or C's old value for C +=) before the launch."""
 
     name = "wgmma.store_accumulator"
 
@@ -267,13 +271,23 @@ class StoreAccumulatorOp(IRDLOperation):
     n = operand_def(i32)
     row_offset = prop_def(IntegerAttr)
     accumulate_c = prop_def(IntegerAttr)
+    atomic_add = opt_prop_def(IntegerAttr)  # 1: red.global.add into C (0 when absent)
 
-    def __init__(self, acc, c, m, n, row_offset: int, accumulate_c: bool):
+    def __init__(self, acc, c, m, n, row_offset: int, accumulate_c: bool, atomic_add: bool = False):
         super().__init__(
             operands=[acc, c, m, n],
             properties={"row_offset": IntegerAttr(row_offset, 64),
-                        "accumulate_c": IntegerAttr(int(accumulate_c), 64)},
+                        "accumulate_c": IntegerAttr(int(accumulate_c), 64),
+                        **({"atomic_add": IntegerAttr(1, 64)} if atomic_add else {})},
         )
+
+    @property
+    def atomic(self) -> bool:
+        return self.atomic_add is not None and _int(self.atomic_add) != 0
+
+    def verify_(self) -> None:
+        if self.atomic_add is not None and _int(self.atomic_add) not in (0, 1):
+            raise VerifyException(f"atomic_add must be 0 or 1, got {_int(self.atomic_add)}")
 
 
 Wgmma = Dialect(

@@ -8,6 +8,9 @@ Guarantees on its output:
   multicast, each block of the pair loading half;
 - `consumers` consumer warpgroups each own block_m / consumers rows of C as m64 accumulator
   tiles, each an SSA value of type !wgmma.accumulator<m64nN, f32>;
+- with split_k = S > 1 both tile_loops walk (tile, split) work units (split_k on the
+  tile_loop), each K loop covering its unit's K range, and the epilogue adds each partial
+  tile into C with atomic adds (store_accumulator's atomic_add); S = 1 builds today's IR;
 - the K loop's iteration 0 is peeled, so every wgmma's scale-d is an immediate: 0 for the
   first instruction of each tile (D is not read), 1 after.  With `scale_d=runtime` the
   loop is not peeled and passes scale-d as a run-time predicate (k != 0): a deliberately fragile form
@@ -80,7 +83,8 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
     a_map, b_map, c_ptr, m_size, n_size, k_size = entry.args
 
     # Producer: for each tile, one K loop of bulk loads.
-    producer_tiles = wg.TileLoopOp(m_size, n_size, k_size)
+    split = gemm.split
+    producer_tiles = wg.TileLoopOp(m_size, n_size, k_size, split_k=split)
     loads = wg.KLoopOp(k_size, [], start=0, block_k=block_k, stages=stages)
     lb = loads.body.block
     for c in range(consumers):
@@ -93,7 +97,7 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
 
     # Consumers: for each tile, peeled K block 0, then the loop over K blocks 1.. carrying the
     # accumulators, then the epilogue.
-    consumer_tiles = wg.TileLoopOp(m_size, n_size, k_size)
+    consumer_tiles = wg.TileLoopOp(m_size, n_size, k_size, split_k=split)
     cb = consumer_tiles.body.block
     first_slot = wg.RingSlotOp(consumer_tiles.base, stages)
     cb.add_op(first_slot)
@@ -125,7 +129,8 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
     body.add_op(wg.YieldOp(*out))
     cb.add_op(loop)
     for t in range(tiles):
-        cb.add_op(StoreAccumulatorOp(loop.res[t], c_ptr, m_size, n_size, t * M_TILE, bool(_int(gemm.accumulate_c))))
+        cb.add_op(StoreAccumulatorOp(loop.res[t], c_ptr, m_size, n_size, t * M_TILE, bool(_int(gemm.accumulate_c)),
+                                     atomic_add=split > 1))
     cb.add_op(wg.YieldOp())
     consumer = wg.RoleOp("consumer", 1, consumers, _int(gemm.consumer_maxnreg), Region(Block([consumer_tiles])))
 

@@ -718,6 +718,12 @@ def coverage(kernel: Kernel, m: int, n: int, k: int, tf32_map: str = "tfloat32")
     ones_bt = to_storage(np.ones((n, k), dtype=np.float32), info.dtype)
     out = run_gemm(kernel, ones_a, ones_bt, np.zeros((m, n), dtype=np.float32) if info.accumulate_c else None,
                    tf32_map=tf32_map)
+    return coverage_errors(out, k)
+
+
+def coverage_errors(out: np.ndarray, k: int) -> int:
+    """Elements of an all-ones product (C = 0 + ones(M, K) @ ones(K, N)) that are not K: off
+    by 1 or more (an element missed by a work unit, a split missing or added twice), or NaN."""
     return int(np.count_nonzero(~(np.abs(out.astype(np.float64) - k) <= 0.5)))
 
 

@@ -118,6 +118,8 @@ def kernel_label(d: dict) -> str:
         s += f" p{'.'.join(p.split('.')[:2])}"
     if d.get("cluster", 1) > 1:
         s += f" x{d['cluster']}"
+    if d.get("split_k", 1) > 1:  # split-K (its launches include clearing C)
+        s += f" k{d['split_k']}"
     if d.get("accumulate_c"):
         s += " +C"
     return s

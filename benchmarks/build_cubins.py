@@ -57,6 +57,7 @@ class Config:
     cluster: int = 1  # blocks per cluster along N (A multicast)
     schedule: str = "cooperative"  # or pingpong
     c_dtype: str = "f32"  # C's element type in memory
+    split_k: int = 1  # K ranges per output tile, added into C atomically (split-K)
 
     @property
     def block_m(self) -> int:
@@ -74,6 +75,8 @@ class Config:
             s += f"_r{self.raster}"
         if self.cluster > 1:
             s += f"_x{self.cluster}"
+        if self.split_k > 1:
+            s += f"_k{self.split_k}"
         if self.variant == "serialized":
             s += "_ser"
         if cuda != default_cuda:
@@ -182,6 +185,21 @@ CLUSTER = [
     C("tf32", 128, 2, 2, 4, role="seed"),
     C("tf32", 256, 1, 2, 4, wait_depth=0, role="main"),
 ]
+# Split-K: S K ranges per output tile, added into C with atomic adds (C zeroed by the
+# runtime, or C += with accumulate); for tall-K problems with few output tiles.  With
+# their unsplit twins for timing.
+SPLITK = [
+    C("bf16", 128, 2, 2, 4, role="check", split_k=2),
+    C("bf16", 128, 2, 2, 4, role="check", split_k=4),
+    C("bf16", 256, 1, 2, 4, wait_depth=0, role="check", split_k=4),
+    C("tf32", 128, 2, 2, 4, role="check", split_k=2),
+    C("tf32", 64, 1, 1, 4, role="check", split_k=16),
+    C("f16", 128, 2, 2, 4, accumulate=True, role="check", split_k=3),
+    C("e4m3", 128, 2, 2, 4, role="check", split_k=2),
+    C("bf16", 128, 2, 2, 4, role="check", split_k=2, cluster=2),
+    C("bf16", 128, 2, 2, 4, role="main"),
+    C("bf16", 256, 1, 2, 4, wait_depth=0, role="main"),
+]
 # Ping-pong: each consumer warpgroup owns whole tiles (64 * tiles rows) and the two take
 # turns, one's epilogue under the other's K loop; beside the fastest cooperative kernels.
 PINGPONG = [
@@ -211,6 +229,7 @@ HALF_C = [
     C("f16", 64, 1, 1, 4, accumulate=True, role="check", c_dtype="f16"),
 ]
 SETS = {
+    "splitk": SPLITK,
     "halfc": HALF_C,
     "pingpong": PINGPONG,
     "cluster": CLUSTER,
@@ -236,7 +255,7 @@ def tile_module(cfg: Config, stages: int, name: str) -> ModuleOp:
     return compiler.gemm(cfg.dtype, wgmma_n=cfg.n, tiles_per_warpgroup=cfg.tiles, consumers=cfg.consumers,
                          stages=stages, wait_depth=cfg.wait_depth, accumulate_c=cfg.accumulate, name=name,
                          raster_group=cfg.raster if cfg.raster is not None else DEFAULT_RASTER_GROUP,
-                         cluster_n=cfg.cluster, schedule=cfg.schedule, c_dtype=cfg.c_dtype)
+                         cluster_n=cfg.cluster, schedule=cfg.schedule, c_dtype=cfg.c_dtype, split_k=cfg.split_k)
 
 
 def build_one(cfg: Config, out: Path, default_cuda: str, strict: bool, write_ptx: bool) -> dict | None:
@@ -267,7 +286,7 @@ def build_one(cfg: Config, out: Path, default_cuda: str, strict: bool, write_ptx
     shape = report.shape if report else None
     info = KernelInfo.for_gemm(
         name, cfg.dtype, cfg.n, cfg.tiles, cfg.consumers, stages, wait_depth=cfg.wait_depth,
-        accumulate_c=cfg.accumulate, cluster=cfg.cluster, schedule=cfg.schedule, c_dtype=cfg.c_dtype, cubin=f"{name}.cubin", registers=report.registers if report else None,
+        accumulate_c=cfg.accumulate, cluster=cfg.cluster, schedule=cfg.schedule, c_dtype=cfg.c_dtype, split_k=cfg.split_k, cubin=f"{name}.cubin", registers=report.registers if report else None,
         ptxas=result.ptxas.version if result.ptxas else None, warnings=list(result.warnings),
         variant=cfg.variant, pipeline=PIPELINES[cfg.variant],
         raster_group=cfg.raster if cfg.raster is not None else DEFAULT_RASTER_GROUP,

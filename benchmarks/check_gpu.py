@@ -6,7 +6,8 @@
 DIR (default .gpu_build, made by benchmarks/build_cubins.py) holds *.cubin and manifest.json.
 For each kernel, in its own subprocess (a hang or a sticky CUDA error then costs that kernel
 alone): correctness on fresh random-normal data at each size (rel err ||out-ref||/||ref|| vs a
-float64 reference; output poisoned with NaN first; any NaN fails), then the median of
+float64 reference; output poisoned with NaN first; any NaN fails; split-K kernels, whose
+launch zeroes C, are also run on all-ones inputs and every element must be exactly K), then the median of
 `--runs` event-timed launches at each timing size.  `--torch` adds torch.matmul in the same
 dtype as a baseline.  Prints a table last; writes every number to --json (default
 $OUT/gpu_results.json when $OUT is set).
@@ -166,6 +167,12 @@ def _child(args, name: str | None, torch_dtypes: str | None = None) -> dict | li
     return data
 
 
+def nan_cell(check: dict) -> str:
+    """NaN elements left; for split-K, "NaN/uncovered" (all-ones run: elements not exactly K)."""
+    uncovered = check.get("uncovered")
+    return f"{check['unwritten']}" + (f"/{uncovered}" if uncovered is not None else "")
+
+
 def print_table(device: str, results: list[dict], baseline: list[dict]) -> None:
     print()
     print(f"== {device}")
@@ -177,7 +184,7 @@ def print_table(device: str, results: list[dict], baseline: list[dict]) -> None:
         for c in r["checks"]:
             exact = c.get("rel_err_exact_inputs")
             print(f"{c['label']:28s} {c['m']:5d} {c['n']:5d} {c['k']:5d}  {c['rel_err']:9.2e}  {c['threshold']:6.0e}  "
-                  f"{c['max_err_rms']:7.1e}  {c['unwritten']:6d}  {(f'{exact:9.2e}' if exact is not None else '-'):>9s}  "
+                  f"{c['max_err_rms']:7.1e}  {nan_cell(c):>6s}  {(f'{exact:9.2e}' if exact is not None else '-'):>9s}  "
                   f"{'ok' if c['passed'] else 'FAIL'}")
         if r.get("error") and r["checks"]:
             print(f"{r['label']:28s} ERROR after {len(r['checks'])} checks: {r['error']}")

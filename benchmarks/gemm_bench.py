@@ -122,6 +122,8 @@ def kernel_label(d: dict) -> str:
         s += " pp"
     if d.get("c_dtype", "f32") != "f32":
         s += f" C:{d['c_dtype']}"
+    if d.get("split_k", 1) > 1:  # split-K (its launches include clearing C)
+        s += f" k{d['split_k']}"
     if d.get("accumulate_c"):
         s += " +C"
     return s

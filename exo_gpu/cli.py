@@ -1,6 +1,6 @@
 """`exo-gpu`: build, compile, check and inspect Hopper GEMM kernels.
 
-  exo-gpu gemm [--dtype tf32] [--wgmma-n 128] [--tiles-per-warpgroup 2] [--consumers 2] [--stages 4]
+  exo-gpu gemm [--dtype tf32] [--wgmma-n 128] [--tiles-per-warpgroup 2] [--consumers 2] [--stages 4] [--split-k 1]
                [--cuda 12.3] --emit {tile,ptx,cubin,sass,report} [-o OUT]
   exo-gpu run [gemm options] [--m M --n N --k K | --inputs A_Bt.npz]   (needs a GPU)
   exo-gpu check FILE.{ptx,cubin} [--cuda V] [--json]
@@ -44,6 +44,8 @@ def _add_config_args(ap: argparse.ArgumentParser) -> None:
                          "in turn, one's epilogue under the other's K loop (needs --consumers 2)")
     ap.add_argument("--c-dtype", choices=["f32", "bf16", "f16"], default="f32",
                     help="element type of C in memory (the accumulators stay f32; bf16/f16 round once, when stored)")
+    ap.add_argument("--split-k", type=int, default=1, metavar="S",
+                    help="split-K: S K ranges per output tile (1..16), added into C by atomic adds (default 1: off)")
 
 
 def _write(out: str | None, data: str | bytes) -> None:
@@ -65,7 +67,7 @@ def cmd_gemm(args) -> int:
                   consumers=args.consumers, stages=args.stages, wait_depth=args.wait_depth,
                   accumulate_c=args.accumulate_c, consumer_maxnreg=args.consumer_maxnreg,
                   producer_maxnreg=args.producer_maxnreg, cluster_n=int(args.cluster.split("x")[1]),
-                  schedule=args.schedule, c_dtype=args.c_dtype)
+                  schedule=args.schedule, c_dtype=args.c_dtype, split_k=args.split_k)
     name = module.ops.first.sym_name.data  # type: ignore[union-attr]
     module, tile_text = with_locations(module, f"{name}.mlir")
     if args.emit == "tile":
@@ -106,7 +108,7 @@ def cmd_run(args) -> int:
                  wgmma_n=args.wgmma_n, tiles_per_warpgroup=args.tiles_per_warpgroup, consumers=args.consumers,
                  stages=args.stages, wait_depth=args.wait_depth, accumulate_c=False, cuda=args.cuda,
                  ptxas=args.ptxas, cluster_n=int(args.cluster.split("x")[1]), schedule=args.schedule,
-                 c_dtype=args.c_dtype)
+                 c_dtype=args.c_dtype, split_k=args.split_k)
     print(result.line())
     return 0 if result.passed else 1
 

@@ -3,7 +3,8 @@
 The kernel is compiled through the full pipeline and the guard, loaded with cuda-python, run
 on the given inputs or on fresh random-normal ones (never zeros), and compared with a float64
 numpy reference: ||out - ref|| / ||ref|| under 1e-3 (tf32) or 1e-2 (f16, bf16); NaN never
-passes, and the output is poisoned with NaN first so an unwritten element fails.
+passes, and the output is poisoned with NaN first so an unwritten element fails (split-K,
+whose launch zeroes C: a second run on all-ones inputs must give exactly K everywhere).
 """
 
 from __future__ import annotations
@@ -17,16 +18,16 @@ from exo_gpu.compiler import CompileError, compile, gemm
 def build(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, consumers: int = 2,
           stages: int = 4, wait_depth: int = 1, accumulate_c: bool = False, cuda: str = toolchain.DEFAULT_CUDA,
           ptxas: str | None = None, cluster_n: int = 1, schedule: str = "cooperative",
-          c_dtype: str = "f32") -> tuple[bytes, runtime.KernelInfo]:
+          c_dtype: str = "f32", split_k: int = 1) -> tuple[bytes, runtime.KernelInfo]:
     """Compile one configuration: the cubin and what the runtime must know of it."""
     module = gemm(dtype=dtype, wgmma_n=wgmma_n, tiles_per_warpgroup=tiles_per_warpgroup, consumers=consumers,
                   stages=stages, wait_depth=wait_depth, accumulate_c=accumulate_c, cluster_n=cluster_n,
-                  schedule=schedule, c_dtype=c_dtype)
+                  schedule=schedule, c_dtype=c_dtype, split_k=split_k)
     name = module.ops.first.sym_name.data  # type: ignore[union-attr]
     result = compile(module, cuda=cuda, ptxas=ptxas)
     assert result.smem_bytes is not None
     info = runtime.KernelInfo(name, dtype, wgmma_n, tiles_per_warpgroup, consumers, stages,
-                              result.smem_bytes, wait_depth, accumulate_c, cluster_n, schedule, c_dtype)
+                              result.smem_bytes, wait_depth, accumulate_c, cluster_n, schedule, c_dtype, split_k=split_k)
     assert result.cubin is not None
     return result.cubin, info
 

@@ -10,7 +10,10 @@ tensor map B by value, C pointer, M, N, K); A is M x K row-major, Bt is N x K ro
 (B^T, K contiguous), C is M x N row-major f32 with C[m, n] = sum_k A[m, k] * Bt[n, k]
 (C += ... with accumulate_c).  Grid: 1-D, one block per SM (persistent, the default) or
 one per tile (ceil(M / block_m) * ceil(N / block_n)), block
-128 * (consumers + 1) threads, `smem_bytes` of dynamic shared memory.
+128 * (consumers + 1) threads, `smem_bytes` of dynamic shared memory.  A split-K kernel
+(split_k = S > 1) walks tiles * S work units instead (one block per unit without
+persistence) and adds its partial sums into C with atomic adds: C must be zero before the
+launch (GemmLaunch.launch clears it) unless the kernel accumulates into C.
 
 Every driver call goes through `_call`, which raises `CudaError` naming the call, the kernel
 and the CUresult.
@@ -240,17 +243,18 @@ class KernelInfo:
     schedule: str = "cooperative"  # or pingpong: the consumers take whole tiles in turn
     c_dtype: str = "f32"  # C's element type in memory: f32, bf16 or f16
     extra: dict = field(default_factory=dict, compare=False)  # registers, ptxas, ... (reporting only)
+    split_k: int = 1  # K ranges per output tile, added into C atomically (split-K)
 
     @classmethod
     def for_gemm(cls, name: str, dtype: str, wgmma_n: int, tiles_per_warpgroup: int, consumers: int,
                  stages: int, wait_depth: int = 1, accumulate_c: bool = False, cluster: int = 1,
-                 schedule: str = "cooperative", c_dtype: str = "f32", **extra) -> KernelInfo:
+                 schedule: str = "cooperative", c_dtype: str = "f32", split_k: int = 1, **extra) -> KernelInfo:
         """The info of `exo_gpu.compiler.gemm(...)` with these arguments (smem recomputed as
         warpgroup.kernel.smem_bytes does)."""
         block_m = M_TILE * tiles_per_warpgroup * (consumers if schedule == "cooperative" else 1)
         smem = stages * (block_m * SWIZZLE_BYTES + wgmma_n * SWIZZLE_BYTES) + 16 * stages + 1024
         return cls(name, dtype, wgmma_n, tiles_per_warpgroup, consumers, stages, smem, wait_depth,
-                   accumulate_c, cluster, schedule, c_dtype, dict(extra))
+                   accumulate_c, cluster, schedule, c_dtype, dict(extra), split_k)
 
     @classmethod
     def from_dict(cls, d: dict) -> KernelInfo:
@@ -292,12 +296,18 @@ class KernelInfo:
         """Tiles the kernel walks: blocks, or with a cluster, clusters' rows of blocks."""
         return math.ceil(n / (self.block_n * self.cluster)) * math.ceil(m / self.block_m)
 
+    def work_units(self, m: int, n: int) -> int:
+        """Work units of the launch: tiles x split_k (a split-K kernel runs min(split_k,
+        ceil(K / block_k)) splits of each tile; units beyond them end at once)."""
+        return self.tiles(m, n) * self.split_k
+
     def grid(self, m: int, n: int, max_blocks: int | None = None) -> tuple[int, int, int]:
-        """1-D: the kernel walks tiles block (or cluster) index, + grid size, ... (its
-        tile_loop) and maps each to an (m, n) block itself (its raster).  `max_blocks` caps
-        the grid: as many as can be resident makes the kernel persistent; None gives one
-        block (cluster) per tile.  Always a multiple of the cluster size."""
-        tiles = self.tiles(m, n)
+        """1-D: the kernel walks work units (tiles, or tiles x splits with split-K) block (or
+        cluster) index, + grid size, ... (its tile_loop) and maps each to an (m, n) block
+        itself (its raster).  `max_blocks` caps the grid: as many as can be resident makes
+        the kernel persistent; None gives one block (cluster) per work unit.  Always a
+        multiple of the cluster size."""
+        tiles = self.work_units(m, n)
         if max_blocks:
             tiles = min(tiles, max(1, max_blocks // self.cluster))
         return (tiles * self.cluster, 1, 1)
@@ -305,8 +315,8 @@ class KernelInfo:
     def label(self) -> str:
         return (f"{self.dtype} n{self.wgmma_n} T{self.tiles_per_warpgroup} C{self.consumers} "
                 f"s{self.stages} w{self.wait_depth}" + (f" x{self.cluster}" if self.cluster > 1 else "")
-                + (" pp" if self.schedule == "pingpong" else "") + (" +C" if self.accumulate_c else "")
-                + (f" C:{self.c_dtype}" if self.c_dtype != "f32" else ""))
+                + (" pp" if self.schedule == "pingpong" else "") + (f" k{self.split_k}" if self.split_k > 1 else "")
+                + (" +C" if self.accumulate_c else "") + (f" C:{self.c_dtype}" if self.c_dtype != "f32" else ""))
 
     @property
     def threshold(self) -> float:
@@ -596,6 +606,8 @@ class GemmLaunch:
         info = self.kernel.info
         assert info is not None
         max_blocks = self.kernel.resident_blocks() if self.persistent else None
+        if info.split_k > 1 and not info.accumulate_c:  # split-K adds its partial sums into C
+            _call("cuMemsetD32Async", self.c.ptr, 0, self.m * self.n, as_stream(stream), kernel=info.name)
         self.kernel.launch(info.grid(self.m, self.n, max_blocks), (info.threads, 1, 1), info.smem_bytes,
                            self._ptrs, stream)
 
@@ -616,7 +628,9 @@ def run_gemm(kernel: Kernel, A: np.ndarray, Bt: np.ndarray, C: np.ndarray | None
              tf32_map: str = "tfloat32") -> np.ndarray:
     """C = A @ Bt.T on the GPU (C + A @ Bt.T for an accumulate_c kernel, C required), as an
     M x N float32 array.  The output is poisoned with NaN first (unless accumulating), so an
-    element the kernel never writes stays NaN."""
+    element the kernel never writes stays NaN; a split-K kernel's launch zeroes C after the
+    poison (its atomic adds need a zero start), so there only a missing clear shows as NaN:
+    check_inputs' coverage run finds the unwritten elements instead."""
     kernel = _as_kernel(kernel)
     info = kernel.info
     assert info is not None
@@ -649,12 +663,14 @@ class CheckResult:
     max_err_rms: float  # max |out - ref| / rms(ref): a few wrong elements show here
     passed: bool
     rel_err_exact_inputs: float | None = None  # tf32: against a reference on tf32-truncated inputs
+    uncovered: int | None = None  # split-K: elements of the all-ones run not exactly K (None: not run)
 
     def line(self) -> str:
         status = "ok" if self.passed else "FAIL"
         exact = f"  trunc-ref {self.rel_err_exact_inputs:.1e}" if self.rel_err_exact_inputs is not None else ""
+        cover = f"  uncovered {self.uncovered:d}" if self.uncovered is not None else ""
         return (f"{self.label:28s} {self.m:5d} {self.n:5d} {self.k:5d}  rel_err {self.rel_err:.3e} "
-                f"(<= {self.threshold:.0e})  max/rms {self.max_err_rms:.1e}  nan {self.unwritten:d}{exact}  {status}")
+                f"(<= {self.threshold:.0e})  max/rms {self.max_err_rms:.1e}  nan {self.unwritten:d}{exact}{cover}  {status}")
 
 
 def reference(A: np.ndarray, Bt: np.ndarray, dtype: str, C: np.ndarray | None = None) -> np.ndarray:
@@ -684,7 +700,9 @@ def check_gemm(kernel: Kernel, m: int, n: int, k: int, rng: np.random.Generator 
     reference: ||out - ref|| / ||ref|| against the dtype's threshold (1e-3 tf32, 1e-2 for
     f16/bf16); any NaN (an unwritten element) fails, and so does one element off by more than
     ELEMENT_FACTOR * threshold * rms(ref).  For tf32 the error against a reference on
-    tf32-truncated inputs is reported too (accumulation error only, when the hardware truncates)."""
+    tf32-truncated inputs is reported too (accumulation error only, when the hardware truncates).
+    A split-K kernel is also run on all-ones inputs (`coverage`): every element must be
+    exactly K, which catches what the zeroed C hides from the NaN poison."""
     kernel = _as_kernel(kernel)
     info = kernel.info
     assert info is not None
@@ -712,7 +730,37 @@ def check_inputs(kernel: Kernel, A: np.ndarray, Bt: np.ndarray, C: np.ndarray | 
     exact = None
     if info.dtype == "tf32":
         exact = compare(out, reference(tf32_truncate(A), tf32_truncate(Bt), "tf32", C), threshold)[0]
-    return CheckResult(info.name, info.label(), m, n, k, rel, threshold, nans, max_abs, max_rms, passed, exact)
+    uncovered = None
+    if info.split_k > 1:
+        uncovered = coverage(kernel, m, n, k, tf32_map)
+        passed = passed and uncovered == 0
+    return CheckResult(info.name, info.label(), m, n, k, rel, threshold, nans, max_abs, max_rms, passed, exact,
+                       uncovered)
+
+
+def coverage(kernel: Kernel, m: int, n: int, k: int, tf32_map: str = "tfloat32") -> int:
+    """The elements of C that a split-K kernel did not compute exactly once from every K
+    block.  A split-K launch zeroes C before its atomic adds, so the NaN poison cannot show an
+    element no work unit wrote (it stays 0, which a rel-err check lets pass where the
+    reference is small).  Here A and Bt are all ones (C = 0 for C +=): every element must
+    come out exactly K, a sum of small integers that f32 holds exactly whatever the order
+    of the atomic adds.  Every split covers at least one K block, so an element some unit
+    never added to, a split missing, or a unit adding twice or into the wrong tile is off
+    by at least 1; returns how many elements are (NaN included)."""
+    kernel = _as_kernel(kernel)
+    info = kernel.info
+    assert info is not None
+    ones_a = to_storage(np.ones((m, k), dtype=np.float32), info.dtype)
+    ones_bt = to_storage(np.ones((n, k), dtype=np.float32), info.dtype)
+    out = run_gemm(kernel, ones_a, ones_bt, np.zeros((m, n), dtype=np.float32) if info.accumulate_c else None,
+                   tf32_map=tf32_map)
+    return coverage_errors(out, k)
+
+
+def coverage_errors(out: np.ndarray, k: int) -> int:
+    """Elements of an all-ones product (C = 0 + ones(M, K) @ ones(K, N)) that are not K: off
+    by 1 or more (an element missed by a work unit, a split missing or added twice), or NaN."""
+    return int(np.count_nonzero(~(np.abs(out.astype(np.float64) - k) <= 0.5)))
 
 
 @dataclass

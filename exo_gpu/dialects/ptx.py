@@ -438,6 +438,33 @@ class StGlobalF32Op(PtxOp):
 
 
 @irdl_op_definition
+class RedGlobalAddF32Op(PtxOp):
+    """`red.relaxed.gpu.global.add.f32 [addr+offset], value`: atomically adds `value` (one
+    element of an accumulator, a read of its registers) to the f32 in global memory,
+    guarded by an optional predicate.  Relaxed, GPU scope: the split-K reduction into C,
+    whose adds need no order among themselves."""
+
+    name = "ptx.red_global_add_f32"
+    addr = operand_def(B64Type)
+    value = operand_def()
+    guard = opt_operand_def(PredType)
+    offset = prop_def(IntegerAttr)
+    element = opt_prop_def(IntegerAttr)
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    def __init__(self, addr: SSAValue, offset: int, value: SSAValue, guard: SSAValue | None, element: int | None):
+        props = {"offset": _int_prop(offset)}
+        if element is not None:
+            props["element"] = _int_prop(element)
+        super().__init__(operands=[addr, value, [guard] if guard is not None else []], properties=props)
+
+    def assembly_line(self, reg: Reg) -> str:
+        g = f"@{reg(self.guard)} " if self.guard is not None else ""
+        return (f"{g}red.relaxed.gpu.global.add.f32 {_addr(reg, self.addr, self.offset)}, "
+                f"{_element(reg, self.value, self.element)};")
+
+
+@irdl_op_definition
 class StGlobalV2F32Op(PtxOp):
     """`st.global.v2.f32 [addr+offset], {a, b}` of accumulator elements `element` and
     `element + 1` (8 contiguous bytes)."""
@@ -1170,7 +1197,8 @@ class FlatBranchOp(FlatOp):
 Ptx = Dialect(
     "ptx",
     [AddOp, SubOp, MulLoOp, MulWideOp, DivOp, RemOp, AndOp, OrOp, XorOp, ShlOp, ShrOp, MinOp, MadLoOp, MovOp,
-     CvtOp, CvtaToGlobalOp, CvtaParamOp, SetpOp, LdParamOp, LdGlobalF32Op, AddF32Op, StGlobalF32Op, StGlobalV2F32Op, BarSyncOp,
+     CvtOp, CvtaToGlobalOp, CvtaParamOp, SetpOp, LdParamOp, LdGlobalF32Op, AddF32Op, StGlobalF32Op, StGlobalV2F32Op,
+     RedGlobalAddF32Op, BarSyncOp,
      SelpOp, ShflBflyOp, StGlobalV2B32Op, CvtPackHalf2Op, CvtToHalfOp, CvtFromHalfOp, LdGlobalB16Op, StGlobalBitsOp,
      NamedBarrierOp,
      SetmaxnregOp, MbarrierInitOp, FenceMbarrierInitOp, FenceProxyAsyncOp, MbarrierArriveOp,

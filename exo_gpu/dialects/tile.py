@@ -5,6 +5,9 @@ passed to the kernel at run time, and how the output is tiled (block_m x block_n
 consumed block_k at a time) and how a thread block is organised (consumer warpgroups,
 pipeline stages, wait depth).  With `cluster_n = 2`, pairs of blocks along N form a
 thread-block cluster that loads each A tile once, half by each block, multicast to both.
+With `split_k = S > 1` (split-K), the K blocks of each output tile are divided into S
+contiguous ranges computed by different work units, which add their partial sums into C
+with atomic adds (the host zeroes C first unless it accumulates into C).
 `schedule` lowers it to warpgroup/tma/mbarrier/wgmma IR.
 """
 
@@ -23,7 +26,7 @@ from xdsl.traits import SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
 
 from exo_gpu.dialects.attrs import int_value as _int
-from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP
+from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP, MAX_SPLIT_K
 from exo_gpu.dialects.wgmma import WGMMA_TABLE, check_shape
 
 LAYOUTS = ("row", "col")
@@ -66,6 +69,7 @@ class GemmOp(IRDLOperation):
     cluster_n = opt_prop_def(IntegerAttr)  # CTAs of a cluster along N, sharing A by TMA multicast (1)
     schedule = opt_prop_def(StringAttr)  # cooperative (default) | pingpong
     c_dtype = opt_prop_def(StringAttr)  # f32 (default) | bf16 | f16
+    split_k = opt_prop_def(IntegerAttr)  # K ranges per output tile, reduced into C by atomic adds (1)
 
     traits = traits_def(SymbolOpInterface())
 
@@ -73,7 +77,7 @@ class GemmOp(IRDLOperation):
                  consumers: int, stages: int, wait_depth: int = 1, layout_a: str = "row",
                  layout_b: str = "col", consumer_maxnreg: int = 232, producer_maxnreg: int = 40,
                  accumulate_c: bool = False, raster_group: int = DEFAULT_RASTER_GROUP, cluster_n: int = 1,
-                 schedule: str = "cooperative", c_dtype: str = "f32"):
+                 schedule: str = "cooperative", c_dtype: str = "f32", split_k: int = 1):
         i = lambda v: IntegerAttr(v, 64)  # noqa: E731
         super().__init__(properties={
             "sym_name": StringAttr(name), "dtype": StringAttr(dtype),
@@ -84,6 +88,7 @@ class GemmOp(IRDLOperation):
             "accumulate_c": i(int(accumulate_c)), "raster_group": i(raster_group), "cluster_n": i(cluster_n),
             **({"schedule": StringAttr(schedule)} if schedule != "cooperative" else {}),
             **({"c_dtype": StringAttr(c_dtype)} if c_dtype != "f32" else {}),
+            **({"split_k": i(split_k)} if split_k != 1 else {}),  # absent: 1, today's IR unchanged
         })
 
     # Derived quantities, used by `schedule`.
@@ -107,6 +112,10 @@ class GemmOp(IRDLOperation):
     def owners(self) -> int:
         """Consumer warpgroups that split a tile's rows: all of them (cooperative) or one (pingpong)."""
         return 1 if self.consumer_schedule == "pingpong" else _int(self.consumers)
+
+    @property
+    def split(self) -> int:
+        return 1 if self.split_k is None else _int(self.split_k)
 
     @property
     def tiles_per_warpgroup(self) -> int:
@@ -157,6 +166,14 @@ class GemmOp(IRDLOperation):
             raise VerifyException(f"cluster_n must be 1 or 2, got {self.cluster}")
         if _int(self.wait_depth) not in (0, 1):
             raise VerifyException(f"wait_depth must be 0 or 1, got {_int(self.wait_depth)}")
+        if not 1 <= self.split <= MAX_SPLIT_K:
+            raise VerifyException(f"split_k must be in 1..{MAX_SPLIT_K} (K ranges per output tile), got {self.split}")
+        if self.split > 1 and self.c_element != "f32":
+            raise VerifyException(f"split_k = {self.split} adds partial tiles into C with f32 atomics: "
+                                  f"use c_dtype = f32 (got {self.c_element})")
+        if self.split > 1 and self.consumer_schedule == "pingpong":
+            raise VerifyException(f"split_k = {self.split} is not supported with schedule = pingpong: "
+                                  "use schedule = cooperative")
 
 
 Tile = Dialect("tile", [GemmOp], [])

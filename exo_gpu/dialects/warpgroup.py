@@ -33,6 +33,7 @@ REGISTER_FILE = 65536  # 32-bit registers per SM, all a single block may use
 SMEM_LIMIT = 227 * 1024  # dynamic shared memory a block may opt into on sm_90
 ROLES = ("producer", "consumer")
 DEFAULT_RASTER_GROUP = 8
+MAX_SPLIT_K = 16  # K ranges per output tile (split-K)
 
 
 
@@ -134,6 +135,8 @@ class KLoopOp(IRDLOperation):
     (k, slot = (base + k) mod stages, phase = ((base + k) / stages) mod 2, iter_args...) and
     yields the next iter_args.  `base` is the enclosing tile_loop's base, the number of K
     blocks this thread block has already passed through the ring (0 outside a tile_loop).
+    In a split-K tile_loop, k counts the K blocks of the work unit's range instead:
+    k in [start, k_end - k_begin), and a tma.load of k reads K block k_begin + k.
     The results are the
     iter_args after the last iteration."""
 
@@ -197,23 +200,39 @@ class TileLoopOp(IRDLOperation):
     With `turns` = T > 1 (the ping-pong schedule), the T warpgroups of the enclosing role take
     the block's tiles in turn: warpgroup r runs the block's tiles r, r + T, ..., each one whole
     (no split of its rows), and `base` still counts every K block of the block's earlier tiles,
-    whoever ran them."""
+    whoever ran them.
+
+    With `split_k` = S > 1 the loop walks work units (tile, split) instead, unit u being
+    split u / T of tile u mod T (T tiles), while u < T * S', where S' = min(S, nk) and
+    nk = ceil(K / block_k): split s covers K blocks [k_begin, k_end) = [s*nk/S', (s+1)*nk/S'),
+    never empty (with S <= nk these are exactly the ranges [s*nk/S, (s+1)*nk/S); with S > nk
+    the same one-block ranges without the empty ones: no work unit has an empty range, so
+    none waits for loads that never come).  (base, end) are then the ring positions of the unit's first K block
+    and of the next unit's, end = base + k_end - k_begin, the same in every role.  Turns and
+    split_k do not combine."""
 
     name = "warpgroup.tile_loop"
     m_size = operand_def(i32)
     n_size = operand_def(i32)
     k_size = operand_def(i32)
+    split_k = opt_prop_def(IntegerAttr)  # K ranges per tile (1 when absent)
+    turns = opt_prop_def(IntegerAttr)  # warpgroups of the role taking tiles in turn (1)
     body = region_def("single_block")
 
-    turns = opt_prop_def(IntegerAttr)  # warpgroups of the role taking tiles in turn (1)
-
-    def __init__(self, m_size, n_size, k_size, turns: int = 1):
+    def __init__(self, m_size, n_size, k_size, turns: int = 1, split_k: int = 1):
+        props = {"turns": IntegerAttr(turns, 64)} if turns > 1 else {}
+        if split_k != 1:
+            props["split_k"] = IntegerAttr(split_k, 64)
         super().__init__(operands=[m_size, n_size, k_size], regions=[Region(Block(arg_types=[i32, i32]))],
-                         properties={"turns": IntegerAttr(turns, 64)} if turns > 1 else {})
+                         properties=props)
 
     @property
     def turn_count(self) -> int:
         return 1 if self.turns is None else _int(self.turns)
+
+    @property
+    def split(self) -> int:
+        return 1 if self.split_k is None else _int(self.split_k)
 
     @property
     def base(self):
@@ -226,10 +245,14 @@ class TileLoopOp(IRDLOperation):
     def verify_(self) -> None:
         if [a.type for a in self.body.block.args] != [i32, i32]:
             raise VerifyException("tile_loop's body takes (base, end), both i32")
+        if not 1 <= self.split <= MAX_SPLIT_K:
+            raise VerifyException(f"tile_loop's split_k must be in 1..{MAX_SPLIT_K}, got {self.split}")
         role = self.parent_op()
         if self.turn_count > 1 and (not isinstance(role, RoleOp) or _int(role.num_warpgroups) != self.turn_count):
             raise VerifyException(f"tile_loop with turns = {self.turn_count} must be directly in a role of "
                                   f"{self.turn_count} warpgroups (one turn each)")
+        if self.turn_count > 1 and self.split > 1:
+            raise VerifyException("a tile_loop cannot both take turns and split K")
 
 
 @irdl_op_definition

@@ -260,7 +260,10 @@ class StoreAccumulatorOp(IRDLOperation):
     value), rows `row_offset` below the warpgroup's first row, with bounds checks against
     M and N.  C's elements are f32, or with `c_dtype` bf16 or f16 (each sum rounded to
     nearest-even once, after any addition of C's old value).  Reads the accumulator
-    registers: legal only on a retired accumulator."""
+    registers: legal only on a retired accumulator.
+    With `atomic_add` = 1 (split-K partial sums) every element is added into C by a relaxed,
+    GPU-scope atomic reduction instead, whatever `accumulate_c` says: C must hold its
+    starting value (zero, or C's old value for C +=) before the launch; C must be f32."""
 
     name = "wgmma.store_accumulator"
 
@@ -271,22 +274,33 @@ class StoreAccumulatorOp(IRDLOperation):
     row_offset = prop_def(IntegerAttr)
     accumulate_c = prop_def(IntegerAttr)
     c_dtype = opt_prop_def(StringAttr)  # f32 (default) | bf16 | f16
+    atomic_add = opt_prop_def(IntegerAttr)  # 1: red.global.add into C (0 when absent)
 
-    def __init__(self, acc, c, m, n, row_offset: int, accumulate_c: bool, c_dtype: str = "f32"):
+    def __init__(self, acc, c, m, n, row_offset: int, accumulate_c: bool, c_dtype: str = "f32",
+                 atomic_add: bool = False):
         super().__init__(
             operands=[acc, c, m, n],
             properties={"row_offset": IntegerAttr(row_offset, 64),
                         "accumulate_c": IntegerAttr(int(accumulate_c), 64),
-                        **({"c_dtype": StringAttr(c_dtype)} if c_dtype != "f32" else {})},
+                        **({"c_dtype": StringAttr(c_dtype)} if c_dtype != "f32" else {}),
+                        **({"atomic_add": IntegerAttr(1, 64)} if atomic_add else {})},
         )
 
     @property
     def c_element(self) -> str:
         return "f32" if self.c_dtype is None else self.c_dtype.data
 
+    @property
+    def atomic(self) -> bool:
+        return self.atomic_add is not None and _int(self.atomic_add) != 0
+
     def verify_(self) -> None:
         if self.c_element not in ("f32", "bf16", "f16"):
             raise VerifyException(f"c_dtype must be f32, bf16 or f16, got '{self.c_element}'")
+        if self.atomic_add is not None and _int(self.atomic_add) not in (0, 1):
+            raise VerifyException(f"atomic_add must be 0 or 1, got {_int(self.atomic_add)}")
+        if self.atomic and self.c_element != "f32":
+            raise VerifyException(f"atomic adds (split-K) write an f32 C, not {self.c_element}")
 
 
 Wgmma = Dialect(

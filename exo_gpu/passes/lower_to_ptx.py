@@ -5,6 +5,10 @@ registers (`assign-registers` names them).  Guarantees:
 - each warpgroup.kernel becomes one ptx.entry with parameters (A and B tensor maps by value,
   the C pointer, M, N, K), `.maxntid` = threads and dynamic shared memory for the ring,
   launched on a 1-D grid of ceil(M / block_m) * ceil(N / block_n) blocks (see `raster`);
+- a split-K tile loop walks work units u (split u / T of tile u mod T, T tiles) while
+  u < T * min(S, nk), computes the unit's K range [s*nk/S', (s+1)*nk/S') (S' = min(S, nk),
+  never empty), runs its K loops over that range (tma loads add k_begin to k) and advances
+  the ring by the range's length; its epilogue adds into C with red.relaxed.gpu.global.add.f32;
 - each role becomes a branch on the warpgroup index that first sets the role's register
   budget with setmaxnreg, then runs the role's code (a producer's on one elected thread);
 - a tile loop becomes a ptx.loop over tiles (block index, then + grid size) carrying the
@@ -137,6 +141,7 @@ class _KernelLowering:
             for arg, (pname, _) in zip(args[3:], params[3:]):
                 self.values[arg] = self.v(ptx.LdParamOp(".u32", pname, B32()))
             self.k_base: SSAValue | None = None  # ring position of the current tile's K block 0
+            self.k_begin: SSAValue | None = None  # split-K: the work unit's first K block
             # (K, ceil(K / block_k)) of the enclosing tile loop
             self.tile_k_blocks: tuple[SSAValue, SSAValue] | None = None
             if not any(isinstance(op, wg.TileLoopOp) for op in self.kernel.walk()):
@@ -265,15 +270,32 @@ class _KernelLowering:
         loop = ptx.LoopOp(inits, Region(Block(arg_types=[a.type for a in inits])))
         tile, base = loop.body.block.args
         outer = (self.m_block, self.n_block, self.k_base, self.tile_k_blocks) if hasattr(self, "m_block") else None
+        outer_k_begin = self.k_begin
+        split = op.split
+        if split > 1:  # work units (tile, split): S' = min(S, nk) splits, so none is empty
+            splits = self.v(ptx.MinOp(".u32", nk, split, B32()))
+            units = self.v(ptx.MulLoOp(".u32", tiles, splits, B32()))
 
         def body():
-            self.emit(ptx.BreakIfOp(operands=[self.v(ptx.SetpOp("ge", ".u32", tile, tiles))]))
-            self.m_block, self.n_block = self.raster(tile, rows, cols)
-            self.k_base, self.tile_k_blocks = base, (op.k_size, nk)
+            if split == 1:
+                self.emit(ptx.BreakIfOp(operands=[self.v(ptx.SetpOp("ge", ".u32", tile, tiles))]))
+                self.m_block, self.n_block = self.raster(tile, rows, cols)
+                self.k_base, self.tile_k_blocks = base, (op.k_size, nk)
+                end = self.add(base, nk)
+            else:
+                unit = tile
+                self.emit(ptx.BreakIfOp(operands=[self.v(ptx.SetpOp("ge", ".u32", unit, units))]))
+                s = self.v(ptx.DivOp(".u32", unit, tiles, B32()))
+                self.m_block, self.n_block = self.raster(self.v(ptx.RemOp(".u32", unit, tiles, B32())), rows, cols)
+                first = self.v(ptx.MulLoOp(".u32", s, nk, B32()))
+                self.k_begin = self.v(ptx.DivOp(".u32", first, splits, B32()))
+                k_end = self.v(ptx.DivOp(".u32", self.add(first, nk), splits, B32()))
+                count = self.v(ptx.SubOp(".u32", k_end, self.k_begin, B32()))
+                self.k_base, self.tile_k_blocks = base, (op.k_size, count)
+                end = self.add(base, count)
             self.turns = turns
             if turns > 1:
                 self.turn_tiles = (tile, first_tile, step, tiles)
-            end = self.add(base, nk)
             self.values[op.base], self.values[op.end] = base, end
             for inner in op.body.block.ops:
                 if not isinstance(inner, wg.YieldOp):
@@ -289,6 +311,7 @@ class _KernelLowering:
         self.emit(loop)
         if outer is not None:
             self.m_block, self.n_block, self.k_base, self.tile_k_blocks = outer
+        self.k_begin = outer_k_begin
 
     def await_turn(self, op: wg.AwaitTurnOp) -> None:
         """Wait on this warpgroup's turn barrier, except on the block's first tile."""
@@ -319,6 +342,9 @@ class _KernelLowering:
         # Inside a tile loop over the same K, the tile's K block count is computed there already.
         if self.tile_k_blocks is not None and self.tile_k_blocks[0] is op.k_size:
             nk = self.tile_k_blocks[1]
+        elif self.k_begin is not None:
+            raise DiagnosticException(f"lower-to-ptx: k_loop at {op.location} in a split-K tile_loop must walk "
+                                      "the tile_loop's K (its k_size operand)")
         else:
             nk = self.k_blocks(self.values[op.k_size])
         base = self.k_base
@@ -415,7 +441,10 @@ class _KernelLowering:
         is_a = op.operand.data == "A"
         region = self.smem if is_a else self.add(self.smem, self.stages * self.a_slot)
         dst = self.mad(slot, self.a_slot if is_a else self.b_slot, region)
-        k0 = self.v(ptx.MulLoOp(".u32", self.values[op.k], self.block_k, B32()))
+        k = self.values[op.k]
+        if self.k_begin is not None:  # split-K: k counts the work unit's K blocks
+            k = self.add(k, self.k_begin)
+        k0 = self.v(ptx.MulLoOp(".u32", k, self.block_k, B32()))
         first_row = self.v(ptx.MulLoOp(".u32", self.m_block if is_a else self.n_block,
                                        self.block_m if is_a else self.block_n, B32()))
         row = self.add(first_row, _int(op.row_offset))
@@ -490,7 +519,9 @@ class _KernelLowering:
         C[row, col..col+1] in elements 4j, 4j+1 and C[row+8, col..col+1] in 4j+2, 4j+3, with
         row = 16w + l/4 and col = 8j + 2(l%4).  A block inside C with an even N stores pairs
         with no checks (st.global.v2.f32, or for a bf16/f16 C one st.global.b32 of the pair
-        packed by cvt.rn); an edge block (or C +=) checks every element."""
+        packed by cvt.rn); an edge block (or C +=) checks every element.  With atomic_add
+        (split-K) each element is added into C by red.global.add.f32, unchecked inside C and
+        checked at an edge."""
         ty = op.acc.type
         assert isinstance(ty, AccumulatorType)
         acc, c = self.values[op.acc], self.values[op.c]
@@ -576,6 +607,23 @@ class _KernelLowering:
                         ok = self.v(ptx.SetpOp("lt", ".u32", self.add(col, 8 * j + e), n, row_ok))
                         store_element(addr, size * (8 * j + e), ok, 4 * j + 2 * half + e)
 
+        if op.atomic:
+            def reduce(guarded: bool):
+                for half in range(2):
+                    r = self.add(row, 8 * half)
+                    row_ok = self.v(ptx.SetpOp("lt", ".u32", r, m)) if guarded else None
+                    addr = row_address(r)
+                    for j in range(chunks):
+                        for e in range(2):
+                            ok = (self.v(ptx.SetpOp("lt", ".u32", self.add(col, 8 * j + e), n, row_ok))
+                                  if guarded else None)
+                            self.emit(ptx.RedGlobalAddF32Op(addr, 4 * (8 * j + e), acc, ok, 4 * j + 2 * half + e))
+
+            rows_in = self.v(ptx.SetpOp("le", ".u32", self.add(block_row, self.block_m), m))
+            inside = self.v(ptx.SetpOp("le", ".u32", self.add(block_col, self.block_n), n, rows_in))
+            self.emit(ptx.IfOp(inside, self.nested(lambda: reduce(False))))
+            self.emit(ptx.IfOp(inside, self.nested(lambda: reduce(True)), negate=True))
+            return
         if _int(op.accumulate_c):
             checked()
             return

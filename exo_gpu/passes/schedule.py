@@ -11,6 +11,9 @@ Guarantees on its output:
 - ping-pong schedule: the consumers' tile_loop has turns = 2: each consumer warpgroup owns
   every row of the block's tiles it runs, taking tiles in turn (insert-syncs orders the
   turns), so one warpgroup's epilogue runs under the other's K loop;
+- with split_k = S > 1 both tile_loops walk (tile, split) work units (split_k on the
+  tile_loop), each K loop covering its unit's K range, and the epilogue adds each partial
+  tile into C with atomic adds (store_accumulator's atomic_add); S = 1 builds today's IR;
 - the K loop's iteration 0 is peeled, so every wgmma's scale-d is an immediate: 0 for the
   first instruction of each tile (D is not read), 1 after.  With `scale_d=runtime` the
   loop is not peeled and passes scale-d as a run-time predicate (k != 0): a deliberately fragile form
@@ -85,7 +88,8 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
     a_map, b_map, c_ptr, m_size, n_size, k_size = entry.args
 
     # Producer: for each tile, one K loop of bulk loads.
-    producer_tiles = wg.TileLoopOp(m_size, n_size, k_size)
+    split = gemm.split
+    producer_tiles = wg.TileLoopOp(m_size, n_size, k_size, split_k=split)
     loads = wg.KLoopOp(k_size, [], start=0, block_k=block_k, stages=stages)
     lb = loads.body.block
     for c in range(owners):
@@ -98,7 +102,7 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
 
     # Consumers: for each tile, peeled K block 0, then the loop over K blocks 1.. carrying the
     # accumulators, then the epilogue.
-    consumer_tiles = wg.TileLoopOp(m_size, n_size, k_size, turns=turns)
+    consumer_tiles = wg.TileLoopOp(m_size, n_size, k_size, turns=turns, split_k=split)
     cb = consumer_tiles.body.block
     first_slot = wg.RingSlotOp(consumer_tiles.base, stages)
     cb.add_op(first_slot)
@@ -131,7 +135,7 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
     cb.add_op(loop)
     for t in range(tiles):
         cb.add_op(StoreAccumulatorOp(loop.res[t], c_ptr, m_size, n_size, t * M_TILE, bool(_int(gemm.accumulate_c)),
-                                     gemm.c_element))
+                                     gemm.c_element, atomic_add=split > 1))
     cb.add_op(wg.YieldOp())
     consumer = wg.RoleOp("consumer", 1, consumers, _int(gemm.consumer_maxnreg), Region(Block([consumer_tiles])))
 

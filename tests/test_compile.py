@@ -406,3 +406,13 @@ def test_pingpong_takes_turns_on_named_barriers():
 def test_unknown_c_dtype():
     with pytest.raises(CompileError, match="unknown c_dtype 'f64': choose one of f32, bf16, f16"):
         gemm(dtype="bf16", c_dtype="f64")
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(split_k=2, schedule="pingpong"), "split_k = 2 is not supported with schedule = pingpong: use schedule = cooperative"),
+    (dict(split_k=2, c_dtype="bf16"), "split_k = 2 adds partial tiles into C with f32 atomics: use c_dtype = f32"),
+    (dict(schedule="pingpong", consumers=1), "schedule = pingpong alternates two consumer warpgroups: use consumers = 2"),
+])
+def test_options_that_do_not_combine_are_rejected_with_the_fix(kwargs, message):
+    with pytest.raises(CompileError, match=re.escape(message)):
+        gemm(dtype="bf16", **kwargs)

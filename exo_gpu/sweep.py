@@ -135,6 +135,31 @@ def _reason_class(reason: str) -> str:
     return reason.split(":")[0]
 
 
+# Labels of what a configuration uses beyond the base kernel (cooperative, K-major A and B,
+# f32 accumulators and C, one block per cluster, A from shared memory, no split-K).
+_FEATURES = (
+    ("schedule", "pingpong", "ping-pong"),
+    ("layout_a", "col", "MN-major A"),
+    ("layout_b", "row", "MN-major B"),
+    ("accumulator", "f16", "f16 accumulators"),
+    ("a_in_registers", True, "A in registers"),
+    ("cluster_n", 2, "cluster 1x2"),
+    ("cluster_m", 2, "cluster 2x1"),
+)
+
+
+def features(config: dict) -> str:
+    """What a configuration exercises, e.g. 'ping-pong', 'split-K 4', or 'base'."""
+    out = [label for key, value, label in _FEATURES if config.get(key) == value]
+    if config.get("split_k", 1) > 1:
+        out.append(f"split-K {config['split_k']}")
+    if config.get("c_dtype", "f32") != "f32":
+        out.append(f"{config['c_dtype']} C")
+    if config.get("wait_depth") == 0:
+        out.append("wait depth 0")
+    return " + ".join(out) or "base"
+
+
 def summary(outcomes: list[Outcome], grid_name: str) -> str:
     """A Markdown summary: per CUDA version and dtype, and compile-time cost."""
     lines = [f"# Sweep `{grid_name}`: {len({json.dumps(o.config, sort_keys=True) for o in outcomes})} "
@@ -153,6 +178,16 @@ def summary(outcomes: list[Outcome], grid_name: str) -> str:
         lines.append(f"| {ptxas} | {dtype} | {len(compiled)} | {sum(o.status == 'clean' for o in group)} | "
                      f"{sum(o.status == 'failed' for o in group)} | {sum(o.status == 'rejected' for o in group)} | "
                      f"{serial} | {depbar} | {local} |")
+    lines += ["", "By what the configurations exercise (all ptxas versions together):", "",
+              "| features | configurations | compiled | clean | failed | rejected |", "|---|---|---|---|---|---|"]
+    by_feature: dict[str, list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        by_feature[features(o.config)].append(o)
+    for label, group in sorted(by_feature.items()):
+        configs = len({json.dumps(o.config, sort_keys=True) for o in group})
+        lines.append(f"| {label} | {configs} | {sum(o.status != 'rejected' for o in group)} | "
+                     f"{sum(o.status == 'clean' for o in group)} | {sum(o.status == 'failed' for o in group)} | "
+                     f"{sum(o.status == 'rejected' for o in group)} |")
     lines += ["", "Rejected before ptxas, by reason:", ""]
     reasons = Counter(_reason_class(o.reason) for o in outcomes if o.status == "rejected")
     lines += [f"- {label}: {n}" for label, n in reasons.most_common()] or ["- none"]

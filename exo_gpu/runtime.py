@@ -234,6 +234,7 @@ class KernelInfo:
     accumulate_c: bool = False
     cluster: int = 1  # blocks per cluster along N (A multicast)
     extra: dict = field(default_factory=dict, compare=False)  # registers, ptxas, ... (reporting only)
+    a_in_registers: bool = False  # RS wgmma (A fragments in registers); same launch and shared memory
 
     @classmethod
     def for_gemm(cls, name: str, dtype: str, wgmma_n: int, tiles_per_warpgroup: int, consumers: int,
@@ -299,6 +300,7 @@ class KernelInfo:
     def label(self) -> str:
         return (f"{self.dtype} n{self.wgmma_n} T{self.tiles_per_warpgroup} C{self.consumers} "
                 f"s{self.stages} w{self.wait_depth}" + (f" x{self.cluster}" if self.cluster > 1 else "")
+                + (" rs" if self.a_in_registers else "")
                 + (" +C" if self.accumulate_c else ""))
 
 

@@ -59,13 +59,15 @@ class GemmOp(IRDLOperation):
     accumulate_c = prop_def(IntegerAttr)
     raster_group = opt_prop_def(IntegerAttr)  # rows of blocks launched together (default 8)
     cluster_n = opt_prop_def(IntegerAttr)  # CTAs of a cluster along N, sharing A by TMA multicast (1)
+    a_in_registers = opt_prop_def(IntegerAttr)  # 1: RS wgmma, A fragments loaded from the ring into registers (0)
 
     traits = traits_def(SymbolOpInterface())
 
     def __init__(self, *, name: str, dtype: str, block_m: int, block_n: int, block_k: int,
                  consumers: int, stages: int, wait_depth: int = 1, layout_a: str = "row",
                  layout_b: str = "col", consumer_maxnreg: int = 232, producer_maxnreg: int = 40,
-                 accumulate_c: bool = False, raster_group: int = DEFAULT_RASTER_GROUP, cluster_n: int = 1):
+                 accumulate_c: bool = False, raster_group: int = DEFAULT_RASTER_GROUP, cluster_n: int = 1,
+                 a_in_registers: bool = False):
         i = lambda v: IntegerAttr(v, 64)  # noqa: E731
         super().__init__(properties={
             "sym_name": StringAttr(name), "dtype": StringAttr(dtype),
@@ -74,6 +76,7 @@ class GemmOp(IRDLOperation):
             "consumers": i(consumers), "stages": i(stages), "wait_depth": i(wait_depth),
             "consumer_maxnreg": i(consumer_maxnreg), "producer_maxnreg": i(producer_maxnreg),
             "accumulate_c": i(int(accumulate_c)), "raster_group": i(raster_group), "cluster_n": i(cluster_n),
+            **({"a_in_registers": i(1)} if a_in_registers else {}),
         })
 
     # Derived quantities, used by `schedule`.
@@ -84,6 +87,11 @@ class GemmOp(IRDLOperation):
     @property
     def cluster(self) -> int:
         return 1 if self.cluster_n is None else _int(self.cluster_n)
+
+    @property
+    def a_regs(self) -> bool:
+        """A comes from registers (RS wgmma) instead of a shared-memory descriptor."""
+        return self.a_in_registers is not None and _int(self.a_in_registers) != 0
 
     @property
     def tiles_per_warpgroup(self) -> int:
@@ -127,6 +135,8 @@ class GemmOp(IRDLOperation):
             raise VerifyException(f"cluster_n must be 1 or 2, got {self.cluster}")
         if _int(self.wait_depth) not in (0, 1):
             raise VerifyException(f"wait_depth must be 0 or 1, got {_int(self.wait_depth)}")
+        if self.a_in_registers is not None and _int(self.a_in_registers) not in (0, 1):
+            raise VerifyException(f"a_in_registers must be 0 or 1, got {_int(self.a_in_registers)}")
 
 
 Tile = Dialect("tile", [GemmOp], [])

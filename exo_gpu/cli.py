@@ -46,6 +46,8 @@ def _add_config_args(ap: argparse.ArgumentParser) -> None:
                     help="element type of C in memory (the accumulators stay f32; bf16/f16 round once, when stored)")
     ap.add_argument("--split-k", type=int, default=1, metavar="S",
                     help="split-K: S K ranges per output tile (1..16), added into C by atomic adds (default 1: off)")
+    ap.add_argument("--a-in-registers", action="store_true",
+                    help="RS wgmma: each consumer loads its A fragments from the ring into registers (ldmatrix)")
 
 
 def _write(out: str | None, data: str | bytes) -> None:
@@ -67,7 +69,8 @@ def cmd_gemm(args) -> int:
                   consumers=args.consumers, stages=args.stages, wait_depth=args.wait_depth,
                   accumulate_c=args.accumulate_c, consumer_maxnreg=args.consumer_maxnreg,
                   producer_maxnreg=args.producer_maxnreg, cluster_n=int(args.cluster.split("x")[1]),
-                  schedule=args.schedule, c_dtype=args.c_dtype, split_k=args.split_k)
+                  schedule=args.schedule, c_dtype=args.c_dtype, split_k=args.split_k,
+                  a_in_registers=args.a_in_registers)
     name = module.ops.first.sym_name.data  # type: ignore[union-attr]
     module, tile_text = with_locations(module, f"{name}.mlir")
     if args.emit == "tile":
@@ -108,7 +111,7 @@ def cmd_run(args) -> int:
                  wgmma_n=args.wgmma_n, tiles_per_warpgroup=args.tiles_per_warpgroup, consumers=args.consumers,
                  stages=args.stages, wait_depth=args.wait_depth, accumulate_c=False, cuda=args.cuda,
                  ptxas=args.ptxas, cluster_n=int(args.cluster.split("x")[1]), schedule=args.schedule,
-                 c_dtype=args.c_dtype, split_k=args.split_k)
+                 c_dtype=args.c_dtype, split_k=args.split_k, a_in_registers=args.a_in_registers)
     print(result.line())
     return 0 if result.passed else 1
 

@@ -146,10 +146,12 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
          stages: int = 4, wait_depth: int = 1, layout_a: str = "row", layout_b: str = "col",
          accumulate_c: bool = False, consumer_maxnreg: int = 232, producer_maxnreg: int = 40,
          name: str | None = None, raster_group: int = DEFAULT_RASTER_GROUP, cluster_n: int = 1,
-         schedule: str = "cooperative", c_dtype: str = "f32", split_k: int = 1) -> ModuleOp:
+         schedule: str = "cooperative", c_dtype: str = "f32", split_k: int = 1,
+         a_in_registers: bool = False) -> ModuleOp:
     """Build the tile-level IR of a GEMM kernel (the Python builder API).  A block's tile has
     tiles_per_warpgroup m64 rows per consumer warpgroup (cooperative) or in all (pingpong).
-    split_k = S > 1: split-K, S K ranges per output tile reduced into C by atomic adds."""
+    split_k = S > 1: split-K, S K ranges per output tile reduced into C by atomic adds.
+    a_in_registers: RS wgmma, A fragments loaded from the ring into registers."""
     if dtype not in WGMMA_TABLE:
         raise CompileError(f"unknown dtype '{dtype}': choose one of {', '.join(SUPPORTED_DTYPES)}")
     if schedule not in SCHEDULES:
@@ -160,12 +162,13 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
     block_m = 64 * tiles_per_warpgroup * (consumers if schedule == "cooperative" else 1)
     name = name or (f"gemm_{dtype}_m{block_m}n{wgmma_n}_c{consumers}_s{stages}_w{wait_depth}"
                     + ("_pp" if schedule == "pingpong" else "") + (f"_c{c_dtype}" if c_dtype != "f32" else "")
-                    + (f"_k{split_k}" if split_k != 1 else ""))
+                    + (f"_k{split_k}" if split_k != 1 else "") + ("_rs" if a_in_registers else ""))
     op = GemmOp(name=name, dtype=dtype, block_m=block_m, block_n=wgmma_n,
                 block_k=128 // kind.bytes, consumers=consumers, stages=stages, wait_depth=wait_depth,
                 layout_a=layout_a, layout_b=layout_b, consumer_maxnreg=consumer_maxnreg,
                 producer_maxnreg=producer_maxnreg, accumulate_c=accumulate_c, raster_group=raster_group,
-                cluster_n=cluster_n, schedule=schedule, c_dtype=c_dtype, split_k=split_k)
+                cluster_n=cluster_n, schedule=schedule, c_dtype=c_dtype, split_k=split_k,
+                a_in_registers=a_in_registers)
     module = ModuleOp([op])
     try:
         module.verify()

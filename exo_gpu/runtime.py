@@ -244,6 +244,7 @@ class KernelInfo:
     c_dtype: str = "f32"  # C's element type in memory: f32, bf16 or f16
     extra: dict = field(default_factory=dict, compare=False)  # registers, ptxas, ... (reporting only)
     split_k: int = 1  # K ranges per output tile, added into C atomically (split-K)
+    a_in_registers: bool = False  # RS wgmma (A fragments in registers); same launch and shared memory
 
     @classmethod
     def for_gemm(cls, name: str, dtype: str, wgmma_n: int, tiles_per_warpgroup: int, consumers: int,
@@ -316,6 +317,7 @@ class KernelInfo:
         return (f"{self.dtype} n{self.wgmma_n} T{self.tiles_per_warpgroup} C{self.consumers} "
                 f"s{self.stages} w{self.wait_depth}" + (f" x{self.cluster}" if self.cluster > 1 else "")
                 + (" pp" if self.schedule == "pingpong" else "") + (f" k{self.split_k}" if self.split_k > 1 else "")
+                + (" rs" if self.a_in_registers else "")
                 + (" +C" if self.accumulate_c else "") + (f" C:{self.c_dtype}" if self.c_dtype != "f32" else ""))
 
     @property

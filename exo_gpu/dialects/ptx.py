@@ -900,6 +900,62 @@ class WgmmaMmaAsyncOp(PtxOp):
 
 
 @irdl_op_definition
+class WgmmaMmaAsyncRsOp(PtxOp):
+    """`wgmma.mma_async.sync.aligned.m64nNkK.f32.T.T {d}, {a0, a1, a2, a3}, bdesc, scale-d, 1, 1[, 0]`:
+    the RS form, A from the four 32-bit registers `a` (see wgmma.load_fragment_a for their
+    layout), B from a shared-memory descriptor, scale-d an immediate.  The result occupies
+    the registers of `acc` as for ptx.wgmma_mma_async."""
+
+    name = "ptx.wgmma_mma_async_rs"
+    acc = opt_operand_def(AccType)
+    a = var_operand_def(B32Type)
+    desc_b = operand_def(B64Type)
+    result = result_def(AccType)
+    dtype = prop_def(StringAttr)
+    n = prop_def(IntegerAttr)
+    scale_d = prop_def(IntegerAttr)
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    def verify_(self) -> None:
+        if (why := check_shape(self.dtype.data, 64, _i(self.n))) is not None:
+            raise VerifyException(why)
+        ty = self.result.type
+        assert isinstance(ty, AccType)
+        if ty.count.data != _i(self.n) // 2:
+            raise VerifyException(f"m64n{_i(self.n)} f32 accumulator has {_i(self.n) // 2} registers, got {ty.count.data}")
+        if len(self.a) != 4:
+            raise VerifyException(f"an RS wgmma takes 4 A registers per thread, got {len(self.a)}")
+
+    def assembly_line(self, reg: Reg) -> str:
+        kind = WGMMA_TABLE[self.dtype.data]
+        tail = "" if not kind.transpose else ", 0"  # imm-trans-b only: A in registers is K-major
+        a = ", ".join(reg(v) for v in self.a)
+        return (f"wgmma.mma_async.sync.aligned.m64n{_i(self.n)}k{kind.k}.f32.{kind.ptx}.{kind.ptx} "
+                f"{_acc_list(self.result)}, {{{a}}}, {reg(self.desc_b)}, {_i(self.scale_d)}, 1, 1{tail};")
+
+
+@irdl_op_definition
+class LdmatrixX4Op(PtxOp):
+    """`ldmatrix.sync.aligned.m8n8.x4.shared.b16 {d0, d1, d2, d3}, [addr+offset]`: four 8x8
+    matrices of 16-bit elements (8 rows of 16 bytes each); lane l gives the shared address of
+    row l % 8 of matrix l / 8, and register j of lane l receives bytes 4 (l % 4) .. + 3 of row
+    l / 4 of matrix j."""
+
+    name = "ptx.ldmatrix_x4"
+    addr = operand_def(B32Type)
+    offset = prop_def(IntegerAttr)
+    d = var_result_def(B32Type)
+
+    def __init__(self, addr: SSAValue, offset: int):
+        super().__init__(operands=[addr], result_types=[[B32Type.unallocated() for _ in range(4)]],
+                         properties={"offset": _int_prop(offset)})
+
+    def assembly_line(self, reg: Reg) -> str:
+        d = ", ".join(reg(v) for v in self.d)
+        return f"ldmatrix.sync.aligned.m8n8.x4.shared.b16 {{{d}}}, {_addr(reg, self.addr, self.offset)};"
+
+
+@irdl_op_definition
 class AccUndefOp(PtxOp):
     """Names an accumulator register range without writing it (prints as a comment)."""
 
@@ -1204,7 +1260,7 @@ Ptx = Dialect(
      SetmaxnregOp, MbarrierInitOp, FenceMbarrierInitOp, FenceProxyAsyncOp, MbarrierArriveOp,
      MbarrierArriveExpectTxOp, MbarrierTryWaitParityOp, CpAsyncBulkTensor2dOp, MapaOp,
      MbarrierArriveClusterOp, BarrierClusterOp, WgmmaFenceOp,
-     WgmmaMmaAsyncOp, AccUndefOp, WgmmaCommitGroupOp, WgmmaWaitGroupOp, EntryOp, IfOp, LoopOp, BreakIfOp,
+     WgmmaMmaAsyncOp, WgmmaMmaAsyncRsOp, LdmatrixX4Op, AccUndefOp, WgmmaCommitGroupOp, WgmmaWaitGroupOp, EntryOp, IfOp, LoopOp, BreakIfOp,
      NextOp, LabelOp, BraOp, RetOp, FlatFuncOp, OpaqueInstrOp, ForeignMmaOp, FlatLabelOp, FlatBranchOp],
     [PredType, B16Type, B32Type, B64Type, F32Type, AccType],
 )

@@ -70,6 +70,7 @@ class GemmOp(IRDLOperation):
     schedule = opt_prop_def(StringAttr)  # cooperative (default) | pingpong
     c_dtype = opt_prop_def(StringAttr)  # f32 (default) | bf16 | f16
     split_k = opt_prop_def(IntegerAttr)  # K ranges per output tile, reduced into C by atomic adds (1)
+    a_in_registers = opt_prop_def(IntegerAttr)  # 1: RS wgmma, A fragments loaded from the ring into registers (0)
 
     traits = traits_def(SymbolOpInterface())
 
@@ -77,7 +78,8 @@ class GemmOp(IRDLOperation):
                  consumers: int, stages: int, wait_depth: int = 1, layout_a: str = "row",
                  layout_b: str = "col", consumer_maxnreg: int = 232, producer_maxnreg: int = 40,
                  accumulate_c: bool = False, raster_group: int = DEFAULT_RASTER_GROUP, cluster_n: int = 1,
-                 schedule: str = "cooperative", c_dtype: str = "f32", split_k: int = 1):
+                 schedule: str = "cooperative", c_dtype: str = "f32", split_k: int = 1,
+                 a_in_registers: bool = False):
         i = lambda v: IntegerAttr(v, 64)  # noqa: E731
         super().__init__(properties={
             "sym_name": StringAttr(name), "dtype": StringAttr(dtype),
@@ -89,6 +91,7 @@ class GemmOp(IRDLOperation):
             **({"schedule": StringAttr(schedule)} if schedule != "cooperative" else {}),
             **({"c_dtype": StringAttr(c_dtype)} if c_dtype != "f32" else {}),
             **({"split_k": i(split_k)} if split_k != 1 else {}),  # absent: 1, today's IR unchanged
+            **({"a_in_registers": i(1)} if a_in_registers else {}),
         })
 
     # Derived quantities, used by `schedule`.
@@ -116,6 +119,11 @@ class GemmOp(IRDLOperation):
     @property
     def split(self) -> int:
         return 1 if self.split_k is None else _int(self.split_k)
+
+    @property
+    def a_regs(self) -> bool:
+        """A comes from registers (RS wgmma) instead of a shared-memory descriptor."""
+        return self.a_in_registers is not None and _int(self.a_in_registers) != 0
 
     @property
     def tiles_per_warpgroup(self) -> int:
@@ -174,6 +182,8 @@ class GemmOp(IRDLOperation):
         if self.split > 1 and self.consumer_schedule == "pingpong":
             raise VerifyException(f"split_k = {self.split} is not supported with schedule = pingpong: "
                                   "use schedule = cooperative")
+        if self.a_in_registers is not None and _int(self.a_in_registers) not in (0, 1):
+            raise VerifyException(f"a_in_registers must be 0 or 1, got {_int(self.a_in_registers)}")
 
 
 Tile = Dialect("tile", [GemmOp], [])

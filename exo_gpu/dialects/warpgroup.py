@@ -148,6 +148,10 @@ class KLoopOp(IRDLOperation):
     start = prop_def(IntegerAttr)
     block_k = prop_def(IntegerAttr)
     stages = prop_def(IntegerAttr)
+    # Copies of the body per iteration of the lowered loop (1 when absent): with U copies the
+    # registers a body defines are U distinct sets, so a value of iteration k survives while
+    # iterations k+1 .. k+U-1 run (A fragments still read by in-flight wgmmas).
+    unroll = opt_prop_def(IntegerAttr)
     body = region_def("single_block")
 
     def __init__(self, k_size, iter_args, start: int, block_k: int, stages: int, body: Region | None = None):
@@ -175,8 +179,14 @@ class KLoopOp(IRDLOperation):
     def carried(self):
         return self.body.block.args[3:]
 
+    @property
+    def unroll_factor(self) -> int:
+        return 1 if self.unroll is None else _int(self.unroll)
+
     def verify_(self) -> None:
         args = self.body.block.args
+        if not 1 <= self.unroll_factor <= 8:
+            raise VerifyException(f"k_loop unroll must be in 1..8, got {self.unroll_factor}")
         if len(args) != 3 + len(self.iter_args):
             raise VerifyException("k_loop body takes (k, slot, phase) and one argument per iter_arg")
         if any(a.type != i32 for a in args[:3]):

@@ -209,6 +209,140 @@ class MmaAsyncOp(IRDLOperation):
                 raise VerifyException(f"{what} must be a non-negative multiple of 16 bytes, got {off}")
 
 
+@irdl_attr_definition
+class FragmentAType(ParametrizedAttribute, TypeAttribute):
+    """The A operand of one RS wgmma (A from registers): an m64 x k slice of A spread over a
+    warpgroup's 128 threads, 4 32-bit registers per thread for every input type.
+
+    Printed `!wgmma.fragment_a<m64k16, bf16>`; k is the dtype's wgmma k (32 bytes of K).
+    """
+
+    name = "wgmma.fragment_a"
+
+    k: IntAttr
+    dtype: StringAttr
+
+    def __init__(self, dtype: str):
+        super().__init__(IntAttr(WGMMA_TABLE[dtype].k if dtype in WGMMA_TABLE else 0), StringAttr(dtype))
+
+    @property
+    def registers_per_thread(self) -> int:
+        return 4
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> list[Attribute]:
+        parser.parse_punctuation("<")
+        pos = parser.pos
+        shape = parser.parse_identifier()
+        if not (shape.startswith("m64k") and shape[4:].isdigit()):
+            parser.raise_error("expected an A fragment shape like m64k16", pos, parser.pos)
+        parser.parse_punctuation(",")
+        dtype = parser.parse_identifier()
+        parser.parse_punctuation(">")
+        return [IntAttr(int(shape[4:])), StringAttr(dtype)]
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string(f"<m64k{self.k.data}, {self.dtype.data}>")
+
+    def verify(self) -> None:
+        dtype = self.dtype.data
+        if dtype not in WGMMA_TABLE:
+            raise VerifyException(f"A fragment of unknown wgmma input type '{dtype}' "
+                                  f"(expected one of {', '.join(WGMMA_TABLE)})")
+        if self.k.data != WGMMA_TABLE[dtype].k:
+            raise VerifyException(f"A fragment of {dtype} is m64k{WGMMA_TABLE[dtype].k}, got m64k{self.k.data}")
+
+
+@irdl_op_definition
+class LoadFragmentAOp(IRDLOperation):
+    """Loads the A fragment of one RS wgmma from this warpgroup's A tile in ring slot `slot`
+    (128-byte swizzled, K-major, as TMA wrote it) into registers: rows a_offset / 128 ..
+    + 63 of the tile, the 32 bytes of K at byte a_offset % 128 of each row.
+
+    Thread->element mapping (the PTX ISA's register fragment of wgmma matrix A, the same for
+    every input type once K is counted in bytes): thread t of the warpgroup, warp w = t / 32,
+    lane l = t % 32, group g = l / 4, q = l % 4, holds 4 32-bit registers; with
+    e = 4 / bytes-per-element elements per register (2 for f16/bf16, 1 for tf32, 4 for fp8),
+    register j holds row 16w + g + 8 (j % 2) and elements e*q .. e*q + e-1 of K chunk j / 2,
+    a chunk being 16 bytes of K (f16/bf16: a0..a7 = rows g, g+8, g, g+8 by pairs, columns
+    2q, 2q+1 and 8 + 2q, 8 + 2q + 1; tf32: a0..a3 = (g, q), (g+8, q), (g, q+4), (g+8, q+4);
+    fp8: bytes 4q..4q+3 of columns 0..15, then 16..31).  That is exactly what
+    `ldmatrix.m8n8.x4.b16` returns when lane l gives the address of row
+    16w + l % 8 + 8 ((l / 8) % 2), chunk l / 16: register j is 8x8 b16 matrix j.  In the
+    swizzled tile, 16-byte chunk c of row r sits at chunk c ^ (r % 8)."""
+
+    name = "wgmma.load_fragment_a"
+
+    slot = operand_def(i32)
+    result = result_def(FragmentAType)
+    a_offset = prop_def(IntegerAttr)  # bytes into the slot's A tile of this warpgroup
+
+    def __init__(self, slot, dtype: str, a_offset: int):
+        super().__init__(operands=[slot], result_types=[FragmentAType(dtype)],
+                         properties={"a_offset": IntegerAttr(a_offset, 64)})
+
+    def verify_(self) -> None:
+        off = _int(self.a_offset)
+        if off < 0 or off % 32:
+            raise VerifyException(f"load_fragment_a: a_offset must be a non-negative multiple of 32 bytes "
+                                  f"(one wgmma's K), got {off}")
+        if (off // 128) % 64:
+            raise VerifyException(f"load_fragment_a: a_offset {off} must start an m64 row block "
+                                  "(a multiple of 64 rows of 128 bytes) plus 0, 32, 64 or 96 bytes of K")
+
+
+@irdl_op_definition
+class MmaAsyncRsOp(IRDLOperation):
+    """`wgmma.mma_async` with A from registers (the RS form): D = A * B (+ D) on one m64nNk
+    accumulator tile, A the fragment `a` (from wgmma.load_fragment_a), B in shared memory at
+    ring slot `slot`.  scale_d is an immediate.  The wgmma reads `a`'s registers
+    asynchronously: nothing may write them until a wait_group retires it (insert-syncs)."""
+
+    name = "wgmma.mma_async_rs"
+
+    acc = opt_operand_def(AccumulatorType)
+    slot = operand_def(i32)
+    a = operand_def(FragmentAType)
+    result = result_def(AccumulatorType)
+
+    dtype = prop_def(StringAttr)
+    k = prop_def(IntegerAttr)
+    b_offset = prop_def(IntegerAttr)  # bytes into the slot's B tile
+    scale_d = prop_def(IntegerAttr)
+
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    def __init__(self, acc, slot, a, result_type: AccumulatorType, dtype: str, b_offset: int, scale_d: int):
+        super().__init__(
+            operands=[[acc] if acc is not None else [], [slot], [a]],
+            result_types=[result_type],
+            properties={"dtype": StringAttr(dtype), "k": IntegerAttr(WGMMA_TABLE[dtype].k, 64),
+                        "b_offset": IntegerAttr(b_offset, 64), "scale_d": IntegerAttr(scale_d, 64)})
+
+    def verify_(self) -> None:
+        ty = self.result.type
+        assert isinstance(ty, AccumulatorType)
+        if (why := check_shape(self.dtype.data, ty.m.data, ty.n.data, _int(self.k))) is not None:
+            raise VerifyException(why)
+        frag = self.a.type
+        assert isinstance(frag, FragmentAType)
+        if frag.dtype.data != self.dtype.data:
+            raise VerifyException(f"mma_async_rs of {self.dtype.data} takes a {self.dtype.data} A fragment, "
+                                  f"got {frag.dtype.data}")
+        if self.acc is not None and self.acc.type != ty:
+            raise VerifyException(f"accumulator operand {self.acc.type} does not match result {ty}")
+        scale_d = _int(self.scale_d)
+        if scale_d not in (0, 1):
+            raise VerifyException(f"scale_d must be 0 or 1, got {scale_d}")
+        if scale_d == 1 and self.acc is None:
+            raise VerifyException("scale_d = 1 accumulates into D, so an accumulator operand is required")
+        if scale_d == 0 and self.acc is not None:
+            raise VerifyException("scale_d = 0 does not read D: drop the accumulator operand")
+        off = _int(self.b_offset)
+        if off < 0 or off % 16:
+            raise VerifyException(f"b_offset must be a non-negative multiple of 16 bytes, got {off}")
+
+
 @irdl_op_definition
 class UndefAccumulatorOp(IRDLOperation):
     """An accumulator whose registers hold no defined value yet, to be passed only to an
@@ -305,6 +439,7 @@ class StoreAccumulatorOp(IRDLOperation):
 
 Wgmma = Dialect(
     "wgmma",
-    [FenceOp, MmaAsyncOp, UndefAccumulatorOp, CommitGroupOp, WaitGroupOp, StoreAccumulatorOp],
-    [AccumulatorType],
+    [FenceOp, MmaAsyncOp, UndefAccumulatorOp, CommitGroupOp, WaitGroupOp, StoreAccumulatorOp,
+     LoadFragmentAOp, MmaAsyncRsOp],
+    [AccumulatorType, FragmentAType],
 )

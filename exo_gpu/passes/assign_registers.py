@@ -9,7 +9,9 @@ Guarantees:
   accumulator read after the wgmma that overwrites it) is rejected;
 - loop-carried scalars get one register each, with a `mov` on entry and before `ptx.next`;
   a guarded load shares its fallback value's register;
-- per role, the accumulator registers plus `ADDRESSING_RESERVE` must fit the role's
+- per role, the accumulator registers plus the A fragment registers live at once (RS
+  wgmma: the most any one block loads, one set per unrolled K-loop copy) plus
+  `ADDRESSING_RESERVE` must fit the role's
   setmaxnreg budget, otherwise the pass fails instead of letting ptxas serialize or spill
   (C7511/C7512).
 """
@@ -64,7 +66,7 @@ def _tied_accumulators(entry: ptx.EntryOp) -> _UnionFind:
         uf.union(old, new)
 
     for op in entry.walk():
-        if isinstance(op, ptx.WgmmaMmaAsyncOp):
+        if isinstance(op, (ptx.WgmmaMmaAsyncOp, ptx.WgmmaMmaAsyncRsOp)):
             uf.find(op.result)
             if op.acc is not None:
                 tie(op.acc, op.result, op)
@@ -142,6 +144,14 @@ def _check_budget(entry: ptx.EntryOp, range_of: dict[SSAValue, int]) -> None:
             continue
         sizes = {range_of[r]: r.type.count.data for op in role.walk() for r in op.results if r in range_of}
         used, limit = sum(sizes.values()), budget.count.value.data
+        fragments = _fragment_registers(role)
+        if fragments and used + fragments + ADDRESSING_RESERVE > limit:
+            raise DiagnosticException(
+                f"assign-registers: kernel {entry.sym_name.data}: the warpgroup role at {role.location} "
+                f"needs {used} accumulator registers + {fragments} for A fragments "
+                f"+ {ADDRESSING_RESERVE} for addressing = {used + fragments + ADDRESSING_RESERVE} per thread, over its "
+                f"setmaxnreg budget of {limit}: use fewer tiles per warpgroup, a smaller wgmma N, wait depth 0 "
+                "or A from shared memory (ptxas would serialize the pipeline or spill, C7511/C7512)")
         if used + ADDRESSING_RESERVE > limit:
             raise DiagnosticException(
                 f"assign-registers: kernel {entry.sym_name.data}: the warpgroup role at {role.location} "
@@ -149,6 +159,18 @@ def _check_budget(entry: ptx.EntryOp, range_of: dict[SSAValue, int]) -> None:
                 f"+ {ADDRESSING_RESERVE} for addressing = {used + ADDRESSING_RESERVE} per thread, over its "
                 f"setmaxnreg budget of {limit}: use fewer tiles per warpgroup or a smaller wgmma N "
                 "(ptxas would serialize the pipeline or spill, C7511/C7512)")
+
+
+def _fragment_registers(role: ptx.IfOp) -> int:
+    """A fragment registers live at once: the most that one block (a loop body holds one
+    set per unrolled copy, and a copy's set stays live until its wgmmas retire) defines."""
+    most = 0
+    for op in role.walk():
+        for region in op.regions:
+            for block in region.blocks:
+                n = sum(len(inner.results) for inner in block.ops if isinstance(inner, ptx.LdmatrixX4Op))
+                most = max(most, n)
+    return most
 
 
 def _tie_loop_scalars(entry: ptx.EntryOp, uf: _UnionFind) -> None:

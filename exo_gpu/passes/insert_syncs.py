@@ -16,6 +16,12 @@ ring slot.  Guarantees on the output:
   the slots the loop's lagging arrives left (the next tile's loads wait for them);
 - producers: before each K block's bulk loads, a wait for the slot to be empty and an
   arrive-expect-tx announcing the bytes of all the block's loads.
+With A in registers a stage also holds its wgmma.load_fragment_a ops, all before its first
+wgmma: the full-slot wait precedes the loads and the wgmma.fence follows them.  An A
+fragment must not be rewritten while a wgmma that reads it is in flight, so with wait depth
+N > 0 a K loop that loads fragments gets `unroll = N + 1`: lowered with N + 1 copies of its
+body, K block k writes the registers of block k - N - 1, which the wait_group N after block
+k - 1 retired.
 Outside a K loop the slot must come from a ring_slot of the tile_loop's base (the tile's
 first K block) or be a constant c < stages (a peeled iteration of a kernel without a
 tile_loop, phase 0).
@@ -35,7 +41,14 @@ from xdsl.utils.exceptions import DiagnosticException
 from exo_gpu.dialects import warpgroup as wg
 from exo_gpu.dialects.attrs import int_value as _int
 from exo_gpu.dialects.tma import ArriveExpectTxOp, ArriveOp, LoadOp, WaitOp
-from exo_gpu.dialects.wgmma import CommitGroupOp, FenceOp, MmaAsyncOp, WaitGroupOp
+from exo_gpu.dialects.wgmma import (
+    CommitGroupOp,
+    FenceOp,
+    LoadFragmentAOp,
+    MmaAsyncOp,
+    MmaAsyncRsOp,
+    WaitGroupOp,
+)
 
 
 def _runs(block: Block, kind: type[Operation]) -> list[list[Operation]]:
@@ -95,13 +108,29 @@ def _insert(ops: list[Operation], anchor: Operation, after: bool = False) -> Non
         block.insert_ops_before(ops, anchor)
 
 
+_MMAS = (MmaAsyncOp, MmaAsyncRsOp)
+_STAGE_OPS = (LoadFragmentAOp, MmaAsyncOp, MmaAsyncRsOp)
+
+
 def _sync_consumer_stage(stage: list[Operation], ring: _Ring, depth: int, cluster: int) -> None:
     first, last = stage[0], stage[-1]
+    mmas = [op for op in stage if isinstance(op, _MMAS)]
+    if not mmas:
+        raise DiagnosticException(f"{first.name} at {first.location}: an A fragment load with no wgmma after it "
+                                  "in its stage: load A fragments only for the wgmmas of the same K block")
+    late = next((op for op in stage[stage.index(mmas[0]):] if isinstance(op, LoadFragmentAOp)), None)
+    if late is not None:
+        raise DiagnosticException(
+            f"{late.name} at {late.location}: an A fragment load after the stage's first wgmma would write "
+            "registers inside the stage: load every A fragment of a K block before its first wgmma")
     phase, index = ring.phase_and_index(first.slot, first)  # type: ignore[attr-defined]
-    _insert([WaitOp(first.slot, phase, "full"), FenceOp()], first)  # type: ignore[attr-defined]
+    # The full-slot wait comes before the fragment loads read the slot; the fence after them,
+    # so the wgmmas see the registers they wrote.
+    _insert([WaitOp(first.slot, phase, "full")], first)  # type: ignore[attr-defined]
+    _insert([FenceOp()], mmas[0])
     # The accumulators this stage leaves behind: results not consumed by a later mma of it.
     in_stage = set(stage)
-    live = [op.result for op in stage  # type: ignore[attr-defined]
+    live = [op.result for op in mmas  # type: ignore[attr-defined]
             if not any(use.operation in in_stage for use in op.result.uses)]  # type: ignore[attr-defined]
     wait = WaitGroupOp(depth, live)
     after: list[Operation] = [CommitGroupOp(), wait]
@@ -137,6 +166,15 @@ def _final_wait(loop: wg.KLoopOp, depth: int, stages: int, cluster: int) -> None
     _reroute_through(wait)
 
 
+def _unroll_for_fragments(block: Block, depth: int) -> None:
+    """A K loop whose stages load A fragments is unrolled depth + 1 times, so that the
+    registers of K block k are not written again before the wait_group that retires its
+    wgmmas (depth K blocks later): each copy of the body has its own fragment registers."""
+    for loop in [op for op in block.ops if isinstance(op, wg.KLoopOp)]:
+        if depth and any(isinstance(op, LoadFragmentAOp) for op in loop.body.block.ops):
+            loop.unroll = IntegerAttr(max(loop.unroll_factor, depth + 1), 64)
+
+
 def insert_syncs(kernel: wg.KernelOp) -> None:
     ring = _Ring(_int(kernel.stages))
     depth = _int(kernel.wait_depth)
@@ -144,8 +182,9 @@ def insert_syncs(kernel: wg.KernelOp) -> None:
         blocks = list(role.walk_blocks())
         for block in blocks:
             if role.role.data == "consumer":
-                for stage in _runs(block, MmaAsyncOp):
+                for stage in _runs(block, _STAGE_OPS):  # type: ignore[arg-type]
                     _sync_consumer_stage(stage, ring, depth, kernel.cluster_size)
+                _unroll_for_fragments(block, depth)
             else:
                 for loads in _runs(block, LoadOp):
                     first = loads[0]

@@ -16,6 +16,9 @@ registers (`assign-registers` names them).  Guarantees:
 - wgmma ops keep their accumulator operands and results, and scale-d stays an immediate
   unless the IR gave a run-time one;
 - shared-memory descriptors (128-byte swizzle, K-major) are derived from the ring slot;
+- an A fragment load becomes one ldmatrix.x4 from the swizzled A tile, an RS wgmma takes its
+  four registers; a K loop with `unroll = U` becomes a ptx.loop with U copies of the body,
+  each copy's values in their own registers, with a break before each copy;
 - every PTX op carries the location of the IR op it came from (for `.loc`).
 """
 
@@ -46,7 +49,9 @@ from exo_gpu.dialects.wgmma import (
     AccumulatorType,
     CommitGroupOp,
     FenceOp,
+    LoadFragmentAOp,
     MmaAsyncOp,
+    MmaAsyncRsOp,
     StoreAccumulatorOp,
     UndefAccumulatorOp,
     WaitGroupOp,
@@ -232,6 +237,11 @@ class _KernelLowering:
             self.local_tid = self.v(ptx.AndOp(".b32", self.tid, 127, B32()))
             self.role_index = self.v(ptx.SubOp(".u32", self.warpgroup, first, B32()))
             self.desc_cache: dict[tuple[int, SSAValue], tuple[SSAValue, SSAValue]] = {}
+            self.frag_rows: SSAValue | None = None  # this lane's ldmatrix row in the A tile, bytes
+            self.frag_chunks: dict[int, SSAValue] = {}  # K bytes -> this lane's swizzled chunk, bytes
+            self.frag_cache: dict[tuple[int, SSAValue, int], SSAValue] = {}
+            if op.role.data == "consumer":
+                self.fragment_lanes(op)
             if op.role.data == "producer":
                 elected = self.v(ptx.SetpOp("eq", ".u32", self.local_tid, 0))
                 self.emit(ptx.IfOp(elected, self.nested(lambda: self.lower_block(op.body.block))))
@@ -363,15 +373,24 @@ class _KernelLowering:
             k, slot, phase = args[:3]
             for old, new in zip(op.body.block.args, args):
                 self.values[old] = new
-            done = self.v(ptx.SetpOp("ge", ".u32", k, nk))
-            self.emit(ptx.BreakIfOp(operands=[done]))
-            for inner in op.body.block.ops:
-                if isinstance(inner, wg.YieldOp):
-                    k1 = self.add(k, 1)
-                    s1, p1 = self.ring_position(k1 if base is None else self.add(base, k1), stages)
-                    self.emit(ptx.NextOp(k1, s1, p1, *[self.values[v] for v in inner.values]))
-                else:
-                    self.lower_op(inner)
+            # `unroll` copies of the body, each with its own registers; the loop may leave
+            # before any copy (the carried accumulators are one register range throughout).
+            for copy in range(op.unroll_factor):
+                done = self.v(ptx.SetpOp("ge", ".u32", k, nk))
+                self.emit(ptx.BreakIfOp(operands=[done]))
+                for inner in op.body.block.ops:
+                    if isinstance(inner, wg.YieldOp):
+                        k1 = self.add(k, 1)
+                        s1, p1 = self.ring_position(k1 if base is None else self.add(base, k1), stages)
+                        carried = [self.values[v] for v in inner.values]
+                        if copy + 1 == op.unroll_factor:
+                            self.emit(ptx.NextOp(k1, s1, p1, *carried))
+                        else:
+                            k, slot, phase = k1, s1, p1
+                            for old, new in zip(op.body.block.args, [k, slot, phase, *carried]):
+                                self.values[old] = new
+                    else:
+                        self.lower_op(inner)
 
         self.fill(loop.body.block, body)
         self.emit(loop)
@@ -462,7 +481,7 @@ class _KernelLowering:
 
     def descriptors(self, slot: SSAValue) -> tuple[SSAValue, SSAValue]:
         """64-bit smem descriptors of this warpgroup's A tile and the B tile in `slot`."""
-        key = (id(self.block), slot)
+        key = (id(self.block), self.values[slot])
         if key in self.desc_cache:
             return self.desc_cache[key]
         s = self.values[slot]
@@ -497,6 +516,59 @@ class _KernelLowering:
         scale = [self.values[op.scale_d_value]] if op.scale_d_value is not None else []
         self.values[op.result] = self.v(ptx.WgmmaMmaAsyncOp(
             operands=[acc, [desc_a], [desc_b], scale], result_types=[ptx.AccType(ty.registers_per_thread)],
+            properties={"dtype": op.dtype, "n": IntegerAttr(ty.n.data, 64), "scale_d": op.scale_d}))
+
+    def load_fragment_a(self, op: LoadFragmentAOp) -> None:
+        """ldmatrix.x4 of one RS wgmma's A fragment (layout: wgmma.load_fragment_a).  Lane l of
+        warp w reads row 16w + l % 8 + 8 ((l / 8) % 2) of the m64 block, K chunk
+        c = kb / 16 + l / 16 (kb = the fragment's K byte offset), found at chunk c ^ (row % 8)
+        of the 128-byte swizzled row; row % 8 = l % 8, and c ^ (l % 8) = (l / 16 ^ l % 8) ^ kb / 16
+        as kb / 16 is even."""
+        off = _int(op.a_offset)
+        row_block, kb = off // 128 * 128, off % 128
+        assert self.frag_rows is not None
+        key = (id(self.block), self.values[op.slot], kb)
+        if key not in self.frag_cache:
+            row_addr = self.mad(self.values[op.slot], self.a_slot, self.add(self.smem, self.frag_rows))
+            self.frag_cache[key] = self.add(row_addr, self.frag_chunks[kb])
+        load = self.emit(ptx.LdmatrixX4Op(self.frag_cache[key], row_block))
+        self.values[op.result] = load.results  # type: ignore[assignment]
+
+    def fragment_lanes(self, role: wg.RoleOp) -> None:
+        """Per thread, once per consumer role: its ldmatrix row (bytes into the A tile) and its
+        swizzled K chunk (bytes into the row) for each fragment K offset the role loads."""
+        kbs = sorted({_int(op.a_offset) % 128 for op in role.walk() if isinstance(op, LoadFragmentAOp)})
+        if not kbs:
+            return
+        lane = self.v(ptx.AndOp(".b32", self.local_tid, 31, B32()))
+        warp = self.v(ptx.ShrOp(".u32", self.local_tid, 5, B32()))
+        row = self.v(ptx.AndOp(".b32", lane, 7, B32()))  # l % 8
+        half = self.v(ptx.AndOp(".b32", lane, 8, B32()))  # 8 ((l / 8) % 2)
+        row = self.mad(warp, 16, self.add(row, half))
+        # Ping-pong (a tile_loop with turns): each warpgroup owns whole tiles, no row offset.
+        turns = max((op.turn_count for op in role.walk() if isinstance(op, wg.TileLoopOp)), default=1)
+        if turns == 1:
+            rows = self.block_m // _int(role.num_warpgroups)
+            row = self.mad(self.role_index, rows, row)
+        tile_row = row
+        self.frag_rows = self.v(ptx.ShlOp(".b32", tile_row, 7, B32()))
+        chunk = self.v(ptx.XorOp(".b32", self.v(ptx.ShrOp(".u32", lane, 4, B32())),
+                                 self.v(ptx.AndOp(".b32", lane, 7, B32())), B32()))
+        base = self.v(ptx.ShlOp(".b32", chunk, 4, B32()))
+        for kb in kbs:
+            self.frag_chunks[kb] = base if kb == 0 else self.v(ptx.XorOp(".b32", base, kb, B32()))
+
+    def mma_rs(self, op: MmaAsyncRsOp) -> None:
+        ty = op.result.type
+        assert isinstance(ty, AccumulatorType)
+        _, desc_b = self.descriptors(op.slot)
+        b_off = _int(op.b_offset) >> 4
+        if b_off:
+            desc_b = self.add(desc_b, b_off, ".s64", B64)
+        acc = [self.values[op.acc]] if op.acc is not None else []
+        a = list(self.values[op.a])  # type: ignore[call-overload]
+        self.values[op.result] = self.v(ptx.WgmmaMmaAsyncRsOp(
+            operands=[acc, a, [desc_b]], result_types=[ptx.AccType(ty.registers_per_thread)],
             properties={"dtype": op.dtype, "n": IntegerAttr(ty.n.data, 64), "scale_d": op.scale_d}))
 
     def undef(self, op: UndefAccumulatorOp) -> None:
@@ -653,6 +725,8 @@ _HANDLERS: dict[type[Operation], Callable[[_KernelLowering, Operation], None]] =
     FenceProxyAsyncOp: _KernelLowering.fence_proxy_async,
     FenceOp: _KernelLowering.fence,
     MmaAsyncOp: _KernelLowering.mma,
+    LoadFragmentAOp: _KernelLowering.load_fragment_a,
+    MmaAsyncRsOp: _KernelLowering.mma_rs,
     UndefAccumulatorOp: _KernelLowering.undef,
     CommitGroupOp: _KernelLowering.commit,
     WaitGroupOp: _KernelLowering.wait_group,

@@ -18,6 +18,9 @@ Guarantees on its output:
   first instruction of each tile (D is not read), 1 after.  With `scale_d=runtime` the
   loop is not peeled and passes scale-d as a run-time predicate (k != 0): a deliberately fragile form
   kept to reproduce the users' failure and measure what ptxas does with it;
+- with `a_in_registers`, each K block first loads every A fragment of the stage from the
+  ring into registers (wgmma.load_fragment_a, one per RS wgmma), then issues the RS wgmmas
+  (wgmma.mma_async_rs) that read them; B stays in shared memory;
 - no synchronisation: `insert-syncs` adds every fence, commit, wait and mbarrier operation.
 """
 
@@ -39,7 +42,9 @@ from exo_gpu.dialects.tma import InitRingOp, LoadOp, TensorMapType
 from exo_gpu.dialects.wgmma import (
     WGMMA_TABLE,
     AccumulatorType,
+    LoadFragmentAOp,
     MmaAsyncOp,
+    MmaAsyncRsOp,
     StoreAccumulatorOp,
     UndefAccumulatorOp,
 )
@@ -69,6 +74,28 @@ def _mma_stage(accs, slot, dtype: str, n: int, tiles: int, block_k: int, first: 
     return ops, out
 
 
+def _rs_stage(accs, slot, dtype: str, n: int, tiles: int, block_k: int, first: bool):
+    """The ops of one K block with A from registers: every A fragment of the stage first
+    (wgmma.load_fragment_a), then the RS wgmmas that read them, so that one wgmma.fence after
+    the loads orders all of them before the stage."""
+    kind = WGMMA_TABLE[dtype]
+    per_tile = block_k // kind.k
+    loads = [[LoadFragmentAOp(slot, dtype, t * M_TILE * SWIZZLE_BYTES + kk * kind.k * kind.bytes)
+              for kk in range(per_tile)] for t in range(tiles)]
+    ops: list = [op for row in loads for op in row]
+    out = []
+    for t in range(tiles):
+        acc = accs[t] if accs is not None else None
+        for kk in range(per_tile):
+            scale_d = 0 if (first and kk == 0) else 1
+            mma = MmaAsyncRsOp(acc if scale_d else None, slot, loads[t][kk].result, AccumulatorType(64, n), dtype,
+                               b_offset=kk * kind.k * kind.bytes, scale_d=scale_d)
+            ops.append(mma)
+            acc = mma.result
+        out.append(acc)
+    return ops, out
+
+
 def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.KernelOp:
     dtype = gemm.dtype.data
     if gemm.layout_a.data != "row" or gemm.layout_b.data != "col":
@@ -76,6 +103,11 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
             f"tile.gemm @{gemm.sym_name.data}: layout_a = {gemm.layout_a.data}, layout_b = {gemm.layout_b.data} "
             "needs MN-major (transposed) shared-memory tiles, which schedule does not build yet: "
             "use layout_a = row, layout_b = col (K-major A and B)")
+    if runtime_scale_d and gemm.a_regs:
+        raise DiagnosticException(
+            f"tile.gemm @{gemm.sym_name.data}: schedule{{scale_d=runtime}} is not built with A in registers: "
+            "use scale_d=immediate or drop a_in_registers")
+    stage = _rs_stage if gemm.a_regs else _mma_stage
     block_m, block_n, block_k = _int(gemm.block_m), _int(gemm.block_n), _int(gemm.block_k)
     consumers, stages, tiles = _int(gemm.consumers), _int(gemm.stages), gemm.tiles_per_warpgroup
     owners = gemm.owners  # consumer warpgroups splitting a tile's rows
@@ -117,7 +149,7 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
         start = 0
     else:
         # Iteration 0, peeled: each tile's first wgmma has scale-d = 0.
-        first_ops, accs = _mma_stage(None, first_slot.slot, dtype, block_n, tiles, block_k, first=True)
+        first_ops, accs = stage(None, first_slot.slot, dtype, block_n, tiles, block_k, first=True)
         cb.add_ops(first_ops)
         start = 1
     loop = wg.KLoopOp(k_size, accs, start=start, block_k=block_k, stages=stages)
@@ -128,8 +160,11 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
         ne = arith.CmpiOp(loop.k, zero.result, "ne")
         body.add_ops([zero, ne])
         scale_d_value = ne.result
-    ops, out = _mma_stage(list(loop.carried), loop.slot, dtype, block_n, tiles, block_k, first=False,
-                          scale_d_value=scale_d_value)
+    if gemm.a_regs:
+        ops, out = _rs_stage(list(loop.carried), loop.slot, dtype, block_n, tiles, block_k, first=False)
+    else:
+        ops, out = _mma_stage(list(loop.carried), loop.slot, dtype, block_n, tiles, block_k, first=False,
+                              scale_d_value=scale_d_value)
     body.add_ops(ops)
     body.add_op(wg.YieldOp(*out))
     cb.add_op(loop)

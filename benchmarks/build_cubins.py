@@ -58,6 +58,7 @@ class Config:
     schedule: str = "cooperative"  # or pingpong
     c_dtype: str = "f32"  # C's element type in memory
     split_k: int = 1  # K ranges per output tile, added into C atomically (split-K)
+    a_in_registers: bool = False  # RS wgmma: A fragments loaded into registers
 
     @property
     def block_m(self) -> int:
@@ -77,6 +78,8 @@ class Config:
             s += f"_x{self.cluster}"
         if self.split_k > 1:
             s += f"_k{self.split_k}"
+        if self.a_in_registers:
+            s += "_rs"
         if self.variant == "serialized":
             s += "_ser"
         if cuda != default_cuda:
@@ -228,7 +231,24 @@ HALF_C = [
     C("tf32", 128, 2, 2, 4, accumulate=True, role="check", c_dtype="bf16"),
     C("f16", 64, 1, 1, 4, accumulate=True, role="check", c_dtype="f16"),
 ]
+# A from registers (RS wgmma) over every dtype, wait depth, tile and consumer count, with
+# ping-pong, a cluster, split-K and a bf16 C: correctness on the GPU.
+RS = [
+    C("bf16", 256, 1, 2, 4, role="check", a_in_registers=True),
+    C("bf16", 128, 2, 2, 4, role="check", a_in_registers=True),
+    C("f16", 128, 2, 2, 4, wait_depth=0, role="check", a_in_registers=True),
+    C("f16", 64, 1, 1, 4, role="check", a_in_registers=True),
+    C("tf32", 128, 2, 2, 4, role="check", a_in_registers=True),
+    C("tf32", 64, 1, 1, 4, wait_depth=0, role="check", a_in_registers=True),
+    C("e4m3", 128, 1, 2, 4, role="check", a_in_registers=True),
+    C("e5m2", 64, 2, 1, 4, role="check", a_in_registers=True),
+    C("bf16", 128, 2, 2, 4, role="check", a_in_registers=True, schedule="pingpong"),
+    C("bf16", 128, 2, 2, 4, role="check", a_in_registers=True, cluster=2),
+    C("bf16", 128, 2, 2, 4, role="check", a_in_registers=True, split_k=2),
+    C("bf16", 256, 1, 2, 4, role="main", a_in_registers=True, c_dtype="bf16"),
+]
 SETS = {
+    "rs": RS,
     "splitk": SPLITK,
     "halfc": HALF_C,
     "pingpong": PINGPONG,
@@ -255,7 +275,8 @@ def tile_module(cfg: Config, stages: int, name: str) -> ModuleOp:
     return compiler.gemm(cfg.dtype, wgmma_n=cfg.n, tiles_per_warpgroup=cfg.tiles, consumers=cfg.consumers,
                          stages=stages, wait_depth=cfg.wait_depth, accumulate_c=cfg.accumulate, name=name,
                          raster_group=cfg.raster if cfg.raster is not None else DEFAULT_RASTER_GROUP,
-                         cluster_n=cfg.cluster, schedule=cfg.schedule, c_dtype=cfg.c_dtype, split_k=cfg.split_k)
+                         cluster_n=cfg.cluster, schedule=cfg.schedule, c_dtype=cfg.c_dtype, split_k=cfg.split_k,
+                         a_in_registers=cfg.a_in_registers)
 
 
 def build_one(cfg: Config, out: Path, default_cuda: str, strict: bool, write_ptx: bool) -> dict | None:
@@ -286,7 +307,7 @@ def build_one(cfg: Config, out: Path, default_cuda: str, strict: bool, write_ptx
     shape = report.shape if report else None
     info = KernelInfo.for_gemm(
         name, cfg.dtype, cfg.n, cfg.tiles, cfg.consumers, stages, wait_depth=cfg.wait_depth,
-        accumulate_c=cfg.accumulate, cluster=cfg.cluster, schedule=cfg.schedule, c_dtype=cfg.c_dtype, split_k=cfg.split_k, cubin=f"{name}.cubin", registers=report.registers if report else None,
+        accumulate_c=cfg.accumulate, cluster=cfg.cluster, schedule=cfg.schedule, c_dtype=cfg.c_dtype, split_k=cfg.split_k, a_in_registers=cfg.a_in_registers, cubin=f"{name}.cubin", registers=report.registers if report else None,
         ptxas=result.ptxas.version if result.ptxas else None, warnings=list(result.warnings),
         variant=cfg.variant, pipeline=PIPELINES[cfg.variant],
         raster_group=cfg.raster if cfg.raster is not None else DEFAULT_RASTER_GROUP,

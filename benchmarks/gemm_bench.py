@@ -124,6 +124,8 @@ def kernel_label(d: dict) -> str:
         s += f" C:{d['c_dtype']}"
     if d.get("split_k", 1) > 1:  # split-K (its launches include clearing C)
         s += f" k{d['split_k']}"
+    if d.get("a_in_registers"):
+        s += " rs"
     if d.get("accumulate_c"):
         s += " +C"
     return s

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
+import dataclasses
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -248,14 +249,17 @@ class KernelInfo:
 
     @classmethod
     def for_gemm(cls, name: str, dtype: str, wgmma_n: int, tiles_per_warpgroup: int, consumers: int,
-                 stages: int, wait_depth: int = 1, accumulate_c: bool = False, cluster: int = 1,
-                 schedule: str = "cooperative", c_dtype: str = "f32", split_k: int = 1, **extra) -> KernelInfo:
+                 stages: int, **options) -> KernelInfo:
         """The info of `exo_gpu.compiler.gemm(...)` with these arguments (smem recomputed as
-        warpgroup.kernel.smem_bytes does)."""
-        block_m = M_TILE * tiles_per_warpgroup * (consumers if schedule == "cooperative" else 1)
-        smem = stages * (block_m * SWIZZLE_BYTES + wgmma_n * SWIZZLE_BYTES) + 16 * stages + 1024
-        return cls(name, dtype, wgmma_n, tiles_per_warpgroup, consumers, stages, smem, wait_depth,
-                   accumulate_c, cluster, schedule, c_dtype, dict(extra), split_k)
+        warpgroup.kernel.smem_bytes does).  `options` are KernelInfo fields (wait_depth,
+        cluster, schedule, c_dtype, split_k, ...); anything else goes to `extra` (reporting)."""
+        names = set(cls.__dataclass_fields__) - {"name", "dtype", "wgmma_n", "tiles_per_warpgroup", "consumers",
+                                                  "stages", "smem_bytes", "extra"}
+        known = {k: v for k, v in options.items() if k in names}
+        extra = {k: v for k, v in options.items() if k not in names}
+        info = cls(name, dtype, wgmma_n, tiles_per_warpgroup, consumers, stages, 0, extra=extra, **known)
+        smem = stages * (info.block_m * SWIZZLE_BYTES + wgmma_n * SWIZZLE_BYTES) + 16 * stages + 1024
+        return dataclasses.replace(info, smem_bytes=smem)
 
     @classmethod
     def from_dict(cls, d: dict) -> KernelInfo:

@@ -39,6 +39,10 @@ def _add_config_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--wait-depth", type=int, default=1, help="wgmma groups left in flight per stage (0 or 1)")
     ap.add_argument("--cluster", choices=["1x1", "1x2"], default="1x1",
                     help="blocks per cluster (M x N): 1x2 pairs blocks along N that load A once, by TMA multicast")
+    ap.add_argument("--layout-a", choices=["row", "col"], default="row",
+                    help="A (M x K) in global memory: row (K contiguous) or col (M contiguous, M-major; f16/bf16)")
+    ap.add_argument("--layout-b", choices=["row", "col"], default="col",
+                    help="B (K x N) in global memory: col (K contiguous) or row (N contiguous, N-major; f16/bf16)")
 
 
 def _write(out: str | None, data: str | bytes) -> None:
@@ -59,7 +63,8 @@ def cmd_gemm(args) -> int:
     module = gemm(dtype=args.dtype, wgmma_n=args.wgmma_n, tiles_per_warpgroup=args.tiles_per_warpgroup,
                   consumers=args.consumers, stages=args.stages, wait_depth=args.wait_depth,
                   accumulate_c=args.accumulate_c, consumer_maxnreg=args.consumer_maxnreg,
-                  producer_maxnreg=args.producer_maxnreg, cluster_n=int(args.cluster.split("x")[1]))
+                  producer_maxnreg=args.producer_maxnreg, cluster_n=int(args.cluster.split("x")[1]),
+                  layout_a=args.layout_a, layout_b=args.layout_b)
     name = module.ops.first.sym_name.data  # type: ignore[union-attr]
     module, tile_text = with_locations(module, f"{name}.mlir")
     if args.emit == "tile":
@@ -99,7 +104,8 @@ def cmd_run(args) -> int:
     result = run(m, n, k, A=None if npz is None else a, Bt=None if npz is None else bt, dtype=args.dtype,
                  wgmma_n=args.wgmma_n, tiles_per_warpgroup=args.tiles_per_warpgroup, consumers=args.consumers,
                  stages=args.stages, wait_depth=args.wait_depth, accumulate_c=False, cuda=args.cuda,
-                 ptxas=args.ptxas, cluster_n=int(args.cluster.split("x")[1]))
+                 ptxas=args.ptxas, cluster_n=int(args.cluster.split("x")[1]), layout_a=args.layout_a,
+                 layout_b=args.layout_b)
     print(result.line())
     return 0 if result.passed else 1
 

@@ -151,6 +151,8 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
         raise CompileError(f"unknown dtype '{dtype}': choose one of {', '.join(SUPPORTED_DTYPES)}")
     kind = WGMMA_TABLE[dtype]
     name = name or f"gemm_{dtype}_m{64 * tiles_per_warpgroup * consumers}n{wgmma_n}_c{consumers}_s{stages}_w{wait_depth}"
+    if layout_a != "row" or layout_b != "col":  # MN-major operands: say so in the kernel's name
+        name += ("_acol" if layout_a == "col" else "") + ("_brow" if layout_b == "row" else "")
     op = GemmOp(name=name, dtype=dtype, block_m=64 * tiles_per_warpgroup * consumers, block_n=wgmma_n,
                 block_k=128 // kind.bytes, consumers=consumers, stages=stages, wait_depth=wait_depth,
                 layout_a=layout_a, layout_b=layout_b, consumer_maxnreg=consumer_maxnreg,

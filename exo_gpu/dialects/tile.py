@@ -36,7 +36,10 @@ class GemmOp(IRDLOperation):
     """A GEMM kernel over output tiles.
 
     A is M x K, B is K x N, C is M x N row-major f32; `layout_a`/`layout_b` say whether A and B
-    are row- or column-major in global memory.  Each thread block computes one
+    are row- or column-major in global memory.  Row-major A and column-major B are K-major
+    (every wgmma type); column-major A (M contiguous) and row-major B (N contiguous) are
+    MN-major, read through wgmma's transpose bits, so f16 and bf16 only, and a row-major B
+    needs block_n to be a whole number of 128-byte swizzle atoms (64 elements).  Each thread block computes one
     block_m x block_n tile of C with `consumers` consumer warpgroups, each owning
     block_m / consumers rows as m64 accumulator tiles, and one producer warpgroup loading
     A/B blocks of block_k into a ring of `stages` shared-memory slots.
@@ -105,6 +108,11 @@ class GemmOp(IRDLOperation):
             raise VerifyException(
                 f"{dtype} wgmma reads A and B K-major only: use layout_a = row and layout_b = col "
                 f"(got layout_a = {self.layout_a.data}, layout_b = {self.layout_b.data})")
+        atom = 128 // kind.bytes  # MN elements of one 128-byte swizzle atom
+        if self.layout_b.data == "row" and _int(self.block_n) % atom:
+            raise VerifyException(
+                f"layout_b = row (N-major B) loads B in {atom}-column swizzle atoms: block_n must be a multiple "
+                f"of {atom}, got {_int(self.block_n)}")
         consumers = _int(self.consumers)
         if consumers not in (1, 2):
             raise VerifyException(f"consumers must be 1 or 2, got {consumers}")

@@ -673,6 +673,8 @@ class WgmmaMmaAsyncOp(PtxOp):
     def verify_(self) -> None:
         if (why := check_shape(self.dtype.data, 64, _i(self.n))) is not None:
             raise VerifyException(why)
+        if any(t not in (0, 1) for t in self.trans()):
+            raise VerifyException(f"trans_a and trans_b must be 0 or 1, got {self.trans()}")
         if any(self.trans()) and not WGMMA_TABLE[self.dtype.data].transpose:
             raise VerifyException(f"{self.dtype.data} wgmma has no imm-trans-a/imm-trans-b operands: "
                                   "trans_a and trans_b must be 0")

@@ -48,6 +48,10 @@ def _add_config_args(ap: argparse.ArgumentParser) -> None:
                     help="split-K: S K ranges per output tile (1..16), added into C by atomic adds (default 1: off)")
     ap.add_argument("--a-in-registers", action="store_true",
                     help="RS wgmma: each consumer loads its A fragments from the ring into registers (ldmatrix)")
+    ap.add_argument("--layout-a", choices=["row", "col"], default="row",
+                    help="A (M x K) in global memory: row (K contiguous) or col (M contiguous, M-major; f16/bf16)")
+    ap.add_argument("--layout-b", choices=["row", "col"], default="col",
+                    help="B (K x N) in global memory: col (K contiguous) or row (N contiguous, N-major; f16/bf16)")
 
 
 def _write(out: str | None, data: str | bytes) -> None:
@@ -70,7 +74,7 @@ def cmd_gemm(args) -> int:
                   accumulate_c=args.accumulate_c, consumer_maxnreg=args.consumer_maxnreg,
                   producer_maxnreg=args.producer_maxnreg, cluster_n=int(args.cluster.split("x")[1]),
                   schedule=args.schedule, c_dtype=args.c_dtype, split_k=args.split_k,
-                  a_in_registers=args.a_in_registers)
+                  a_in_registers=args.a_in_registers, layout_a=args.layout_a, layout_b=args.layout_b)
     name = module.ops.first.sym_name.data  # type: ignore[union-attr]
     module, tile_text = with_locations(module, f"{name}.mlir")
     if args.emit == "tile":
@@ -111,7 +115,8 @@ def cmd_run(args) -> int:
                  wgmma_n=args.wgmma_n, tiles_per_warpgroup=args.tiles_per_warpgroup, consumers=args.consumers,
                  stages=args.stages, wait_depth=args.wait_depth, accumulate_c=False, cuda=args.cuda,
                  ptxas=args.ptxas, cluster_n=int(args.cluster.split("x")[1]), schedule=args.schedule,
-                 c_dtype=args.c_dtype, split_k=args.split_k, a_in_registers=args.a_in_registers)
+                 c_dtype=args.c_dtype, split_k=args.split_k, a_in_registers=args.a_in_registers,
+                 layout_a=args.layout_a, layout_b=args.layout_b)
     print(result.line())
     return 0 if result.passed else 1
 

@@ -162,7 +162,9 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
     block_m = 64 * tiles_per_warpgroup * (consumers if schedule == "cooperative" else 1)
     name = name or (f"gemm_{dtype}_m{block_m}n{wgmma_n}_c{consumers}_s{stages}_w{wait_depth}"
                     + ("_pp" if schedule == "pingpong" else "") + (f"_c{c_dtype}" if c_dtype != "f32" else "")
-                    + (f"_k{split_k}" if split_k != 1 else "") + ("_rs" if a_in_registers else ""))
+                    + (f"_k{split_k}" if split_k != 1 else "") + ("_rs" if a_in_registers else "")
+                    # MN-major operands: say so in the kernel's name
+                    + ("_acol" if layout_a == "col" else "") + ("_brow" if layout_b == "row" else ""))
     op = GemmOp(name=name, dtype=dtype, block_m=block_m, block_n=wgmma_n,
                 block_k=128 // kind.bytes, consumers=consumers, stages=stages, wait_depth=wait_depth,
                 layout_a=layout_a, layout_b=layout_b, consumer_maxnreg=consumer_maxnreg,

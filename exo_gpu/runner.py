@@ -15,20 +15,26 @@ from exo_gpu import runtime, toolchain
 from exo_gpu.compiler import CompileError, compile, gemm
 
 
+def _info_options(options: dict) -> dict:
+    """gemm() options the runtime must know, as KernelInfo fields (cluster_n is `cluster`)."""
+    fields = runtime.KernelInfo.__dataclass_fields__
+    renamed = {("cluster" if k == "cluster_n" else k): v for k, v in options.items()}
+    return {k: v for k, v in renamed.items() if k in fields}
+
+
 def build(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, consumers: int = 2,
           stages: int = 4, wait_depth: int = 1, accumulate_c: bool = False, cuda: str = toolchain.DEFAULT_CUDA,
-          ptxas: str | None = None, cluster_n: int = 1, schedule: str = "cooperative",
-          c_dtype: str = "f32", split_k: int = 1, a_in_registers: bool = False) -> tuple[bytes, runtime.KernelInfo]:
-    """Compile one configuration: the cubin and what the runtime must know of it."""
+          ptxas: str | None = None, **options) -> tuple[bytes, runtime.KernelInfo]:
+    """Compile one configuration: the cubin and what the runtime must know of it.  `options`
+    are the rest of exo_gpu.gemm's arguments (cluster_n, schedule, c_dtype, split_k,
+    a_in_registers, layout_a, layout_b, ...)."""
     module = gemm(dtype=dtype, wgmma_n=wgmma_n, tiles_per_warpgroup=tiles_per_warpgroup, consumers=consumers,
-                  stages=stages, wait_depth=wait_depth, accumulate_c=accumulate_c, cluster_n=cluster_n,
-                  schedule=schedule, c_dtype=c_dtype, split_k=split_k, a_in_registers=a_in_registers)
+                  stages=stages, wait_depth=wait_depth, accumulate_c=accumulate_c, **options)
     name = module.ops.first.sym_name.data  # type: ignore[union-attr]
     result = compile(module, cuda=cuda, ptxas=ptxas)
     assert result.smem_bytes is not None
     info = runtime.KernelInfo(name, dtype, wgmma_n, tiles_per_warpgroup, consumers, stages,
-                              result.smem_bytes, wait_depth, accumulate_c, cluster_n, schedule, c_dtype,
-                              split_k=split_k, a_in_registers=a_in_registers)
+                              result.smem_bytes, wait_depth, accumulate_c, **_info_options(options))
     assert result.cubin is not None
     return result.cubin, info
 
@@ -36,7 +42,9 @@ def build(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2,
 def run(m: int, n: int, k: int, *, A: np.ndarray | None = None, Bt: np.ndarray | None = None,
         C: np.ndarray | None = None, seed: int | None = None, **config) -> runtime.CheckResult:
     """Compile `config` (exo_gpu.gemm's arguments, cuda=, ptxas=), run it on A (M x K) and Bt
-    (N x K, i.e. B transposed), or on fresh random inputs, and check it."""
+    (N x K, i.e. B transposed), or on fresh random inputs, and check it.  A and Bt are the
+    logical matrices whatever layout_a/layout_b say; the device buffers get them in the
+    kernel's layouts (A^T row-major for layout_a = col, B = Bt^T row-major for layout_b = row)."""
     cubin, info = build(**config)
     kernel = runtime.load(cubin, info=info)
     try:

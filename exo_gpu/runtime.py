@@ -8,7 +8,10 @@ works without it (and without a GPU); the first driver call then raises `CudaErr
 The kernel ABI (see `exo_gpu.passes.lower_to_ptx`): parameters (tensor map A by value,
 tensor map B by value, C pointer, M, N, K); A is M x K row-major, Bt is N x K row-major
 (B^T, K contiguous), C is M x N row-major f32 with C[m, n] = sum_k A[m, k] * Bt[n, k]
-(C += ... with accumulate_c).  Grid: 1-D, one block per SM (persistent, the default) or
+(C += ... with accumulate_c).  With layout_a = col (an M-major A, f16/bf16) the A buffer
+holds A^T row-major (K x M, M contiguous); with layout_b = row (an N-major B) the B buffer
+holds B row-major (K x N, N contiguous); their tensor maps then load boxes of 128 bytes of M
+(or N) by block_k rows of K.  Grid: 1-D, one block per SM (persistent, the default) or
 one per tile (ceil(M / block_m) * ceil(N / block_n)), block
 128 * (consumers + 1) threads, `smem_bytes` of dynamic shared memory.  A split-K kernel
 (split_k = S > 1) walks tiles * S work units instead (one block per unit without
@@ -247,6 +250,9 @@ class KernelInfo:
     split_k: int = 1  # K ranges per output tile, added into C atomically (split-K)
     a_in_registers: bool = False  # RS wgmma (A fragments in registers); same launch and shared memory
 
+    layout_a: str = "row"  # A (M x K) in global memory: row (K-major) or col (M-major)
+    layout_b: str = "col"  # B (K x N) in global memory: col (K-major) or row (N-major)
+
     @classmethod
     def for_gemm(cls, name: str, dtype: str, wgmma_n: int, tiles_per_warpgroup: int, consumers: int,
                  stages: int, **options) -> KernelInfo:
@@ -297,6 +303,34 @@ class KernelInfo:
         # one box per consumer warpgroup; in a cluster each block loads its share of it
         return M_TILE * self.tiles_per_warpgroup // self.cluster
 
+    @property
+    def a_mn_major(self) -> bool:
+        return self.layout_a == "col"
+
+    @property
+    def b_mn_major(self) -> bool:
+        return self.layout_b == "row"
+
+    def tensor_maps(self, m: int, n: int, k: int) -> dict[str, dict]:
+        """encode_tensor_map's arguments (after ptr and dtype) for A and B of an M x N x K
+        problem.  K-major: rows x K with boxes of block_k x box_rows.  MN-major: K rows of M
+        (N) elements with boxes of one 128-byte atom (block_k // cluster rows of K for a
+        multicast A: each block of the pair loads half the rows of K)."""
+        atom = SWIZZLE_BYTES // self.elem_bytes
+        a = (dict(rows=m, k=k, box_rows=atom, major="mn", box_k=self.block_k // self.cluster) if self.a_mn_major
+             else dict(rows=m, k=k, box_rows=self.a_box_rows))
+        b = (dict(rows=n, k=k, box_rows=atom, major="mn", box_k=self.block_k) if self.b_mn_major
+             else dict(rows=n, k=k, box_rows=self.block_n))
+        return {"A": a, "B": b}
+
+    def device_operands(self, a: np.ndarray, bt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The logical A (M x K) and Bt (N x K) as the kernel's buffers hold them: A row-major
+        (layout_a = row) or A^T row-major (col); Bt row-major, i.e. B column-major (layout_b
+        = col), or B = Bt^T row-major (row).  Storage conversion is left to to_storage."""
+        a_dev = np.ascontiguousarray(a.T) if self.a_mn_major else a
+        b_dev = np.ascontiguousarray(bt.T) if self.b_mn_major else bt
+        return a_dev, b_dev
+
     def tiles(self, m: int, n: int) -> int:
         """Tiles the kernel walks: blocks, or with a cluster, clusters' rows of blocks."""
         return math.ceil(n / (self.block_n * self.cluster)) * math.ceil(m / self.block_m)
@@ -322,7 +356,8 @@ class KernelInfo:
                 f"s{self.stages} w{self.wait_depth}" + (f" x{self.cluster}" if self.cluster > 1 else "")
                 + (" pp" if self.schedule == "pingpong" else "") + (f" k{self.split_k}" if self.split_k > 1 else "")
                 + (" rs" if self.a_in_registers else "")
-                + (" +C" if self.accumulate_c else "") + (f" C:{self.c_dtype}" if self.c_dtype != "f32" else ""))
+                + (" +C" if self.accumulate_c else "") + (f" C:{self.c_dtype}" if self.c_dtype != "f32" else "")
+                + (" A:col" if self.a_mn_major else "") + (" B:row" if self.b_mn_major else ""))
 
     @property
     def threshold(self) -> float:
@@ -403,23 +438,48 @@ def _tma_dtype(dtype: str, tf32_map: str = "tfloat32"):
             "e4m3": t.CU_TENSOR_MAP_DATA_TYPE_UINT8, "e5m2": t.CU_TENSOR_MAP_DATA_TYPE_UINT8}[dtype]
 
 
+def tensor_map_geometry(dtype: str, rows: int, k: int, box_rows: int, major: str = "k",
+                        box_k: int | None = None, kernel: str | None = None) -> tuple[list[int], list[int], list[int]]:
+    """(global dims, global row stride in bytes, box dims), innermost first, of the tensor map
+    of an operand with `rows` rows (M or N) and K columns.  K-major: a rows x K row-major
+    matrix, boxes of (128 / elem_bytes) K x box_rows.  MN-major (major = "mn"): a K x rows
+    row-major matrix, boxes of box_rows (= 128 / elem_bytes, one swizzle atom) x box_k rows
+    of K.  Raises CudaError for a row that is not a multiple of 16 bytes (TMA)."""
+    eb = ELEM_BYTES[dtype]
+    atom = SWIZZLE_BYTES // eb
+    if major not in ("k", "mn"):
+        raise CudaError(f"tensor map (kernel {kernel}): major must be 'k' or 'mn', got '{major}'")
+    if major == "k":
+        if (k * eb) % 16:
+            raise CudaError(f"cuTensorMapEncodeTiled (kernel {kernel}): a row of K = {k} {dtype} elements is "
+                            f"{k * eb} bytes, not a multiple of 16")
+        return [k, rows], [k * eb], [atom, box_rows]
+    if (rows * eb) % 16:
+        raise CudaError(f"cuTensorMapEncodeTiled (kernel {kernel}): an MN-major row of {rows} {dtype} elements is "
+                        f"{rows * eb} bytes, not a multiple of 16")
+    if box_rows != atom:
+        raise CudaError(f"tensor map (kernel {kernel}): an MN-major box is one 128-byte atom ({atom} {dtype} "
+                        f"elements) wide, got {box_rows}")
+    return [rows, k], [rows * eb], [box_rows, atom if box_k is None else box_k]
+
+
 def encode_tensor_map(ptr: int, dtype: str, rows: int, k: int, box_rows: int, kernel: str | None = None,
-                      l2_promotion: bool = True, tf32_map: str = "tfloat32"):
+                      l2_promotion: bool = True, tf32_map: str = "tfloat32", major: str = "k",
+                      box_k: int | None = None):
     """A 2-D tiled tensor map over a rows x k row-major matrix (k contiguous) at `ptr`:
     boxes of box_rows x (128 / elem_bytes) elements, 128-byte swizzle, zero fill out of bounds.
+    With major = "mn", over a k x rows row-major matrix (rows contiguous: A^T of an M-major A,
+    B of an N-major B) with boxes of box_k rows of 128 bytes (see tensor_map_geometry).
     tf32 data is encoded TFLOAT32 by default: the copy engine rounds each float32 to tf32
     (rel err ~3e-4 on random data); tf32_map="float32" copies the bits and the tensor cores
     then drop the low 13 mantissa bits (truncation, ~8e-4)."""
+    dims, strides, box = tensor_map_geometry(dtype, rows, k, box_rows, major, box_k, kernel)
     cuda = _driver()
-    eb = ELEM_BYTES[dtype]
-    if (k * eb) % 16:
-        raise CudaError(f"cuTensorMapEncodeTiled (kernel {kernel}): a row of K = {k} {dtype} elements is "
-                        f"{k * eb} bytes, not a multiple of 16")
     u64, u32 = cuda.cuuint64_t, cuda.cuuint32_t
     l2 = cuda.CUtensorMapL2promotion
     return _call(
         "cuTensorMapEncodeTiled", _tma_dtype(dtype, tf32_map), 2, ptr,
-        [u64(k), u64(rows)], [u64(k * eb)], [u32(SWIZZLE_BYTES // eb), u32(box_rows)], [u32(1), u32(1)],
+        [u64(d) for d in dims], [u64(st) for st in strides], [u32(b) for b in box], [u32(1), u32(1)],
         cuda.CUtensorMapInterleave.CU_TENSOR_MAP_INTERLEAVE_NONE,
         cuda.CUtensorMapSwizzle.CU_TENSOR_MAP_SWIZZLE_128B,
         l2.CU_TENSOR_MAP_L2_PROMOTION_L2_128B if l2_promotion else l2.CU_TENSOR_MAP_L2_PROMOTION_NONE,
@@ -550,8 +610,9 @@ class GemmLaunch:
 
     By default A, Bt and C are allocated here (and freed by `free()`); pass `a_ptr`, `b_ptr`
     and `c_ptr` (device addresses, e.g. torch tensors' `data_ptr()`: A M x K and Bt N x K in
-    the kernel's storage type, C M x N float32, all row-major and contiguous) to run on memory
-    that the caller owns and keeps alive."""
+    the kernel's storage type, C M x N float32, all row-major and contiguous; A^T K x M for
+    layout_a = col, B K x N for layout_b = row) to run on memory that the caller owns and
+    keeps alive."""
 
     def __init__(self, kernel: Kernel, m: int, n: int, k: int, tf32_map: str = "tfloat32",
                  a_ptr: int | None = None, b_ptr: int | None = None, c_ptr: int | None = None,
@@ -566,9 +627,14 @@ class GemmLaunch:
         eb = info.elem_bytes
         if min(m, n, k) < 1:  # the kernel's peeled K block 0 waits for a load that K = 0 never issues
             raise CudaError(f"kernel {info.name}: M, N and K must be at least 1, got {m} x {n} x {k}")
-        if (k * eb) % 16:
+        if (k * eb) % 16 and not (info.a_mn_major and info.b_mn_major):
             raise CudaError(f"kernel {info.name}: K = {k} gives {k * eb}-byte rows; TMA needs a multiple of 16 "
                             f"(K a multiple of {16 // eb} for {info.dtype})")
+        for what, size, mn in (("M", m, info.a_mn_major), ("N", n, info.b_mn_major)):
+            if mn and (size * eb) % 16:
+                raise CudaError(f"kernel {info.name}: {what} = {size} gives {size * eb}-byte rows of the "
+                                f"{'M' if what == 'M' else 'N'}-major operand; TMA needs a multiple of 16 "
+                                f"({what} a multiple of {16 // eb} for {info.dtype})")
         given = [p is not None for p in (a_ptr, b_ptr, c_ptr)]
         if any(given) and not all(given):
             raise CudaError(f"kernel {info.name}: pass all of a_ptr, b_ptr and c_ptr, or none")
@@ -585,8 +651,9 @@ class GemmLaunch:
             self.a = DeviceBuffer(m * k * eb)
             self.b = DeviceBuffer(n * k * eb)
             self.c = DeviceBuffer(m * n * C_BYTES[info.c_dtype])
-        self.tmap_a = encode_tensor_map(self.a.ptr, info.dtype, m, k, info.a_box_rows, info.name, tf32_map=tf32_map)
-        self.tmap_b = encode_tensor_map(self.b.ptr, info.dtype, n, k, info.block_n, info.name, tf32_map=tf32_map)
+        maps = info.tensor_maps(m, n, k)
+        self.tmap_a = encode_tensor_map(self.a.ptr, info.dtype, kernel=info.name, tf32_map=tf32_map, **maps["A"])
+        self.tmap_b = encode_tensor_map(self.b.ptr, info.dtype, kernel=info.name, tf32_map=tf32_map, **maps["B"])
         # Argument storage: kept alive on self so the pointers stay valid.
         self._c_arg = np.array([self.c.ptr], dtype=np.uint64)
         self._mnk = [np.array([v], dtype=np.uint32) for v in (m, n, k)]
@@ -601,8 +668,9 @@ class GemmLaunch:
         if a.shape != (self.m, self.k) or bt.shape != (self.n, self.k):
             raise CudaError(f"kernel {info.name}: A must be {self.m}x{self.k} and Bt {self.n}x{self.k}, "
                             f"got {a.shape} and {bt.shape}")
-        self.a.upload(to_storage(a, info.dtype))
-        self.b.upload(to_storage(bt, info.dtype))
+        a_dev, b_dev = info.device_operands(a, bt)  # in the kernel's layouts
+        self.a.upload(to_storage(a_dev, info.dtype))
+        self.b.upload(to_storage(b_dev, info.dtype))
         if c is not None:
             self.c.upload(c_storage(c, info.c_dtype))
 
@@ -708,7 +776,9 @@ def check_gemm(kernel: Kernel, m: int, n: int, k: int, rng: np.random.Generator 
     ELEMENT_FACTOR * threshold * rms(ref).  For tf32 the error against a reference on
     tf32-truncated inputs is reported too (accumulation error only, when the hardware truncates).
     A split-K kernel is also run on all-ones inputs (`coverage`): every element must be
-    exactly K, which catches what the zeroed C hides from the NaN poison."""
+    exactly K, which catches what the zeroed C hides from the NaN poison.
+    A and Bt are drawn as the logical M x K and N x K matrices; the upload stores them in the
+    kernel's layouts (KernelInfo.device_operands), and the reference multiplies the logical ones."""
     kernel = _as_kernel(kernel)
     info = kernel.info
     assert info is not None

@@ -866,7 +866,8 @@ class WgmmaFenceOp(PtxOp):
 
 @irdl_op_definition
 class WgmmaMmaAsyncOp(PtxOp):
-    """`wgmma.mma_async.sync.aligned.m64nNkK.f32.T.T {d}, adesc, bdesc, scale-d, 1, 1[, 0, 0]`.
+    """`wgmma.mma_async.sync.aligned.m64nNkK.f32.T.T {d}, adesc, bdesc, scale-d, 1, 1[, ta, tb]`
+    (ta, tb: imm-trans-a/b, printed for f16/bf16 only).
 
     The result occupies the registers of `acc` (assign-registers ties them); without `acc`
     (scale-d = 0) it gets fresh registers.  scale-d is the immediate `scale_d` unless the
@@ -881,11 +882,21 @@ class WgmmaMmaAsyncOp(PtxOp):
     dtype = prop_def(StringAttr)
     n = prop_def(IntegerAttr)
     scale_d = prop_def(IntegerAttr)
+    trans_a = opt_prop_def(IntegerAttr)  # imm-trans-a (0 when absent): 1 = A M-major
+    trans_b = opt_prop_def(IntegerAttr)  # imm-trans-b (0 when absent): 1 = B N-major
     irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    def trans(self) -> tuple[int, int]:
+        return (0 if self.trans_a is None else _i(self.trans_a), 0 if self.trans_b is None else _i(self.trans_b))
 
     def verify_(self) -> None:
         if (why := check_shape(self.dtype.data, 64, _i(self.n))) is not None:
             raise VerifyException(why)
+        if any(t not in (0, 1) for t in self.trans()):
+            raise VerifyException(f"trans_a and trans_b must be 0 or 1, got {self.trans()}")
+        if any(self.trans()) and not WGMMA_TABLE[self.dtype.data].transpose:
+            raise VerifyException(f"{self.dtype.data} wgmma has no imm-trans-a/imm-trans-b operands: "
+                                  "trans_a and trans_b must be 0")
         ty = self.result.type
         assert isinstance(ty, AccType)
         if ty.count.data != _i(self.n) // 2:
@@ -894,7 +905,7 @@ class WgmmaMmaAsyncOp(PtxOp):
     def assembly_line(self, reg: Reg) -> str:
         kind = WGMMA_TABLE[self.dtype.data]
         scale_d = reg(self.scale_d_pred) if self.scale_d_pred is not None else str(_i(self.scale_d))
-        tail = "" if not kind.transpose else ", 0, 0"
+        tail = "" if not kind.transpose else ", {}, {}".format(*self.trans())
         return (f"wgmma.mma_async.sync.aligned.m64n{_i(self.n)}k{kind.k}.f32.{kind.ptx}.{kind.ptx} "
                 f"{_acc_list(self.result)}, {reg(self.desc_a)}, {reg(self.desc_b)}, {scale_d}, 1, 1{tail};")
 

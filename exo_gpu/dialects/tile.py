@@ -41,13 +41,17 @@ class GemmOp(IRDLOperation):
     """A GEMM kernel over output tiles.
 
     A is M x K, B is K x N, C is M x N row-major, f32 unless `c_dtype` says bf16 or f16
-    (the f32 accumulators rounded to nearest-even when stored); `layout_a`/`layout_b` say whether A and B
-    are row- or column-major in global memory.  Each thread block computes
-    block_m x block_n tiles of C with `consumers` consumer warpgroups and one producer
-    warpgroup loading A/B blocks of block_k into a ring of `stages` shared-memory slots.
-    `schedule` says how the consumers share a tile: `cooperative` (each owns
-    block_m / consumers rows of every tile, as m64 accumulator tiles) or `pingpong` (each owns
-    whole tiles, taking turns: one runs its K loop while the other runs its epilogue).
+    (the f32 accumulators rounded to nearest-even when stored); `layout_a`/`layout_b` say
+    whether A and B are row- or column-major in global memory.  Row-major A and column-major
+    B are K-major (every wgmma type); column-major A (M contiguous) and row-major B (N
+    contiguous) are MN-major, read through wgmma's transpose bits, so f16 and bf16 only, and a
+    row-major B needs block_n to be a whole number of 128-byte swizzle atoms (64 elements).
+    Each thread block computes block_m x block_n tiles of C with `consumers` consumer
+    warpgroups and one producer warpgroup loading A/B blocks of block_k into a ring of
+    `stages` shared-memory slots.  `schedule` says how the consumers share a tile:
+    `cooperative` (each owns block_m / consumers rows of every tile, as m64 accumulator
+    tiles) or `pingpong` (each owns whole tiles, taking turns: one runs its K loop while the
+    other runs its epilogue).
     """
 
     name = "tile.gemm"
@@ -145,6 +149,11 @@ class GemmOp(IRDLOperation):
             raise VerifyException(
                 f"{dtype} wgmma reads A and B K-major only: use layout_a = row and layout_b = col "
                 f"(got layout_a = {self.layout_a.data}, layout_b = {self.layout_b.data})")
+        atom = 128 // kind.bytes  # MN elements of one 128-byte swizzle atom
+        if self.layout_b.data == "row" and _int(self.block_n) % atom:
+            raise VerifyException(
+                f"layout_b = row (N-major B) loads B in {atom}-column swizzle atoms: block_n must be a multiple "
+                f"of {atom}, got {_int(self.block_n)}")
         consumers = _int(self.consumers)
         if consumers not in (1, 2):
             raise VerifyException(f"consumers must be 1 or 2, got {consumers}")
@@ -184,6 +193,9 @@ class GemmOp(IRDLOperation):
                                   "use schedule = cooperative")
         if self.a_in_registers is not None and _int(self.a_in_registers) not in (0, 1):
             raise VerifyException(f"a_in_registers must be 0 or 1, got {_int(self.a_in_registers)}")
+        if self.a_regs and (self.layout_a.data != "row" or self.layout_b.data != "col"):
+            raise VerifyException("a_in_registers loads K-major A fragments and takes a K-major B: "
+                                  f"use layout_a = row and layout_b = col (got {self.layout_a.data}, {self.layout_b.data})")
 
 
 Tile = Dialect("tile", [GemmOp], [])

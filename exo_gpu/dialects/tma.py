@@ -24,6 +24,7 @@ from xdsl.utils.exceptions import VerifyException
 from exo_gpu.dialects.attrs import int_value as _int
 
 OPERANDS = ("A", "B")
+MAJORS = ("k", "mn")
 BARRIERS = ("full", "empty")
 
 
@@ -43,7 +44,13 @@ class LoadOp(IRDLOperation):
     `bytes` transaction bytes on the slot's full barrier.  With `multicast` = n, the CTA of
     cluster rank r loads the r-th of n equal parts of the box (rows and smem offset moved
     by r * box_rows / n) into that place in every CTA of the cluster, so each CTA still
-    receives the whole box: `bytes` counts it whole."""
+    receives the whole box: `bytes` counts it whole.
+
+    With `major` = "mn" the operand is MN-major in global memory (A column-major, B
+    row-major: the tensor map's rows are K and its contiguous dimension M or N): the box is
+    box_rows MN elements (128 bytes, one swizzle atom) by block_k rows of K, landing as
+    block_k rows of 128 bytes; a multicast then splits it along K (rows and smem offset moved
+    by r * block_k / n rows of 128 bytes)."""
 
     name = "tma.load"
 
@@ -56,21 +63,30 @@ class LoadOp(IRDLOperation):
     box_rows = prop_def(IntegerAttr)
     bytes = prop_def(IntegerAttr)
     multicast = opt_prop_def(IntegerAttr)  # CTAs of the cluster sharing the box (1 when absent)
+    major = opt_prop_def(StringAttr)  # "k" (absent) or "mn": which dimension is contiguous in global memory
 
     def __init__(self, tensor_map, slot, k, operand: str, row_offset: int, smem_offset: int,
-                 box_rows: int, nbytes: int, multicast: int = 1):
+                 box_rows: int, nbytes: int, multicast: int = 1, major: str = "k"):
         i = lambda v: IntegerAttr(v, 64)  # noqa: E731
         props = {"operand": StringAttr(operand), "row_offset": i(row_offset),
                  "smem_offset": i(smem_offset), "box_rows": i(box_rows), "bytes": i(nbytes)}
         if multicast > 1:
             props["multicast"] = i(multicast)
+        if major != "k":
+            props["major"] = StringAttr(major)
         super().__init__(operands=[tensor_map, slot, k], properties=props)
+
+    @property
+    def mn_major(self) -> bool:
+        return self.major is not None and self.major.data == "mn"
 
     def verify_(self) -> None:
         if self.operand.data not in OPERANDS:
             raise VerifyException(f"operand must be A or B, got '{self.operand.data}'")
         if not 1 <= _int(self.box_rows) <= 256:
             raise VerifyException(f"a TMA box has at most 256 rows, got {_int(self.box_rows)}")
+        if self.major is not None and self.major.data not in MAJORS:
+            raise VerifyException(f"major must be 'k' or 'mn', got '{self.major.data}'")
         if _int(self.smem_offset) % 1024:
             raise VerifyException("a 128-byte-swizzled TMA destination must be 1024-byte aligned")
 

@@ -156,6 +156,9 @@ class MmaAsyncOp(IRDLOperation):
     `scale_d` is an immediate (0: D is not read, 1: D accumulates) unless the optional
     `scale_d_value` operand gives it at run time, a form ptxas may serialize.  The result
     is the same accumulator (same registers) as `acc` when D accumulates.
+
+    `trans_a` / `trans_b` (absent: 0) are wgmma's imm-trans-a / imm-trans-b: 1 reads A
+    M-major / B N-major (MN-major 128-byte-swizzled tiles), legal for f16 and bf16 only.
     """
 
     name = "wgmma.mma_async"
@@ -170,11 +173,14 @@ class MmaAsyncOp(IRDLOperation):
     a_offset = prop_def(IntegerAttr)  # bytes into the slot's A tile
     b_offset = prop_def(IntegerAttr)  # bytes into the slot's B tile
     scale_d = prop_def(IntegerAttr)
+    trans_a = opt_prop_def(IntegerAttr)  # imm-trans-a: 1 = A is M-major (0 when absent)
+    trans_b = opt_prop_def(IntegerAttr)  # imm-trans-b: 1 = B is N-major (0 when absent)
 
     irdl_options = (AttrSizedOperandSegments(as_property=True),)
 
     def __init__(self, acc, slot, result_type: AccumulatorType, dtype: str, a_offset: int,
-                 b_offset: int, scale_d: int, scale_d_value=None):
+                 b_offset: int, scale_d: int, scale_d_value=None, trans_a: int = 0, trans_b: int = 0):
+        trans = {name: IntegerAttr(v, 64) for name, v in (("trans_a", trans_a), ("trans_b", trans_b)) if v}
         super().__init__(
             operands=[[acc] if acc is not None else [], [slot],
                       [scale_d_value] if scale_d_value is not None else []],
@@ -185,6 +191,7 @@ class MmaAsyncOp(IRDLOperation):
                 "a_offset": IntegerAttr(a_offset, 64),
                 "b_offset": IntegerAttr(b_offset, 64),
                 "scale_d": IntegerAttr(scale_d, 64),
+                **trans,
             },
         )
 
@@ -204,6 +211,14 @@ class MmaAsyncOp(IRDLOperation):
             raise VerifyException("scale_d = 0 does not read D: drop the accumulator operand")
         if self.scale_d_value is not None and self.acc is None:
             raise VerifyException("a run-time scale_d may read D, so an accumulator operand is required")
+        for what in ("trans_a", "trans_b"):
+            attr = getattr(self, what)
+            value = 0 if attr is None else _int(attr)
+            if value not in (0, 1):
+                raise VerifyException(f"{what} must be 0 or 1, got {value}")
+            if value and not WGMMA_TABLE[self.dtype.data].transpose:
+                raise VerifyException(f"{self.dtype.data} wgmma has no transpose bits: {what} must be 0 "
+                                      "(MN-major operands are f16 and bf16 only)")
         for what, off in (("a_offset", _int(self.a_offset)), ("b_offset", _int(self.b_offset))):
             if off < 0 or off % 16:
                 raise VerifyException(f"{what} must be a non-negative multiple of 16 bytes, got {off}")

@@ -15,7 +15,8 @@ registers (`assign-registers` names them).  Guarantees:
   ring position; a K loop becomes a ptx.loop carrying (k, slot, phase) and its accumulators;
 - wgmma ops keep their accumulator operands and results, and scale-d stays an immediate
   unless the IR gave a run-time one;
-- shared-memory descriptors (128-byte swizzle, K-major) are derived from the ring slot;
+- shared-memory descriptors (128-byte swizzle, K-major or MN-major) are derived from the
+  ring slot; an MN-major operand's wgmma prints imm-trans-a/b = 1;
 - an A fragment load becomes one ldmatrix.x4 from the swizzled A tile, an RS wgmma takes its
   four registers; a K loop with `unroll = U` becomes a ptx.loop with U copies of the body,
   each copy's values in their own registers, with a break before each copy;
@@ -61,6 +62,22 @@ SMEM_SYMBOL = "exo_smem"
 SWIZZLE_128B = 1 << 62  # descriptor layout type 1: 128-byte swizzle
 SBO_1024 = (1024 >> 4) << 32  # stride between 8-row core-matrix groups: 8 rows x 128 bytes
 LBO_UNUSED = 1 << 16  # leading-dimension byte offset: ignored for swizzled K-major tiles
+
+
+def descriptor_bits(mn_major: bool, block_k: int) -> int:
+    """The constant fields of a 128-byte-swizzled operand's wgmma smem descriptor (the start
+    address, bits 0-13, is or-ed in per slot; base offset 0: every tile and K slice starts on
+    a 1024-byte swizzle-pattern boundary).
+
+    K-major (rows of 128 bytes of K, 8-row groups 1024 bytes apart): SBO (bits 32-45) =
+    1024 >> 4, the stride between 8-row groups along M/N; LBO (bits 16-29) unused, 1.
+    MN-major (PTX ISA "Matrix Descriptor Format" / CUTLASS make_gmma_desc<Major::MN>, B128:
+    ((8,n),(8,k)):((1,LBO),(8,SBO)) in 16-byte units): each swizzle atom is 64 M/N elements
+    (128 bytes) by block_k rows of K; SBO = 1024 >> 4, the stride between groups of 8 K rows,
+    and LBO = block_k * 128 >> 4, the stride between atoms along M/N."""
+    if not mn_major:
+        return SWIZZLE_128B | SBO_1024 | LBO_UNUSED
+    return SWIZZLE_128B | SBO_1024 | ((block_k * 128) >> 4) << 16
 
 B32, B64, PRED = ptx.B32Type.unallocated, ptx.B64Type.unallocated, ptx.PredType.unallocated
 
@@ -236,7 +253,7 @@ class _KernelLowering:
             self.emit(ptx.SetmaxnregOp(properties={"action": StringAttr(action), "count": op.maxnreg}))
             self.local_tid = self.v(ptx.AndOp(".b32", self.tid, 127, B32()))
             self.role_index = self.v(ptx.SubOp(".u32", self.warpgroup, first, B32()))
-            self.desc_cache: dict[tuple[int, SSAValue], tuple[SSAValue, SSAValue]] = {}
+            self.desc_cache: dict[tuple, tuple[SSAValue, SSAValue]] = {}
             self.frag_rows: SSAValue | None = None  # this lane's ldmatrix row in the A tile, bytes
             self.frag_chunks: dict[int, SSAValue] = {}  # K bytes -> this lane's swizzled chunk, bytes
             self.frag_cache: dict[tuple[int, SSAValue, int], SSAValue] = {}
@@ -471,17 +488,25 @@ class _KernelLowering:
         mask: list[SSAValue] = []
         parts = 1 if op.multicast is None else _int(op.multicast)
         if parts > 1:  # this block's part of the box, delivered to every block of the cluster
-            part_rows = _int(op.box_rows) // parts
-            row = self.v(ptx.MadLoOp(".u32", self.rank, part_rows, row, B32()))
+            if op.mn_major:  # split along K: block_k / parts rows of 128 bytes each
+                part_rows = self.block_k // parts
+                k0 = self.v(ptx.MadLoOp(".u32", self.rank, part_rows, k0, B32()))
+            else:
+                part_rows = _int(op.box_rows) // parts
+                row = self.v(ptx.MadLoOp(".u32", self.rank, part_rows, row, B32()))
             dst = self.v(ptx.MadLoOp(".u32", self.rank, part_rows * 128, dst, B32()))
             mask = [self.v(ptx.MovOp(".b16", (1 << parts) - 1, ptx.B16Type.unallocated()))]
+        # The box's coordinates, innermost (contiguous) first: (k, row) for a K-major operand,
+        # (row, k) for an MN-major one (its tensor map is K rows of M or N elements).
+        c0, c1 = (row, k0) if op.mn_major else (k0, row)
         self.emit(ptx.CpAsyncBulkTensor2dOp(
-            operands=[[dst], [self.values[op.tensor_map]], [k0], [row], [mbar], mask],
+            operands=[[dst], [self.values[op.tensor_map]], [c0], [c1], [mbar], mask],
             properties={"dst_offset": op.smem_offset}))
 
-    def descriptors(self, slot: SSAValue) -> tuple[SSAValue, SSAValue]:
-        """64-bit smem descriptors of this warpgroup's A tile and the B tile in `slot`."""
-        key = (id(self.block), self.values[slot])
+    def descriptors(self, slot: SSAValue, trans: tuple[int, int] = (0, 0)) -> tuple[SSAValue, SSAValue]:
+        """64-bit smem descriptors of this warpgroup's A tile and the B tile in `slot`
+        (`trans`: whether A, B are MN-major, see `descriptor_bits`)."""
+        key = (id(self.block), self.values[slot], trans)
         if key in self.desc_cache:
             return self.desc_cache[key]
         s = self.values[slot]
@@ -490,10 +515,10 @@ class _KernelLowering:
         a_addr = self.mad(s, self.a_slot, a_base)
         b_addr = self.mad(s, self.b_slot, self.add(self.smem, self.stages * self.a_slot))
         out = []
-        for addr in (a_addr, b_addr):
+        for addr, mn_major in zip((a_addr, b_addr), trans):
             wide = self.v(ptx.CvtOp(".u64", ".u32", self.v(ptx.AndOp(".b32", addr, 0x3FFFF, B32())), B64()))
             field = self.v(ptx.ShrOp(".u64", wide, 4, B64()))
-            out.append(self.v(ptx.OrOp(".b64", field, SWIZZLE_128B | SBO_1024 | LBO_UNUSED, B64())))
+            out.append(self.v(ptx.OrOp(".b64", field, descriptor_bits(bool(mn_major), self.block_k), B64())))
         self.desc_cache[key] = (out[0], out[1])
         return out[0], out[1]
 
@@ -506,7 +531,8 @@ class _KernelLowering:
     def mma(self, op: MmaAsyncOp) -> None:
         ty = op.result.type
         assert isinstance(ty, AccumulatorType)
-        desc_a, desc_b = self.descriptors(op.slot)
+        trans = (0 if op.trans_a is None else _int(op.trans_a), 0 if op.trans_b is None else _int(op.trans_b))
+        desc_a, desc_b = self.descriptors(op.slot, trans)
         a_off, b_off = _int(op.a_offset) >> 4, _int(op.b_offset) >> 4
         if a_off:
             desc_a = self.add(desc_a, a_off, ".s64", B64)
@@ -516,7 +542,8 @@ class _KernelLowering:
         scale = [self.values[op.scale_d_value]] if op.scale_d_value is not None else []
         self.values[op.result] = self.v(ptx.WgmmaMmaAsyncOp(
             operands=[acc, [desc_a], [desc_b], scale], result_types=[ptx.AccType(ty.registers_per_thread)],
-            properties={"dtype": op.dtype, "n": IntegerAttr(ty.n.data, 64), "scale_d": op.scale_d}))
+            properties={"dtype": op.dtype, "n": IntegerAttr(ty.n.data, 64), "scale_d": op.scale_d,
+                        **{name: IntegerAttr(1, 64) for name, t in zip(("trans_a", "trans_b"), trans) if t}}))
 
     def load_fragment_a(self, op: LoadFragmentAOp) -> None:
         """ldmatrix.x4 of one RS wgmma's A fragment (layout: wgmma.load_fragment_a).  Lane l of

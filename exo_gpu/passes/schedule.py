@@ -21,6 +21,10 @@ Guarantees on its output:
 - with `a_in_registers`, each K block first loads every A fragment of the stage from the
   ring into registers (wgmma.load_fragment_a, one per RS wgmma), then issues the RS wgmmas
   (wgmma.mma_async_rs) that read them; B stays in shared memory;
+- an MN-major operand (layout_a = col, layout_b = row; f16/bf16) is loaded as 128-byte
+  swizzle atoms, one box of 64 M (or N) elements by block_k rows of K per m64 tile of A (per
+  64 columns of B), each atom block_k * 128 bytes after the previous; its wgmma has
+  trans_a (trans_b) = 1 and steps K by 16 rows of 128 bytes (2048 bytes), not 32 bytes;
 - no synchronisation: `insert-syncs` adds every fence, commit, wait and mbarrier operation.
 """
 
@@ -54,9 +58,22 @@ M_TILE = 64  # rows of one wgmma accumulator tile
 
 
 
-def _mma_stage(accs, slot, dtype: str, n: int, tiles: int, block_k: int, first: bool, scale_d_value=None):
-    """The wgmma.mma_async ops of one K block: for each tile, block_k / k instructions."""
+def k_step_bytes(dtype: str, mn_major: bool) -> int:
+    """Bytes from one wgmma's K slice of a 128-byte-swizzled tile to the next: K-major, k
+    elements along a 128-byte row (32 bytes); MN-major, k rows of 128 bytes (2048 bytes
+    for f16/bf16), which keeps every slice on a 1024-byte swizzle-pattern boundary."""
     kind = WGMMA_TABLE[dtype]
+    return kind.k * (SWIZZLE_BYTES if mn_major else kind.bytes)
+
+
+def _mma_stage(accs, slot, dtype: str, n: int, tiles: int, block_k: int, first: bool, scale_d_value=None,
+               trans_a: int = 0, trans_b: int = 0):
+    """The wgmma.mma_async ops of one K block: for each tile, block_k / k instructions.  An
+    m64 tile of A is 64 rows (K-major) or block_k rows (MN-major) of 128 bytes: 8192 bytes
+    either way for block_k = 64."""
+    kind = WGMMA_TABLE[dtype]
+    tile_bytes = (block_k if trans_a else M_TILE) * SWIZZLE_BYTES
+    a_step, b_step = k_step_bytes(dtype, bool(trans_a)), k_step_bytes(dtype, bool(trans_b))
     ops, out = [], []
     for t in range(tiles):
         acc = accs[t] if accs is not None else None
@@ -65,9 +82,9 @@ def _mma_stage(accs, slot, dtype: str, n: int, tiles: int, block_k: int, first: 
             runtime = scale_d_value if kk == 0 else None  # only a tile's first mma may skip D
             mma = MmaAsyncOp(
                 acc if scale_d or runtime is not None else None, slot, AccumulatorType(64, n), dtype,
-                a_offset=t * M_TILE * SWIZZLE_BYTES + kk * kind.k * kind.bytes,
-                b_offset=kk * kind.k * kind.bytes,
-                scale_d=scale_d, scale_d_value=runtime)
+                a_offset=t * tile_bytes + kk * a_step,
+                b_offset=kk * b_step,
+                scale_d=scale_d, scale_d_value=runtime, trans_a=trans_a, trans_b=trans_b)
             ops.append(mma)
             acc = mma.result
         out.append(acc)
@@ -98,22 +115,23 @@ def _rs_stage(accs, slot, dtype: str, n: int, tiles: int, block_k: int, first: b
 
 def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.KernelOp:
     dtype = gemm.dtype.data
-    if gemm.layout_a.data != "row" or gemm.layout_b.data != "col":
-        raise DiagnosticException(
-            f"tile.gemm @{gemm.sym_name.data}: layout_a = {gemm.layout_a.data}, layout_b = {gemm.layout_b.data} "
-            "needs MN-major (transposed) shared-memory tiles, which schedule does not build yet: "
-            "use layout_a = row, layout_b = col (K-major A and B)")
     if runtime_scale_d and gemm.a_regs:
         raise DiagnosticException(
             f"tile.gemm @{gemm.sym_name.data}: schedule{{scale_d=runtime}} is not built with A in registers: "
             "use scale_d=immediate or drop a_in_registers")
-    stage = _rs_stage if gemm.a_regs else _mma_stage
     block_m, block_n, block_k = _int(gemm.block_m), _int(gemm.block_n), _int(gemm.block_k)
     consumers, stages, tiles = _int(gemm.consumers), _int(gemm.stages), gemm.tiles_per_warpgroup
     owners = gemm.owners  # consumer warpgroups splitting a tile's rows
     turns = consumers // owners  # consumer warpgroups taking tiles in turn
     rows_per_wg = M_TILE * tiles
-    a_slot, b_slot = block_m * SWIZZLE_BYTES, block_n * SWIZZLE_BYTES
+    trans_a, trans_b = int(gemm.layout_a.data == "col"), int(gemm.layout_b.data == "row")
+    atom = SWIZZLE_BYTES // WGMMA_TABLE[dtype].bytes  # MN elements of one MN-major swizzle atom
+    atom_bytes = block_k * SWIZZLE_BYTES  # one MN-major atom: block_k rows of 128 bytes
+    if trans_a and atom * block_k * WGMMA_TABLE[dtype].bytes != M_TILE * SWIZZLE_BYTES:
+        raise DiagnosticException(f"tile.gemm @{gemm.sym_name.data}: an M-major A needs 64-element swizzle atoms "
+                                  f"of block_k rows to fill an m64 tile ({dtype} has {atom})")
+    a_slot = block_m * SWIZZLE_BYTES
+    b_slot = block_n // atom * atom_bytes if trans_b else block_n * SWIZZLE_BYTES
     loc = gemm.location
 
     entry = Block(arg_types=[TensorMapType(), TensorMapType(), i64, i32, i32, i32])
@@ -125,9 +143,19 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
     loads = wg.KLoopOp(k_size, [], start=0, block_k=block_k, stages=stages)
     lb = loads.body.block
     for c in range(owners):
+        if trans_a:  # one 64 x block_k atom per m64 tile
+            for t in range(tiles):
+                row = c * rows_per_wg + t * M_TILE
+                lb.add_op(LoadOp(a_map, loads.slot, loads.k, "A", row, row * SWIZZLE_BYTES, M_TILE,
+                                 M_TILE * SWIZZLE_BYTES, multicast=gemm.cluster, major="mn"))
+            continue
         lb.add_op(LoadOp(a_map, loads.slot, loads.k, "A", c * rows_per_wg, c * rows_per_wg * SWIZZLE_BYTES,
                          rows_per_wg, rows_per_wg * SWIZZLE_BYTES, multicast=gemm.cluster))
-    lb.add_op(LoadOp(b_map, loads.slot, loads.k, "B", 0, 0, block_n, b_slot))
+    if trans_b:  # one atom per `atom` columns of B
+        for j in range(block_n // atom):
+            lb.add_op(LoadOp(b_map, loads.slot, loads.k, "B", j * atom, j * atom_bytes, atom, atom_bytes, major="mn"))
+    else:
+        lb.add_op(LoadOp(b_map, loads.slot, loads.k, "B", 0, 0, block_n, b_slot))
     lb.add_op(wg.YieldOp())
     producer_tiles.body.block.add_ops([loads, wg.YieldOp()])
     producer = wg.RoleOp("producer", 0, 1, _int(gemm.producer_maxnreg), Region(Block([producer_tiles])))
@@ -149,7 +177,11 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
         start = 0
     else:
         # Iteration 0, peeled: each tile's first wgmma has scale-d = 0.
-        first_ops, accs = stage(None, first_slot.slot, dtype, block_n, tiles, block_k, first=True)
+        if gemm.a_regs:
+            first_ops, accs = _rs_stage(None, first_slot.slot, dtype, block_n, tiles, block_k, first=True)
+        else:
+            first_ops, accs = _mma_stage(None, first_slot.slot, dtype, block_n, tiles, block_k, first=True,
+                                         trans_a=trans_a, trans_b=trans_b)
         cb.add_ops(first_ops)
         start = 1
     loop = wg.KLoopOp(k_size, accs, start=start, block_k=block_k, stages=stages)
@@ -164,7 +196,7 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
         ops, out = _rs_stage(list(loop.carried), loop.slot, dtype, block_n, tiles, block_k, first=False)
     else:
         ops, out = _mma_stage(list(loop.carried), loop.slot, dtype, block_n, tiles, block_k, first=False,
-                              scale_d_value=scale_d_value)
+                              scale_d_value=scale_d_value, trans_a=trans_a, trans_b=trans_b)
     body.add_ops(ops)
     body.add_op(wg.YieldOp(*out))
     cb.add_op(loop)

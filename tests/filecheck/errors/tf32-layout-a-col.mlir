@@ -1,0 +1,10 @@
+// RUN: not exo-gpu-opt %s -p schedule 2>&1 | filecheck %s
+//
+// tf32 wgmma has no imm-trans-a: an M-major (column-major) A is rejected by tile.gemm's
+// verifier, as for fp8; only f16 and bf16 take MN-major operands.
+
+builtin.module {
+  "tile.gemm"() <{sym_name = "tf32_col", dtype = "tf32", layout_a = "col", layout_b = "col", block_m = 64 : i64, block_n = 64 : i64, block_k = 32 : i64, consumers = 1 : i64, stages = 2 : i64, wait_depth = 1 : i64, consumer_maxnreg = 232 : i64, producer_maxnreg = 40 : i64, accumulate_c = 0 : i64}> : () -> ()
+}
+
+// CHECK: exo-gpu-opt: error: {{.*}}tf32-layout-a-col.mlir: invalid IR: tf32 wgmma reads A and B K-major only: use layout_a = row and layout_b = col (got layout_a = col, layout_b = col)

@@ -18,17 +18,19 @@ from exo_gpu.compiler import CompileError, compile, gemm
 def build(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, consumers: int = 2,
           stages: int = 4, wait_depth: int = 1, accumulate_c: bool = False, cuda: str = toolchain.DEFAULT_CUDA,
           ptxas: str | None = None, cluster_n: int = 1, schedule: str = "cooperative",
-          c_dtype: str = "f32", split_k: int = 1, a_in_registers: bool = False) -> tuple[bytes, runtime.KernelInfo]:
+          c_dtype: str = "f32", split_k: int = 1, a_in_registers: bool = False,
+          cluster_m: int = 1) -> tuple[bytes, runtime.KernelInfo]:
     """Compile one configuration: the cubin and what the runtime must know of it."""
     module = gemm(dtype=dtype, wgmma_n=wgmma_n, tiles_per_warpgroup=tiles_per_warpgroup, consumers=consumers,
                   stages=stages, wait_depth=wait_depth, accumulate_c=accumulate_c, cluster_n=cluster_n,
-                  schedule=schedule, c_dtype=c_dtype, split_k=split_k, a_in_registers=a_in_registers)
+                  schedule=schedule, c_dtype=c_dtype, split_k=split_k, a_in_registers=a_in_registers,
+                  cluster_m=cluster_m)
     name = module.ops.first.sym_name.data  # type: ignore[union-attr]
     result = compile(module, cuda=cuda, ptxas=ptxas)
     assert result.smem_bytes is not None
     info = runtime.KernelInfo(name, dtype, wgmma_n, tiles_per_warpgroup, consumers, stages,
                               result.smem_bytes, wait_depth, accumulate_c, cluster_n, schedule, c_dtype,
-                              split_k=split_k, a_in_registers=a_in_registers)
+                              split_k=split_k, a_in_registers=a_in_registers, cluster_m=cluster_m)
     assert result.cubin is not None
     return result.cubin, info
 

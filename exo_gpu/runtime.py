@@ -245,17 +245,20 @@ class KernelInfo:
     extra: dict = field(default_factory=dict, compare=False)  # registers, ptxas, ... (reporting only)
     split_k: int = 1  # K ranges per output tile, added into C atomically (split-K)
     a_in_registers: bool = False  # RS wgmma (A fragments in registers); same launch and shared memory
+    cluster_m: int = 1  # blocks per cluster along M (B multicast); not with cluster > 1
 
     @classmethod
     def for_gemm(cls, name: str, dtype: str, wgmma_n: int, tiles_per_warpgroup: int, consumers: int,
                  stages: int, wait_depth: int = 1, accumulate_c: bool = False, cluster: int = 1,
-                 schedule: str = "cooperative", c_dtype: str = "f32", split_k: int = 1, **extra) -> KernelInfo:
+                 schedule: str = "cooperative", c_dtype: str = "f32", split_k: int = 1,
+                 cluster_m: int = 1, **extra) -> KernelInfo:
         """The info of `exo_gpu.compiler.gemm(...)` with these arguments (smem recomputed as
         warpgroup.kernel.smem_bytes does)."""
         block_m = M_TILE * tiles_per_warpgroup * (consumers if schedule == "cooperative" else 1)
         smem = stages * (block_m * SWIZZLE_BYTES + wgmma_n * SWIZZLE_BYTES) + 16 * stages + 1024
         return cls(name, dtype, wgmma_n, tiles_per_warpgroup, consumers, stages, smem, wait_depth,
-                   accumulate_c, cluster, schedule, c_dtype, dict(extra), split_k)
+                   accumulate_c, cluster, schedule, c_dtype, dict(extra), split_k,
+                   cluster_m=cluster_m)
 
     @classmethod
     def from_dict(cls, d: dict) -> KernelInfo:
@@ -289,13 +292,24 @@ class KernelInfo:
         return 128 * (self.consumers + 1)
 
     @property
+    def cluster_blocks(self) -> int:
+        """Blocks per cluster (the launch's cluster dimension, x only: the grid is 1-D)."""
+        return self.cluster * self.cluster_m
+
+    @property
     def a_box_rows(self) -> int:
         # one box per consumer warpgroup; in a cluster each block loads its share of it
         return M_TILE * self.tiles_per_warpgroup // self.cluster
 
+    @property
+    def b_box_rows(self) -> int:
+        # one box per block; in a 2x1 cluster each block loads its half of it
+        return self.block_n // self.cluster_m
+
     def tiles(self, m: int, n: int) -> int:
-        """Tiles the kernel walks: blocks, or with a cluster, clusters' rows of blocks."""
-        return math.ceil(n / (self.block_n * self.cluster)) * math.ceil(m / self.block_m)
+        """Tiles the kernel walks: blocks, or with a cluster, clusters' pairs of blocks
+        (along N for 1x2, along M for 2x1)."""
+        return math.ceil(n / (self.block_n * self.cluster)) * math.ceil(m / (self.block_m * self.cluster_m))
 
     def work_units(self, m: int, n: int) -> int:
         """Work units of the launch: tiles x split_k (a split-K kernel runs min(split_k,
@@ -310,12 +324,13 @@ class KernelInfo:
         multiple of the cluster size."""
         tiles = self.work_units(m, n)
         if max_blocks:
-            tiles = min(tiles, max(1, max_blocks // self.cluster))
-        return (tiles * self.cluster, 1, 1)
+            tiles = min(tiles, max(1, max_blocks // self.cluster_blocks))
+        return (tiles * self.cluster_blocks, 1, 1)
 
     def label(self) -> str:
         return (f"{self.dtype} n{self.wgmma_n} T{self.tiles_per_warpgroup} C{self.consumers} "
                 f"s{self.stages} w{self.wait_depth}" + (f" x{self.cluster}" if self.cluster > 1 else "")
+                + (f" {self.cluster_m}x{self.cluster}" if self.cluster_m > 1 else "")
                 + (" pp" if self.schedule == "pingpong" else "") + (f" k{self.split_k}" if self.split_k > 1 else "")
                 + (" rs" if self.a_in_registers else "")
                 + (" +C" if self.accumulate_c else "") + (f" C:{self.c_dtype}" if self.c_dtype != "f32" else ""))
@@ -353,13 +368,13 @@ class Kernel:
         per_sm = int(_call("cuOccupancyMaxActiveBlocksPerMultiprocessor", self.function, info.threads,
                            info.smem_bytes, kernel=self.name))
         blocks = max(1, per_sm) * init().sm_count
-        if info.cluster > 1:
+        if info.cluster_blocks > 1:
             config = cuda.CUlaunchConfig()
-            config.gridDimX, config.gridDimY, config.gridDimZ = info.cluster * blocks, 1, 1
+            config.gridDimX, config.gridDimY, config.gridDimZ = info.cluster_blocks * blocks, 1, 1
             config.blockDimX, config.blockDimY, config.blockDimZ = info.threads, 1, 1
             config.sharedMemBytes = info.smem_bytes
             clusters = int(_call("cuOccupancyMaxActiveClusters", self.function, config, kernel=self.name))
-            blocks = min(blocks, max(1, clusters) * info.cluster)
+            blocks = min(blocks, max(1, clusters) * info.cluster_blocks)
         return blocks
 
     def launch(self, grid, block, smem: int, param_ptrs: list[int], stream=None) -> None:
@@ -582,7 +597,7 @@ class GemmLaunch:
             self.b = DeviceBuffer(n * k * eb)
             self.c = DeviceBuffer(m * n * C_BYTES[info.c_dtype])
         self.tmap_a = encode_tensor_map(self.a.ptr, info.dtype, m, k, info.a_box_rows, info.name, tf32_map=tf32_map)
-        self.tmap_b = encode_tensor_map(self.b.ptr, info.dtype, n, k, info.block_n, info.name, tf32_map=tf32_map)
+        self.tmap_b = encode_tensor_map(self.b.ptr, info.dtype, n, k, info.b_box_rows, info.name, tf32_map=tf32_map)
         # Argument storage: kept alive on self so the pointers stay valid.
         self._c_arg = np.array([self.c.ptr], dtype=np.uint64)
         self._mnk = [np.array([v], dtype=np.uint32) for v in (m, n, k)]

@@ -13,7 +13,9 @@ one per tile (ceil(M / block_m) * ceil(N / block_n)), block
 128 * (consumers + 1) threads, `smem_bytes` of dynamic shared memory.  A split-K kernel
 (split_k = S > 1) walks tiles * S work units instead (one block per unit without
 persistence) and adds its partial sums into C with atomic adds: C must be zero before the
-launch (GemmLaunch.launch clears it) unless the kernel accumulates into C.
+launch (GemmLaunch.launch clears it) unless the kernel accumulates into C.  A cluster kernel
+(1x2 or 2x1, `.reqnctapercluster 2, 1, 1` in its cubin) gets whole clusters: tiles are pairs
+of blocks and the grid is two blocks per tile or per resident cluster (KernelInfo.grid).
 
 Every driver call goes through `_call`, which raises `CudaError` naming the call, the kernel
 and the CUresult.

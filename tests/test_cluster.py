@@ -246,3 +246,21 @@ def test_gpu_cluster_2x1_is_correct(config):
     finally:
         kernel.unload()
     assert exo_gpu.run(300, 260, 200, **config, cluster_m=2).passed
+
+
+def test_benchmark_names_and_labels_tell_2x1_from_1x2():
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1] / "benchmarks"
+    mods = {}
+    for name in ("build_cubins", "gemm_bench"):
+        spec = importlib.util.spec_from_file_location(name, root / f"{name}.py")
+        mods[name] = importlib.util.module_from_spec(spec)
+        sys.modules.setdefault(name, mods[name])  # dataclasses look their module up there
+        spec.loader.exec_module(mods[name])
+    cfg = mods["build_cubins"].C("bf16", 128, 2, 2, 4, cluster_m=2)
+    assert cfg.name(4, "12.3", "12.3") == "gemm_bf16_m256n128_c2_s4_w1_xm2"
+    d = rt.KernelInfo.for_gemm("k", "bf16", 128, 2, 2, 4, cluster_m=2).to_dict()
+    assert mods["gemm_bench"].kernel_label(d) == "bf16 n128 T2 C2 s4 w1 2x1"
+    d = rt.KernelInfo.for_gemm("k", "bf16", 128, 2, 2, 4, cluster=2).to_dict()
+    assert mods["gemm_bench"].kernel_label(d) == "bf16 n128 T2 C2 s4 w1 x2"

@@ -89,6 +89,19 @@ def test_cluster_1x2_and_2x1_have_the_same_barriers(cuda):
     assert len(re.findall(r"MEMBAR\.\w+\.GPU", sass_n)) == len(re.findall(r"MEMBAR\.\w+\.GPU", sass_m)) == 2
 
 
+@pytest.mark.parametrize("cuda", CUDAS)
+@pytest.mark.parametrize("extra", [dict(schedule="pingpong"), dict(c_dtype="bf16")])
+def test_cluster_2x1_combines_with_pingpong_and_a_bf16_c(extra, cuda):
+    result = compile(gemm(dtype="bf16", wgmma_n=128, tiles_per_warpgroup=2, consumers=2, cluster_m=2, **extra), cuda=cuda)
+    base = compile(gemm(dtype="bf16", wgmma_n=128, tiles_per_warpgroup=2, consumers=2, **extra), cuda=cuda)
+    (report,), (one,) = result.reports, base.reports
+    assert report.ok and report.codes == [] and report.stack == 0
+    assert (report.shape.hgmma, report.shape.hgmma_gsb0, report.shape.depbar) == \
+           (one.shape.hgmma, one.shape.hgmma_gsb0, one.shape.depbar)
+    assert ".reqnctapercluster 2, 1, 1" in result.ptx and result.ptx.count(_MULTICAST) == 1
+    assert _membars_outside_cluster_barriers(guard.disassemble(result.cubin)) == []
+
+
 def test_bf16_n256_cluster_2x1_with_wait_depth_0_is_clean():
     result = compile(gemm(dtype="bf16", wgmma_n=256, tiles_per_warpgroup=1, wait_depth=0, cluster_m=2), cuda="13.x")
     (report,) = result.reports
@@ -232,6 +245,8 @@ def _gpu_reason() -> str | None:
     dict(dtype="bf16", wgmma_n=256, tiles_per_warpgroup=1, consumers=2, wait_depth=0),
     dict(dtype="bf16", wgmma_n=128, tiles_per_warpgroup=1, consumers=1),
     dict(dtype="tf32", wgmma_n=16, tiles_per_warpgroup=1, consumers=1, stages=2),
+    dict(dtype="bf16", wgmma_n=128, tiles_per_warpgroup=2, consumers=2, schedule="pingpong"),
+    dict(dtype="bf16", wgmma_n=256, tiles_per_warpgroup=1, consumers=2, wait_depth=0, c_dtype="bf16"),
 ])
 def test_gpu_cluster_2x1_is_correct(config):
     rt._cuda = None

@@ -59,6 +59,7 @@ class Config:
     c_dtype: str = "f32"  # C's element type in memory
     split_k: int = 1  # K ranges per output tile, added into C atomically (split-K)
     a_in_registers: bool = False  # RS wgmma: A fragments loaded into registers
+    cluster_m: int = 1  # blocks per cluster along M (B multicast)
 
     @property
     def block_m(self) -> int:
@@ -76,6 +77,8 @@ class Config:
             s += f"_r{self.raster}"
         if self.cluster > 1:
             s += f"_x{self.cluster}"
+        if self.cluster_m > 1:
+            s += f"_xm{self.cluster_m}"
         if self.split_k > 1:
             s += f"_k{self.split_k}"
         if self.a_in_registers:
@@ -247,12 +250,25 @@ RS = [
     C("bf16", 128, 2, 2, 4, role="check", a_in_registers=True, split_k=2),
     C("bf16", 256, 1, 2, 4, role="main", a_in_registers=True, c_dtype="bf16"),
 ]
+# Clusters of 2 blocks along M sharing B (2x1), beside their 1x2 and single-block twins.
+CLUSTER_2X1 = [
+    C("bf16", 128, 2, 2, 4, role="main", cluster_m=2),
+    C("bf16", 256, 1, 2, 4, wait_depth=0, role="main", cluster_m=2),
+    C("tf32", 128, 2, 2, 4, role="main", cluster_m=2),
+    C("tf32", 256, 1, 2, 4, wait_depth=0, role="main", cluster_m=2),
+    C("bf16", 128, 2, 2, 4, role="main", cluster=2),
+    C("bf16", 256, 1, 2, 4, wait_depth=0, role="main", cluster=2),
+    C("bf16", 128, 2, 2, 4, role="main"),
+    C("bf16", 256, 1, 2, 4, wait_depth=0, role="main"),
+    C("tf32", 128, 2, 2, 4, role="seed"),
+]
 SETS = {
     "rs": RS,
     "splitk": SPLITK,
     "halfc": HALF_C,
     "pingpong": PINGPONG,
     "cluster": CLUSTER,
+    "cluster2x1": CLUSTER_2X1,
     "span": SPAN,
     "persist": SEED + PERSIST + SERIALIZED[:2] + CHECK,
     "seed": SEED,
@@ -276,7 +292,7 @@ def tile_module(cfg: Config, stages: int, name: str) -> ModuleOp:
                          stages=stages, wait_depth=cfg.wait_depth, accumulate_c=cfg.accumulate, name=name,
                          raster_group=cfg.raster if cfg.raster is not None else DEFAULT_RASTER_GROUP,
                          cluster_n=cfg.cluster, schedule=cfg.schedule, c_dtype=cfg.c_dtype, split_k=cfg.split_k,
-                         a_in_registers=cfg.a_in_registers)
+                         a_in_registers=cfg.a_in_registers, cluster_m=cfg.cluster_m)
 
 
 def build_one(cfg: Config, out: Path, default_cuda: str, strict: bool, write_ptx: bool) -> dict | None:
@@ -307,7 +323,7 @@ def build_one(cfg: Config, out: Path, default_cuda: str, strict: bool, write_ptx
     shape = report.shape if report else None
     info = KernelInfo.for_gemm(
         name, cfg.dtype, cfg.n, cfg.tiles, cfg.consumers, stages, wait_depth=cfg.wait_depth,
-        accumulate_c=cfg.accumulate, cluster=cfg.cluster, schedule=cfg.schedule, c_dtype=cfg.c_dtype, split_k=cfg.split_k, a_in_registers=cfg.a_in_registers, cubin=f"{name}.cubin", registers=report.registers if report else None,
+        accumulate_c=cfg.accumulate, cluster=cfg.cluster, schedule=cfg.schedule, c_dtype=cfg.c_dtype, split_k=cfg.split_k, a_in_registers=cfg.a_in_registers, cluster_m=cfg.cluster_m, cubin=f"{name}.cubin", registers=report.registers if report else None,
         ptxas=result.ptxas.version if result.ptxas else None, warnings=list(result.warnings),
         variant=cfg.variant, pipeline=PIPELINES[cfg.variant],
         raster_group=cfg.raster if cfg.raster is not None else DEFAULT_RASTER_GROUP,

@@ -118,6 +118,8 @@ def kernel_label(d: dict) -> str:
         s += f" p{'.'.join(p.split('.')[:2])}"
     if d.get("cluster", 1) > 1:
         s += f" x{d['cluster']}"
+    if d.get("cluster_m", 1) > 1:
+        s += f" {d['cluster_m']}x1"
     if d.get("schedule") == "pingpong":
         s += " pp"
     if d.get("c_dtype", "f32") != "f32":

@@ -37,8 +37,9 @@ def _add_config_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--consumers", type=int, default=2, help="consumer warpgroups (1 or 2)")
     ap.add_argument("--stages", type=int, default=4, help="shared-memory ring slots")
     ap.add_argument("--wait-depth", type=int, default=1, help="wgmma groups left in flight per stage (0 or 1)")
-    ap.add_argument("--cluster", choices=["1x1", "1x2"], default="1x1",
-                    help="blocks per cluster (M x N): 1x2 pairs blocks along N that load A once, by TMA multicast")
+    ap.add_argument("--cluster", type=_cluster_shape, default=(1, 1), metavar="MxN",
+                    help="blocks per cluster (M x N): 1x2 pairs blocks along N that load A once, 2x1 pairs "
+                         "blocks along M that load B once, by TMA multicast (default 1x1)")
     ap.add_argument("--schedule", choices=["cooperative", "pingpong"], default="cooperative",
                     help="cooperative: the consumers split each tile's rows; pingpong: they take whole tiles "
                          "in turn, one's epilogue under the other's K loop (needs --consumers 2)")
@@ -52,6 +53,15 @@ def _add_config_args(ap: argparse.ArgumentParser) -> None:
                     help="A (M x K) in global memory: row (K contiguous) or col (M contiguous, M-major; f16/bf16)")
     ap.add_argument("--layout-b", choices=["row", "col"], default="col",
                     help="B (K x N) in global memory: col (K contiguous) or row (N contiguous, N-major; f16/bf16)")
+
+
+def _cluster_shape(text: str) -> tuple[int, int]:
+    """--cluster MxN -> (M, N); which shapes compile is tile.gemm's verifier's call."""
+    try:
+        m, n = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not MxN (1x1, 1x2 or 2x1)") from None
+    return m, n
 
 
 def _write(out: str | None, data: str | bytes) -> None:
@@ -72,9 +82,10 @@ def cmd_gemm(args) -> int:
     module = gemm(dtype=args.dtype, wgmma_n=args.wgmma_n, tiles_per_warpgroup=args.tiles_per_warpgroup,
                   consumers=args.consumers, stages=args.stages, wait_depth=args.wait_depth,
                   accumulate_c=args.accumulate_c, consumer_maxnreg=args.consumer_maxnreg,
-                  producer_maxnreg=args.producer_maxnreg, cluster_n=int(args.cluster.split("x")[1]),
+                  producer_maxnreg=args.producer_maxnreg, cluster_n=args.cluster[1],
                   schedule=args.schedule, c_dtype=args.c_dtype, split_k=args.split_k,
-                  a_in_registers=args.a_in_registers, layout_a=args.layout_a, layout_b=args.layout_b)
+                  a_in_registers=args.a_in_registers, layout_a=args.layout_a, layout_b=args.layout_b,
+                  cluster_m=args.cluster[0])
     name = module.ops.first.sym_name.data  # type: ignore[union-attr]
     module, tile_text = with_locations(module, f"{name}.mlir")
     if args.emit == "tile":
@@ -114,9 +125,9 @@ def cmd_run(args) -> int:
     result = run(m, n, k, A=None if npz is None else a, Bt=None if npz is None else bt, dtype=args.dtype,
                  wgmma_n=args.wgmma_n, tiles_per_warpgroup=args.tiles_per_warpgroup, consumers=args.consumers,
                  stages=args.stages, wait_depth=args.wait_depth, accumulate_c=False, cuda=args.cuda,
-                 ptxas=args.ptxas, cluster_n=int(args.cluster.split("x")[1]), schedule=args.schedule,
+                 ptxas=args.ptxas, cluster_n=args.cluster[1], schedule=args.schedule,
                  c_dtype=args.c_dtype, split_k=args.split_k, a_in_registers=args.a_in_registers,
-                 layout_a=args.layout_a, layout_b=args.layout_b)
+                 layout_a=args.layout_a, layout_b=args.layout_b, cluster_m=args.cluster[0])
     print(result.line())
     return 0 if result.passed else 1
 

@@ -16,7 +16,9 @@ one per tile (ceil(M / block_m) * ceil(N / block_n)), block
 128 * (consumers + 1) threads, `smem_bytes` of dynamic shared memory.  A split-K kernel
 (split_k = S > 1) walks tiles * S work units instead (one block per unit without
 persistence) and adds its partial sums into C with atomic adds: C must be zero before the
-launch (GemmLaunch.launch clears it) unless the kernel accumulates into C.
+launch (GemmLaunch.launch clears it) unless the kernel accumulates into C.  A cluster kernel
+(1x2 or 2x1, `.reqnctapercluster 2, 1, 1` in its cubin) gets whole clusters: tiles are pairs
+of blocks and the grid is two blocks per tile or per resident cluster (KernelInfo.grid).
 
 Every driver call goes through `_call`, which raises `CudaError` naming the call, the kernel
 and the CUresult.
@@ -249,6 +251,7 @@ class KernelInfo:
     extra: dict = field(default_factory=dict, compare=False)  # registers, ptxas, ... (reporting only)
     split_k: int = 1  # K ranges per output tile, added into C atomically (split-K)
     a_in_registers: bool = False  # RS wgmma (A fragments in registers); same launch and shared memory
+    cluster_m: int = 1  # blocks per cluster along M (B multicast); not with cluster > 1
 
     layout_a: str = "row"  # A (M x K) in global memory: row (K-major) or col (M-major)
     layout_b: str = "col"  # B (K x N) in global memory: col (K-major) or row (N-major)
@@ -299,6 +302,11 @@ class KernelInfo:
         return 128 * (self.consumers + 1)
 
     @property
+    def cluster_blocks(self) -> int:
+        """Blocks per cluster (the launch's cluster dimension, x only: the grid is 1-D)."""
+        return self.cluster * self.cluster_m
+
+    @property
     def a_box_rows(self) -> int:
         # one box per consumer warpgroup; in a cluster each block loads its share of it
         return M_TILE * self.tiles_per_warpgroup // self.cluster
@@ -320,7 +328,7 @@ class KernelInfo:
         a = (dict(rows=m, k=k, box_rows=atom, major="mn", box_k=self.block_k // self.cluster) if self.a_mn_major
              else dict(rows=m, k=k, box_rows=self.a_box_rows))
         b = (dict(rows=n, k=k, box_rows=atom, major="mn", box_k=self.block_k) if self.b_mn_major
-             else dict(rows=n, k=k, box_rows=self.block_n))
+             else dict(rows=n, k=k, box_rows=self.b_box_rows))
         return {"A": a, "B": b}
 
     def device_operands(self, a: np.ndarray, bt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -331,9 +339,15 @@ class KernelInfo:
         b_dev = np.ascontiguousarray(bt.T) if self.b_mn_major else bt
         return a_dev, b_dev
 
+    @property
+    def b_box_rows(self) -> int:
+        # one box per block; in a 2x1 cluster each block loads its half of it
+        return self.block_n // self.cluster_m
+
     def tiles(self, m: int, n: int) -> int:
-        """Tiles the kernel walks: blocks, or with a cluster, clusters' rows of blocks."""
-        return math.ceil(n / (self.block_n * self.cluster)) * math.ceil(m / self.block_m)
+        """Tiles the kernel walks: blocks, or with a cluster, clusters' pairs of blocks
+        (along N for 1x2, along M for 2x1)."""
+        return math.ceil(n / (self.block_n * self.cluster)) * math.ceil(m / (self.block_m * self.cluster_m))
 
     def work_units(self, m: int, n: int) -> int:
         """Work units of the launch: tiles x split_k (a split-K kernel runs min(split_k,
@@ -348,12 +362,13 @@ class KernelInfo:
         multiple of the cluster size."""
         tiles = self.work_units(m, n)
         if max_blocks:
-            tiles = min(tiles, max(1, max_blocks // self.cluster))
-        return (tiles * self.cluster, 1, 1)
+            tiles = min(tiles, max(1, max_blocks // self.cluster_blocks))
+        return (tiles * self.cluster_blocks, 1, 1)
 
     def label(self) -> str:
         return (f"{self.dtype} n{self.wgmma_n} T{self.tiles_per_warpgroup} C{self.consumers} "
                 f"s{self.stages} w{self.wait_depth}" + (f" x{self.cluster}" if self.cluster > 1 else "")
+                + (f" {self.cluster_m}x{self.cluster}" if self.cluster_m > 1 else "")
                 + (" pp" if self.schedule == "pingpong" else "") + (f" k{self.split_k}" if self.split_k > 1 else "")
                 + (" rs" if self.a_in_registers else "")
                 + (" +C" if self.accumulate_c else "") + (f" C:{self.c_dtype}" if self.c_dtype != "f32" else "")
@@ -392,13 +407,13 @@ class Kernel:
         per_sm = int(_call("cuOccupancyMaxActiveBlocksPerMultiprocessor", self.function, info.threads,
                            info.smem_bytes, kernel=self.name))
         blocks = max(1, per_sm) * init().sm_count
-        if info.cluster > 1:
+        if info.cluster_blocks > 1:
             config = cuda.CUlaunchConfig()
-            config.gridDimX, config.gridDimY, config.gridDimZ = info.cluster * blocks, 1, 1
+            config.gridDimX, config.gridDimY, config.gridDimZ = info.cluster_blocks * blocks, 1, 1
             config.blockDimX, config.blockDimY, config.blockDimZ = info.threads, 1, 1
             config.sharedMemBytes = info.smem_bytes
             clusters = int(_call("cuOccupancyMaxActiveClusters", self.function, config, kernel=self.name))
-            blocks = min(blocks, max(1, clusters) * info.cluster)
+            blocks = min(blocks, max(1, clusters) * info.cluster_blocks)
         return blocks
 
     def launch(self, grid, block, smem: int, param_ptrs: list[int], stream=None) -> None:

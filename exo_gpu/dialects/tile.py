@@ -4,7 +4,8 @@
 passed to the kernel at run time, and how the output is tiled (block_m x block_n, with K
 consumed block_k at a time) and how a thread block is organised (consumer warpgroups,
 pipeline stages, wait depth).  With `cluster_n = 2`, pairs of blocks along N form a
-thread-block cluster that loads each A tile once, half by each block, multicast to both.
+thread-block cluster that loads each A tile once, half by each block, multicast to both;
+with `cluster_m = 2`, pairs of blocks along M share each B tile the same way (not both).
 With `split_k = S > 1` (split-K), the K blocks of each output tile are divided into S
 contiguous ranges computed by different work units, which add their partial sums into C
 with atomic adds (the host zeroes C first unless it accumulates into C).
@@ -75,6 +76,7 @@ class GemmOp(IRDLOperation):
     c_dtype = opt_prop_def(StringAttr)  # f32 (default) | bf16 | f16
     split_k = opt_prop_def(IntegerAttr)  # K ranges per output tile, reduced into C by atomic adds (1)
     a_in_registers = opt_prop_def(IntegerAttr)  # 1: RS wgmma, A fragments loaded from the ring into registers (0)
+    cluster_m = opt_prop_def(IntegerAttr)  # CTAs of a cluster along M, sharing B by TMA multicast (1)
 
     traits = traits_def(SymbolOpInterface())
 
@@ -83,8 +85,9 @@ class GemmOp(IRDLOperation):
                  layout_b: str = "col", consumer_maxnreg: int = 232, producer_maxnreg: int = 40,
                  accumulate_c: bool = False, raster_group: int = DEFAULT_RASTER_GROUP, cluster_n: int = 1,
                  schedule: str = "cooperative", c_dtype: str = "f32", split_k: int = 1,
-                 a_in_registers: bool = False):
+                 a_in_registers: bool = False, cluster_m: int = 1):
         i = lambda v: IntegerAttr(v, 64)  # noqa: E731
+        optional = {"cluster_m": i(cluster_m)} if cluster_m != 1 else {}
         super().__init__(properties={
             "sym_name": StringAttr(name), "dtype": StringAttr(dtype),
             "layout_a": StringAttr(layout_a), "layout_b": StringAttr(layout_b),
@@ -96,6 +99,7 @@ class GemmOp(IRDLOperation):
             **({"c_dtype": StringAttr(c_dtype)} if c_dtype != "f32" else {}),
             **({"split_k": i(split_k)} if split_k != 1 else {}),  # absent: 1, today's IR unchanged
             **({"a_in_registers": i(1)} if a_in_registers else {}),
+            **optional,
         })
 
     # Derived quantities, used by `schedule`.
@@ -128,6 +132,10 @@ class GemmOp(IRDLOperation):
     def a_regs(self) -> bool:
         """A comes from registers (RS wgmma) instead of a shared-memory descriptor."""
         return self.a_in_registers is not None and _int(self.a_in_registers) != 0
+
+    @property
+    def cluster_m_size(self) -> int:
+        return 1 if self.cluster_m is None else _int(self.cluster_m)
 
     @property
     def tiles_per_warpgroup(self) -> int:
@@ -181,6 +189,16 @@ class GemmOp(IRDLOperation):
             raise VerifyException(f"raster_group must be at least 1, got {self.raster}")
         if self.cluster not in (1, 2):
             raise VerifyException(f"cluster_n must be 1 or 2, got {self.cluster}")
+        if self.cluster_m_size not in (1, 2):
+            raise VerifyException(f"cluster_m must be 1 or 2, got {self.cluster_m_size}")
+        if self.cluster_m_size > 1 and self.cluster > 1:
+            raise VerifyException("a 2x2 cluster (cluster_m = 2 and cluster_n = 2) is not supported: "
+                                  "use cluster_m = 2 (B multicast) or cluster_n = 2 (A multicast), not both")
+        if self.cluster_m_size > 1 and (_int(self.block_n) % self.cluster_m_size
+                                        or _int(self.block_n) // self.cluster_m_size % 8):
+            raise VerifyException(
+                f"cluster_m = 2 splits B's block_n = {_int(self.block_n)} rows in two halves, each a multiple "
+                f"of 8 rows (the 128-byte swizzle atom): use a block_n that is a multiple of 16")
         if _int(self.wait_depth) not in (0, 1):
             raise VerifyException(f"wait_depth must be 0 or 1, got {_int(self.wait_depth)}")
         if not 1 <= self.split <= MAX_SPLIT_K:
@@ -193,6 +211,9 @@ class GemmOp(IRDLOperation):
                                   "use schedule = cooperative")
         if self.a_in_registers is not None and _int(self.a_in_registers) not in (0, 1):
             raise VerifyException(f"a_in_registers must be 0 or 1, got {_int(self.a_in_registers)}")
+        if self.cluster_m_size > 1 and self.layout_b.data != "col":
+            raise VerifyException("cluster_m = 2 multicasts halves of a K-major B tile: use layout_b = col "
+                                  f"(got {self.layout_b.data})")
         if self.a_regs and (self.layout_a.data != "row" or self.layout_b.data != "col"):
             raise VerifyException("a_in_registers loads K-major A fragments and takes a K-major B: "
                                   f"use layout_a = row and layout_b = col (got {self.layout_a.data}, {self.layout_b.data})")

@@ -89,6 +89,11 @@ class LoadOp(IRDLOperation):
             raise VerifyException(f"major must be 'k' or 'mn', got '{self.major.data}'")
         if _int(self.smem_offset) % 1024:
             raise VerifyException("a 128-byte-swizzled TMA destination must be 1024-byte aligned")
+        parts = 1 if self.multicast is None else _int(self.multicast)
+        if parts > 1 and (_int(self.box_rows) % parts or _int(self.box_rows) // parts % 8):
+            raise VerifyException(
+                f"a box of {_int(self.box_rows)} rows multicast by {parts} CTAs must split into parts of a multiple "
+                "of 8 rows (1024-byte-aligned 128-byte-swizzle atoms)")
 
 
 @irdl_op_definition

@@ -45,7 +45,9 @@ class KernelOp(IRDLOperation):
     give the block's tile (block_m x block_n, block_k per ring slot), the ring (stages, and
     the bytes of A and B per slot), the thread count, and the raster: the grid is 1-D, block
     i computes the tile at (m, n) where groups of `raster_group` block rows are walked
-    column by column.
+    column by column.  In a cluster of 2 (`cluster` along N or `cluster_m` along M, not
+    both), the walk is over clusters and the CTA of rank r takes block r of its cluster's
+    pair.
     """
 
     name = "warpgroup.kernel"
@@ -62,6 +64,7 @@ class KernelOp(IRDLOperation):
     wait_depth = prop_def(IntegerAttr)  # wgmma groups left in flight after each stage
     raster_group = opt_prop_def(IntegerAttr)  # block rows walked together by the 1-D launch (8)
     cluster = opt_prop_def(IntegerAttr)  # CTAs per cluster along N (1): pairs share A by multicast
+    cluster_m = opt_prop_def(IntegerAttr)  # CTAs per cluster along M (1): pairs share B by multicast
     body = region_def("single_block")
 
     traits = traits_def(SymbolOpInterface(), NoTerminator())
@@ -72,7 +75,16 @@ class KernelOp(IRDLOperation):
 
     @property
     def cluster_size(self) -> int:
+        """CTAs of the cluster (along N times along M)."""
+        return self.cluster_n_size * self.cluster_m_size
+
+    @property
+    def cluster_n_size(self) -> int:
         return 1 if self.cluster is None else _int(self.cluster)
+
+    @property
+    def cluster_m_size(self) -> int:
+        return 1 if self.cluster_m is None else _int(self.cluster_m)
 
     @property
     def smem_bytes(self) -> int:
@@ -94,6 +106,10 @@ class KernelOp(IRDLOperation):
             raise VerifyException(
                 f"warpgroup.kernel @{self.sym_name.data}: setmaxnreg budgets need {regs} registers ({detail}) but a block has {REGISTER_FILE}: "
                 "lower consumer_maxnreg or producer_maxnreg")
+        if self.cluster_n_size not in (1, 2) or self.cluster_m_size not in (1, 2) or self.cluster_size > 2:
+            raise VerifyException(
+                f"warpgroup.kernel @{self.sym_name.data}: cluster {self.cluster_m_size}x{self.cluster_n_size} (M x N) "
+                "is not supported: use 1x1, 1x2 or 2x1")
         if self.smem_bytes > SMEM_LIMIT:
             raise VerifyException(
                 f"warpgroup.kernel @{self.sym_name.data}: shared memory {self.smem_bytes} bytes exceeds the {SMEM_LIMIT}-byte limit: "

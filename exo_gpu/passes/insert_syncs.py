@@ -7,7 +7,7 @@ ring slot.  Guarantees on the output:
   wgmma.commit_group, then wgmma.wait_group N (N = the kernel's wait_depth) through which the
   stage's accumulators flow, then an arrive on the empty barrier of the slot whose groups
   that wait retired (N K blocks back; skipped in iterations with no such block), in every
-  CTA of the cluster when A is multicast;
+  CTA of the cluster when A or B is multicast;
 - in a tile_loop with turns (ping-pong), an await_turn before the tile's first stage and a
   pass_turn right after its K loop has issued every wgmma (before the final wait below), so
   the consumer warpgroups wait on and read the ring one at a time, in tile order;

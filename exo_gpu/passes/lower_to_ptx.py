@@ -5,6 +5,8 @@ registers (`assign-registers` names them).  Guarantees:
 - each warpgroup.kernel becomes one ptx.entry with parameters (A and B tensor maps by value,
   the C pointer, M, N, K), `.maxntid` = threads and dynamic shared memory for the ring,
   launched on a 1-D grid of ceil(M / block_m) * ceil(N / block_n) blocks (see `raster`);
+  in a cluster of two (along N or M), `.reqnctapercluster 2, 1, 1`, tiles walked per
+  cluster and the CTA of rank r taking block r of its cluster's pair;
 - a split-K tile loop walks work units u (split u / T of tile u mod T, T tiles) while
   u < T * min(S, nk), computes the unit's K range [s*nk/S', (s+1)*nk/S') (S' = min(S, nk),
   never empty), runs its K loops over that range (tma loads add k_begin to k) and advances
@@ -109,7 +111,8 @@ class _KernelLowering:
         self.loc = kernel.location
         self.labels = 0
         self.role: wg.RoleOp | None = None
-        self.cluster = kernel.cluster_size
+        self.cluster = kernel.cluster_size  # CTAs of the cluster
+        self.cluster_n, self.cluster_m = kernel.cluster_n_size, kernel.cluster_m_size
         self.turns = 1  # warpgroups of the current role taking tiles in turn (tile_loop turns)
 
     # -- helpers -------------------------------------------------------------------------
@@ -167,7 +170,7 @@ class _KernelLowering:
             # (K, ceil(K / block_k)) of the enclosing tile loop
             self.tile_k_blocks: tuple[SSAValue, SSAValue] | None = None
             if not any(isinstance(op, wg.TileLoopOp) for op in self.kernel.walk()):
-                pid = self.v(ptx.MovOp(".u32", "%ctaid.x", B32()))
+                pid = self.v(ptx.MovOp(".u32", "%clusterid.x" if self.cluster > 1 else "%ctaid.x", B32()))
                 self.m_block, self.n_block = self.raster(pid, *self.tile_counts(args[3], args[4]))
             for op in self.kernel.body.block.ops:
                 self.lower_op(op)
@@ -185,9 +188,10 @@ class _KernelLowering:
 
     def tile_counts(self, m_arg: SSAValue, n_arg: SSAValue) -> tuple[SSAValue, SSAValue]:
         """Rows and columns of the launch's tiles; with a cluster, a tile is a cluster's
-        row of `cluster` blocks along N."""
-        span = self.block_n * self.cluster
-        rows = self.v(ptx.DivOp(".u32", self.add(self.values[m_arg], self.block_m - 1), self.block_m, B32()))
+        `cluster_n` blocks along N (1x2) or `cluster_m` blocks along M (2x1)."""
+        span = self.block_n * self.cluster_n
+        height = self.block_m * self.cluster_m
+        rows = self.v(ptx.DivOp(".u32", self.add(self.values[m_arg], height - 1), height, B32()))
         cols = self.v(ptx.DivOp(".u32", self.add(self.values[n_arg], span - 1), span, B32()))
         return rows, cols
 
@@ -203,8 +207,10 @@ class _KernelLowering:
         local = self.v(ptx.RemOp(".u32", pid, width, B32()))
         m_block = self.add(first_row, self.v(ptx.RemOp(".u32", local, height, B32())))
         n_block = self.v(ptx.DivOp(".u32", local, height, B32()))
-        if self.cluster > 1:  # the cluster's tile is `cluster` blocks along N: this one is `rank`
-            n_block = self.v(ptx.MadLoOp(".u32", n_block, self.cluster, self.rank, B32()))
+        if self.cluster_n > 1:  # the cluster's tile is `cluster_n` blocks along N: this one is `rank`
+            n_block = self.v(ptx.MadLoOp(".u32", n_block, self.cluster_n, self.rank, B32()))
+        if self.cluster_m > 1:  # the cluster's tile is `cluster_m` blocks along M: this one is `rank`
+            m_block = self.v(ptx.MadLoOp(".u32", m_block, self.cluster_m, self.rank, B32()))
         return m_block, n_block
 
     def lower_block(self, block: Block) -> None:

@@ -5,7 +5,7 @@ Guarantees on its output:
   when the grid is smaller than the number of tiles), the ring carrying on across tiles;
 - one producer warpgroup (warpgroup 0) loads A and B blocks into the ring, one box of A per
   consumer warpgroup and one box of B per K block; with cluster_n = 2 the A boxes are
-  multicast, each block of the pair loading half;
+  multicast, each block of the pair loading half; with cluster_m = 2 the B box is;
 - cooperative schedule: `consumers` consumer warpgroups each own block_m / consumers rows of
   C as m64 accumulator tiles, each an SSA value of type !wgmma.accumulator<m64nN, f32>;
 - ping-pong schedule: the consumers' tile_loop has turns = 2: each consumer warpgroup owns
@@ -155,7 +155,7 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
         for j in range(block_n // atom):
             lb.add_op(LoadOp(b_map, loads.slot, loads.k, "B", j * atom, j * atom_bytes, atom, atom_bytes, major="mn"))
     else:
-        lb.add_op(LoadOp(b_map, loads.slot, loads.k, "B", 0, 0, block_n, b_slot))
+        lb.add_op(LoadOp(b_map, loads.slot, loads.k, "B", 0, 0, block_n, b_slot, multicast=gemm.cluster_m_size))
     lb.add_op(wg.YieldOp())
     producer_tiles.body.block.add_ops([loads, wg.YieldOp()])
     producer = wg.RoleOp("producer", 0, 1, _int(gemm.producer_maxnreg), Region(Block([producer_tiles])))
@@ -209,7 +209,8 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
     # empty[s] counts the consumers of a slot: one arrival per thread, or in a cluster, one per consumer
     # warp of every block of the cluster (their producers all write slot s).
     # With turns, one warpgroup consumes each slot position.
-    empty_count = (128 if gemm.cluster == 1 else 4 * gemm.cluster) * owners
+    ctas = gemm.cluster * gemm.cluster_m_size
+    empty_count = (128 if ctas == 1 else 4 * ctas) * owners
     entry.add_ops([InitRingOp(stages, 1, empty_count), producer, consumer])
     kernel = wg.KernelOp.create(
         properties={
@@ -221,6 +222,7 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
             "wait_depth": IntegerAttr(_int(gemm.wait_depth), 64),
             "raster_group": IntegerAttr(gemm.raster, 64),
             **({"cluster": IntegerAttr(gemm.cluster, 64)} if gemm.cluster > 1 else {}),
+            **({"cluster_m": IntegerAttr(gemm.cluster_m_size, 64)} if gemm.cluster_m_size > 1 else {}),
         },
         regions=[Region(entry)])
     for op in kernel.walk():

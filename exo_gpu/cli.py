@@ -39,6 +39,9 @@ def _add_config_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--wait-depth", type=int, default=1, help="wgmma groups left in flight per stage (0 or 1)")
     ap.add_argument("--cluster", choices=["1x1", "1x2"], default="1x1",
                     help="blocks per cluster (M x N): 1x2 pairs blocks along N that load A once, by TMA multicast")
+    ap.add_argument("--accumulator", choices=["f32", "f16"], default="f32",
+                    help="wgmma accumulator type: f16 (f16, e4m3, e5m2 inputs) halves the accumulator registers; "
+                         "C is f32 either way")
 
 
 def _write(out: str | None, data: str | bytes) -> None:
@@ -59,7 +62,8 @@ def cmd_gemm(args) -> int:
     module = gemm(dtype=args.dtype, wgmma_n=args.wgmma_n, tiles_per_warpgroup=args.tiles_per_warpgroup,
                   consumers=args.consumers, stages=args.stages, wait_depth=args.wait_depth,
                   accumulate_c=args.accumulate_c, consumer_maxnreg=args.consumer_maxnreg,
-                  producer_maxnreg=args.producer_maxnreg, cluster_n=int(args.cluster.split("x")[1]))
+                  producer_maxnreg=args.producer_maxnreg, cluster_n=int(args.cluster.split("x")[1]),
+                  accumulator=args.accumulator)
     name = module.ops.first.sym_name.data  # type: ignore[union-attr]
     module, tile_text = with_locations(module, f"{name}.mlir")
     if args.emit == "tile":
@@ -99,7 +103,7 @@ def cmd_run(args) -> int:
     result = run(m, n, k, A=None if npz is None else a, Bt=None if npz is None else bt, dtype=args.dtype,
                  wgmma_n=args.wgmma_n, tiles_per_warpgroup=args.tiles_per_warpgroup, consumers=args.consumers,
                  stages=args.stages, wait_depth=args.wait_depth, accumulate_c=False, cuda=args.cuda,
-                 ptxas=args.ptxas, cluster_n=int(args.cluster.split("x")[1]))
+                 ptxas=args.ptxas, cluster_n=int(args.cluster.split("x")[1]), accumulator=args.accumulator)
     print(result.line())
     return 0 if result.passed else 1
 

@@ -145,17 +145,20 @@ def run_passes(module: ModuleOp, passes: list[ModulePass],
 def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, consumers: int = 2,
          stages: int = 4, wait_depth: int = 1, layout_a: str = "row", layout_b: str = "col",
          accumulate_c: bool = False, consumer_maxnreg: int = 232, producer_maxnreg: int = 40,
-         name: str | None = None, raster_group: int = DEFAULT_RASTER_GROUP, cluster_n: int = 1) -> ModuleOp:
-    """Build the tile-level IR of a GEMM kernel (the Python builder API)."""
+         name: str | None = None, raster_group: int = DEFAULT_RASTER_GROUP, cluster_n: int = 1,
+         accumulator: str = "f32") -> ModuleOp:
+    """Build the tile-level IR of a GEMM kernel (the Python builder API).  `accumulator="f16"`
+    accumulates in f16 (f16, e4m3, e5m2 inputs): half the accumulator registers, C still f32."""
     if dtype not in WGMMA_TABLE:
         raise CompileError(f"unknown dtype '{dtype}': choose one of {', '.join(SUPPORTED_DTYPES)}")
     kind = WGMMA_TABLE[dtype]
-    name = name or f"gemm_{dtype}_m{64 * tiles_per_warpgroup * consumers}n{wgmma_n}_c{consumers}_s{stages}_w{wait_depth}"
+    name = name or (f"gemm_{dtype}_m{64 * tiles_per_warpgroup * consumers}n{wgmma_n}_c{consumers}_s{stages}_w{wait_depth}"
+                    + ("" if accumulator == "f32" else f"_acc{accumulator}"))
     op = GemmOp(name=name, dtype=dtype, block_m=64 * tiles_per_warpgroup * consumers, block_n=wgmma_n,
                 block_k=128 // kind.bytes, consumers=consumers, stages=stages, wait_depth=wait_depth,
                 layout_a=layout_a, layout_b=layout_b, consumer_maxnreg=consumer_maxnreg,
                 producer_maxnreg=producer_maxnreg, accumulate_c=accumulate_c, raster_group=raster_group,
-                cluster_n=cluster_n)
+                cluster_n=cluster_n, accumulator=accumulator)
     module = ModuleOp([op])
     try:
         module.verify()

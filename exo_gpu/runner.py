@@ -2,8 +2,9 @@
 
 The kernel is compiled through the full pipeline and the guard, loaded with cuda-python, run
 on the given inputs or on fresh random-normal ones (never zeros), and compared with a float64
-numpy reference: ||out - ref|| / ||ref|| under 1e-3 (tf32) or 1e-2 (f16, bf16); NaN never
-passes, and the output is poisoned with NaN first so an unwritten element fails.
+numpy reference: ||out - ref|| / ||ref|| under 1e-3 (tf32) or 1e-2 (f16, bf16), or for f16
+accumulation 2^-11 * sqrt(K) (see `runtime.tolerance`); NaN never passes, and the output is
+poisoned with NaN first so an unwritten element fails.
 """
 
 from __future__ import annotations
@@ -16,15 +17,16 @@ from exo_gpu.compiler import CompileError, compile, gemm
 
 def build(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, consumers: int = 2,
           stages: int = 4, wait_depth: int = 1, accumulate_c: bool = False, cuda: str = toolchain.DEFAULT_CUDA,
-          ptxas: str | None = None, cluster_n: int = 1) -> tuple[bytes, runtime.KernelInfo]:
+          ptxas: str | None = None, cluster_n: int = 1, accumulator: str = "f32") -> tuple[bytes, runtime.KernelInfo]:
     """Compile one configuration: the cubin and what the runtime must know of it."""
     module = gemm(dtype=dtype, wgmma_n=wgmma_n, tiles_per_warpgroup=tiles_per_warpgroup, consumers=consumers,
-                  stages=stages, wait_depth=wait_depth, accumulate_c=accumulate_c, cluster_n=cluster_n)
+                  stages=stages, wait_depth=wait_depth, accumulate_c=accumulate_c, cluster_n=cluster_n,
+                  accumulator=accumulator)
     name = module.ops.first.sym_name.data  # type: ignore[union-attr]
     result = compile(module, cuda=cuda, ptxas=ptxas)
     assert result.smem_bytes is not None
     info = runtime.KernelInfo(name, dtype, wgmma_n, tiles_per_warpgroup, consumers, stages,
-                              result.smem_bytes, wait_depth, accumulate_c, cluster_n)
+                              result.smem_bytes, wait_depth, accumulate_c, cluster_n, accumulator=accumulator)
     assert result.cubin is not None
     return result.cubin, info
 

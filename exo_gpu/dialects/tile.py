@@ -5,6 +5,8 @@ passed to the kernel at run time, and how the output is tiled (block_m x block_n
 consumed block_k at a time) and how a thread block is organised (consumer warpgroups,
 pipeline stages, wait depth).  With `cluster_n = 2`, pairs of blocks along N form a
 thread-block cluster that loads each A tile once, half by each block, multicast to both.
+`accumulator = "f16"` makes wgmma accumulate in packed f16 registers (f16, e4m3 and e5m2
+inputs only), half the registers of f32; C is still written as f32.
 `schedule` lowers it to warpgroup/tma/mbarrier/wgmma IR.
 """
 
@@ -24,7 +26,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from exo_gpu.dialects.attrs import int_value as _int
 from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP
-from exo_gpu.dialects.wgmma import WGMMA_TABLE, check_shape
+from exo_gpu.dialects.wgmma import WGMMA_TABLE, check_accumulator, check_shape
 
 LAYOUTS = ("row", "col")
 SUPPORTED_DTYPES = ("tf32", "f16", "bf16", "e4m3", "e5m2")
@@ -59,13 +61,15 @@ class GemmOp(IRDLOperation):
     accumulate_c = prop_def(IntegerAttr)
     raster_group = opt_prop_def(IntegerAttr)  # rows of blocks launched together (default 8)
     cluster_n = opt_prop_def(IntegerAttr)  # CTAs of a cluster along N, sharing A by TMA multicast (1)
+    accumulator = opt_prop_def(StringAttr)  # wgmma accumulator type: "f32" (when absent) or "f16"
 
     traits = traits_def(SymbolOpInterface())
 
     def __init__(self, *, name: str, dtype: str, block_m: int, block_n: int, block_k: int,
                  consumers: int, stages: int, wait_depth: int = 1, layout_a: str = "row",
                  layout_b: str = "col", consumer_maxnreg: int = 232, producer_maxnreg: int = 40,
-                 accumulate_c: bool = False, raster_group: int = DEFAULT_RASTER_GROUP, cluster_n: int = 1):
+                 accumulate_c: bool = False, raster_group: int = DEFAULT_RASTER_GROUP, cluster_n: int = 1,
+                 accumulator: str = "f32"):
         i = lambda v: IntegerAttr(v, 64)  # noqa: E731
         super().__init__(properties={
             "sym_name": StringAttr(name), "dtype": StringAttr(dtype),
@@ -74,6 +78,8 @@ class GemmOp(IRDLOperation):
             "consumers": i(consumers), "stages": i(stages), "wait_depth": i(wait_depth),
             "consumer_maxnreg": i(consumer_maxnreg), "producer_maxnreg": i(producer_maxnreg),
             "accumulate_c": i(int(accumulate_c)), "raster_group": i(raster_group), "cluster_n": i(cluster_n),
+            # f32 is the default and is left implicit, so f32 kernels' IR is unchanged.
+            **({"accumulator": StringAttr(accumulator)} if accumulator != "f32" else {}),
         })
 
     # Derived quantities, used by `schedule`.
@@ -84,6 +90,11 @@ class GemmOp(IRDLOperation):
     @property
     def cluster(self) -> int:
         return 1 if self.cluster_n is None else _int(self.cluster_n)
+
+    @property
+    def acc(self) -> str:
+        """The accumulator type's spelling: 'f32' or 'f16'."""
+        return "f32" if self.accumulator is None else self.accumulator.data
 
     @property
     def tiles_per_warpgroup(self) -> int:
@@ -98,6 +109,8 @@ class GemmOp(IRDLOperation):
             raise VerifyException(f"dtype '{dtype}' is not supported yet "
                                   f"(supported: {', '.join(SUPPORTED_DTYPES)})")
         kind = WGMMA_TABLE[dtype]
+        if (why := check_accumulator(dtype, self.acc)) is not None:
+            raise VerifyException(why)
         for what in ("layout_a", "layout_b"):
             if getattr(self, what).data not in LAYOUTS:
                 raise VerifyException(f"{what} must be 'row' or 'col', got '{getattr(self, what).data}'")

@@ -9,9 +9,12 @@ Guarantees:
   accumulator read after the wgmma that overwrites it) is rejected;
 - loop-carried scalars get one register each, with a `mov` on entry and before `ptx.next`;
   a guarded load shares its fallback value's register;
-- per role, the accumulator registers plus `ADDRESSING_RESERVE` must fit the role's
-  setmaxnreg budget, otherwise the pass fails instead of letting ptxas serialize or spill
-  (C7511/C7512).
+- f32 accumulators get `%acc` ranges and f16 ones (packed f16x2) `%hacc` ranges, each kind
+  laid end to end from 0;
+- per role, the accumulator registers (32-bit registers: an f16x2 register holds two f16
+  elements, so an m64nN f16 tile counts N/4, an f32 one N/2) plus `ADDRESSING_RESERVE` must
+  fit the role's setmaxnreg budget, otherwise the pass fails instead of letting ptxas
+  serialize or spill (C7511/C7512).
 """
 
 from __future__ import annotations
@@ -189,16 +192,17 @@ def assign_registers(entry: ptx.EntryOp) -> None:
     _tie_loop_scalars(entry, uf)
     _tie_guarded_loads(entry, uf)
     values = _all_values(entry)
-    # Accumulator ranges: one per tie group, laid end to end.
+    # Accumulator ranges: one per tie group, laid end to end (f32 and f16x2 ranges apart).
     range_of: dict[SSAValue, int] = {}
     first_of_root: dict[SSAValue, int] = {}
-    next_acc = 0
+    next_acc: dict[str, int] = defaultdict(int)
     for v in values:
         if isinstance(v.type, ptx.AccType) and not v.type.is_allocated:
             root = uf.find(v)
             if root not in first_of_root:
-                first_of_root[root] = next_acc
-                next_acc += v.type.count.data
+                element = v.type.element.data
+                first_of_root[root] = next_acc[element]
+                next_acc[element] += v.type.count.data
             range_of[v] = first_of_root[root]
     _check_budget(entry, range_of)
     # Scalars: one virtual register per tie group (ptxas does the physical allocation).
@@ -208,7 +212,7 @@ def assign_registers(entry: ptx.EntryOp) -> None:
         ty = v.type
         if isinstance(ty, ptx.AccType):
             if not ty.is_allocated:
-                Rewriter.replace_value_with_new_type(v, ptx.AccType(ty.count.data, range_of[v]))
+                Rewriter.replace_value_with_new_type(v, ptx.AccType(ty.count.data, range_of[v], ty.element.data))
         elif isinstance(ty, ptx.PtxRegisterType) and not ty.is_allocated:
             root = uf.find(v)
             if root not in name_of_root:

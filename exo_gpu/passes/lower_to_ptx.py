@@ -10,7 +10,10 @@ registers (`assign-registers` names them).  Guarantees:
 - a tile loop becomes a ptx.loop over tiles (block index, then + grid size) carrying the
   ring position; a K loop becomes a ptx.loop carrying (k, slot, phase) and its accumulators;
 - wgmma ops keep their accumulator operands and results, and scale-d stays an immediate
-  unless the IR gave a run-time one;
+  unless the IR gave a run-time one; an f32 accumulator becomes N/2 f32 registers
+  (`!ptx.acc<N/2>`), an f16 one N/4 packed f16x2 registers (`!ptx.acc<N/4, f16x2>`);
+- the epilogue writes f32 C; an f16 accumulator's registers are unpacked (mov.b32 {lo, hi})
+  and converted (cvt.f32.f16) first, on the unchecked, checked and C += paths alike;
 - shared-memory descriptors (128-byte swizzle, K-major) are derived from the ring slot;
 - every PTX op carries the location of the IR op it came from (for `.loc`).
 """
@@ -40,6 +43,7 @@ from exo_gpu.dialects.tma import (
 )
 from exo_gpu.dialects.wgmma import (
     AccumulatorType,
+    accumulator_name,
     CommitGroupOp,
     FenceOp,
     MmaAsyncOp,
@@ -54,6 +58,12 @@ SBO_1024 = (1024 >> 4) << 32  # stride between 8-row core-matrix groups: 8 rows 
 LBO_UNUSED = 1 << 16  # leading-dimension byte offset: ignored for swizzled K-major tiles
 
 B32, B64, PRED = ptx.B32Type.unallocated, ptx.B64Type.unallocated, ptx.PredType.unallocated
+
+
+def acc_type(ty: AccumulatorType) -> ptx.AccType:
+    """The ptx register range of a wgmma accumulator: f32 elements, or f16 pairs packed f16x2."""
+    element = "f16x2" if accumulator_name(ty.element) == "f16" else "f32"
+    return ptx.AccType(ty.registers_per_thread, element=element)
 
 
 
@@ -429,13 +439,13 @@ class _KernelLowering:
         acc = [self.values[op.acc]] if op.acc is not None else []
         scale = [self.values[op.scale_d_value]] if op.scale_d_value is not None else []
         self.values[op.result] = self.v(ptx.WgmmaMmaAsyncOp(
-            operands=[acc, [desc_a], [desc_b], scale], result_types=[ptx.AccType(ty.registers_per_thread)],
+            operands=[acc, [desc_a], [desc_b], scale], result_types=[acc_type(ty)],
             properties={"dtype": op.dtype, "n": IntegerAttr(ty.n.data, 64), "scale_d": op.scale_d}))
 
     def undef(self, op: UndefAccumulatorOp) -> None:
         ty = op.result.type
         assert isinstance(ty, AccumulatorType)
-        self.values[op.result] = self.v(ptx.AccUndefOp(result_types=[ptx.AccType(ty.registers_per_thread)]))
+        self.values[op.result] = self.v(ptx.AccUndefOp(result_types=[acc_type(ty)]))
 
     def commit(self, op: CommitGroupOp) -> None:
         self.emit(ptx.WgmmaCommitGroupOp())
@@ -450,7 +460,8 @@ class _KernelLowering:
     def store(self, op: StoreAccumulatorOp) -> None:
         """The accumulator fragment of thread t (warp w, lane l) holds, for each n8 chunk j,
         C[row, col..col+1] in elements 4j, 4j+1 and C[row+8, col..col+1] in 4j+2, 4j+3, with
-        row = 16w + l/4 and col = 8j + 2(l%4).  A block inside C with an even N stores pairs
+        row = 16w + l/4 and col = 8j + 2(l%4) (an f16 accumulator packs elements 2r and 2r + 1
+        in the low and high halves of register r: the same layout).  A block inside C with an even N stores pairs
         with st.global.v2 and no checks; an edge block (or C +=) checks every element."""
         ty = op.acc.type
         assert isinstance(ty, AccumulatorType)
@@ -461,6 +472,7 @@ class _KernelLowering:
         warp = self.v(ptx.ShrOp(".u32", self.local_tid, 5, B32()))
         lane = self.v(ptx.AndOp(".b32", self.local_tid, 31, B32()))
         block_row = self.v(ptx.MulLoOp(".u32", self.m_block, self.block_m, B32()))
+        packed = accumulator_name(ty.element) == "f16"  # element 2r and 2r+1 in register r
         row = self.mad(self.role_index, rows, block_row)
         row = self.mad(warp, 16, self.add(row, _int(op.row_offset)))
         row = self.add(row, self.v(ptx.ShrOp(".u32", lane, 2, B32())))
@@ -472,11 +484,19 @@ class _KernelLowering:
             start = self.v(ptx.AddOp(".s64", start, self.v(ptx.CvtOp(".u64", ".u32", col, B64())), B64()))
             return self.v(ptx.AddOp(".s64", self.v(ptx.ShlOp(".b64", start, 2, B64())), c, B64()))
 
+        def unpacked(element: int) -> tuple[SSAValue, SSAValue]:
+            """Elements `element` and `element + 1` of an f16 accumulator as f32 registers."""
+            halves = self.emit(ptx.UnpackF16x2Op(acc, element // 2))
+            return tuple(self.v(ptx.CvtOp(".f32", ".f16", h, ptx.F32Type.unallocated())) for h in halves.results)
+
         def pairs():
             for half in range(2):
                 addr = row_address(self.add(row, 8 * half))
                 for j in range(chunks):
-                    self.emit(ptx.StGlobalV2F32Op(addr, 32 * j, acc, 4 * j + 2 * half))
+                    if packed:
+                        self.emit(ptx.StGlobalV2F32ValuesOp(addr, 32 * j, *unpacked(4 * j + 2 * half)))
+                    else:
+                        self.emit(ptx.StGlobalV2F32Op(addr, 32 * j, acc, 4 * j + 2 * half))
 
         def checked():
             for half in range(2):
@@ -484,16 +504,17 @@ class _KernelLowering:
                 row_ok = self.v(ptx.SetpOp("lt", ".u32", r, m))
                 addr = row_address(r)
                 for j in range(chunks):
+                    pair = unpacked(4 * j + 2 * half) if packed else None
                     for e in range(2):  # columns computed where used: few registers live
                         ok = self.v(ptx.SetpOp("lt", ".u32", self.add(col, 8 * j + e), n, row_ok))
                         element, offset = 4 * j + 2 * half + e, 4 * (8 * j + e)
-                        value, elem = acc, element
+                        value, elem = (acc, element) if pair is None else (pair[e], None)
                         if _int(op.accumulate_c):
                             # Define the register first: a predicated load alone leaves it
                             # live around the tile loop, and ptxas then spills 128 of them.
                             zero = self.v(ptx.MovOp(".b32", 0, ptx.F32Type.unallocated()))
                             old = self.v(ptx.LdGlobalF32Op(addr, offset, ok, zero))
-                            value, elem = self.v(ptx.AddF32Op(old, acc, element)), None
+                            value, elem = self.v(ptx.AddF32Op(old, value, elem)), None
                         self.emit(ptx.StGlobalF32Op(addr, offset, value, ok, elem))
 
         if _int(op.accumulate_c):

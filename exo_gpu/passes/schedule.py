@@ -7,7 +7,8 @@ Guarantees on its output:
   consumer warpgroup and one box of B per K block; with cluster_n = 2 the A boxes are
   multicast, each block of the pair loading half;
 - `consumers` consumer warpgroups each own block_m / consumers rows of C as m64 accumulator
-  tiles, each an SSA value of type !wgmma.accumulator<m64nN, f32>;
+  tiles, each an SSA value of type !wgmma.accumulator<m64nN, f32> (f16 with the tile.gemm's
+  `accumulator = "f16"`);
 - the K loop's iteration 0 is peeled, so every wgmma's scale-d is an immediate: 0 for the
   first instruction of each tile (D is not read), 1 after.  With `scale_d=runtime` the
   loop is not peeled and passes scale-d as a run-time predicate (k != 0): a deliberately fragile form
@@ -31,6 +32,7 @@ from exo_gpu.dialects import warpgroup as wg
 from exo_gpu.dialects.attrs import int_value as _int
 from exo_gpu.dialects.tma import InitRingOp, LoadOp, TensorMapType
 from exo_gpu.dialects.wgmma import (
+    ACCUMULATORS,
     WGMMA_TABLE,
     AccumulatorType,
     MmaAsyncOp,
@@ -43,9 +45,11 @@ M_TILE = 64  # rows of one wgmma accumulator tile
 
 
 
-def _mma_stage(accs, slot, dtype: str, n: int, tiles: int, block_k: int, first: bool, scale_d_value=None):
+def _mma_stage(accs, slot, dtype: str, n: int, tiles: int, block_k: int, first: bool, scale_d_value=None,
+               acc_type: AccumulatorType | None = None):
     """The wgmma.mma_async ops of one K block: for each tile, block_k / k instructions."""
     kind = WGMMA_TABLE[dtype]
+    acc_type = acc_type if acc_type is not None else AccumulatorType(64, n)
     ops, out = [], []
     for t in range(tiles):
         acc = accs[t] if accs is not None else None
@@ -53,7 +57,7 @@ def _mma_stage(accs, slot, dtype: str, n: int, tiles: int, block_k: int, first: 
             scale_d = 0 if (first and kk == 0) else 1
             runtime = scale_d_value if kk == 0 else None  # only a tile's first mma may skip D
             mma = MmaAsyncOp(
-                acc if scale_d or runtime is not None else None, slot, AccumulatorType(64, n), dtype,
+                acc if scale_d or runtime is not None else None, slot, acc_type, dtype,
                 a_offset=t * M_TILE * SWIZZLE_BYTES + kk * kind.k * kind.bytes,
                 b_offset=kk * kind.k * kind.bytes,
                 scale_d=scale_d, scale_d_value=runtime)
@@ -73,6 +77,7 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
     block_m, block_n, block_k = _int(gemm.block_m), _int(gemm.block_n), _int(gemm.block_k)
     consumers, stages, tiles = _int(gemm.consumers), _int(gemm.stages), gemm.tiles_per_warpgroup
     rows_per_wg = M_TILE * tiles
+    acc_type = AccumulatorType(M_TILE, block_n, ACCUMULATORS[gemm.acc])
     a_slot, b_slot = block_m * SWIZZLE_BYTES, block_n * SWIZZLE_BYTES
     loc = gemm.location
 
@@ -102,13 +107,14 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
         # scale-d = (k != 0) as a run-time predicate.
         accs = []
         for _ in range(tiles):
-            undef = UndefAccumulatorOp(AccumulatorType(64, block_n))
+            undef = UndefAccumulatorOp(acc_type)
             cb.add_op(undef)
             accs.append(undef.result)
         start = 0
     else:
         # Iteration 0, peeled: each tile's first wgmma has scale-d = 0.
-        first_ops, accs = _mma_stage(None, first_slot.slot, dtype, block_n, tiles, block_k, first=True)
+        first_ops, accs = _mma_stage(None, first_slot.slot, dtype, block_n, tiles, block_k, first=True,
+                                     acc_type=acc_type)
         cb.add_ops(first_ops)
         start = 1
     loop = wg.KLoopOp(k_size, accs, start=start, block_k=block_k, stages=stages)
@@ -120,7 +126,7 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
         body.add_ops([zero, ne])
         scale_d_value = ne.result
     ops, out = _mma_stage(list(loop.carried), loop.slot, dtype, block_n, tiles, block_k, first=False,
-                          scale_d_value=scale_d_value)
+                          scale_d_value=scale_d_value, acc_type=acc_type)
     body.add_ops(ops)
     body.add_op(wg.YieldOp(*out))
     cb.add_op(loop)

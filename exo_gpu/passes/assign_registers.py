@@ -12,9 +12,9 @@ Guarantees:
 - f32 accumulators get `%acc` ranges and f16 ones (packed f16x2) `%hacc` ranges, each kind
   laid end to end from 0;
 - per role, the accumulator registers (32-bit registers: an f16x2 register holds two f16
-  elements, so an m64nN f16 tile counts N/4, an f32 one N/2) plus `ADDRESSING_RESERVE` must
-  fit the role's setmaxnreg budget, otherwise the pass fails instead of letting ptxas
-  serialize or spill (C7511/C7512).
+  elements, so an m64nN f16 tile counts N/4, an f32 one N/2) plus `ADDRESSING_RESERVE`
+  (plus `F16_EPILOGUE_RESERVE` with f16 accumulators) must fit the role's setmaxnreg
+  budget, otherwise the pass fails instead of letting ptxas serialize or spill (C7511/C7512).
 """
 
 from __future__ import annotations
@@ -34,6 +34,11 @@ from exo_gpu.dialects import ptx
 # Registers a consumer needs beside its accumulators: descriptors, ring state, addresses
 # and epilogue indices.  A budget is rejected when accumulators + this exceed setmaxnreg.
 ADDRESSING_RESERVE = 24
+# A role with f16 (packed f16x2) accumulators needs more beside them: its epilogue converts
+# every pair to two f32 registers before storing them.  Measured (ptxas 12.3.107 and 13.5.37,
+# 2 consumers at setmaxnreg 232): 184 f16x2 accumulator registers assemble clean, 192 spill
+# 16-24 bytes, where 192 f32 ones are clean.  So f16 accumulators get this much more.
+F16_EPILOGUE_RESERVE = 24
 
 
 class _UnionFind:
@@ -143,13 +148,18 @@ def _check_budget(entry: ptx.EntryOp, range_of: dict[SSAValue, int]) -> None:
         budget = next((op for op in role.body.block.ops if isinstance(op, ptx.SetmaxnregOp)), None)
         if budget is None:
             continue
-        sizes = {range_of[r]: r.type.count.data for op in role.walk() for r in op.results if r in range_of}
+        # 32-bit registers per range (f32 and f16x2 ranges are numbered apart).
+        sizes = {(r.type.element.data, range_of[r]): r.type.count.data
+                 for op in role.walk() for r in op.results if r in range_of}
         used, limit = sum(sizes.values()), budget.count.value.data
-        if used + ADDRESSING_RESERVE > limit:
+        packed = any(element == "f16x2" for element, _ in sizes)
+        reserve = ADDRESSING_RESERVE + (F16_EPILOGUE_RESERVE if packed else 0)
+        what = "for addressing" if not packed else "for addressing and the f16 epilogue's conversions"
+        if used + reserve > limit:
             raise DiagnosticException(
                 f"assign-registers: kernel {entry.sym_name.data}: the warpgroup role at {role.location} "
                 f"needs {used} accumulator registers "
-                f"+ {ADDRESSING_RESERVE} for addressing = {used + ADDRESSING_RESERVE} per thread, over its "
+                f"+ {reserve} {what} = {used + reserve} per thread, over its "
                 f"setmaxnreg budget of {limit}: use fewer tiles per warpgroup or a smaller wgmma N "
                 "(ptxas would serialize the pipeline or spill, C7511/C7512)")
 

@@ -144,6 +144,21 @@ def test_f16_accumulators_are_only_touched_by_wgmma_and_the_epilogue_unpack(kern
         assert ptx.count("add.f32 ") == 2 * len(unpacked)
 
 
+def test_pipeline_model_sees_reads_of_packed_accumulators():
+    """The wgmma pipeline model (run before ptxas) reads %hacc ranges as accumulators: our
+    PTX has no finding, and an unpack moved between two wgmma of a stage is predicted to
+    serialize (C7514)."""
+    from exo_gpu.passes.verify_wgmma_pipeline import verify_text
+
+    ptx = compile(gemm(dtype="f16", wgmma_n=64, tiles_per_warpgroup=1, accumulator="f16"), assemble=False).ptx
+    assert [f for v in verify_text(ptx, "12.3") for f in v.findings] == []
+    lines = ptx.splitlines()
+    second = [i for i, line in enumerate(lines) if "wgmma.mma_async" in line][1]
+    bad = "\n".join([*lines[:second], "\tmov.b32 {%rs0, %rs1}, %hacc3;", *lines[second:]])
+    findings = [f for v in verify_text(bad, "12.3") for f in v.findings]
+    assert [(f.rule, f.codes, f.serialized) for f in findings] == [("acc-read-in-stage", ("C7514",), True)]
+
+
 def test_f32_accumulator_is_the_default_and_unchanged():
     """accumulator="f32" is the default: the same tile IR (no accumulator property) and the
     same PTX as before, with its %acc f32 range."""

@@ -43,13 +43,13 @@ from exo_gpu.dialects.tma import (
 )
 from exo_gpu.dialects.wgmma import (
     AccumulatorType,
-    accumulator_name,
     CommitGroupOp,
     FenceOp,
     MmaAsyncOp,
     StoreAccumulatorOp,
     UndefAccumulatorOp,
     WaitGroupOp,
+    accumulator_name,
 )
 
 SMEM_SYMBOL = "exo_smem"

@@ -59,6 +59,9 @@ class Config:
     c_dtype: str = "f32"  # C's element type in memory
     split_k: int = 1  # K ranges per output tile, added into C atomically (split-K)
     a_in_registers: bool = False  # RS wgmma: A fragments loaded into registers
+    accumulator: str = "f32"  # wgmma accumulator type (f16: f16/fp8 inputs)
+    layout_a: str = "row"  # A in global memory: row (K-major) or col (M-major)
+    layout_b: str = "col"  # B in global memory: col (K-major) or row (N-major)
     cluster_m: int = 1  # blocks per cluster along M (B multicast)
 
     @property
@@ -83,6 +86,9 @@ class Config:
             s += f"_k{self.split_k}"
         if self.a_in_registers:
             s += "_rs"
+        s += ("_acol" if self.layout_a == "col" else "") + ("_brow" if self.layout_b == "row" else "")
+        if self.accumulator != "f32":
+            s += f"_acc{self.accumulator}"
         if self.variant == "serialized":
             s += "_ser"
         if cuda != default_cuda:
@@ -292,7 +298,8 @@ def tile_module(cfg: Config, stages: int, name: str) -> ModuleOp:
                          stages=stages, wait_depth=cfg.wait_depth, accumulate_c=cfg.accumulate, name=name,
                          raster_group=cfg.raster if cfg.raster is not None else DEFAULT_RASTER_GROUP,
                          cluster_n=cfg.cluster, schedule=cfg.schedule, c_dtype=cfg.c_dtype, split_k=cfg.split_k,
-                         a_in_registers=cfg.a_in_registers, cluster_m=cfg.cluster_m)
+                         a_in_registers=cfg.a_in_registers, cluster_m=cfg.cluster_m,
+                         accumulator=cfg.accumulator, layout_a=cfg.layout_a, layout_b=cfg.layout_b)
 
 
 def build_one(cfg: Config, out: Path, default_cuda: str, strict: bool, write_ptx: bool) -> dict | None:
@@ -323,7 +330,8 @@ def build_one(cfg: Config, out: Path, default_cuda: str, strict: bool, write_ptx
     shape = report.shape if report else None
     info = KernelInfo.for_gemm(
         name, cfg.dtype, cfg.n, cfg.tiles, cfg.consumers, stages, wait_depth=cfg.wait_depth,
-        accumulate_c=cfg.accumulate, cluster=cfg.cluster, schedule=cfg.schedule, c_dtype=cfg.c_dtype, split_k=cfg.split_k, a_in_registers=cfg.a_in_registers, cluster_m=cfg.cluster_m, cubin=f"{name}.cubin", registers=report.registers if report else None,
+        accumulate_c=cfg.accumulate, cluster=cfg.cluster, schedule=cfg.schedule, c_dtype=cfg.c_dtype, split_k=cfg.split_k, a_in_registers=cfg.a_in_registers, cluster_m=cfg.cluster_m,
+        accumulator=cfg.accumulator, layout_a=cfg.layout_a, layout_b=cfg.layout_b, cubin=f"{name}.cubin", registers=report.registers if report else None,
         ptxas=result.ptxas.version if result.ptxas else None, warnings=list(result.warnings),
         variant=cfg.variant, pipeline=PIPELINES[cfg.variant],
         raster_group=cfg.raster if cfg.raster is not None else DEFAULT_RASTER_GROUP,

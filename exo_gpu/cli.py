@@ -54,6 +54,9 @@ def _add_config_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--layout-b", choices=["row", "col"], default="col",
                     help="B (K x N) in global memory: col (K contiguous) or row (N contiguous, N-major; f16/bf16)")
 
+    ap.add_argument("--accumulator", choices=["f32", "f16"], default="f32",
+                    help="wgmma accumulator type: f16 (f16, e4m3, e5m2 inputs) halves the accumulator registers; "
+                         "C is f32 either way")
 
 def _cluster_shape(text: str) -> tuple[int, int]:
     """--cluster MxN -> (M, N); which shapes compile is tile.gemm's verifier's call."""
@@ -85,7 +88,7 @@ def cmd_gemm(args) -> int:
                   producer_maxnreg=args.producer_maxnreg, cluster_n=args.cluster[1],
                   schedule=args.schedule, c_dtype=args.c_dtype, split_k=args.split_k,
                   a_in_registers=args.a_in_registers, layout_a=args.layout_a, layout_b=args.layout_b,
-                  cluster_m=args.cluster[0])
+                  cluster_m=args.cluster[0], accumulator=args.accumulator)
     name = module.ops.first.sym_name.data  # type: ignore[union-attr]
     module, tile_text = with_locations(module, f"{name}.mlir")
     if args.emit == "tile":
@@ -127,7 +130,8 @@ def cmd_run(args) -> int:
                  stages=args.stages, wait_depth=args.wait_depth, accumulate_c=False, cuda=args.cuda,
                  ptxas=args.ptxas, cluster_n=args.cluster[1], schedule=args.schedule,
                  c_dtype=args.c_dtype, split_k=args.split_k, a_in_registers=args.a_in_registers,
-                 layout_a=args.layout_a, layout_b=args.layout_b, cluster_m=args.cluster[0])
+                 layout_a=args.layout_a, layout_b=args.layout_b, cluster_m=args.cluster[0],
+                 accumulator=args.accumulator)
     print(result.line())
     return 0 if result.passed else 1
 

@@ -147,13 +147,14 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
          accumulate_c: bool = False, consumer_maxnreg: int = 232, producer_maxnreg: int = 40,
          name: str | None = None, raster_group: int = DEFAULT_RASTER_GROUP, cluster_n: int = 1,
          schedule: str = "cooperative", c_dtype: str = "f32", split_k: int = 1,
-         a_in_registers: bool = False, cluster_m: int = 1) -> ModuleOp:
+         a_in_registers: bool = False, cluster_m: int = 1, accumulator: str = "f32") -> ModuleOp:
     """Build the tile-level IR of a GEMM kernel (the Python builder API).  A block's tile has
     tiles_per_warpgroup m64 rows per consumer warpgroup (cooperative) or in all (pingpong).
     split_k = S > 1: split-K, S K ranges per output tile reduced into C by atomic adds.
     a_in_registers: RS wgmma, A fragments loaded from the ring into registers.
     `cluster_n = 2` pairs blocks along N that share A, `cluster_m = 2` pairs blocks along M
-    that share B (by TMA multicast); not both."""
+    that share B (by TMA multicast); not both.  `accumulator="f16"` accumulates in f16
+    (f16, e4m3, e5m2 inputs): half the accumulator registers."""
     if dtype not in WGMMA_TABLE:
         raise CompileError(f"unknown dtype '{dtype}': choose one of {', '.join(SUPPORTED_DTYPES)}")
     if schedule not in SCHEDULES:
@@ -167,13 +168,14 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
                     + (f"_k{split_k}" if split_k != 1 else "") + ("_rs" if a_in_registers else "")
                     # MN-major operands: say so in the kernel's name
                     + ("_acol" if layout_a == "col" else "") + ("_brow" if layout_b == "row" else "")
-                    + (f"_x{cluster_n}" if cluster_n != 1 else "") + (f"_xm{cluster_m}" if cluster_m != 1 else ""))
+                    + (f"_x{cluster_n}" if cluster_n != 1 else "") + (f"_xm{cluster_m}" if cluster_m != 1 else "")
+                    + ("" if accumulator == "f32" else f"_acc{accumulator}"))
     op = GemmOp(name=name, dtype=dtype, block_m=block_m, block_n=wgmma_n,
                 block_k=128 // kind.bytes, consumers=consumers, stages=stages, wait_depth=wait_depth,
                 layout_a=layout_a, layout_b=layout_b, consumer_maxnreg=consumer_maxnreg,
                 producer_maxnreg=producer_maxnreg, accumulate_c=accumulate_c, raster_group=raster_group,
                 cluster_n=cluster_n, schedule=schedule, c_dtype=c_dtype, split_k=split_k,
-                a_in_registers=a_in_registers, cluster_m=cluster_m)
+                a_in_registers=a_in_registers, cluster_m=cluster_m, accumulator=accumulator)
     module = ModuleOp([op])
     try:
         module.verify()

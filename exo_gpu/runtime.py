@@ -42,6 +42,19 @@ ELEM_BYTES = {"tf32": 4, "f16": 2, "bf16": 2, "e4m3": 1, "e5m2": 1}
 # fp8 inputs are exact in the reference (it multiplies the decoded fp8 values), so only the
 # f32 accumulation differs, as for f16/bf16.
 TOLERANCE = {"tf32": 1e-3, "f16": 1e-2, "bf16": 1e-2, "e4m3": 1e-2, "e5m2": 1e-2}
+# f16 accumulation (accumulator="f16": f16, e4m3, e5m2 inputs) rounds the running sum to f16,
+# unit roundoff u = 2^-11, so its error grows with K and a fixed threshold is either too loose
+# for small K or fails an honest kernel for large K.  The model: with random-normal inputs a
+# partial sum S_k of k products has rms sqrt(k); rounding it to nearest adds an error of rms
+# u * sqrt(k / 3); K such errors (at most one per product: the hardware rounds at most that
+# often, once per k16/k32 wgmma if it sums an instruction's products exactly) add up to an rms
+# of u * sqrt(sum_k k / 3) = u * K / sqrt(6), against |C| ~ sqrt(K): a relative error of
+# u * sqrt(K / 6) ~= 0.41 * 2^-11 * sqrt(K), plus the final f16 rounding, u / sqrt(3), which
+# is small beside it.  The threshold is 2^-11 * sqrt(K): 2.4x that model at any K (0.0156 at
+# K = 1024, 0.031 at K = 4096), and more where the hardware rounds once per instruction.
+# The elementwise guard (ELEMENT_FACTOR) scales with it.  Keep K moderate (<= 4096) in
+# checks: the threshold is honest, but at K = 16384 an f16 sum keeps only ~6 good bits.
+F16_ACC_UNIT_ROUNDOFF = 2.0 ** -11
 # Elementwise guard of a check: max |out - ref| <= ELEMENT_FACTOR * threshold * rms(ref).  The
 # norm-wise rel err alone can hide a few wrong elements of a large C; rounding spread over
 # many elements stays far below this.
@@ -256,6 +269,8 @@ class KernelInfo:
     layout_a: str = "row"  # A (M x K) in global memory: row (K-major) or col (M-major)
     layout_b: str = "col"  # B (K x N) in global memory: col (K-major) or row (N-major)
 
+    accumulator: str = "f32"  # wgmma accumulator: f32, or f16 (C is written as c_dtype either way)
+
     @classmethod
     def for_gemm(cls, name: str, dtype: str, wgmma_n: int, tiles_per_warpgroup: int, consumers: int,
                  stages: int, **options) -> KernelInfo:
@@ -372,12 +387,13 @@ class KernelInfo:
                 + (" pp" if self.schedule == "pingpong" else "") + (f" k{self.split_k}" if self.split_k > 1 else "")
                 + (" rs" if self.a_in_registers else "")
                 + (" +C" if self.accumulate_c else "") + (f" C:{self.c_dtype}" if self.c_dtype != "f32" else "")
-                + (" A:col" if self.a_mn_major else "") + (" B:row" if self.b_mn_major else ""))
+                + (" A:col" if self.a_mn_major else "") + (" B:row" if self.b_mn_major else "")
+                + (f" acc{self.accumulator}" if self.accumulator != "f32" else ""))
 
-    @property
-    def threshold(self) -> float:
-        """The relative error a check allows: the input type's, or C's rounding if larger."""
-        return max(TOLERANCE[self.dtype], C_TOLERANCE[self.c_dtype])
+    def threshold(self, k: int) -> float:
+        """The relative error a check of a K-deep product allows: the input type's (or f16
+        accumulation's, which grows with K), or C's rounding if larger."""
+        return max(tolerance(self.dtype, self.accumulator, k), C_TOLERANCE[self.c_dtype])
 
 
 class Kernel:
@@ -762,6 +778,14 @@ class CheckResult:
                 f"(<= {self.threshold:.0e})  max/rms {self.max_err_rms:.1e}  nan {self.unwritten:d}{exact}{cover}  {status}")
 
 
+def tolerance(dtype: str, accumulator: str = "f32", k: int = 1) -> float:
+    """The rel-err threshold of a check: TOLERANCE[dtype] for f32 accumulation, and for f16
+    accumulation 2^-11 * sqrt(K), from the error model next to F16_ACC_UNIT_ROUNDOFF."""
+    if accumulator == "f16":
+        return F16_ACC_UNIT_ROUNDOFF * math.sqrt(max(int(k), 1))
+    return TOLERANCE[dtype]
+
+
 def reference(A: np.ndarray, Bt: np.ndarray, dtype: str, C: np.ndarray | None = None) -> np.ndarray:
     """float64 reference of what the kernel computes from these (storage) arrays."""
     ref = storage_values(A, dtype) @ storage_values(Bt, dtype).T
@@ -787,7 +811,7 @@ def check_gemm(kernel: Kernel, m: int, n: int, k: int, rng: np.random.Generator 
                threshold: float | None = None, tf32_map: str = "tfloat32") -> CheckResult:
     """Run the kernel on fresh random-normal inputs of this size and compare with a float64
     reference: ||out - ref|| / ||ref|| against the dtype's threshold (1e-3 tf32, 1e-2 for
-    f16/bf16); any NaN (an unwritten element) fails, and so does one element off by more than
+    f16/bf16; 2^-11 * sqrt(K) with an f16 accumulator, see `tolerance`); any NaN (an unwritten element) fails, and so does one element off by more than
     ELEMENT_FACTOR * threshold * rms(ref).  For tf32 the error against a reference on
     tf32-truncated inputs is reported too (accumulation error only, when the hardware truncates).
     A split-K kernel is also run on all-ones inputs (`coverage`): every element must be
@@ -816,7 +840,7 @@ def check_inputs(kernel: Kernel, A: np.ndarray, Bt: np.ndarray, C: np.ndarray | 
     (m, k), n = A.shape, Bt.shape[0]
     out = run_gemm(kernel, A, Bt, C, tf32_map=tf32_map)
     ref = reference(A, Bt, info.dtype, C)
-    threshold = info.threshold if threshold is None else threshold
+    threshold = info.threshold(k) if threshold is None else threshold
     rel, nans, max_abs, max_rms, passed = compare(out, ref, threshold)
     exact = None
     if info.dtype == "tf32":

@@ -436,4 +436,4 @@ def test_half_c_round_trip(c_dtype, bits):
     assert np.array_equal(rt.c_values(rt.c_storage(back, c_dtype), c_dtype), back)
     assert np.isnan(rt.c_values(rt.c_storage(np.array([np.nan], np.float32), c_dtype), c_dtype)).all()
     info = rt.KernelInfo.for_gemm("k", "tf32", 128, 2, 2, 4, c_dtype=c_dtype)
-    assert info.threshold == rt.C_TOLERANCE[c_dtype] >= rt.TOLERANCE["tf32"] and "C:" + c_dtype in info.label()
+    assert info.threshold(1024) == rt.C_TOLERANCE[c_dtype] >= rt.TOLERANCE["tf32"] and "C:" + c_dtype in info.label()

@@ -3,7 +3,8 @@
 Values live in PTX virtual registers whose types say whether the value has been given its
 register yet, as in xDSL's riscv dialect: `!ptx.b32` is unallocated, `!ptx.b32<r7>` is `%r7`.
 An accumulator tile is a range of f32 registers, `!ptx.acc<64>` before assignment and
-`!ptx.acc<64 at 128>` (%acc128 ... %acc191) after.  `assign-registers` gives every value its
+`!ptx.acc<64 at 128>` (%acc128 ... %acc191) after, or of packed f16x2 registers for an f16
+accumulator, `!ptx.acc<32, f16x2 at 0>` (%hacc0 ... %hacc31).  `assign-registers` gives every value its
 register; `emit-ptx` prints the text and requires every register assigned.
 
 Structured control flow (`ptx.if`, `ptx.loop`) is kept until printing so that loop-carried
@@ -48,7 +49,7 @@ from xdsl.printer import Printer
 from xdsl.traits import IsTerminator, NoTerminator, SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
 
-from exo_gpu.dialects.wgmma import WGMMA_TABLE, check_shape
+from exo_gpu.dialects.wgmma import WGMMA_TABLE, check_accumulator, check_shape
 
 # --------------------------------------------------------------------------------------
 # Register types
@@ -118,39 +119,71 @@ class F32Type(PtxRegisterType):
 SCALAR_TYPES: tuple[type[PtxRegisterType], ...] = (PredType, B16Type, B32Type, B64Type, F32Type)
 
 
+# Accumulator register elements: the PTX register name prefix and `.reg` type of a range.
+# An f16x2 register packs two f16 accumulator elements (low half: the lower element index),
+# as wgmma's .f16 D fragment wants: "N/4 .f16x2 registers" for m64nN.
+ACC_ELEMENTS: dict[str, tuple[str, str]] = {"f32": ("acc", ".f32"), "f16x2": ("hacc", ".f16x2")}
+
+
 @irdl_attr_definition
 class AccType(ParametrizedAttribute, TypeAttribute):
-    """`count` f32 registers holding one accumulator tile per thread; `first` is the index of
-    the first `%acc` register once assigned, -1 before."""
+    """`count` registers holding one accumulator tile per thread; `first` is the index of
+    the first register once assigned, -1 before.  `element` is f32 (one accumulator element a
+    register, `%acc` ranges, printed `!ptx.acc<64>`) or f16x2 (two f16 elements packed in a
+    32-bit register, `%hacc` ranges, printed `!ptx.acc<32, f16x2>`)."""
 
     name = "ptx.acc"
 
     count: IntAttr
     first: IntAttr
+    element: StringAttr
 
-    def __init__(self, count: int, first: int = -1):
-        super().__init__(IntAttr(count), IntAttr(first))
+    def __init__(self, count: int, first: int = -1, element: str = "f32"):
+        super().__init__(IntAttr(count), IntAttr(first), StringAttr(element))
 
     @property
     def is_allocated(self) -> bool:
         return self.first.data >= 0
 
+    @property
+    def is_f16x2(self) -> bool:
+        return self.element.data == "f16x2"
+
+    @property
+    def prefix(self) -> str:
+        """The register name prefix of this element's ranges (`acc`, `hacc`)."""
+        return ACC_ELEMENTS[self.element.data][0]
+
     def register(self, element: int) -> str:
-        return f"%acc{self.first.data + element}"
+        """The register of accumulator element `element` (f32), or of packed register
+        `element` (f16x2)."""
+        return f"%{self.prefix}{self.first.data + element}"
 
     @classmethod
     def parse_parameters(cls, parser: AttrParser) -> list[Attribute]:
         parser.parse_punctuation("<")
         count = parser.parse_integer()
+        element = "f32"
+        if parser.parse_optional_punctuation(",") is not None:
+            pos = parser.pos
+            element = parser.parse_identifier()
+            if element not in ACC_ELEMENTS:
+                parser.raise_error(f"expected an accumulator element ({', '.join(ACC_ELEMENTS)})", pos, parser.pos)
         first = -1
         if parser.parse_optional_keyword("at") is not None:
             first = parser.parse_integer()
         parser.parse_punctuation(">")
-        return [IntAttr(count), IntAttr(first)]
+        return [IntAttr(count), IntAttr(first), StringAttr(element)]
 
     def print_parameters(self, printer: Printer) -> None:
+        element = f", {self.element.data}" if self.element.data != "f32" else ""
         suffix = f" at {self.first.data}" if self.is_allocated else ""
-        printer.print_string(f"<{self.count.data}{suffix}>")
+        printer.print_string(f"<{self.count.data}{element}{suffix}>")
+
+    def verify(self) -> None:
+        if self.element.data not in ACC_ELEMENTS:
+            raise VerifyException(f"accumulator element must be one of {', '.join(ACC_ELEMENTS)}, "
+                                  f"got '{self.element.data}'")
 
 
 Reg = Callable[[SSAValue], str]
@@ -275,7 +308,7 @@ class MovOp(PtxOp):
 
 @irdl_op_definition
 class CvtOp(PtxOp):
-    """`cvt.to.from`: integer width conversion."""
+    """`cvt.to.from`: integer width conversion, or `cvt.f32.f16` of an f16 held in a .b16 register."""
 
     name = "ptx.cvt"
     src = operand_def(PtxRegisterType)
@@ -364,6 +397,16 @@ class LdParamOp(PtxOp):
         return f"ld.param{self.ty.data} {reg(self.result)}, [{self.param.data}];"
 
 
+def _check_f32_element(op: IRDLOperation, value: SSAValue, element: IntegerAttr | None) -> None:
+    """An op that reads one f32 accumulator element: the accumulator must hold f32 elements."""
+    if isinstance(value.type, AccType):
+        if value.type.is_f16x2:
+            raise VerifyException(f"{op.name} reads f32 accumulator elements, but {value.type} packs f16 pairs: "
+                                  "unpack it with ptx.unpack_f16x2 and convert with cvt.f32.f16 first")
+        if element is None:
+            raise VerifyException(f"{op.name}: an accumulator operand needs an element index")
+
+
 def _element(reg: Reg, value: SSAValue, element: IntegerAttr | None) -> str:
     if isinstance(value.type, AccType):
         if element is None:
@@ -409,6 +452,9 @@ class AddF32Op(PtxOp):
         props = {"element": _int_prop(element)} if element is not None else {}
         super().__init__(operands=[lhs, rhs], result_types=[F32Type.unallocated()], properties=props)
 
+    def verify_(self) -> None:
+        _check_f32_element(self, self.rhs, self.element)
+
     def assembly_line(self, reg: Reg) -> str:
         return f"add.f32 {reg(self.result)}, {reg(self.lhs)}, {_element(reg, self.rhs, self.element)};"
 
@@ -431,6 +477,9 @@ class StGlobalF32Op(PtxOp):
         if element is not None:
             props["element"] = _int_prop(element)
         super().__init__(operands=[addr, value, [guard] if guard is not None else []], properties=props)
+
+    def verify_(self) -> None:
+        _check_f32_element(self, self.value, self.element)
 
     def assembly_line(self, reg: Reg) -> str:
         g = f"@{reg(self.guard)} " if self.guard is not None else ""
@@ -477,6 +526,9 @@ class StGlobalV2F32Op(PtxOp):
 
     def __init__(self, addr: SSAValue, offset: int, acc: SSAValue, element: int):
         super().__init__(operands=[addr, acc], properties={"offset": _int_prop(offset), "element": _int_prop(element)})
+
+    def verify_(self) -> None:
+        _check_f32_element(self, self.acc, self.element)
 
     def assembly_line(self, reg: Reg) -> str:
         e = _i(self.element)
@@ -651,6 +703,57 @@ class StGlobalV2B32Op(PtxOp):
 
     def assembly_line(self, reg: Reg) -> str:
         return f"st.global.v2.b32 {_addr(reg, self.addr, self.offset)}, {{{reg(self.lo)}, {reg(self.hi)}}};"
+
+
+@irdl_op_definition
+class StGlobalV2F32ValuesOp(PtxOp):
+    """`st.global.v2.f32 [addr+offset], {a, b}` of two f32 registers (8 contiguous bytes)."""
+
+    name = "ptx.st_global_v2_f32_values"
+    addr = operand_def(B64Type)
+    a = operand_def(F32Type)
+    b = operand_def(F32Type)
+    offset = prop_def(IntegerAttr)
+
+    def __init__(self, addr: SSAValue, offset: int, a: SSAValue, b: SSAValue):
+        super().__init__(operands=[addr, a, b], properties={"offset": _int_prop(offset)})
+
+    def assembly_line(self, reg: Reg) -> str:
+        return f"st.global.v2.f32 {_addr(reg, self.addr, self.offset)}, {{{reg(self.a)}, {reg(self.b)}}};"
+
+
+@irdl_op_definition
+class UnpackF16x2Op(PtxOp):
+    """`mov.b32 {lo, hi}, %haccR`: the two f16 halves of packed accumulator register
+    `register` of an f16x2 accumulator (lo: accumulator element 2R, hi: 2R + 1), as .b16
+    registers for `cvt.f32.f16`.  A read of the accumulator registers."""
+
+    name = "ptx.unpack_f16x2"
+    acc = operand_def(AccType)
+    register = prop_def(IntegerAttr)
+    lo = result_def(B16Type)
+    hi = result_def(B16Type)
+
+    def __init__(self, acc: SSAValue, register: int):
+        super().__init__(operands=[acc], result_types=[B16Type.unallocated(), B16Type.unallocated()],
+                         properties={"register": _int_prop(register)})
+
+    def verify_(self) -> None:
+        ty = self.acc.type
+        assert isinstance(ty, AccType)
+        if not ty.is_f16x2:
+            raise VerifyException(f"ptx.unpack_f16x2 unpacks packed f16 pairs, but {ty} holds f32 elements: "
+                                  "read them directly")
+        if not 0 <= _i(self.register) < ty.count.data:
+            raise VerifyException(f"ptx.unpack_f16x2: register {_i(self.register)} is outside the accumulator's "
+                                  f"{ty.count.data} registers")
+
+    def assembly_line(self, reg: Reg) -> str:
+        ty = self.acc.type
+        assert isinstance(ty, AccType)
+        r = _i(self.register)
+        src = ty.register(r) if ty.is_allocated else f"{reg(self.acc)}[{r}]"
+        return f"mov.b32 {{{reg(self.lo)}, {reg(self.hi)}}}, {src};"
 
 
 # --------------------------------------------------------------------------------------
@@ -866,12 +969,13 @@ class WgmmaFenceOp(PtxOp):
 
 @irdl_op_definition
 class WgmmaMmaAsyncOp(PtxOp):
-    """`wgmma.mma_async.sync.aligned.m64nNkK.f32.T.T {d}, adesc, bdesc, scale-d, 1, 1[, ta, tb]`
+    """`wgmma.mma_async.sync.aligned.m64nNkK.D.T.T {d}, adesc, bdesc, scale-d, 1, 1[, ta, tb]`
     (ta, tb: imm-trans-a/b, printed for f16/bf16 only).
 
-    The result occupies the registers of `acc` (assign-registers ties them); without `acc`
-    (scale-d = 0) it gets fresh registers.  scale-d is the immediate `scale_d` unless the
-    `scale_d_pred` operand gives it at run time."""
+    D is f32 (N/2 `%acc` registers) or, for an f16x2 accumulator, f16 (N/4 packed `%hacc`
+    registers; f16, e4m3 and e5m2 inputs only).  The result occupies the registers of `acc`
+    (assign-registers ties them); without `acc` (scale-d = 0) it gets fresh registers.
+    scale-d is the immediate `scale_d` unless the `scale_d_pred` operand gives it at run time."""
 
     name = "ptx.wgmma_mma_async"
     acc = opt_operand_def(AccType)
@@ -899,14 +1003,21 @@ class WgmmaMmaAsyncOp(PtxOp):
                                   "trans_a and trans_b must be 0")
         ty = self.result.type
         assert isinstance(ty, AccType)
-        if ty.count.data != _i(self.n) // 2:
-            raise VerifyException(f"m64n{_i(self.n)} f32 accumulator has {_i(self.n) // 2} registers, got {ty.count.data}")
+        d = "f16" if ty.is_f16x2 else "f32"
+        if (why := check_accumulator(self.dtype.data, d)) is not None:
+            raise VerifyException(why)
+        per_thread = _i(self.n) // 4 if ty.is_f16x2 else _i(self.n) // 2
+        if ty.count.data != per_thread:
+            raise VerifyException(f"m64n{_i(self.n)} {d} accumulator has {per_thread} registers, got {ty.count.data}")
+        if self.acc is not None and self.acc.type.element != ty.element:  # type: ignore[union-attr]
+            raise VerifyException(f"accumulator operand {self.acc.type} and result {ty} hold different elements")
 
     def assembly_line(self, reg: Reg) -> str:
         kind = WGMMA_TABLE[self.dtype.data]
         scale_d = reg(self.scale_d_pred) if self.scale_d_pred is not None else str(_i(self.scale_d))
         tail = "" if not kind.transpose else ", {}, {}".format(*self.trans())
-        return (f"wgmma.mma_async.sync.aligned.m64n{_i(self.n)}k{kind.k}.f32.{kind.ptx}.{kind.ptx} "
+        d = "f16" if self.result.type.is_f16x2 else "f32"  # type: ignore[union-attr]
+        return (f"wgmma.mma_async.sync.aligned.m64n{_i(self.n)}k{kind.k}.{d}.{kind.ptx}.{kind.ptx} "
                 f"{_acc_list(self.result)}, {reg(self.desc_a)}, {reg(self.desc_b)}, {scale_d}, 1, 1{tail};")
 
 
@@ -1265,7 +1376,7 @@ Ptx = Dialect(
     "ptx",
     [AddOp, SubOp, MulLoOp, MulWideOp, DivOp, RemOp, AndOp, OrOp, XorOp, ShlOp, ShrOp, MinOp, MadLoOp, MovOp,
      CvtOp, CvtaToGlobalOp, CvtaParamOp, SetpOp, LdParamOp, LdGlobalF32Op, AddF32Op, StGlobalF32Op, StGlobalV2F32Op,
-     RedGlobalAddF32Op, BarSyncOp,
+     RedGlobalAddF32Op, StGlobalV2F32ValuesOp, UnpackF16x2Op, BarSyncOp,
      SelpOp, ShflBflyOp, StGlobalV2B32Op, CvtPackHalf2Op, CvtToHalfOp, CvtFromHalfOp, LdGlobalB16Op, StGlobalBitsOp,
      NamedBarrierOp,
      SetmaxnregOp, MbarrierInitOp, FenceMbarrierInitOp, FenceProxyAsyncOp, MbarrierArriveOp,

@@ -9,6 +9,8 @@ with `cluster_m = 2`, pairs of blocks along M share each B tile the same way (no
 With `split_k = S > 1` (split-K), the K blocks of each output tile are divided into S
 contiguous ranges computed by different work units, which add their partial sums into C
 with atomic adds (the host zeroes C first unless it accumulates into C).
+`accumulator = "f16"` makes wgmma accumulate in packed f16 registers (f16, e4m3 and e5m2
+inputs only), half the registers of f32; C is still written as f32.
 `schedule` lowers it to warpgroup/tma/mbarrier/wgmma IR.
 """
 
@@ -28,7 +30,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from exo_gpu.dialects.attrs import int_value as _int
 from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP, MAX_SPLIT_K
-from exo_gpu.dialects.wgmma import WGMMA_TABLE, check_shape
+from exo_gpu.dialects.wgmma import WGMMA_TABLE, check_accumulator, check_shape
 
 LAYOUTS = ("row", "col")
 SUPPORTED_DTYPES = ("tf32", "f16", "bf16", "e4m3", "e5m2")
@@ -77,6 +79,7 @@ class GemmOp(IRDLOperation):
     split_k = opt_prop_def(IntegerAttr)  # K ranges per output tile, reduced into C by atomic adds (1)
     a_in_registers = opt_prop_def(IntegerAttr)  # 1: RS wgmma, A fragments loaded from the ring into registers (0)
     cluster_m = opt_prop_def(IntegerAttr)  # CTAs of a cluster along M, sharing B by TMA multicast (1)
+    accumulator = opt_prop_def(StringAttr)  # wgmma accumulator type: "f32" (when absent) or "f16"
 
     traits = traits_def(SymbolOpInterface())
 
@@ -85,7 +88,7 @@ class GemmOp(IRDLOperation):
                  layout_b: str = "col", consumer_maxnreg: int = 232, producer_maxnreg: int = 40,
                  accumulate_c: bool = False, raster_group: int = DEFAULT_RASTER_GROUP, cluster_n: int = 1,
                  schedule: str = "cooperative", c_dtype: str = "f32", split_k: int = 1,
-                 a_in_registers: bool = False, cluster_m: int = 1):
+                 a_in_registers: bool = False, cluster_m: int = 1, accumulator: str = "f32"):
         i = lambda v: IntegerAttr(v, 64)  # noqa: E731
         optional = {"cluster_m": i(cluster_m)} if cluster_m != 1 else {}
         super().__init__(properties={
@@ -100,6 +103,8 @@ class GemmOp(IRDLOperation):
             **({"split_k": i(split_k)} if split_k != 1 else {}),  # absent: 1, today's IR unchanged
             **({"a_in_registers": i(1)} if a_in_registers else {}),
             **optional,
+            # f32 is the default and is left implicit, so f32 kernels' IR is unchanged.
+            **({"accumulator": StringAttr(accumulator)} if accumulator != "f32" else {}),
         })
 
     # Derived quantities, used by `schedule`.
@@ -137,6 +142,12 @@ class GemmOp(IRDLOperation):
     def cluster_m_size(self) -> int:
         return 1 if self.cluster_m is None else _int(self.cluster_m)
 
+
+    @property
+    def acc(self) -> str:
+        """The accumulator type's spelling: 'f32' or 'f16'."""
+        return "f32" if self.accumulator is None else self.accumulator.data
+
     @property
     def tiles_per_warpgroup(self) -> int:
         return _int(self.block_m) // (64 * self.owners)
@@ -150,6 +161,8 @@ class GemmOp(IRDLOperation):
             raise VerifyException(f"dtype '{dtype}' is not supported yet "
                                   f"(supported: {', '.join(SUPPORTED_DTYPES)})")
         kind = WGMMA_TABLE[dtype]
+        if (why := check_accumulator(dtype, self.acc)) is not None:
+            raise VerifyException(why)
         for what in ("layout_a", "layout_b"):
             if getattr(self, what).data not in LAYOUTS:
                 raise VerifyException(f"{what} must be 'row' or 'col', got '{getattr(self, what).data}'")
@@ -211,6 +224,9 @@ class GemmOp(IRDLOperation):
                                   "use schedule = cooperative")
         if self.a_in_registers is not None and _int(self.a_in_registers) not in (0, 1):
             raise VerifyException(f"a_in_registers must be 0 or 1, got {_int(self.a_in_registers)}")
+        if self.acc == "f16" and (self.c_element != "f32" or self.split > 1 or self.a_regs):
+            raise VerifyException("accumulator = f16 is stored to an f32 C by the plain epilogue only: use "
+                                  "c_dtype = f32, split_k = 1 and A from shared memory with it")
         if self.cluster_m_size > 1 and self.layout_b.data != "col":
             raise VerifyException("cluster_m = 2 multicasts halves of a K-major B tile: use layout_b = col "
                                   f"(got {self.layout_b.data})")

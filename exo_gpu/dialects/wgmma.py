@@ -15,11 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.dialects.builtin import (
+    Float16Type,
     Float32Type,
     IntAttr,
     IntegerAttr,
     IntegerType,
     StringAttr,
+    f16,
     f32,
     i1,
     i32,
@@ -65,6 +67,24 @@ WGMMA_TABLE: dict[str, WgmmaKind] = {
 }
 
 LEGAL_N = tuple(range(8, 257, 8))
+ACCUMULATORS = {"f32": f32, "f16": f16}  # accumulator spelling -> element type
+
+
+def accumulator_name(element: Attribute) -> str | None:
+    """'f32' or 'f16' for an accumulator element type, None for any other type."""
+    return "f32" if isinstance(element, Float32Type) else "f16" if isinstance(element, Float16Type) else None
+
+
+def check_accumulator(dtype: str, accumulator: str) -> str | None:
+    """Return why wgmma cannot accumulate `dtype` inputs in `accumulator`, or None if it can."""
+    if accumulator not in ACCUMULATORS:
+        return f"accumulator must be f32 or f16, got '{accumulator}'"
+    kind = WGMMA_TABLE.get(dtype)
+    if kind is not None and accumulator not in kind.accumulators:
+        legal = [d for d, k in WGMMA_TABLE.items() if accumulator in k.accumulators]
+        return (f"{dtype} wgmma has no {accumulator} accumulator: use accumulator f32, "
+                f"or dtype {', '.join(legal[:-1])} or {legal[-1]} for {accumulator} accumulation")
+    return None
 
 
 def check_shape(dtype: str, m: int, n: int, k: int | None = None) -> str | None:
@@ -85,7 +105,8 @@ def check_shape(dtype: str, m: int, n: int, k: int | None = None) -> str | None:
 class AccumulatorType(ParametrizedAttribute, TypeAttribute):
     """The registers of one m64nN accumulator tile, spread over a warpgroup's 128 threads.
 
-    Printed `!wgmma.accumulator<m64n128, f32>`.  Each thread holds `m*n/128` elements.
+    Printed `!wgmma.accumulator<m64n128, f32>` (or `f16`).  Each thread holds `m*n/128`
+    elements: one a 32-bit register for f32, two (packed f16x2) a register for f16.
     """
 
     name = "wgmma.accumulator"
@@ -134,8 +155,8 @@ class AccumulatorType(ParametrizedAttribute, TypeAttribute):
                 f"accumulator m{self.m.data}n{self.n.data} is not a wgmma shape "
                 "(M must be 64, N a multiple of 8 from 8 to 256)"
             )
-        if not isinstance(self.element, Float32Type):
-            raise VerifyException("only f32 accumulators are supported")
+        if accumulator_name(self.element) is None:
+            raise VerifyException(f"accumulator element must be f32 or f16, got {self.element}")
 
 
 
@@ -202,6 +223,8 @@ class MmaAsyncOp(IRDLOperation):
             raise VerifyException(why)
         if self.acc is not None and self.acc.type != ty:
             raise VerifyException(f"accumulator operand {self.acc.type} does not match result {ty}")
+        if (why := check_accumulator(self.dtype.data, accumulator_name(ty.element) or "")) is not None:
+            raise VerifyException(why)
         scale_d = _int(self.scale_d)
         if scale_d not in (0, 1):
             raise VerifyException(f"scale_d must be 0 or 1, got {scale_d}")
@@ -407,9 +430,9 @@ class WaitGroupOp(IRDLOperation):
 class StoreAccumulatorOp(IRDLOperation):
     """Epilogue: writes one accumulator tile to row-major C (optionally adding C's old
     value), rows `row_offset` below the warpgroup's first row, with bounds checks against
-    M and N.  C's elements are f32, or with `c_dtype` bf16 or f16 (each sum rounded to
-    nearest-even once, after any addition of C's old value).  Reads the accumulator
-    registers: legal only on a retired accumulator.
+    M and N; an f16 accumulator is converted to f32 first.  C's elements are f32, or with
+    `c_dtype` bf16 or f16 (each sum rounded to nearest-even once, after any addition of C's
+    old value).  Reads the accumulator registers: legal only on a retired accumulator.
     With `atomic_add` = 1 (split-K partial sums) every element is added into C by a relaxed,
     GPU-scope atomic reduction instead, whatever `accumulate_c` says: C must hold its
     starting value (zero, or C's old value for C +=) before the launch; C must be f32."""

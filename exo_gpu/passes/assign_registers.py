@@ -9,11 +9,14 @@ Guarantees:
   accumulator read after the wgmma that overwrites it) is rejected;
 - loop-carried scalars get one register each, with a `mov` on entry and before `ptx.next`;
   a guarded load shares its fallback value's register;
-- per role, the accumulator registers plus the A fragment registers live at once (RS
-  wgmma: the most any one block loads, one set per unrolled K-loop copy) plus
-  `ADDRESSING_RESERVE` must fit the role's
-  setmaxnreg budget, otherwise the pass fails instead of letting ptxas serialize or spill
-  (C7511/C7512).
+- f32 accumulators get `%acc` ranges and f16 ones (packed f16x2) `%hacc` ranges, each kind
+  laid end to end from 0;
+- per role, the accumulator registers (32-bit registers: an f16x2 register holds two f16
+  elements, so an m64nN f16 tile counts N/4, an f32 one N/2) plus the A fragment registers
+  live at once (RS wgmma: the most any one block loads, one set per unrolled K-loop copy)
+  plus `ADDRESSING_RESERVE` (plus `F16_EPILOGUE_RESERVE` with f16 accumulators) must fit the
+  role's setmaxnreg budget, otherwise the pass fails instead of letting ptxas serialize or
+  spill (C7511/C7512).
 """
 
 from __future__ import annotations
@@ -33,6 +36,11 @@ from exo_gpu.dialects import ptx
 # Registers a consumer needs beside its accumulators: descriptors, ring state, addresses
 # and epilogue indices.  A budget is rejected when accumulators + this exceed setmaxnreg.
 ADDRESSING_RESERVE = 24
+# A role with f16 (packed f16x2) accumulators needs more beside them: its epilogue converts
+# every pair to two f32 registers before storing them.  Measured (ptxas 12.3.107 and 13.5.37,
+# 2 consumers at setmaxnreg 232): 184 f16x2 accumulator registers assemble clean, 192 spill
+# 16-24 bytes, where 192 f32 ones are clean.  So f16 accumulators get this much more.
+F16_EPILOGUE_RESERVE = 24
 
 
 class _UnionFind:
@@ -142,21 +150,26 @@ def _check_budget(entry: ptx.EntryOp, range_of: dict[SSAValue, int]) -> None:
         budget = next((op for op in role.body.block.ops if isinstance(op, ptx.SetmaxnregOp)), None)
         if budget is None:
             continue
-        sizes = {range_of[r]: r.type.count.data for op in role.walk() for r in op.results if r in range_of}
+        # 32-bit registers per range (f32 and f16x2 ranges are numbered apart).
+        sizes = {(r.type.element.data, range_of[r]): r.type.count.data
+                 for op in role.walk() for r in op.results if r in range_of}
         used, limit = sum(sizes.values()), budget.count.value.data
+        packed = any(element == "f16x2" for element, _ in sizes)
+        reserve = ADDRESSING_RESERVE + (F16_EPILOGUE_RESERVE if packed else 0)
+        what = "for addressing" if not packed else "for addressing and the f16 epilogue's conversions"
         fragments = _fragment_registers(role)
-        if fragments and used + fragments + ADDRESSING_RESERVE > limit:
+        if fragments and used + fragments + reserve > limit:
             raise DiagnosticException(
                 f"assign-registers: kernel {entry.sym_name.data}: the warpgroup role at {role.location} "
                 f"needs {used} accumulator registers + {fragments} for A fragments "
-                f"+ {ADDRESSING_RESERVE} for addressing = {used + fragments + ADDRESSING_RESERVE} per thread, over its "
+                f"+ {reserve} {what} = {used + fragments + reserve} per thread, over its "
                 f"setmaxnreg budget of {limit}: use fewer tiles per warpgroup, a smaller wgmma N, wait depth 0 "
                 "or A from shared memory (ptxas would serialize the pipeline or spill, C7511/C7512)")
-        if used + ADDRESSING_RESERVE > limit:
+        if used + reserve > limit:
             raise DiagnosticException(
                 f"assign-registers: kernel {entry.sym_name.data}: the warpgroup role at {role.location} "
                 f"needs {used} accumulator registers "
-                f"+ {ADDRESSING_RESERVE} for addressing = {used + ADDRESSING_RESERVE} per thread, over its "
+                f"+ {reserve} {what} = {used + reserve} per thread, over its "
                 f"setmaxnreg budget of {limit}: use fewer tiles per warpgroup or a smaller wgmma N "
                 "(ptxas would serialize the pipeline or spill, C7511/C7512)")
 
@@ -211,16 +224,17 @@ def assign_registers(entry: ptx.EntryOp) -> None:
     _tie_loop_scalars(entry, uf)
     _tie_guarded_loads(entry, uf)
     values = _all_values(entry)
-    # Accumulator ranges: one per tie group, laid end to end.
+    # Accumulator ranges: one per tie group, laid end to end (f32 and f16x2 ranges apart).
     range_of: dict[SSAValue, int] = {}
     first_of_root: dict[SSAValue, int] = {}
-    next_acc = 0
+    next_acc: dict[str, int] = defaultdict(int)
     for v in values:
         if isinstance(v.type, ptx.AccType) and not v.type.is_allocated:
             root = uf.find(v)
             if root not in first_of_root:
-                first_of_root[root] = next_acc
-                next_acc += v.type.count.data
+                element = v.type.element.data
+                first_of_root[root] = next_acc[element]
+                next_acc[element] += v.type.count.data
             range_of[v] = first_of_root[root]
     _check_budget(entry, range_of)
     # Scalars: one virtual register per tie group (ptxas does the physical allocation).
@@ -230,7 +244,7 @@ def assign_registers(entry: ptx.EntryOp) -> None:
         ty = v.type
         if isinstance(ty, ptx.AccType):
             if not ty.is_allocated:
-                Rewriter.replace_value_with_new_type(v, ptx.AccType(ty.count.data, range_of[v]))
+                Rewriter.replace_value_with_new_type(v, ptx.AccType(ty.count.data, range_of[v], ty.element.data))
         elif isinstance(ty, ptx.PtxRegisterType) and not ty.is_allocated:
             root = uf.find(v)
             if root not in name_of_root:

@@ -88,14 +88,14 @@ class _Printer:
 
 def _declarations(entry: ptx.EntryOp) -> list[str]:
     counts: dict[str, tuple[str, int]] = {}
-    acc = 0
+    acc: dict[str, int] = {}
     for op in entry.walk():
         values = list(op.results) + [a for r in op.regions for b in r.blocks for a in b.args]
         for v in values:
             ty = v.type
             if isinstance(ty, ptx.AccType):
                 _reg(v)
-                acc = max(acc, ty.first.data + ty.count.data)
+                acc[ty.element.data] = max(acc.get(ty.element.data, 0), ty.first.data + ty.count.data)
             elif isinstance(ty, ptx.PtxRegisterType):
                 _reg(v)
                 prefix = ty.infinite_register_prefix()
@@ -103,8 +103,9 @@ def _declarations(entry: ptx.EntryOp) -> list[str]:
                 _, n = counts.get(prefix, (ty.PTX_CLASS, 0))
                 counts[prefix] = (ty.PTX_CLASS, max(n, index + 1))
     decls = [f"\t.reg {cls} %{prefix}<{n}>;" for prefix, (cls, n) in sorted(counts.items())]
-    if acc:
-        decls.append(f"\t.reg .f32 %acc<{acc}>;")
+    for element, (prefix, cls) in ptx.ACC_ELEMENTS.items():
+        if acc.get(element):
+            decls.append(f"\t.reg {cls} %{prefix}<{acc[element]}>;")
     return decls
 
 

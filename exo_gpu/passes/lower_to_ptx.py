@@ -16,7 +16,10 @@ registers (`assign-registers` names them).  Guarantees:
 - a tile loop becomes a ptx.loop over tiles (block index, then + grid size) carrying the
   ring position; a K loop becomes a ptx.loop carrying (k, slot, phase) and its accumulators;
 - wgmma ops keep their accumulator operands and results, and scale-d stays an immediate
-  unless the IR gave a run-time one;
+  unless the IR gave a run-time one; an f32 accumulator becomes N/2 f32 registers
+  (`!ptx.acc<N/2>`), an f16 one N/4 packed f16x2 registers (`!ptx.acc<N/4, f16x2>`);
+- the epilogue writes C; an f16 accumulator's registers are unpacked (mov.b32 {lo, hi})
+  and converted (cvt.f32.f16) first, on the unchecked, checked and C += paths alike;
 - shared-memory descriptors (128-byte swizzle, K-major or MN-major) are derived from the
   ring slot; an MN-major operand's wgmma prints imm-trans-a/b = 1;
 - an A fragment load becomes one ldmatrix.x4 from the swizzled A tile, an RS wgmma takes its
@@ -58,6 +61,7 @@ from exo_gpu.dialects.wgmma import (
     StoreAccumulatorOp,
     UndefAccumulatorOp,
     WaitGroupOp,
+    accumulator_name,
 )
 
 SMEM_SYMBOL = "exo_smem"
@@ -82,6 +86,12 @@ def descriptor_bits(mn_major: bool, block_k: int) -> int:
     return SWIZZLE_128B | SBO_1024 | ((block_k * 128) >> 4) << 16
 
 B32, B64, PRED = ptx.B32Type.unallocated, ptx.B64Type.unallocated, ptx.PredType.unallocated
+
+
+def acc_type(ty: AccumulatorType) -> ptx.AccType:
+    """The ptx register range of a wgmma accumulator: f32 elements, or f16 pairs packed f16x2."""
+    element = "f16x2" if accumulator_name(ty.element) == "f16" else "f32"
+    return ptx.AccType(ty.registers_per_thread, element=element)
 
 
 
@@ -547,7 +557,7 @@ class _KernelLowering:
         acc = [self.values[op.acc]] if op.acc is not None else []
         scale = [self.values[op.scale_d_value]] if op.scale_d_value is not None else []
         self.values[op.result] = self.v(ptx.WgmmaMmaAsyncOp(
-            operands=[acc, [desc_a], [desc_b], scale], result_types=[ptx.AccType(ty.registers_per_thread)],
+            operands=[acc, [desc_a], [desc_b], scale], result_types=[acc_type(ty)],
             properties={"dtype": op.dtype, "n": IntegerAttr(ty.n.data, 64), "scale_d": op.scale_d,
                         **{name: IntegerAttr(1, 64) for name, t in zip(("trans_a", "trans_b"), trans) if t}}))
 
@@ -607,7 +617,7 @@ class _KernelLowering:
     def undef(self, op: UndefAccumulatorOp) -> None:
         ty = op.result.type
         assert isinstance(ty, AccumulatorType)
-        self.values[op.result] = self.v(ptx.AccUndefOp(result_types=[ptx.AccType(ty.registers_per_thread)]))
+        self.values[op.result] = self.v(ptx.AccUndefOp(result_types=[acc_type(ty)]))
 
     def commit(self, op: CommitGroupOp) -> None:
         self.emit(ptx.WgmmaCommitGroupOp())
@@ -622,7 +632,8 @@ class _KernelLowering:
     def store(self, op: StoreAccumulatorOp) -> None:
         """The accumulator fragment of thread t (warp w, lane l) holds, for each n8 chunk j,
         C[row, col..col+1] in elements 4j, 4j+1 and C[row+8, col..col+1] in 4j+2, 4j+3, with
-        row = 16w + l/4 and col = 8j + 2(l%4).  A block inside C with an even N stores pairs
+        row = 16w + l/4 and col = 8j + 2(l%4) (an f16 accumulator packs elements 2r and 2r + 1
+        in the low and high halves of register r: the same layout).  A block inside C with an even N stores pairs
         with no checks (st.global.v2.f32, or for a bf16/f16 C one st.global.b32 of the pair
         packed by cvt.rn); an edge block (or C +=) checks every element.  With atomic_add
         (split-K) each element is added into C by red.global.add.f32, unchecked inside C and
@@ -642,6 +653,10 @@ class _KernelLowering:
         block_col = self.v(ptx.MulLoOp(".u32", self.n_block, self.block_n, B32()))
         col = self.mad(self.v(ptx.AndOp(".b32", lane, 3, B32())), 2, block_col)
         half_c = None if op.c_element == "f32" else op.c_element  # C of bf16 or f16: 2 bytes
+        packed = accumulator_name(ty.element) == "f16"  # elements 2r and 2r + 1 in register r
+        if packed and (half_c is not None or op.atomic):
+            raise DiagnosticException(f"lower-to-ptx: {op.name} at {op.location}: an f16 accumulator is stored "
+                                      "to an f32 C only (no bf16/f16 C, no split-K atomics)")
         size = 4 if half_c is None else 2
 
         def row_address(r: SSAValue, extra: SSAValue | None = None) -> SSAValue:
@@ -655,6 +670,11 @@ class _KernelLowering:
         # 32-byte sectors (2-byte pairs would write half of each).
         swap = half_c is not None and chunks % 2 == 0
 
+        def unpacked(element: int) -> tuple[SSAValue, SSAValue]:
+            """Elements `element` and `element + 1` of an f16 accumulator as f32 registers."""
+            halves = self.emit(ptx.UnpackF16x2Op(acc, element // 2))
+            return tuple(self.v(ptx.CvtOp(".f32", ".f16", h, ptx.F32Type.unallocated())) for h in halves.results)
+
         def pairs():
             odd = self.v(ptx.SetpOp("ne", ".u32", self.v(ptx.AndOp(".b32", lane, 1, B32())), 0)) if swap else None
             for half in range(2):
@@ -662,7 +682,10 @@ class _KernelLowering:
                 if half_c is None:
                     addr = row_address(r)
                     for j in range(chunks):
-                        self.emit(ptx.StGlobalV2F32Op(addr, 32 * j, acc, 4 * j + 2 * half))
+                        if packed:
+                            self.emit(ptx.StGlobalV2F32ValuesOp(addr, 32 * j, *unpacked(4 * j + 2 * half)))
+                        else:
+                            self.emit(ptx.StGlobalV2F32Op(addr, 32 * j, acc, 4 * j + 2 * half))
                     continue
                 if not swap:
                     addr = row_address(r)
@@ -682,16 +705,17 @@ class _KernelLowering:
                     lo, hi = self.v(ptx.SelpOp(got, mine, odd)), self.v(ptx.SelpOp(next_, got, odd))
                     self.emit(ptx.StGlobalV2B32Op(addr, 2 * 8 * j, lo, hi))
 
-        def store_element(addr, offset, ok, element):
-            """C[.] (+)= accumulator element, rounded to C's type, where `ok` holds."""
+        def store_element(addr, offset, ok, element, value=None):
+            """C[.] (+)= accumulator element (or `value`, an f32 register holding it), rounded to
+            C's type, where `ok` holds."""
             if half_c is None:
-                value, elem = acc, element
+                value, elem = (acc, element) if value is None else (value, None)
                 if _int(op.accumulate_c):
                     # Define the register first: a predicated load alone leaves it
                     # live around the tile loop, and ptxas then spills 128 of them.
                     zero = self.v(ptx.MovOp(".b32", 0, ptx.F32Type.unallocated()))
                     old = self.v(ptx.LdGlobalF32Op(addr, offset, ok, zero))
-                    value, elem = self.v(ptx.AddF32Op(old, acc, element)), None
+                    value, elem = self.v(ptx.AddF32Op(old, value, elem)), None
                 self.emit(ptx.StGlobalF32Op(addr, offset, value, ok, elem))
                 return
             if _int(op.accumulate_c):
@@ -708,9 +732,10 @@ class _KernelLowering:
                 row_ok = self.v(ptx.SetpOp("lt", ".u32", r, m))
                 addr = row_address(r)
                 for j in range(chunks):
+                    pair = unpacked(4 * j + 2 * half) if packed else (None, None)
                     for e in range(2):  # columns computed where used: few registers live
                         ok = self.v(ptx.SetpOp("lt", ".u32", self.add(col, 8 * j + e), n, row_ok))
-                        store_element(addr, size * (8 * j + e), ok, 4 * j + 2 * half + e)
+                        store_element(addr, size * (8 * j + e), ok, 4 * j + 2 * half + e, pair[e])
 
         if op.atomic:
             def reduce(guarded: bool):

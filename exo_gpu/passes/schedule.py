@@ -5,9 +5,10 @@ Guarantees on its output:
   when the grid is smaller than the number of tiles), the ring carrying on across tiles;
 - one producer warpgroup (warpgroup 0) loads A and B blocks into the ring, one box of A per
   consumer warpgroup and one box of B per K block; with cluster_n = 2 the A boxes are
-  multicast, each block of the pair loading half; with cluster_m = 2 the B box is;
+  multicast, each block of the pair loading half; with cluster_m = 2 the B box is, the same way;
 - cooperative schedule: `consumers` consumer warpgroups each own block_m / consumers rows of
-  C as m64 accumulator tiles, each an SSA value of type !wgmma.accumulator<m64nN, f32>;
+  C as m64 accumulator tiles, each an SSA value of type !wgmma.accumulator<m64nN, f32> (f16
+  with the tile.gemm's `accumulator = "f16"`);
 - ping-pong schedule: the consumers' tile_loop has turns = 2: each consumer warpgroup owns
   every row of the block's tiles it runs, taking tiles in turn (insert-syncs orders the
   turns), so one warpgroup's epilogue runs under the other's K loop;
@@ -44,6 +45,7 @@ from exo_gpu.dialects import warpgroup as wg
 from exo_gpu.dialects.attrs import int_value as _int
 from exo_gpu.dialects.tma import InitRingOp, LoadOp, TensorMapType
 from exo_gpu.dialects.wgmma import (
+    ACCUMULATORS,
     WGMMA_TABLE,
     AccumulatorType,
     LoadFragmentAOp,
@@ -67,11 +69,12 @@ def k_step_bytes(dtype: str, mn_major: bool) -> int:
 
 
 def _mma_stage(accs, slot, dtype: str, n: int, tiles: int, block_k: int, first: bool, scale_d_value=None,
-               trans_a: int = 0, trans_b: int = 0):
+               trans_a: int = 0, trans_b: int = 0, acc_type: AccumulatorType | None = None):
     """The wgmma.mma_async ops of one K block: for each tile, block_k / k instructions.  An
     m64 tile of A is 64 rows (K-major) or block_k rows (MN-major) of 128 bytes: 8192 bytes
     either way for block_k = 64."""
     kind = WGMMA_TABLE[dtype]
+    acc_type = acc_type if acc_type is not None else AccumulatorType(64, n)
     tile_bytes = (block_k if trans_a else M_TILE) * SWIZZLE_BYTES
     a_step, b_step = k_step_bytes(dtype, bool(trans_a)), k_step_bytes(dtype, bool(trans_b))
     ops, out = [], []
@@ -81,7 +84,7 @@ def _mma_stage(accs, slot, dtype: str, n: int, tiles: int, block_k: int, first: 
             scale_d = 0 if (first and kk == 0) else 1
             runtime = scale_d_value if kk == 0 else None  # only a tile's first mma may skip D
             mma = MmaAsyncOp(
-                acc if scale_d or runtime is not None else None, slot, AccumulatorType(64, n), dtype,
+                acc if scale_d or runtime is not None else None, slot, acc_type, dtype,
                 a_offset=t * tile_bytes + kk * a_step,
                 b_offset=kk * b_step,
                 scale_d=scale_d, scale_d_value=runtime, trans_a=trans_a, trans_b=trans_b)
@@ -132,6 +135,7 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
                                   f"of block_k rows to fill an m64 tile ({dtype} has {atom})")
     a_slot = block_m * SWIZZLE_BYTES
     b_slot = block_n // atom * atom_bytes if trans_b else block_n * SWIZZLE_BYTES
+    acc_type = AccumulatorType(M_TILE, block_n, ACCUMULATORS[gemm.acc])
     loc = gemm.location
 
     entry = Block(arg_types=[TensorMapType(), TensorMapType(), i64, i32, i32, i32])
@@ -171,7 +175,7 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
         # scale-d = (k != 0) as a run-time predicate.
         accs = []
         for _ in range(tiles):
-            undef = UndefAccumulatorOp(AccumulatorType(64, block_n))
+            undef = UndefAccumulatorOp(acc_type)
             cb.add_op(undef)
             accs.append(undef.result)
         start = 0
@@ -181,7 +185,7 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
             first_ops, accs = _rs_stage(None, first_slot.slot, dtype, block_n, tiles, block_k, first=True)
         else:
             first_ops, accs = _mma_stage(None, first_slot.slot, dtype, block_n, tiles, block_k, first=True,
-                                         trans_a=trans_a, trans_b=trans_b)
+                                         trans_a=trans_a, trans_b=trans_b, acc_type=acc_type)
         cb.add_ops(first_ops)
         start = 1
     loop = wg.KLoopOp(k_size, accs, start=start, block_k=block_k, stages=stages)
@@ -196,7 +200,8 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
         ops, out = _rs_stage(list(loop.carried), loop.slot, dtype, block_n, tiles, block_k, first=False)
     else:
         ops, out = _mma_stage(list(loop.carried), loop.slot, dtype, block_n, tiles, block_k, first=False,
-                              scale_d_value=scale_d_value, trans_a=trans_a, trans_b=trans_b)
+                              scale_d_value=scale_d_value, trans_a=trans_a, trans_b=trans_b,
+                              acc_type=acc_type)
     body.add_ops(ops)
     body.add_op(wg.YieldOp(*out))
     cb.add_op(loop)

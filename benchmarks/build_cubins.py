@@ -108,6 +108,11 @@ MAIN = [
     C("bf16", 128, 2, 2, 4, role="main"),
     C("bf16", 256, 1, 2, (4, 3), role="main"),
     C("f16", 128, 2, 2, 4, role="main"),
+    # The fastest of runs 2-8: n256, one m64 tile per warpgroup, wait depth 0; bf16 also
+    # writing the bf16 C that cuBLAS writes.
+    C("tf32", 256, 1, 2, 4, wait_depth=0, role="main"),
+    C("bf16", 256, 1, 2, 4, wait_depth=0, role="main"),
+    C("bf16", 256, 1, 2, 4, wait_depth=0, role="main", c_dtype="bf16"),
 ]
 # The serialized twins of the clean kernels above (same config, run-time scale-d).
 SERIALIZED = [
@@ -268,7 +273,35 @@ CLUSTER_2X1 = [
     C("bf16", 256, 1, 2, 4, wait_depth=0, role="main"),
     C("tf32", 128, 2, 2, 4, role="seed"),
 ]
+# The options of issue 5 together: MN-major layouts, f16 accumulation and 2x1 clusters, each
+# also combined with ping-pong, split-K, A in registers, a 1x2 cluster or a half C.
+GENERAL = [
+    C("tf32", 128, 2, 2, 4, role="check"),
+    C("tf32", 256, 1, 2, (5, 4), role="check", schedule="pingpong"),
+    C("bf16", 256, 1, 2, 4, wait_depth=0, role="check", c_dtype="bf16"),
+    C("bf16", 128, 2, 2, (6, 5, 4), role="check", schedule="pingpong", layout_a="col", layout_b="row"),
+    C("bf16", 256, 1, 2, 4, role="check", layout_a="col"),
+    C("f16", 128, 2, 2, 4, role="check", layout_b="row"),
+    C("f16", 64, 1, 1, 4, wait_depth=0, role="check", layout_a="col", layout_b="row"),
+    C("bf16", 128, 2, 2, 4, role="check", layout_a="col", layout_b="row", cluster=2),
+    C("f16", 128, 2, 2, 4, role="check", layout_a="col", layout_b="row", split_k=2),
+    C("f16", 128, 2, 2, (6, 5, 4), role="check", layout_a="col", schedule="pingpong", c_dtype="f16"),
+    C("bf16", 128, 2, 2, 4, role="check", cluster_m=2),
+    C("tf32", 256, 1, 2, 4, wait_depth=0, role="check", cluster_m=2),
+    C("bf16", 128, 1, 1, 4, role="check", cluster_m=2),
+    C("e4m3", 64, 1, 2, 4, role="check", cluster_m=2),
+    C("bf16", 128, 2, 2, 4, role="check", cluster_m=2, split_k=4),
+    C("tf32", 128, 2, 2, 4, role="check", cluster_m=2, a_in_registers=True),
+    C("f16", 128, 2, 2, 4, role="check", accumulator="f16"),
+    C("f16", 256, 2, 2, 3, role="check", accumulator="f16"),
+    C("e4m3", 256, 2, 2, 3, role="check", accumulator="f16"),
+    C("e5m2", 128, 1, 1, 4, wait_depth=0, role="check", accumulator="f16"),
+    C("f16", 128, 2, 2, (6, 5, 4), role="check", schedule="pingpong", accumulator="f16"),
+    C("e5m2", 128, 2, 2, (6, 5, 4), role="check", schedule="pingpong"),
+    C("f16", 128, 2, 2, 4, role="check", accumulator="f16", layout_a="col", layout_b="row", cluster_m=1, cluster=2),
+]
 SETS = {
+    "general": GENERAL,
     "rs": RS,
     "splitk": SPLITK,
     "halfc": HALF_C,

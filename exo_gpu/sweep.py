@@ -24,18 +24,63 @@ from exo_gpu.errors import ExoGpuError
 
 DTYPES = ("tf32", "f16", "bf16", "e4m3", "e5m2")
 
+_N3 = (64, 128, 256)
+
+
+def _features() -> list[dict]:
+    """The options beyond the base kernel, each over dtypes, N, tiles and what it combines with."""
+    grid: list[dict] = []
+    base = dict(stages=4)
+    # Ping-pong consumers (two warpgroups taking whole tiles in turn).
+    grid += [dict(base, dtype=d, wgmma_n=n, tiles_per_warpgroup=t, consumers=2, wait_depth=w, schedule="pingpong")
+             for d, n, t, w in itertools.product(DTYPES, (64, 128, 192, 256), (1, 2), (0, 1))]
+    # C stored as bf16 or f16.
+    grid += [dict(base, dtype=d, wgmma_n=n, tiles_per_warpgroup=t, c_dtype=c)
+             for d, c, n, t in itertools.product(("tf32", "bf16", "f16"), ("bf16", "f16"), _N3, (1, 2))]
+    # Split-K.
+    grid += [dict(base, dtype=d, wgmma_n=n, tiles_per_warpgroup=t, split_k=k)
+             for d, k, n, t in itertools.product(DTYPES, (2, 4), _N3, (1, 2))]
+    # A from registers (RS wgmma).
+    grid += [dict(base, dtype=d, wgmma_n=n, tiles_per_warpgroup=t, wait_depth=w, a_in_registers=True)
+             for d, n, t, w in itertools.product(DTYPES, _N3, (1, 2), (0, 1))]
+    # MN-major A and/or B (f16, bf16: wgmma's transpose bits).
+    grid += [dict(base, dtype=d, wgmma_n=n, tiles_per_warpgroup=t, consumers=c, layout_a=la, layout_b=lb)
+             for d, (la, lb), n, t, c in itertools.product(("bf16", "f16"), (("col", "col"), ("row", "row"), ("col", "row")),
+                                                          _N3, (1, 2), (1, 2))]
+    # f16 accumulators (f16 and fp8 inputs).
+    grid += [dict(base, dtype=d, wgmma_n=n, tiles_per_warpgroup=t, wait_depth=w, accumulator="f16")
+             for d, n, t, w in itertools.product(("f16", "e4m3", "e5m2"), _N3, (1, 2, 4), (0, 1))]
+    # Clusters of two with TMA multicast, along N (A shared) and along M (B shared).
+    grid += [dict(base, dtype=d, wgmma_n=n, tiles_per_warpgroup=t, **cluster)
+             for d, cluster, n, t in itertools.product(DTYPES, ({"cluster_n": 2}, {"cluster_m": 2}), _N3, (1, 2))]
+    return grid
+
+
 # Named grids: lists of gemm() keyword sets.
 GRIDS = {
-    # Every dtype x a spread of wgmma N x 1..4 tiles x 1..2 consumers x wait depth 0/1.
+    # Every dtype x a spread of wgmma N x 1..4 tiles x 1..2 consumers x wait depth 0/1, then
+    # every other option (ping-pong, C type, split-K, A in registers, layouts, f16
+    # accumulators, clusters) over dtypes, N and tiles.
     "default": [
         dict(dtype=d, wgmma_n=n, tiles_per_warpgroup=t, consumers=c, wait_depth=w, stages=4)
         for d, n, t, c, w in itertools.product(DTYPES, (8, 16, 32, 64, 96, 128, 192, 256), (1, 2, 3, 4), (1, 2), (0, 1))
-    ],
+    ] + _features(),
     # A handful for CI: one per dtype, plus one of each kind of rejection.
     "smoke": [
         *(dict(dtype=d, wgmma_n=64, tiles_per_warpgroup=2, consumers=2, wait_depth=1, stages=4) for d in DTYPES),
         dict(dtype="bf16", wgmma_n=256, tiles_per_warpgroup=2, consumers=2, wait_depth=1, stages=3),  # registers
         dict(dtype="bf16", wgmma_n=256, tiles_per_warpgroup=4, consumers=2, wait_depth=1, stages=4),  # smem
+    ],
+    # One configuration per option beyond the base kernel.
+    "features": [
+        dict(dtype="bf16", wgmma_n=128, tiles_per_warpgroup=2, schedule="pingpong"),
+        dict(dtype="bf16", wgmma_n=256, tiles_per_warpgroup=1, wait_depth=0, c_dtype="bf16"),
+        dict(dtype="tf32", wgmma_n=128, split_k=4),
+        dict(dtype="f16", wgmma_n=128, a_in_registers=True),
+        dict(dtype="bf16", wgmma_n=128, layout_a="col", layout_b="row"),
+        dict(dtype="e4m3", wgmma_n=128, accumulator="f16"),
+        dict(dtype="tf32", wgmma_n=128, cluster_n=2),
+        dict(dtype="bf16", wgmma_n=128, cluster_m=2),
     ],
 }
 

@@ -86,3 +86,15 @@ def test_cluster_of_two_with_a_multicast_is_clean(cuda):
     (report,) = result.reports
     assert report.ok and report.codes == [] and report.stack == 0
     assert report.shape.hgmma == 8 and report.shape.hgmma_gsb0 == 2
+
+
+def test_default_grid_covers_every_option():
+    """The default grid has the base kernels and every option beyond them, each labelled."""
+    from exo_gpu.sweep import GRIDS, features
+
+    labels = {features(c) for c in GRIDS["default"]}
+    for option in ("ping-pong", "bf16 C", "f16 C", "split-K 2", "split-K 4", "A in registers", "MN-major A",
+                   "MN-major B", "MN-major A + MN-major B", "f16 accumulators", "cluster 1x2", "cluster 2x1", "base"):
+        assert option in labels, option
+    assert len(GRIDS["default"]) >= 1000
+    assert features(dict(dtype="bf16", schedule="pingpong", wait_depth=0)) == "ping-pong + wait depth 0"

@@ -25,6 +25,7 @@ from exo_gpu import runtime as rt
 from exo_gpu.compiler import CompileError, compile, gemm
 from exo_gpu.dialects import ptx
 from exo_gpu.runner import build
+from hopper import needs_hopper
 
 CUDAS = ["12.3", "13.x"]
 # (dtype, wgmma_n, tiles_per_warpgroup, consumers): tf32 and bf16, T 1..2, C 1..2.
@@ -222,24 +223,9 @@ def test_runner_build_describes_the_2x1_kernel():
 
 
 # -- on a GPU -----------------------------------------------------------------------------------------------
-def _gpu_reason() -> str | None:
-    try:
-        from cuda.bindings import driver as cuda
-    except ImportError:
-        return "cuda-python is not installed"
-    try:
-        err, = cuda.cuInit(0)
-        if err != cuda.CUresult.CUDA_SUCCESS:
-            return f"no usable CUDA driver/GPU here (cuInit: {err.name})"
-        err, count = cuda.cuDeviceGetCount()
-        if err != cuda.CUresult.CUDA_SUCCESS or count < 1:
-            return "no CUDA device here"
-    except Exception as e:  # noqa: BLE001 - no libcuda, ...
-        return f"no CUDA driver here ({type(e).__name__})"
-    return None
 
 
-@pytest.mark.skipif(_gpu_reason() is not None, reason=str(_gpu_reason()))
+@needs_hopper
 @pytest.mark.parametrize("config", [
     dict(dtype="tf32", wgmma_n=128, tiles_per_warpgroup=2, consumers=2),
     dict(dtype="bf16", wgmma_n=256, tiles_per_warpgroup=1, consumers=2, wait_depth=0),

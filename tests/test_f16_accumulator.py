@@ -22,6 +22,7 @@ from exo_gpu import cli, guard, toolchain
 from exo_gpu import runtime as rt
 from exo_gpu.compiler import CompileError, compile, gemm
 from exo_gpu.dialects.wgmma import WGMMA_TABLE
+from hopper import needs_hopper
 
 CUDAS = ["12.3", "13.x"]
 
@@ -302,16 +303,9 @@ def test_runner_build_passes_the_accumulator_through():
     assert cubin and info.accumulator == "f16" and info.name.endswith("_accf16")
 
 
-def _gpu_reason() -> str | None:
-    try:
-        rt._cuda = None
-        rt.init()
-    except Exception as e:  # noqa: BLE001 - no cuda-python, no libcuda, no device
-        return f"no GPU here ({type(e).__name__})"
-    return None
 
 
-@pytest.mark.skipif(_gpu_reason() is not None, reason=str(_gpu_reason()))
+@needs_hopper
 @pytest.mark.parametrize("config", [
     dict(dtype="f16", wgmma_n=128, tiles_per_warpgroup=2),
     dict(dtype="f16", wgmma_n=256, tiles_per_warpgroup=2, stages=3),

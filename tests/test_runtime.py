@@ -21,6 +21,7 @@ import exo_gpu
 from exo_gpu import runtime as rt
 from exo_gpu.compiler import compile, gemm
 from exo_gpu.dialects import ptx
+from hopper import gpu_reason, needs_hopper
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -339,29 +340,9 @@ def test_bench_sizes_and_labels():
 
 
 # -- on a GPU ---------------------------------------------------------------------------------------------
-def _gpu_reason() -> str | None:
-    try:
-        from cuda.bindings import driver as cuda
-    except ImportError:
-        return "cuda-python is not installed"
-    try:
-        err, = cuda.cuInit(0)
-        if err != cuda.CUresult.CUDA_SUCCESS:
-            return f"no usable CUDA driver/GPU here (cuInit: {err.name})"
-        err, count = cuda.cuDeviceGetCount()
-        if err != cuda.CUresult.CUDA_SUCCESS or count < 1:
-            return "no CUDA device here"
-        err, dev = cuda.cuDeviceGet(0)
-        err, major = cuda.cuDeviceGetAttribute(
-            cuda.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev)
-        if major != 9:
-            return f"the GPU is sm_{major}x, not Hopper (sm_90a)"
-    except Exception as e:  # noqa: BLE001 - no libcuda, ...
-        return f"no CUDA driver here ({type(e).__name__})"
-    return None
 
 
-@pytest.mark.skipif(_gpu_reason() is not None, reason=str(_gpu_reason()))
+@needs_hopper
 @pytest.mark.parametrize("dtype", ["tf32", "bf16"])
 def test_gpu_gemm_is_correct(dtype):
     rt._cuda = None
@@ -384,7 +365,7 @@ def test_grid_is_one_block_per_tile_or_capped_for_a_persistent_launch():
     assert info.grid(100, 100, 132) == (1, 1, 1)  # never more blocks than tiles
 
 
-@pytest.mark.skipif(_gpu_reason() is not None, reason=str(_gpu_reason()))
+@needs_hopper
 def test_gpu_exo_gpu_run_checks_given_and_random_inputs():
     rng = np.random.default_rng()
     a = rng.standard_normal((300, 200), dtype=np.float32)
@@ -400,7 +381,7 @@ def test_exo_gpu_run_refuses_a_bad_configuration_before_any_driver_call():
         exo_gpu.run(64, 64, 64, wgmma_n=100)
 
 
-@pytest.mark.skipif(_gpu_reason() is None, reason="a GPU is present: the no-GPU message cannot be seen here")
+@pytest.mark.skipif(gpu_reason() is None, reason="a GPU is present: the no-GPU message cannot be seen here")
 def test_exo_gpu_run_without_a_gpu_says_so_in_one_line():
     with pytest.raises(exo_gpu.ExoGpuError) as e:
         exo_gpu.run(64, 64, 64)

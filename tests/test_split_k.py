@@ -22,7 +22,7 @@ from exo_gpu.dialects.wgmma import WGMMA_TABLE
 from exo_gpu.runner import build
 
 from test_cli import assert_one_line_error, exo_gpu as exo_gpu_cli
-from test_runtime import _gpu_reason
+from hopper import needs_hopper
 
 CUDAS = ["12.3", "13.x"]
 KERNELS = {
@@ -205,7 +205,7 @@ def test_runner_build_gives_the_split_k_info():
 
 # ---------------------------------------------------------------- on a GPU
 
-@pytest.mark.skipif(_gpu_reason() is not None, reason=str(_gpu_reason()))
+@needs_hopper
 @pytest.mark.parametrize("config", [
     dict(dtype="bf16", split_k=2), dict(dtype="bf16", split_k=4), dict(dtype="tf32", split_k=2),
     dict(dtype="bf16", wgmma_n=256, tiles_per_warpgroup=1, wait_depth=0, split_k=4),

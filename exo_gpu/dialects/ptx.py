@@ -415,27 +415,37 @@ def _element(reg: Reg, value: SSAValue, element: IntegerAttr | None) -> str:
     return reg(value)
 
 
+class _GuardedLoadOp(PtxOp, ABC):
+    """`ld.global<TYPE>`, guarded by an optional predicate.  Where the guard is false the
+    result is `fallback`, whose register the result shares (assign-registers ties them):
+    without one, a guarded load's register would be live-in from wherever it was last
+    written."""
+
+    TYPE: ClassVar[str]
+    REGISTER: ClassVar[type[PtxRegisterType]]
+
+    def __init__(self, addr: SSAValue, offset: int, guard: SSAValue | None, fallback: SSAValue | None = None):
+        super().__init__(operands=[addr, [guard] if guard is not None else [], [fallback] if fallback is not None else []],
+                         result_types=[self.REGISTER.unallocated()], properties={"offset": _int_prop(offset)})
+
+    def assembly_line(self, reg: Reg) -> str:
+        g = f"@{reg(self.guard)} " if self.guard is not None else ""  # type: ignore[attr-defined]
+        return f"{g}ld.global{self.TYPE} {reg(self.result)}, {_addr(reg, self.addr, self.offset)};"  # type: ignore[attr-defined]
+
+
 @irdl_op_definition
-class LdGlobalF32Op(PtxOp):
-    """`ld.global.f32`, guarded by an optional predicate.  Where the guard is false the result
-    is `fallback`, whose register the result shares (assign-registers ties them): without
-    one, a guarded load's register would be live-in from wherever it was last written."""
+class LdGlobalF32Op(_GuardedLoadOp):
+    """`ld.global.f32` of one element of C (see _GuardedLoadOp)."""
 
     name = "ptx.ld_global_f32"
+    TYPE: ClassVar[str] = ".f32"
+    REGISTER: ClassVar[type[PtxRegisterType]] = F32Type
     addr = operand_def(B64Type)
     guard = opt_operand_def(PredType)
     fallback = opt_operand_def(F32Type)
     offset = prop_def(IntegerAttr)
     result = result_def(F32Type)
     irdl_options = (AttrSizedOperandSegments(as_property=True),)
-
-    def __init__(self, addr: SSAValue, offset: int, guard: SSAValue | None, fallback: SSAValue | None = None):
-        super().__init__(operands=[addr, [guard] if guard is not None else [], [fallback] if fallback is not None else []],
-                         result_types=[F32Type.unallocated()], properties={"offset": _int_prop(offset)})
-
-    def assembly_line(self, reg: Reg) -> str:
-        g = f"@{reg(self.guard)} " if self.guard is not None else ""
-        return f"{g}ld.global.f32 {reg(self.result)}, {_addr(reg, self.addr, self.offset)};"
 
 
 @irdl_op_definition
@@ -611,25 +621,18 @@ class CvtFromHalfOp(PtxOp):
 
 
 @irdl_op_definition
-class LdGlobalB16Op(PtxOp):
-    """`ld.global.b16`, guarded by an optional predicate, with a `fallback` whose register the
-    result shares where the guard is false (as ptx.ld_global_f32)."""
+class LdGlobalB16Op(_GuardedLoadOp):
+    """`ld.global.b16` of one bf16/f16 element of C (see _GuardedLoadOp)."""
 
     name = "ptx.ld_global_b16"
+    TYPE: ClassVar[str] = ".b16"
+    REGISTER: ClassVar[type[PtxRegisterType]] = B16Type
     addr = operand_def(B64Type)
     guard = opt_operand_def(PredType)
     fallback = opt_operand_def(B16Type)
     offset = prop_def(IntegerAttr)
     result = result_def(B16Type)
     irdl_options = (AttrSizedOperandSegments(as_property=True),)
-
-    def __init__(self, addr: SSAValue, offset: int, guard: SSAValue | None, fallback: SSAValue | None = None):
-        super().__init__(operands=[addr, [guard] if guard is not None else [], [fallback] if fallback is not None else []],
-                         result_types=[B16Type.unallocated()], properties={"offset": _int_prop(offset)})
-
-    def assembly_line(self, reg: Reg) -> str:
-        g = f"@{reg(self.guard)} " if self.guard is not None else ""
-        return f"{g}ld.global.b16 {reg(self.result)}, {_addr(reg, self.addr, self.offset)};"
 
 
 @irdl_op_definition

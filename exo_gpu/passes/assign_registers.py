@@ -201,7 +201,7 @@ def _tie_loop_scalars(entry: ptx.EntryOp, uf: _UnionFind) -> None:
 def _tie_guarded_loads(entry: ptx.EntryOp, uf: _UnionFind) -> None:
     """A guarded load's result is its fallback where the guard is false: one register."""
     for op in entry.walk():
-        if isinstance(op, (ptx.LdGlobalF32Op, ptx.LdGlobalB16Op)) and op.fallback is not None:
+        if isinstance(op, ptx._GuardedLoadOp) and op.fallback is not None:
             if len(list(op.fallback.uses)) != 1:
                 raise DiagnosticException(f"assign-registers: the fallback of {op.name} at {op.location} "
                                           "is used elsewhere; the load overwrites its register")

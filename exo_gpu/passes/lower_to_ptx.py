@@ -123,7 +123,7 @@ class _KernelLowering:
         self.role: wg.RoleOp | None = None
         self.cluster = kernel.cluster_size  # CTAs of the cluster
         self.cluster_n, self.cluster_m = kernel.cluster_n_size, kernel.cluster_m_size
-        self.turns = 1  # warpgroups of the current role taking tiles in turn (tile_loop turns)
+        self.turns = 1  # warpgroups of the current role taking tiles in turn (its tile_loop's turns)
 
     # -- helpers -------------------------------------------------------------------------
     def emit(self, op: Operation) -> Operation:
@@ -273,6 +273,8 @@ class _KernelLowering:
             self.frag_rows: SSAValue | None = None  # this lane's ldmatrix row in the A tile, bytes
             self.frag_chunks: dict[int, SSAValue] = {}  # K bytes -> this lane's swizzled chunk, bytes
             self.frag_cache: dict[tuple[int, SSAValue, int], SSAValue] = {}
+            # Ping-pong: the role's tile loop takes turns, each warpgroup owning whole tiles.
+            self.turns = max((t.turn_count for t in op.walk() if isinstance(t, wg.TileLoopOp)), default=1)
             if op.role.data == "consumer":
                 self.fragment_lanes(op)
             if op.role.data == "producer":
@@ -336,7 +338,6 @@ class _KernelLowering:
                 count = self.v(ptx.SubOp(".u32", k_end, self.k_begin, B32()))
                 self.k_base, self.tile_k_blocks = base, (op.k_size, count)
                 end = self.add(base, count)
-            self.turns = turns
             if turns > 1:
                 self.turn_tiles = (tile, first_tile, step, tiles)
             self.values[op.base], self.values[op.end] = base, end
@@ -348,7 +349,6 @@ class _KernelLowering:
             else:
                 jump = self.v(ptx.MulLoOp(".u32", step, turns, B32()))
                 self.emit(ptx.NextOp(self.add(tile, jump), self.mad(nk, turns - 1, end)))
-            self.turns = 1
 
         self.fill(loop.body.block, body)
         self.emit(loop)
@@ -588,13 +588,10 @@ class _KernelLowering:
         row = self.v(ptx.AndOp(".b32", lane, 7, B32()))  # l % 8
         half = self.v(ptx.AndOp(".b32", lane, 8, B32()))  # 8 ((l / 8) % 2)
         row = self.mad(warp, 16, self.add(row, half))
-        # Ping-pong (a tile_loop with turns): each warpgroup owns whole tiles, no row offset.
-        turns = max((op.turn_count for op in role.walk() if isinstance(op, wg.TileLoopOp)), default=1)
-        if turns == 1:
-            rows = self.block_m // _int(role.num_warpgroups)
+        rows, split = self.owned_rows()
+        if split:  # cooperative: this warpgroup's rows of the tile
             row = self.mad(self.role_index, rows, row)
-        tile_row = row
-        self.frag_rows = self.v(ptx.ShlOp(".b32", tile_row, 7, B32()))
+        self.frag_rows = self.v(ptx.ShlOp(".b32", row, 7, B32()))
         chunk = self.v(ptx.XorOp(".b32", self.v(ptx.ShrOp(".u32", lane, 4, B32())),
                                  self.v(ptx.AndOp(".b32", lane, 7, B32())), B32()))
         base = self.v(ptx.ShlOp(".b32", chunk, 4, B32()))

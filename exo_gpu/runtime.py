@@ -261,15 +261,13 @@ class KernelInfo:
     cluster: int = 1  # blocks per cluster along N (A multicast)
     schedule: str = "cooperative"  # or pingpong: the consumers take whole tiles in turn
     c_dtype: str = "f32"  # C's element type in memory: f32, bf16 or f16
-    extra: dict = field(default_factory=dict, compare=False)  # registers, ptxas, ... (reporting only)
     split_k: int = 1  # K ranges per output tile, added into C atomically (split-K)
     a_in_registers: bool = False  # RS wgmma (A fragments in registers); same launch and shared memory
     cluster_m: int = 1  # blocks per cluster along M (B multicast); not with cluster > 1
-
     layout_a: str = "row"  # A (M x K) in global memory: row (K-major) or col (M-major)
     layout_b: str = "col"  # B (K x N) in global memory: col (K-major) or row (N-major)
-
     accumulator: str = "f32"  # wgmma accumulator: f32, or f16 (C is written as c_dtype either way)
+    extra: dict = field(default_factory=dict, compare=False)  # registers, ptxas, ... (reporting only)
 
     @classmethod
     def for_gemm(cls, name: str, dtype: str, wgmma_n: int, tiles_per_warpgroup: int, consumers: int,

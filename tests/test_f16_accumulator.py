@@ -23,6 +23,7 @@ from exo_gpu import runtime as rt
 from exo_gpu.compiler import CompileError, compile, gemm
 from exo_gpu.dialects.wgmma import WGMMA_TABLE
 from hopper import needs_hopper
+from sass import assert_two_stage_pipeline
 
 CUDAS = ["12.3", "13.x"]
 
@@ -86,13 +87,7 @@ def test_f16_accumulator_sass_shape(kernel, cuda):
     r = _compiled(kernel, cuda).reports[0]
     s = r.shape
     per_group = p["tiles_per_warpgroup"] * _k_steps(p["dtype"])
-    assert r.commit_groups == 2
-    assert s.hgmma == 2 * per_group
-    assert s.hgmma_gsb0 == r.commit_groups
-    gsb0_at = [i for i, line in enumerate(s.hgmma_lines) if re.search(r"\bgsb0\b", line)]
-    assert gsb0_at == [per_group - 1, 2 * per_group - 1]
-    assert s.depbar <= r.wait_groups
-    assert s.arrive == r.commit_groups
+    assert_two_stage_pipeline(r, per_group)
     k = WGMMA_TABLE[p["dtype"]].k
     opcode = "HGMMA" if p["dtype"] == "f16" else "QGMMA"
     assert all(line.startswith(f"{opcode}.64x{p['wgmma_n']}x{k}.F16") for line in s.hgmma_lines), s.hgmma_lines

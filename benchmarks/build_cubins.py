@@ -35,7 +35,7 @@ from exo_gpu.dialects import ptx
 from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP
 from exo_gpu.errors import ExoGpuError
 from exo_gpu.passes import DEFAULT_PIPELINE
-from exo_gpu.runtime import KernelInfo
+from exo_gpu.gpu.runtime import KernelInfo
 
 SERIALIZED_PIPELINE = "schedule{scale_d=runtime},insert-syncs,lower-to-ptx,assign-registers,emit-ptx"
 PIPELINES = {"clean": DEFAULT_PIPELINE, "serialized": SERIALIZED_PIPELINE}

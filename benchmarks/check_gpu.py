@@ -30,7 +30,7 @@ import numpy as np
 
 
 def _import_runtime():
-    """exo_gpu.runtime without exo_gpu/__init__.py, which imports the compiler and so xDSL
+    """exo_gpu.gpu.runtime without exo_gpu/__init__.py, which imports the compiler and so xDSL
     (absent on the GPU machine): register the package by its path, then import the module."""
     try:
         import xdsl  # noqa: F401
@@ -40,7 +40,7 @@ def _import_runtime():
         pkg = types.ModuleType("exo_gpu")
         pkg.__path__ = [str(Path(__file__).resolve().parents[1] / "exo_gpu")]
         sys.modules.setdefault("exo_gpu", pkg)
-    from exo_gpu import runtime
+    from exo_gpu.gpu import runtime
 
     return runtime
 

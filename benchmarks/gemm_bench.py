@@ -16,7 +16,7 @@ size (M = N = K, or M x N x K):
   2. --rounds timed rounds: each round runs every kernel of the size once, in a fresh shuffled
      order; before each sample a --flush-mb buffer (default 256 MB, over 5x the H100's 50 MB
      L2) is zeroed, then a pair of CUDA events on torch's current stream brackets the kernel
-     alone.  Our kernels are launched through exo_gpu.runtime on that same stream, so they
+     alone.  Our kernels are launched through exo_gpu.gpu.runtime on that same stream, so they
      never overlap torch's work.  Each round starts with a ~1 ms device sleep so the host
      enqueues ahead of the device and no launch gap lands inside an event pair.
   3. the outputs of the last timed sample are checked again against the last reference.
@@ -63,7 +63,7 @@ SLEEP_CYCLES = 2_000_000  # ~1 ms at 1.98 GHz: the host enqueues a round while t
 
 
 def _import_runtime():
-    """exo_gpu.runtime without exo_gpu/__init__.py (which imports the compiler and xDSL)."""
+    """exo_gpu.gpu.runtime without exo_gpu/__init__.py (which imports the compiler and xDSL)."""
     try:
         import xdsl  # noqa: F401
     except ImportError:
@@ -72,7 +72,7 @@ def _import_runtime():
         pkg = types.ModuleType("exo_gpu")
         pkg.__path__ = [str(ROOT / "exo_gpu")]
         sys.modules.setdefault("exo_gpu", pkg)
-    from exo_gpu import runtime
+    from exo_gpu.gpu import runtime
 
     return runtime
 
@@ -262,7 +262,7 @@ def f32out_supported(torch) -> bool:
 
 # -- correctness --------------------------------------------------------------------------------
 def compare(torch, out, ref, threshold: float) -> dict:
-    """exo_gpu.runtime.compare on the GPU: rel err, NaN count, max |err| / rms(ref), passed."""
+    """exo_gpu.gpu.runtime.compare on the GPU: rel err, NaN count, max |err| / rms(ref), passed."""
     nans = int(torch.isnan(out).sum().item())
     diff = out.double() - ref
     norm_ref = float(torch.linalg.norm(ref))

@@ -13,8 +13,8 @@ from exo_gpu.passes import DEFAULT_PIPELINE
 
 
 def run(m: int, n: int, k: int, **kwargs):
-    """Compile, run on the GPU and check against float64 (see exo_gpu.runner.run)."""
-    from exo_gpu.runner import run as _run
+    """Compile, run on the GPU and check against float64 (see exo_gpu.gpu.runner.run)."""
+    from exo_gpu.gpu.runner import run as _run
 
     return _run(m, n, k, **kwargs)
 

@@ -18,7 +18,9 @@ import sys
 
 import numpy as np
 
-from exo_gpu import doctor, guard, sweep, toolchain
+from exo_gpu.ptxas import doctor, guard, toolchain
+
+from exo_gpu import sweep
 from exo_gpu.compiler import CompileError, compile, gemm, with_locations
 from exo_gpu.errors import ExoGpuError
 
@@ -112,7 +114,7 @@ def cmd_gemm(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from exo_gpu.runner import run
+    from exo_gpu.gpu.runner import run
 
     npz = None
     if args.inputs:

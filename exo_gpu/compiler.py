@@ -23,7 +23,7 @@ from xdsl.printer import Printer
 from xdsl.utils.arg_spec import parse_spec
 from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
 
-from exo_gpu import guard, toolchain
+from exo_gpu.ptxas import guard, toolchain
 from exo_gpu.dialects import make_context
 from exo_gpu.dialects.ptx import EntryOp
 from exo_gpu.dialects.tile import C_DTYPES, SCHEDULES, SUPPORTED_DTYPES, GemmOp

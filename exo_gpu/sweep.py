@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 
-from exo_gpu import guard, toolchain
+from exo_gpu.ptxas import guard, toolchain
 from exo_gpu.errors import ExoGpuError
 
 DTYPES = ("tf32", "f16", "bf16", "e4m3", "e5m2")

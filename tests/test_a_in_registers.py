@@ -12,9 +12,9 @@ import sys
 
 import pytest
 
-from exo_gpu import guard
+from exo_gpu.ptxas import guard
 from exo_gpu.compiler import CompileError, compile, gemm
-from exo_gpu.runtime import KernelInfo
+from exo_gpu.gpu.runtime import KernelInfo
 
 CUDAS = ["12.3", "13.x"]
 KERNELS = {

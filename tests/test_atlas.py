@@ -4,7 +4,7 @@ rules document is the generated one."""
 
 import pytest
 
-from exo_gpu import atlas, toolchain
+from exo_gpu.ptxas import atlas, toolchain
 from exo_gpu.passes.verify_wgmma_pipeline import verify_text
 
 CASES = atlas.case_names()
@@ -36,4 +36,4 @@ def test_stored_observations_still_hold_on_ci_versions():
 
 def test_rules_doc_is_generated(tmp_path):
     out = atlas.write_doc(path=tmp_path / "rules.md")
-    assert out.read_text() == atlas.DOC.read_text(), "run: python -m exo_gpu.atlas doc"
+    assert out.read_text() == atlas.DOC.read_text(), "run: python -m exo_gpu.ptxas.atlas doc"

@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 
 import exo_gpu
-from exo_gpu import guard
-from exo_gpu import runtime as rt
+from exo_gpu.ptxas import guard
+from exo_gpu.gpu import runtime as rt
 from exo_gpu.compiler import CompileError, compile, gemm
 from exo_gpu.dialects import ptx
-from exo_gpu.runner import build
+from exo_gpu.gpu.runner import build
 from hopper import needs_hopper
 
 CUDAS = ["12.3", "13.x"]

@@ -1,7 +1,7 @@
 """The whole compiler, tile IR -> PTX -> cubin, judged by the real pinned ptxas and nvdisasm.
 
 Nothing is mocked: every kernel here goes through the full pipeline and is assembled by the
-ptxas of NVIDIA's wheels (`exo_gpu.toolchain` fetches them into its cache on first use), and
+ptxas of NVIDIA's wheels (`exo_gpu.ptxas.toolchain` fetches them into its cache on first use), and
 its SASS is read back with nvdisasm.  Each compile takes about a second, so results are
 cached per (kernel, CUDA version) for the whole module.
 """
@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 import exo_gpu
-from exo_gpu import guard, toolchain
+from exo_gpu.ptxas import guard, toolchain
 from exo_gpu.compiler import CompileError, compile, gemm, parse, with_locations
 from exo_gpu.dialects.wgmma import WGMMA_TABLE
 from exo_gpu.errors import ExoGpuError
-from exo_gpu.guard import GuardError
+from exo_gpu.ptxas.guard import GuardError
 from exo_gpu.passes import DEFAULT_PIPELINE
-from exo_gpu.toolchain import ToolchainError
+from exo_gpu.ptxas.toolchain import ToolchainError
 from sass import assert_two_stage_pipeline
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -1,4 +1,4 @@
-"""`exo-gpu doctor` (exo_gpu.doctor.main) on nvcc-generated PTX of a kernel written like the
+"""`exo-gpu doctor` (exo_gpu.ptxas.doctor.main) on nvcc-generated PTX of a kernel written like the
 users' (an array accumulator, a run-time scale-d): culprits, categories, and the JSON shape."""
 
 import json
@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from exo_gpu import doctor
+from exo_gpu.ptxas import doctor
 
 ROOT = Path(__file__).resolve().parent.parent
 USER = ROOT / "examples" / "user_kernel.ptx"
 
 
 def _run(*args):
-    proc = subprocess.run([sys.executable, "-m", "exo_gpu.doctor", *map(str, args)], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "exo_gpu.ptxas.doctor", *map(str, args)], capture_output=True, text=True)
     return proc.returncode, proc.stdout, proc.stderr
 
 

@@ -18,8 +18,9 @@ import numpy as np
 import pytest
 
 import exo_gpu
-from exo_gpu import cli, guard, toolchain
-from exo_gpu import runtime as rt
+from exo_gpu import cli
+from exo_gpu.ptxas import guard, toolchain
+from exo_gpu.gpu import runtime as rt
 from exo_gpu.compiler import CompileError, compile, gemm
 from exo_gpu.dialects.wgmma import WGMMA_TABLE
 from hopper import needs_hopper
@@ -292,7 +293,7 @@ def test_kernel_info_carries_the_accumulator():
 
 
 def test_runner_build_passes_the_accumulator_through():
-    from exo_gpu.runner import build
+    from exo_gpu.gpu.runner import build
 
     cubin, info = build(dtype="e4m3", wgmma_n=128, tiles_per_warpgroup=2, accumulator="f16", cuda="13.x")
     assert cubin and info.accumulator == "f16" and info.name.endswith("_accf16")

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from exo_gpu import guard, toolchain
+from exo_gpu.ptxas import guard, toolchain
 from exo_gpu.errors import ExoGpuError
-from exo_gpu.guard import GuardError, PtxasError
+from exo_gpu.ptxas.guard import GuardError, PtxasError
 
 HEADER = """\
 .version 8.0

@@ -37,7 +37,7 @@ import sys
 import numpy as np
 import pytest
 
-from exo_gpu import runtime
+from exo_gpu.gpu import runtime
 from exo_gpu.compiler import CompileError, compile, gemm, parse_pipeline, run_passes
 from exo_gpu.dialects import warpgroup as wg
 from exo_gpu.dialects.tma import LoadOp

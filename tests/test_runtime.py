@@ -1,4 +1,4 @@
-"""exo_gpu.runtime without a GPU: kernel geometry, host-side data conversion, the correctness
+"""exo_gpu.gpu.runtime without a GPU: kernel geometry, host-side data conversion, the correctness
 check, argument validation and the errors raised when cuda-python or the driver is missing.
 The benchmark's pure helpers (benchmarks/gemm_bench.py) are tested here too.
 
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import exo_gpu
-from exo_gpu import runtime as rt
+from exo_gpu.gpu import runtime as rt
 from exo_gpu.compiler import compile, gemm
 from exo_gpu.dialects import ptx
 from hopper import gpu_reason, needs_hopper

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 import exo_gpu
-from exo_gpu import guard, toolchain
-from exo_gpu import runtime as rt
+from exo_gpu.ptxas import guard, toolchain
+from exo_gpu.gpu import runtime as rt
 from exo_gpu.compiler import CompileError, compile, gemm
 from exo_gpu.dialects.wgmma import WGMMA_TABLE
-from exo_gpu.runner import build
+from exo_gpu.gpu.runner import build
 
 from test_cli import assert_one_line_error, exo_gpu as exo_gpu_cli
 from hopper import needs_hopper

@@ -45,7 +45,7 @@ def test_summary_counts_and_compile_time(smoke):
 
 def test_fp8_kernel_uses_qgmma():
     import exo_gpu
-    from exo_gpu import guard, toolchain
+    from exo_gpu.ptxas import guard, toolchain
 
     result = exo_gpu.compile(exo_gpu.gemm(dtype="e4m3", wgmma_n=64))
     assert "wgmma.mma_async.sync.aligned.m64n64k32.f32.e4m3.e4m3" in result.ptx

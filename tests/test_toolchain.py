@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from exo_gpu import toolchain
+from exo_gpu.ptxas import toolchain
 from exo_gpu.errors import ExoGpuError
-from exo_gpu.toolchain import ToolchainError
+from exo_gpu.ptxas.toolchain import ToolchainError
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 from exo_gpu.compiler import CompileError, compile, gemm, with_locations
 from exo_gpu.passes import PASSES
 from exo_gpu.passes.verify_wgmma_pipeline import RULES, verify_text
-from exo_gpu.ptx_reader import PtxReadError, functions, read_ptx
+from exo_gpu.ptxas.reader import PtxReadError, functions, read_ptx
 
 PIPE = "schedule{{scale_d={sd}}},insert-syncs,lower-to-ptx,assign-registers,emit-ptx"
 

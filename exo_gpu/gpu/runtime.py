@@ -620,7 +620,7 @@ def _as_kernel(kernel) -> Kernel:
         if kernel.info is None:
             raise CudaError(f"kernel {kernel.name}: loaded without a KernelInfo; pass info= to load()")
         return kernel
-    raise CudaError(f"expected a loaded Kernel (exo_gpu.runtime.load(cubin, info=...)), got {type(kernel).__name__}")
+    raise CudaError(f"expected a loaded Kernel (exo_gpu.gpu.runtime.load(cubin, info=...)), got {type(kernel).__name__}")
 
 
 class _External:

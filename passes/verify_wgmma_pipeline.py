@@ -1,7 +1,7 @@
 """`verify-wgmma-pipeline`: predict, before ptxas runs, whether ptxas of a given CUDA version will
 serialize a kernel's wgmma pipeline, which `(C75xx)` codes it will print, and why.
 
-The pass works on the flat form of the `ptx` dialect (`ptx.func`, as `exo_gpu.ptx_reader` reads
+The pass works on the flat form of the `ptx` dialect (`ptx.func`, as `exo_gpu.ptxas.reader` reads
 any PTX); on our own structured `ptx.entry` ops it prints them (`emit-ptx`'s printer) and
 reads them back, so both kinds of PTX go through one analysis.
 
@@ -27,7 +27,7 @@ defined.  Then one rule per ptxas behaviour (the `RULES` table) fires on:
   wgmma whose registers were touched since the last `wgmma.fence`.
 
 Each rule says, per ptxas version range, which codes ptxas prints and whether it serializes
-(`Effect`).  The ranges come from the litmus atlas (`tests/ptxas_rules/`, `exo_gpu.atlas`),
+(`Effect`).  The ranges come from the litmus atlas (`tests/ptxas_rules/`, `exo_gpu.ptxas.atlas`),
 which re-runs every case on every pinned ptxas; `tests/test_atlas.py` checks the model
 against those stored observations.
 
@@ -630,15 +630,15 @@ def verify_module(module: ModuleOp, cuda: str) -> list[KernelVerdict]:
 
 def verify_text(text: str, cuda: str, filename: str = "<ptx>") -> list[KernelVerdict]:
     """Read PTX text and verify every kernel in it for ptxas `cuda` (a minor like "12.3", or
-    "13.x"); raises exo_gpu.ptx_reader.PtxReadError on PTX the reader cannot read."""
-    from exo_gpu.ptx_reader import read_ptx
+    "13.x"); raises exo_gpu.ptxas.reader.PtxReadError on PTX the reader cannot read."""
+    from exo_gpu.ptxas.reader import read_ptx
 
     return verify_module(read_ptx(text, filename).module, _minor(cuda))
 
 
 def _minor(cuda: str) -> str:
     try:
-        from exo_gpu import toolchain
+        from exo_gpu.ptxas import toolchain
 
         return toolchain.resolve(cuda).cuda
     except Exception:

@@ -1227,7 +1227,7 @@ class RetOp(PtxOp):
 
 # --------------------------------------------------------------------------------------
 # Foreign PTX: a flat form for PTX we did not emit (nvcc, NVRTC, Triton), read by
-# `exo_gpu.ptx_reader`.  Registers are kept by name (strings), not as SSA values, because
+# `exo_gpu.ptxas.reader`.  Registers are kept by name (strings), not as SSA values, because
 # foreign code redefines them freely; every op keeps its PTX line, its source location from
 # `.loc` (when present) and its original text, so that diagnostics can point back at it.
 # --------------------------------------------------------------------------------------

@@ -35,9 +35,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from exo_gpu import toolchain
+from exo_gpu.ptxas import toolchain
 from exo_gpu.errors import ExoGpuError
-from exo_gpu.toolchain import Tool
+from exo_gpu.ptxas.toolchain import Tool
 
 # "Potential Performance Loss: wgmma.mma_async instructions are serialized due to ..."
 SERIALIZATION_CODES = frozenset(

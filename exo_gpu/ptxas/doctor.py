@@ -1,7 +1,7 @@
 """`exo-gpu doctor FILE.ptx [--cuda V] [--json] [--predict-only]`: explain a (foreign) kernel's wgmma
 pipeline.
 
-The doctor reads any PTX (nvcc, NVRTC, Triton, ours) with `exo_gpu.ptx_reader`, runs the
+The doctor reads any PTX (nvcc, NVRTC, Triton, ours) with `exo_gpu.ptxas.reader`, runs the
 `verify-wgmma-pipeline` model for the chosen ptxas version, and, unless `--predict-only`,
 also assembles the PTX with that pinned ptxas and runs the SASS guard, showing prediction and
 observation side by side.  Findings are sorted into the users' two categories:
@@ -24,7 +24,7 @@ import json
 import re
 import sys
 
-from exo_gpu import guard, toolchain
+from exo_gpu.ptxas import guard, toolchain
 from exo_gpu.errors import ExoGpuError
 from exo_gpu.passes.verify_wgmma_pipeline import Effect, verify_text
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from exo_gpu import runtime, toolchain
+from exo_gpu.gpu import runtime
+
+from exo_gpu.ptxas import toolchain
 from exo_gpu.compiler import CompileError, compile, gemm
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from exo_gpu.ptxas import doctor, guard, toolchain
 
 from exo_gpu import sweep
+import exo_gpu
 from exo_gpu.compiler import CompileError, compile, gemm, with_locations
 from exo_gpu.errors import ExoGpuError
 
@@ -188,6 +189,7 @@ def cmd_toolchain(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="exo-gpu", description="Hopper wgmma GEMM kernels without ptxas serialization")
+    ap.add_argument("--version", action="version", version=f"exo-gpu {exo_gpu.__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
 
     g = sub.add_parser("gemm", help="build a GEMM kernel and compile it through the full pipeline")

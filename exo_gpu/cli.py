@@ -5,6 +5,7 @@
   exo-gpu run [gemm options] [--m M --n N --k K | --inputs A_Bt.npz]   (needs a GPU)
   exo-gpu check FILE.{ptx,cubin} [--cuda V] [--json]
   exo-gpu doctor FILE.ptx [--cuda V] [--json] [--predict-only]
+  exo-gpu inspect (FILE.mlir | FILE.ptx | [gemm options]) [--cuda V] -o REPORT.html
   exo-gpu sweep [--grid NAME|FILE] [--cuda 12.3,13.x] [--jobs N] [--json OUT] [--summary OUT]
   exo-gpu toolchain {install,list} [--cuda V,V,...]
 """
@@ -20,6 +21,7 @@ import numpy as np
 
 from exo_gpu.ptxas import doctor, guard, toolchain
 
+from exo_gpu import inspect as inspector
 from exo_gpu import sweep
 import exo_gpu
 from exo_gpu.compiler import CompileError, compile, gemm, with_locations
@@ -226,6 +228,13 @@ def build_parser() -> argparse.ArgumentParser:
                        "serialization, the culprit lines and the fix")
     doctor.add_arguments(d)
     d.set_defaults(func=doctor.run)
+
+    i = sub.add_parser("inspect", help="write one self-contained HTML page: the IR after each pass, the PTX "
+                       "and SASS linked to it, the guard's and the doctor's findings, the budgets")
+    _add_config_args(i)
+    inspector.add_arguments(i)
+    _add_toolchain_args(i)
+    i.set_defaults(func=inspector.run)
 
     w = sub.add_parser("sweep", help="compile a grid of configurations with the guard, in parallel")
     w.add_argument("--grid", default="default", help="a named grid (default, smoke) or a JSON file of gemm() arguments")

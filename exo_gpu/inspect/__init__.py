@@ -94,6 +94,9 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     """The subcommand: build the page and write it (an ExoGpuError reaches the CLI's one-line handler)."""
+    folder = os.path.dirname(os.path.abspath(args.output))
+    if not os.path.isdir(folder):
+        raise InspectError(f"cannot write {args.output}: the folder {folder} does not exist")
     if args.file:
         ins = inspect_file(args.file, cuda=args.cuda, ptxas=args.ptxas, nvdisasm=args.nvdisasm)
     else:

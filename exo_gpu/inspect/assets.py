@@ -42,6 +42,7 @@ a.loc { color:var(--muted); }
 .tabs button { font:12px system-ui; border:1px solid var(--line); background:#fff; border-radius:4px; padding:2px 8px; cursor:pointer; }
 .tabs button.active { background:#20242b; color:#fff; }
 .ir-stage { display:none; } .ir-stage.shown { display:block; }
+#budget, #findings { max-height:42vh; overflow:auto; }
 .finding { border-left:4px solid var(--warn); padding:4px 8px; margin:6px 0; background:#fff; cursor:pointer; }
 .finding.fail, .finding.serialized { border-left-color:var(--bad); }
 .finding.note { border-left-color:#3b82f6; }
@@ -80,7 +81,8 @@ JS = r"""
       links.push('<a href="#ir-' + p[0] + "-" + p[1] + '" data-stage="' + p[0] + '" data-line="' + p[1] + '">' +
                  p[0] + ":" + p[1] + "</a>");
     });
-    if (origin) { origin.innerHTML = "PTX line " + ptxLine.dataset.n + (links.length ? " comes from " + links.join("") : ": no IR op"); }
+    var src = ptxLine.dataset.src ? " (source " + ptxLine.dataset.src.replace(/[<>&]/g, "") + ")" : "";
+    if (origin) { origin.innerHTML = "PTX line " + ptxLine.dataset.n + (links.length ? " comes from " + links.join("") : ": no IR op") + src; }
     var ops = irOps(ptxLine);
     if (!ops.length) { return; }
     var want = stage || currentStage(), pick = ops[ops.length - 1];

@@ -91,6 +91,7 @@ class Inspection:
     stages: list[Stage] = field(default_factory=list)
     ptx_ops: dict[int, list[tuple[str, int]]] = field(default_factory=dict)  # PTX line -> (stage key, IR line)
     loc_targets: dict[int, tuple[str | None, int, str]] = field(default_factory=dict)  # .loc line -> (stage, line, file)
+    sources: dict[int, str] = field(default_factory=dict)  # PTX line -> "file:line" of the .loc in force
     sass: list[SassLine] = field(default_factory=list)
     reports: list[guard.GuardReport] = field(default_factory=list)
     findings: list[dict] = field(default_factory=list)  # the doctor's, Finding.to_json() + kernel
@@ -137,6 +138,21 @@ def _loc_targets(ptx: str, files_to_stage: dict[str, str]) -> dict[int, tuple[st
         if m := _LOC_RE.match(line):
             name = files.get(int(m[1]), f"file {m[1]}")
             out[n] = (files_to_stage.get(name), int(m[2]), name)
+    return out
+
+
+def _sources(ptx: str) -> dict[int, str]:
+    """Each PTX line inside a function -> "file:line" of the `.loc` in force there (foreign PTX:
+    the C++ source line nvcc names)."""
+    files = {int(m[1]): m[2] for line in ptx.splitlines() if (m := _FILE_RE.match(line))}
+    out, current = {}, None
+    for n, line in enumerate(ptx.splitlines(), 1):
+        if m := _LOC_RE.match(line):
+            current = f"{files.get(int(m[1]), 'file ' + m[1])}:{m[2]}"
+        elif current and line.strip() and not line.lstrip().startswith("//"):
+            out[n] = current
+        if line.strip() == "}" and not line.startswith((" ", "\t")):
+            current = None
     return out
 
 
@@ -210,6 +226,7 @@ def inspect_ptx(text: str, filename: str, *, cuda: str = toolchain.DEFAULT_CUDA,
     plain = guard.disassemble(asm.cubin, disasm)
     ins.reports = guard.judge(asm, guard.sass_shape(plain), text2)
     ins.loc_targets = _loc_targets(text, {})
+    ins.sources = _sources(text)
     _attach_sass(ins, asm.cubin, text2, ptxas, nvdisasm, cuda, plain=plain,
                  extra=doctor._assemble_args(text2))
     ins.findings, ins.predicted = _findings(text, tool.cuda, filename)

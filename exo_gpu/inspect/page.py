@@ -247,6 +247,8 @@ def _ptx_line(ins: Inspection, n: int, text: str, marked: set[int], sass_of: dic
         k, line = ops[-1]
         link = f'<a class="op" href="#ir-{k}-{line}" data-stage="{k}" title="IR op: {k} line {line}">&#9666;</a>'
     extra = f' title="{sass_of[n]} SASS instructions"' if n in sass_of else ""
+    if n in ins.sources:
+        extra += f' data-src="{escape(ins.sources[n])}"'
     return (f'<span class="{" ".join(classes)}" id="ptx-{n}" data-n="{n}" data-ir="{data_ir}"{extra}>'
             f'<span class="no">{n}</span>{link}{content}\n</span>')
 

@@ -156,3 +156,16 @@ class Browser:
         data = self.call("Page.captureScreenshot", **params)["data"]
         with open(path, "wb") as f:
             f.write(base64.b64decode(data))
+
+
+if __name__ == "__main__":  # python tests/browser.py PAGE.html OUT.png [SELECTOR-TO-CLICK]
+    import sys
+    from pathlib import Path
+
+    with Browser() as b:
+        b.open(Path(sys.argv[1]).resolve().as_uri())
+        if len(sys.argv) > 3:
+            b.click(sys.argv[3])
+        b.screenshot(sys.argv[2])
+        if b.errors:
+            sys.exit("\n".join(b.errors))

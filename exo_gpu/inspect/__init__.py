@@ -17,6 +17,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from exo_gpu.passes import DEFAULT_PIPELINE
 from exo_gpu.ptxas.toolchain import DEFAULT_CUDA
 from exo_gpu.inspect.collect import Inspection, InspectError, inspect_module, inspect_ptx
 from exo_gpu.inspect.page import render, sass_classes
@@ -40,9 +41,10 @@ def inspect_gemm(*, scale_d: str = "immediate", cuda: str = DEFAULT_CUDA, ptxas:
                           ptxas=ptxas, nvdisasm=nvdisasm)
 
 
-def inspect_file(path: str, *, cuda: str = DEFAULT_CUDA, ptxas: str | None = None,
-                 nvdisasm: str | None = None) -> Inspection:
-    """Inspect a tile-level .mlir file (compiled with the default pipeline) or any .ptx file."""
+def inspect_file(path: str, *, cuda: str = DEFAULT_CUDA, ptxas: str | None = None, nvdisasm: str | None = None,
+                 pipeline: str = DEFAULT_PIPELINE) -> Inspection:
+    """Inspect a .mlir file (compiled with `pipeline`, by default the whole one from tile IR) or
+    any .ptx file."""
     from exo_gpu.compiler import parse
 
     suffix = Path(path).suffix.lower()
@@ -55,7 +57,7 @@ def inspect_file(path: str, *, cuda: str = DEFAULT_CUDA, ptxas: str | None = Non
     if suffix == ".ptx":
         return inspect_ptx(text, path, cuda=cuda, ptxas=ptxas, nvdisasm=nvdisasm)
     return inspect_module(parse(text, path), text, path, title=Path(path).name, mode="mlir", cuda=cuda,
-                          ptxas=ptxas, nvdisasm=nvdisasm)
+                          ptxas=ptxas, nvdisasm=nvdisasm, pipeline=pipeline)
 
 
 def write_atomically(path: str, text: str) -> None:
@@ -89,6 +91,9 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--producer-maxnreg", type=int, default=40)
     ap.add_argument("--scale-d", choices=["immediate", "runtime"], default="immediate",
                     help="runtime: pass scale-d as a run-time predicate (ptxas 12.3 serializes it)")
+    ap.add_argument("-p", "--pipeline", default=DEFAULT_PIPELINE,
+                    help="with FILE.mlir: the passes to run, ending in emit-ptx (default %(default)s; "
+                         "for a dump after schedule: insert-syncs,lower-to-ptx,assign-registers,emit-ptx)")
     ap.add_argument("-o", "--output", required=True, metavar="REPORT.html", help="the page to write")
 
 
@@ -98,7 +103,8 @@ def run(args) -> int:
     if not os.path.isdir(folder):
         raise InspectError(f"cannot write {args.output}: the folder {folder} does not exist")
     if args.file:
-        ins = inspect_file(args.file, cuda=args.cuda, ptxas=args.ptxas, nvdisasm=args.nvdisasm)
+        ins = inspect_file(args.file, cuda=args.cuda, ptxas=args.ptxas, nvdisasm=args.nvdisasm,
+                           pipeline=args.pipeline)
     else:
         ins = inspect_gemm(scale_d=args.scale_d, cuda=args.cuda, ptxas=args.ptxas, nvdisasm=args.nvdisasm,
                            dtype=args.dtype, wgmma_n=args.wgmma_n, tiles_per_warpgroup=args.tiles_per_warpgroup,

@@ -21,13 +21,13 @@ table.budget { border-collapse:collapse; width:100%; }
 table.budget td, table.budget th { padding:3px 6px; border-bottom:1px solid var(--line); text-align:left; vertical-align:top; }
 .bar { height:8px; background:#e9ecef; border-radius:4px; overflow:hidden; min-width:120px; margin-top:3px; }
 .bar > div { height:100%; background:#3b82f6; } .bar.over > div { background:var(--bad); }
-.pane { height:72vh; overflow:auto; border:1px solid var(--line); background:#fff; border-radius:6px; }
+.pane { height:calc(70vh - 185px); min-height:260px; overflow:auto; border:1px solid var(--line); background:#fff; border-radius:6px; }
 pre.code { margin:0; font:12px/1.45 var(--mono); white-space:pre; }
 pre.code .line { display:block; padding-right:12px; cursor:pointer; }
 pre.code .line:hover { background:#f2f6fb; }
 .no { display:inline-block; width:4.5em; color:var(--muted); text-align:right; padding-right:8px;
       user-select:none; text-decoration:none; }
-.line.hl { background:var(--hl) !important; outline:1px solid var(--hl2); }
+.line.hl { background:var(--hl) !important; color:var(--fg) !important; outline:1px solid var(--hl2); }
 .line.has-finding { box-shadow: inset 3px 0 0 var(--bad); }
 a.op { color:#3b82f6; text-decoration:none; padding:0 4px; }
 a.loc { color:var(--muted); }
@@ -42,7 +42,8 @@ a.loc { color:var(--muted); }
 .tabs button { font:12px system-ui; border:1px solid var(--line); background:#fff; border-radius:4px; padding:2px 8px; cursor:pointer; }
 .tabs button.active { background:#20242b; color:#fff; }
 .ir-stage { display:none; } .ir-stage.shown { display:block; }
-#budget, #findings { max-height:42vh; overflow:auto; }
+#budget, #findings { height:30vh; min-height:200px; overflow:auto; }
+.row { margin-bottom:10px; }
 .finding { border-left:4px solid var(--warn); padding:4px 8px; margin:6px 0; background:#fff; cursor:pointer; }
 .finding.fail, .finding.serialized { border-left-color:var(--bad); }
 .finding.note { border-left-color:#3b82f6; }

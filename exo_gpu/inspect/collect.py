@@ -118,7 +118,6 @@ def inspect_module(module, input_text: str, filename: str, *, title: str, mode: 
     ins.loc_targets = _loc_targets(result.ptx, {s.filename: s.key for s in ins.stages})
     ins.ptx_ops = _stage_maps(result, pipeline, ins)
     ins.reports = result.reports
-    ins.notes += result.warnings
     _attach_sass(ins, result.cubin or b"", result.ptx, ptxas, nvdisasm, cuda)
     ins.findings, ins.predicted = _findings(result.ptx, tool_cuda, ins.ptx_name)
     roles = _roles(ins.stages)

@@ -160,7 +160,8 @@ def _doctor_items(ins: Inspection, sass_ids: dict[int, str]) -> list[dict]:
         idx = [i for i, s in enumerate(ins.sass) if s.address and s.ptx_line in lines and s.kernel == f["kernel"]]
         codes = ", ".join(f["codes"]) or "no code"
         effect = f"ptxas: {codes}{', serializes' if f['serialized'] else ''}"
-        body = (f"<div><code>{escape(f['instruction'])}</code> (PTX line {f['line']}"
+        text = f["instruction"] if len(f["instruction"]) <= 100 else f["instruction"][:97] + "..."
+        body = (f"<div><code title=\"{escape(f['instruction'])}\">{escape(text)}</code> (PTX line {f['line']}"
                 + (f", {escape(f['source'])}" if f.get("source") else "") + ")</div>"
                 + (f"<div>conflicts with the wgmma at PTX line {f['wgmma_line']} ({escape(f['stage'])})</div>"
                    if f.get("wgmma_line") else "")

@@ -16,6 +16,7 @@ import pytest
 from exo_gpu import cli
 from exo_gpu.inspect import inspect_gemm, render, sass_classes
 
+import browser as browser_driver
 from browser import Browser, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -179,14 +180,30 @@ def test_foreign_ptx_is_the_doctors_view(foreign_page):
     (["inspect", "no/such.ptx"], "cannot read no/such.ptx"),
     (["inspect", "README.md"], "give a .mlir file (tile IR) or a .ptx file"),
     (["inspect", "--wgmma-n", "100"], "gemm"),
+    (["inspect", "--cuda", "99.1"], "CUDA 99.1 is not supported"),
 ])
-def test_bad_input_is_one_line_and_no_file(tmp_path, capsys, argv, message):
+def test_bad_input_is_one_line_and_no_file(tmp_path, capsys, monkeypatch, argv, message):
     out = tmp_path / "r.html"
-    os.chdir(ROOT)
+    monkeypatch.chdir(ROOT)
     assert cli.main(argv + ["-o", str(out)]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("exo-gpu: error: ") and message in err and "\n" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("bad.mlir", 'builtin.module {\n  "tile.gemm"() <{bogus}> : () -> ()\n}\n', "bad.mlir: invalid IR: "),
+    ("bad.ptx", ".version 8.0\n.target sm_90a\n.address_size 64\n.visible .entry k()\n{\n  bogus.instr %r1;\n}\n",
+     "rejected the PTX: line 6"),
+])
+def test_bad_file_is_one_line_and_no_page(tmp_path, capsys, name, text, message):
+    src = tmp_path / name
+    src.write_text(text)
+    out = tmp_path / "r.html"
+    assert cli.main(["inspect", str(src), "-o", str(out)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("exo-gpu: error: ") and message in err and "\n" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
 
 
 def test_unwritable_output_is_one_line(tmp_path, capsys):
@@ -200,6 +217,11 @@ def test_unwritable_output_is_one_line(tmp_path, capsys):
 # ---------------------------------------------------------------- in a real browser
 
 browser = pytest.mark.skipif(unavailable() is not None, reason=unavailable() or "")
+
+
+def test_without_chromium_the_reason_is_the_install_command(monkeypatch):
+    monkeypatch.setattr(browser_driver, "chromium", lambda: None)
+    assert "apt-get install -y chromium chromium-driver" in unavailable()
 
 
 def _in_view(b: Browser, selector: str) -> bool:

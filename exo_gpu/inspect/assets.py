@@ -138,6 +138,9 @@ JS = r"""
     var sl = t.closest(".sass .line");
     if (sl && sl.dataset.ptx) { ev.preventDefault(); selectPtx(sl.dataset.ptx, {sass: [sl.id]}); return; }
   });
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter" && ev.target.classList && ev.target.classList.contains("finding")) { ev.target.click(); }
+  });
   var h = location.hash.replace("#", "");
   var first = $(".tabs button");
   showStage(first ? first.dataset.stage : null);

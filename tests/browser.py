@@ -6,6 +6,7 @@ inspector's page tests.  It uses Debian's /usr/bin/chromium and downloads nothin
         b.eval("document.title")
         b.screenshot("page.png")
         b.errors   # console errors and uncaught exceptions seen so far
+        b.requests # the URLs the page asked for
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Browser:
     def __init__(self, width: int = 1600, height: int = 1000, timeout: float = 60.0):
         self.width, self.height, self.timeout = width, height, timeout
         self.errors: list[str] = []
+        self.requests: list[str] = []  # every URL the page asked for
         self._events: list[dict] = []
         self._id = 0
 
@@ -68,7 +70,7 @@ class Browser:
             time.sleep(0.2)
         self.ws = websocket.create_connection(pages[0]["webSocketDebuggerUrl"], timeout=self.timeout,
                                               suppress_origin=True)
-        for method in ("Runtime.enable", "Log.enable", "Page.enable"):
+        for method in ("Runtime.enable", "Log.enable", "Page.enable", "Network.enable"):
             self.call(method)
         self.call("Emulation.setDeviceMetricsOverride", width=self.width, height=self.height,
                   deviceScaleFactor=1, mobile=False)
@@ -105,6 +107,8 @@ class Browser:
         elif method == "Runtime.exceptionThrown":
             d = p["exceptionDetails"]
             self.errors.append("exception: " + d.get("exception", {}).get("description", d.get("text", "")))
+        elif method == "Network.requestWillBeSent":
+            self.requests.append(p["request"]["url"])
         elif method == "Log.entryAdded" and p["entry"]["level"] == "error":
             self.errors.append(f"log: {p['entry'].get('text')} {p['entry'].get('url', '')}")
         self._events.append(msg)

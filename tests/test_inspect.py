@@ -247,6 +247,7 @@ def test_page_loads_without_console_errors(request, page):
         assert b.eval("document.querySelectorAll('.ptx .line').length") > 100
         b.click(".ptx .line:nth-child(200)")
         assert b.errors == []
+        assert b.requests == [path.as_uri()]  # the page itself, nothing from the network
 
 
 @browser

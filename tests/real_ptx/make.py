@@ -24,6 +24,7 @@ import argparse
 import ctypes
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -130,10 +131,15 @@ def observe_file(ptx_path: Path) -> dict:
     return out
 
 
+def relative_files(ptx: str) -> str:
+    """`.file` names relative to tests/real_ptx/ (the compilers print absolute paths); nothing else changes."""
+    return re.sub(r'(?m)^(\s*\.file\s+\d+\s+")' + re.escape(str(HERE)) + "/", r"\1", ptx)
+
+
 def write_case(outdir: Path, stem: str, ptx: str, meta: dict) -> Path:
     outdir.mkdir(parents=True, exist_ok=True)
     path = outdir / f"{stem}.ptx"
-    path.write_text(ptx)
+    path.write_text(relative_files(ptx))
     obs = observe_file(path)
     (outdir / f"{stem}.json").write_text(json.dumps({**meta, "observed": obs}, indent=1, sort_keys=True) + "\n")
     print(f"{path.relative_to(HERE)}: " + "; ".join(

@@ -49,7 +49,9 @@ _NAME_RE = re.compile(r"%?[A-Za-z_$][\w$]*")
 _TOKEN_RE = re.compile(r"%?[A-Za-z_$][\w$.]*")
 _FUNC_RE = re.compile(r"^(?P<attrs>(?:\.(?:visible|weak|extern|entry|func)\s*)+)(?:\((?P<ret>[^)]*)\)\s*)?"
                       r"(?P<name>[A-Za-z_$][\w$]*)\s*(?:\((?P<params>.*?)\))?\s*(?P<rest>.*)$", re.S)
-_LOC_RE = re.compile(r"^\.loc\s+(\d+)\s+(\d+)\s+(\d+)")
+_LOC_RE = re.compile(r"^\.loc\s+(\d+)\s+(\d+)\s+(\d+)(?:\s*,\s*function_name\s+([\w$.]+))?"
+                     r"(?:\s*,\s*inlined_at\s+(\d+)\s+(\d+)\s+(\d+))?")
+_STR_LABEL_RE = re.compile(r"^\s*([\w$.]+):\s*$")
 _FILE_RE = re.compile(r'^\.file\s+(\d+)\s+"([^"]*)"')
 _LABEL_RE = re.compile(r"^([A-Za-z_$][\w$]*)\s*:(?!:)")
 
@@ -80,6 +82,39 @@ def _strip_comments(text: str) -> list[tuple[str, bool]]:
         out.append((code, in_asm))
         if "end inline asm" in comment:
             in_asm = False
+    return out
+
+
+def _demangle(name: str) -> str:
+    """The plain name of a simple Itanium-mangled function (`_Z20wgmma_m64n128k8_tf32R5RmemDyyi`)."""
+    m = re.match(r"_Z(\d+)", name)
+    if m and len(name) >= m.end() + int(m[1]):
+        return name[m.end():m.end() + int(m[1])]
+    return name
+
+
+def _debug_strings(lines: list[str]) -> dict[str, str]:
+    """The NUL-terminated strings of `.section .debug_str` (`$L__info_string0:` then `.b8 95,90,...,0`)."""
+    out: dict[str, str] = {}
+    label, data = None, bytearray()
+    for raw in lines:
+        code = raw.split("//")[0].strip()
+        if m := _STR_LABEL_RE.match(code):
+            label, data = m[1], bytearray()
+            continue
+        if label is None or not code.startswith(".b8"):
+            if code and label is not None and not code.startswith(("}", "{")):
+                label = None
+            continue
+        for tok in code[3:].split(","):
+            tok = tok.strip()
+            if not tok.isdigit():
+                continue
+            if int(tok) == 0:
+                out[label] = _demangle(data.decode(errors="replace"))
+                label = None
+                break
+            data.append(int(tok) & 0xFF)
     return out
 
 
@@ -114,6 +149,8 @@ class _Reader:
         self.scopes: list[_Scope] = []
         self.scope_counter = 0
         self.locals: set[str] = set()
+        self.strings = _debug_strings(self.raw_lines)  # $L__info_stringN -> (demangled) function name
+        self.inlined_at: dict[tuple[int, int, int], tuple[int, int, int]] = {}
 
     def error(self, line: int, why: str) -> PtxReadError:
         src = self.raw_lines[line - 1].strip() if 0 < line <= len(self.raw_lines) else ""
@@ -124,7 +161,11 @@ class _Reader:
     def statements(self):
         """Yield (first line, statement text, kind) with kind in stmt/open/close/label/directive."""
         buf, start = "", 0
+        section: list[int] = []  # [open braces] while inside a `.section NAME { ... }` block
         for n, (code, _) in enumerate(self.lines, 1):
+            if section and not buf.strip():
+                if self._section_line(section, code):
+                    continue
             i = 0
             while i < len(code):
                 if not buf.strip():
@@ -140,6 +181,9 @@ class _Reader:
                         break
                     if lead == ".section" or (self.func is None and lead.startswith(".section")):
                         yield n, rest, "section"
+                        section[:] = [rest.count("{") - rest.count("}")] if "{" in rest else [-1]
+                        if section[0] == 0:
+                            section.clear()
                         break
                     if (m := _LABEL_RE.match(rest)) and not rest.startswith("."):
                         yield n, m.group(1), "label"
@@ -167,6 +211,22 @@ class _Reader:
             yield start, buf.strip(), "stmt"
 
     @staticmethod
+    def _section_line(section: list[int], code: str) -> bool:
+        """Consume one line of a `.section` block (DWARF data: `.b8 1`, no `;`); False when the
+        section had no body and the line is ordinary PTX."""
+        if section[0] < 0:  # waiting for the section's "{"
+            if not code.strip():
+                return True
+            if not code.strip().startswith("{"):
+                section.clear()
+                return False
+            section[0] = 0
+        section[0] += code.count("{") - code.count("}")
+        if section[0] <= 0:
+            section.clear()
+        return True
+
+    @staticmethod
     def _in_parens(buf: str) -> bool:
         return buf.count("(") > buf.count(")")
 
@@ -176,6 +236,8 @@ class _Reader:
         b = buf.strip()
         if not b:
             return False
+        if "=" in b:
+            return True  # an initializer: `.global .b8 s[3] = {1, 2, 3};`
         if b.startswith(".") and not b.startswith((".reg", ".local", ".shared", ".param")):
             return False  # a function header or directive
         return not b.startswith((".visible", ".entry", ".func", ".weak", ".extern"))
@@ -187,21 +249,9 @@ class _Reader:
             if m := _FILE_RE.match(code.strip()):
                 self.files[int(m[1])] = m[2]
         depth = 0
-        skip_section = 0
         pending_header: tuple[int, str] | None = None
         for line, text, kind in self.statements():
-            if skip_section:
-                if kind == "open":
-                    skip_section += 1
-                elif kind == "close":
-                    skip_section -= 1
-                continue
             if kind == "section":
-                skip_section = 1 if "{" in text else 0
-                if skip_section == 0:
-                    skip_section = -1  # wait for its "{"
-                continue
-            if skip_section < 0:
                 continue
             if kind == "directive":
                 self.directive(line, text)
@@ -248,8 +298,7 @@ class _Reader:
         if m := _FILE_RE.match(text):
             self.files[int(m[1])] = m[2]
         elif m := _LOC_RE.match(text):
-            name = self.files.get(int(m[1]), f"file{m[1]}")
-            self.loc = f"{name}:{m[2]}"
+            self.loc = self.location(m)
         elif self.func is not None or text.startswith((".maxntid", ".reqntid", ".minnctapersm", ".maxnreg")):
             if self.func is not None:
                 self.func.directives = ptx.ArrayAttr([*self.func.directives.data, ptx.StringAttr(text)])
@@ -257,6 +306,24 @@ class _Reader:
                 self._pending_directives.append(text)
 
     _pending_directives: list[str] = []
+
+    def location(self, m: re.Match) -> str:
+        """`file:L`, and for code inlined from a function (nvcc, NVRTC, Triton `-lineinfo`): `file:L in FUNC,
+        inlined at file:L2 <- file:L3` up to the outermost call site (each `.loc`'s `inlined_at` names one
+        level; a position seen before with an `inlined_at` of its own continues the chain)."""
+        here = (int(m[1]), int(m[2]), int(m[3]))
+        text = f"{self.files.get(here[0], f'file{here[0]}')}:{here[1]}"
+        if m[5] is None:
+            return text
+        func = self.strings.get(m[4], m[4]) if m[4] else None
+        site = (int(m[5]), int(m[6]), int(m[7]))
+        self.inlined_at[here] = site
+        chain, seen = [], {here}
+        while site is not None and site not in seen and len(chain) < 8:
+            seen.add(site)
+            chain.append(f"{self.files.get(site[0], f'file{site[0]}')}:{site[1]}")
+            site = self.inlined_at.get(site)
+        return text + (f" in {func}" if func else "") + ", inlined at " + " <- ".join(chain)
 
     def _parse_header(self, line: int, text: str):
         m = _FUNC_RE.match(" ".join(text.split()))

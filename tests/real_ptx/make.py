@@ -10,7 +10,10 @@ Compilers (each used only where it exists; a missing one is reported and skipped
 * nvcc 13.0 (`nvcc` on PATH, or the nvidia-cuda-nvcc wheel): `-gencode=arch=compute_90a,
   code=sm_90a -lineinfo -ptx`.  nvcc 12.3 cannot be had from PyPI: the 12.3.107 (and 12.4)
   nvidia-cuda-nvcc-cu12 wheels hold ptxas, libnvvm and libdevice but no nvcc and no cicc;
-* Triton (tests/real_ptx/triton_kernels.py, run by the Python of --triton-python).
+* Triton (tests/real_ptx/triton_kernels.py, run by the Python of --triton-python, a venv with
+  `pip install triton`): `triton.compile(ASTSource(...), target=GPUTarget("cuda", 90, 32))`;
+* the CuTe DSL (tests/real_ptx/cute_kernels.py, --cute-python: `pip install nvidia-cutlass-dsl
+  numpy`), with CUTE_DSL_ARCH=sm_90a and CUTE_DSL_KEEP_PTX=1.  Neither needs a GPU or driver.
 
 Each `<compiler>-<version>/<kernel>.ptx` gets `<kernel>.json` beside it: for the pinned ptxas
 12.3 and 13.5, the codes printed (C75xx), whether the pipeline is serialized, the SASS counts,
@@ -174,20 +177,30 @@ def cpp_cases(args) -> None:
             write_case(HERE / f"nvcc-{ver}", src.stem, compile_nvcc(nvcc, src), meta)
 
 
-def triton_cases(args) -> None:
-    py = args.triton_python
-    if not Path(py).exists():
-        print(f"skip Triton: no Python at {py} (python3 -m venv /work/venvs/triton; pip install triton)")
+def script_cases(label: str, python: str, script: str, env: dict | None = None) -> None:
+    """Run a generator script (Triton, CuTe DSL) in its own venv; it writes NAME.ptx + NAME.meta.json."""
+    if not Path(python).exists():
+        print(f"skip {label}: no Python at {python}")
         return
-    tmp = HERE / "_triton_tmp"
+    tmp = HERE / f"_{label}_tmp"
     tmp.mkdir(exist_ok=True)
-    proc = subprocess.run([py, str(HERE / "triton_kernels.py"), str(tmp)], capture_output=True, text=True)
-    print(proc.stdout + proc.stderr)
+    env = dict(os.environ, **{k: v.replace("{tmp}", str(tmp)) for k, v in (env or {}).items()})
+    proc = subprocess.run([python, str(HERE / script), str(tmp)], capture_output=True, text=True, env=env)
+    print(proc.stdout + "\n".join(ln for ln in proc.stderr.splitlines() if "Warning" not in ln))
     for meta_path in sorted(tmp.glob("*.meta.json")):
         meta = json.loads(meta_path.read_text())
         stem = meta_path.name[: -len(".meta.json")]
-        write_case(HERE / f"triton-{meta['version']}", stem, (tmp / f"{stem}.ptx").read_text(), meta)
+        write_case(HERE / f"{meta['compiler']}-{meta['version']}", stem, (tmp / f"{stem}.ptx").read_text(), meta)
     shutil.rmtree(tmp)
+
+
+def triton_cases(args) -> None:
+    script_cases("triton", args.triton_python, "triton_kernels.py")
+
+
+def cute_cases(args) -> None:
+    script_cases("cute", args.cute_python, "cute_kernels.py",
+                 {"CUTE_DSL_ARCH": "sm_90a", "CUTE_DSL_KEEP_PTX": "1", "CUTE_DSL_DUMP_DIR": "{tmp}"})
 
 
 def observe_all() -> None:
@@ -212,8 +225,9 @@ def main() -> int:
         return nvrtc_worker(sys.argv[2], sys.argv[3])
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tools", default=str(DEFAULT_TOOLS), help="where the NVIDIA wheels are unpacked")
-    ap.add_argument("--only", choices=("nvcc", "nvrtc", "triton", "observe"))
+    ap.add_argument("--only", choices=("nvcc", "nvrtc", "triton", "cute", "observe"))
     ap.add_argument("--triton-python", default="/work/venvs/triton/bin/python")
+    ap.add_argument("--cute-python", default="/work/venvs/cutlass/bin/python", help="a venv with nvidia-cutlass-dsl, numpy")
     ap.add_argument("--copy-to", help="also copy every case (PTX, source, observation) here")
     args = ap.parse_args()
     if args.only == "observe":
@@ -223,6 +237,8 @@ def main() -> int:
             cpp_cases(args)
         if args.only in (None, "triton"):
             triton_cases(args)
+        if args.only in (None, "cute"):
+            cute_cases(args)
     if args.copy_to:
         copy_to(Path(args.copy_to))
     return 0

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 
-from exo_gpu.ptxas import guard, toolchain
+from exo_gpu.ptxas import guard, reader, toolchain
 from exo_gpu.errors import ExoGpuError
 from exo_gpu.passes.verify_wgmma_pipeline import Effect, verify_text
 
@@ -146,6 +147,11 @@ def format_text(result: dict, verdict_findings: dict[str, list] | None = None) -
     return "\n".join(lines) + "\n"
 
 
+def _tmp_free(msg: str) -> str:
+    """ptxas names the temporary copy it was given; say "the PTX" instead."""
+    return re.sub(r"\s*(at start of file|in file)?\s*'?/tmp/exo-gpu-ptxas-[^/]+/kernel\.ptx'?", "", msg)
+
+
 def _short(text: str, n: int = 80) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
@@ -168,14 +174,22 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     try:
-        try:
-            text = open(args.file, encoding="utf-8", errors="replace").read()
-        except OSError as e:
-            raise ExoGpuError(f"cannot read {args.file}: {e.strerror}") from None
+        text = reader.load_ptx(args.file)
         result = diagnose(text, args.cuda, args.file, args.predict_only, args.ptxas, args.nvdisasm)
-    except ExoGpuError as e:
-        print(f"exo-gpu: error: {e}", file=sys.stderr)
+    except guard.PtxasError as e:
+        print(f"exo-gpu: error: {args.file}: {_tmp_free(str(e))}; fix: assemble with a newer ptxas (--cuda 13.x) "
+              "if the PTX needs one, or --predict-only for the model alone", file=sys.stderr)
         return 1
+    except ExoGpuError as e:
+        msg = " ".join(str(e).split())
+        print(f"exo-gpu: error: {msg if msg.startswith(args.file) else f'{args.file}: {msg}'}", file=sys.stderr)
+        return 1
+    except Exception as e:  # a bug of ours: one line, or the traceback with EXO_GPU_TRACEBACK=1
+        if os.environ.get("EXO_GPU_TRACEBACK"):
+            raise
+        print(f"exo-gpu: internal error: {args.file}: {type(e).__name__}: {e} (a bug in exo-gpu: rerun with "
+              "EXO_GPU_TRACEBACK=1 and report the traceback)", file=sys.stderr)
+        return 70
     if args.json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
     else:

@@ -25,9 +25,9 @@ import os
 import re
 import sys
 
-from exo_gpu.ptxas import guard, reader, toolchain
+from exo_gpu.ptxas import cpp_source, guard, reader, toolchain
 from exo_gpu.errors import ExoGpuError
-from exo_gpu.passes.verify_wgmma_pipeline import Effect, verify_text
+from exo_gpu.passes.verify_wgmma_pipeline import Effect, _minor, verify_module
 
 PIPELINE_CODES = tuple(f"C75{n:02d}" for n in range(9, 21))
 
@@ -77,7 +77,8 @@ def diagnose(ptx: str, cuda: str, filename: str = "<ptx>", predict_only: bool = 
     if not predict_only:
         tool = toolchain.ptxas(cuda, ptxas)
         version = tool.cuda
-    verdicts = verify_text(ptx, version or cuda, filename)
+    read = reader.read_ptx(ptx, filename)
+    verdicts = verify_module(read.module, _minor(version or cuda))
     observed, note = ({}, None)
     if not predict_only:
         observed, note = observe(ptx, tool, toolchain.nvdisasm(nvdisasm))
@@ -96,6 +97,7 @@ def diagnose(ptx: str, cuda: str, filename: str = "<ptx>", predict_only: bool = 
            "kernels": kernels}
     if note:
         out["note"] = note
+    cpp_source.annotate(out, read, filename)
     return out
 
 
@@ -144,6 +146,9 @@ def format_text(result: dict, verdict_findings: dict[str, list] | None = None) -
                     lines.append(f"      and {len(group) - 1} more like it at lines {more}")
                 lines.append(f"      why: {f['why']}")
                 lines.append(f"      fix: {f['fix']}")
+                lines += cpp_source.format_cpp(f)
+        if k.get("local_memory_sources"):
+            lines += cpp_source.format_local(k)
     return "\n".join(lines) + "\n"
 
 

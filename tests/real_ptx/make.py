@@ -100,9 +100,14 @@ def find_nvcc(tools: Path) -> tuple[str, str] | None:
     return None
 
 
-def compile_nvcc(nvcc: str, src: Path) -> str:
+# extra nvcc builds: source stem -> [(case suffix, flags replacing -lineinfo)]; -G gives a debug build
+# (no optimization, DWARF .section blocks, a large file)
+NVCC_VARIANTS = {"f16_struct_peeled": [("_debug", ["-G"])]}
+
+
+def compile_nvcc(nvcc: str, src: Path, flags: tuple[str, ...] = ("-lineinfo",)) -> str:
     out = src.parent / (src.stem + ".nvcc.tmp.ptx")
-    proc = subprocess.run([nvcc, "-gencode=arch=compute_90a,code=sm_90a", "-lineinfo", "-ptx", src.name, "-o",
+    proc = subprocess.run([nvcc, "-gencode=arch=compute_90a,code=sm_90a", *flags, "-ptx", src.name, "-o",
                            out.name], cwd=src.parent, capture_output=True, text=True)
     if proc.returncode:
         raise RuntimeError(proc.stderr.strip())
@@ -175,6 +180,9 @@ def cpp_cases(args) -> None:
             meta = {"compiler": "nvcc", "version": ver, "source": f"src/{src.name}",
                     "flags": "-gencode=arch=compute_90a,code=sm_90a -lineinfo -ptx"}
             write_case(HERE / f"nvcc-{ver}", src.stem, compile_nvcc(nvcc, src), meta)
+            for suffix, flags in NVCC_VARIANTS.get(src.stem, []):
+                vmeta = dict(meta, flags=f"-gencode=arch=compute_90a,code=sm_90a {' '.join(flags)} -ptx")
+                write_case(HERE / f"nvcc-{ver}", src.stem + suffix, compile_nvcc(nvcc, src, tuple(flags)), vmeta)
 
 
 def script_cases(label: str, python: str, script: str, env: dict | None = None) -> None:

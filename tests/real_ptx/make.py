@@ -221,6 +221,39 @@ def observe_all() -> None:
         print(js.relative_to(HERE), flush=True)
 
 
+def _effect(codes: list[str], serialized: bool, extra: str = "") -> str:
+    text = (", ".join(codes) or "none") + (", **serialized**" if serialized else "")
+    return text + extra
+
+
+def table() -> str:
+    """The markdown table of every case: ptxas 12.3/13.5 observed and the doctor's (model's) prediction."""
+    from exo_gpu.passes.verify_wgmma_pipeline import verify_text
+
+    rows = ["| case | compiler | ptxas 12.3 | doctor 12.3 | ptxas 13.5 | doctor 13.5 | categories |",
+            "|---|---|---|---|---|---|---|"]
+    for js in sorted(HERE.glob("*/*.json")):
+        meta = json.loads(js.read_text())
+        text = js.with_suffix(".ptx").read_text()
+        cells, cats = [], set()
+        for v in PTXAS_VERSIONS:
+            obs = meta["observed"][v]
+            (pred,) = verify_text(text, v, str(js))
+            cats |= {f.category for f in pred.findings}
+            if "error" in obs:
+                cells += ["rejected: " + obs["error"].split(": ", 1)[-1].split(";")[0], _effect(pred.codes, pred.serialized)]
+                continue
+            (k,) = obs["kernels"].values()
+            lmem = ", local memory" if k["local_memory"] else ""
+            wait = ", injected wait" if k["injected_wait"] and not k["serialized"] else ""
+            agree = (pred.codes, pred.serialized) == (k["codes"], k["serialized"])
+            cells += [_effect(k["codes"], k["serialized"], lmem + wait),
+                      _effect(pred.codes, pred.serialized) + (" (agree)" if agree else " (**disagree**)")]
+        rows.append(f"| {js.stem} | {meta['compiler']} {meta['version']} | " + " | ".join(cells)
+                    + f" | {', '.join(sorted(cats)) or '-'} |")
+    return "\n".join(rows) + "\n"
+
+
 def copy_to(dest: Path) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     for d in sorted(HERE.iterdir()):
@@ -233,12 +266,14 @@ def main() -> int:
         return nvrtc_worker(sys.argv[2], sys.argv[3])
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tools", default=str(DEFAULT_TOOLS), help="where the NVIDIA wheels are unpacked")
-    ap.add_argument("--only", choices=("nvcc", "nvrtc", "triton", "cute", "observe"))
+    ap.add_argument("--only", choices=("nvcc", "nvrtc", "triton", "cute", "observe", "table"))
     ap.add_argument("--triton-python", default="/work/venvs/triton/bin/python")
     ap.add_argument("--cute-python", default="/work/venvs/cutlass/bin/python", help="a venv with nvidia-cutlass-dsl, numpy")
     ap.add_argument("--copy-to", help="also copy every case (PTX, source, observation) here")
     args = ap.parse_args()
-    if args.only == "observe":
+    if args.only == "table":
+        sys.stdout.write(table())
+    elif args.only == "observe":
         observe_all()
     else:
         if args.only in (None, "nvcc", "nvrtc"):

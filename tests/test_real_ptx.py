@@ -55,7 +55,7 @@ def test_cases_cover_every_compiler():
     compilers = {_meta(p)["compiler"] + "-" + _meta(p)["version"] for p in CASES}
     assert {"nvrtc-12.3", "nvrtc-13.0", "nvcc-13.0"} <= compilers
     assert any(c.startswith("triton-") for c in compilers) and any(c.startswith("cutlass-dsl-") for c in compilers)
-    assert len(CASES) >= 36
+    assert len(CASES) >= 38
 
 
 @pytest.mark.parametrize("path", CASES, ids=_case_id)

@@ -3,9 +3,9 @@
     /work/venvs/triton/bin/python tests/real_ptx/triton_kernels.py OUTDIR
 
 Written for exo-gpu's real-compiler cases (tests/real_ptx/make.py runs this): a persistent
-matmul with device-side TMA descriptors (wgmma from shared memory), a plain pointer matmul
-(cp.async ring + wgmma) and a flash-attention forward (two dots per step, the second with P in
-registers).  Each is compiled with `triton.compile(ASTSource(...), target=GPUTarget("cuda", 90,
+matmul with device-side TMA descriptors (wgmma from shared memory), the same with Triton's automatic
+warp specialization of the K loop, a plain pointer matmul (cp.async ring + wgmma) in f16 and in fp8 (e4m3),
+and a flash-attention forward (two dots per step, the second with P in registers).  Each is compiled with `triton.compile(ASTSource(...), target=GPUTarget("cuda", 90,
 32))`, which needs no driver; OUTDIR gets NAME.ptx and NAME.meta.json.
 """
 
@@ -38,6 +38,24 @@ def matmul_tma_persistent(a_ptr, b_ptr, c_ptr, M, N, K, BLOCK_M: tl.constexpr, B
             b = b_desc.load([col, kb * BLOCK_K])
             acc = tl.dot(a, b.T, acc)
         c_desc.store([row, col], acc.to(tl.float16))
+
+
+@triton.jit
+def matmul_tma_warp_specialized(a_ptr, b_ptr, c_ptr, M, N, K, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
+                                BLOCK_K: tl.constexpr):
+    """One tile per program; the K loop is warp-specialized by Triton (a TMA producer partition and wgmma
+    consumers, setmaxnreg per partition)."""
+    a_desc = tl.make_tensor_descriptor(a_ptr, shape=[M, K], strides=[K, 1], block_shape=[BLOCK_M, BLOCK_K])
+    b_desc = tl.make_tensor_descriptor(b_ptr, shape=[N, K], strides=[K, 1], block_shape=[BLOCK_N, BLOCK_K])
+    c_desc = tl.make_tensor_descriptor(c_ptr, shape=[M, N], strides=[N, 1], block_shape=[BLOCK_M, BLOCK_N])
+    row = tl.program_id(0) * BLOCK_M
+    col = tl.program_id(1) * BLOCK_N
+    acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
+    for kb in tl.range(0, tl.cdiv(K, BLOCK_K), warp_specialize=True):
+        a = a_desc.load([row, kb * BLOCK_K])
+        b = b_desc.load([col, kb * BLOCK_K])
+        acc = tl.dot(a, b.T, acc)
+    c_desc.store([row, col], acc.to(tl.float16))
 
 
 @triton.jit
@@ -89,6 +107,17 @@ CASES = {
                                "NUM_SMS": "constexpr"},
                               {"BLOCK_M": 128, "BLOCK_N": 128, "BLOCK_K": 64, "NUM_SMS": 132},
                               {"num_warps": 8, "num_stages": 3}),
+    "matmul_tma_warp_specialized": (matmul_tma_warp_specialized,
+                                    {"a_ptr": "*fp16", "b_ptr": "*fp16", "c_ptr": "*fp16", "M": "i32", "N": "i32",
+                                     "K": "i32", "BLOCK_M": "constexpr", "BLOCK_N": "constexpr", "BLOCK_K": "constexpr"},
+                                    {"BLOCK_M": 128, "BLOCK_N": 256, "BLOCK_K": 64},
+                                    {"num_warps": 4, "num_stages": 4}),
+    "matmul_fp8_pointers": (matmul_pointers,
+                            {"a_ptr": "*fp8e4nv", "b_ptr": "*fp8e4nv", "c_ptr": "*fp16", "M": "i32", "N": "i32",
+                             "K": "i32", "stride_am": "i32", "stride_bk": "i32", "stride_cm": "i32",
+                             "BLOCK_M": "constexpr", "BLOCK_N": "constexpr", "BLOCK_K": "constexpr"},
+                            {"BLOCK_M": 128, "BLOCK_N": 128, "BLOCK_K": 128},
+                            {"num_warps": 8, "num_stages": 4}),
     "matmul_pointers": (matmul_pointers,
                         {"a_ptr": "*fp16", "b_ptr": "*fp16", "c_ptr": "*fp16", "M": "i32", "N": "i32", "K": "i32",
                          "stride_am": "i32", "stride_bk": "i32", "stride_cm": "i32", "BLOCK_M": "constexpr",

@@ -18,7 +18,7 @@ import sys
 
 import numpy as np
 
-from exo_gpu.ptxas import doctor, guard, reader, toolchain
+from exo_gpu.ptxas import doctor, guard, ptx_input, toolchain
 
 from exo_gpu import sweep
 from exo_gpu.compiler import CompileError, compile, gemm, with_locations
@@ -141,7 +141,7 @@ def cmd_run(args) -> int:
 def cmd_check(args) -> int:
     path = args.file
     if os.path.isdir(path):
-        reader.load_ptx(path)  # one line naming the directory and the fix
+        ptx_input.load_ptx(path)  # one line naming the directory and the fix
     try:
         data = open(path, "rb").read()
     except OSError as e:
@@ -154,7 +154,7 @@ def cmd_check(args) -> int:
                                "fix: pass a cubin from ptxas/nvcc -cubin, or the PTX as FILE.ptx")
         reports = _check_cubin(data, nvdisasm, path)
     else:
-        text = reader.check_ptx_bytes(data, path)
+        text = ptx_input.check_ptx_bytes(data, path)
         tool = toolchain.ptxas(args.cuda, args.ptxas)
         _, reports = guard.check(text, tool, disasm=nvdisasm)
     if args.json:

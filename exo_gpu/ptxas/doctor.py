@@ -25,7 +25,7 @@ import os
 import re
 import sys
 
-from exo_gpu.ptxas import cpp_source, guard, reader, toolchain
+from exo_gpu.ptxas import cpp_source, guard, ptx_input, reader, toolchain
 from exo_gpu.errors import ExoGpuError
 from exo_gpu.passes.verify_wgmma_pipeline import Effect, _minor, verify_module
 
@@ -179,7 +179,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     try:
-        text = reader.load_ptx(args.file)
+        text = ptx_input.load_ptx(args.file)
         result = diagnose(text, args.cuda, args.file, args.predict_only, args.ptxas, args.nvdisasm)
     except guard.PtxasError as e:
         print(f"exo-gpu: error: {args.file}: {_tmp_free(str(e))}; fix: assemble with a newer ptxas (--cuda 13.x) "

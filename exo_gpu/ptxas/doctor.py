@@ -36,18 +36,40 @@ def _assemble_args(ptx: str) -> list[str]:
     return ["-c"] if re.search(r"(?m)^\s*\.extern\s+\.func", ptx) else []
 
 
+def _lower_version(ptx: str, m: re.Match, tool) -> tuple[str, str]:
+    lowered = re.sub(r"(?m)^\s*\.version\s+\S+", f".version {m[2]}", ptx, count=1)
+    return lowered, f"ptxas {tool.version} accepts PTX up to .version {m[2]}; the file's .version {m[1]} was lowered to it"
+
+
+def _bulk_tensor_to_cluster(ptx: str, m: re.Match, tool) -> tuple[str, str]:
+    """PTX 8.6's `cp.async.bulk.tensor...shared::cta.global` (Triton 3.9) as the PTX 8.0 form: a CTA's shared
+    address is also a shared::cluster address of that CTA, so the copy is the same."""
+    pat = r"(cp\.async\.bulk\.tensor\.\dd)\.shared::cta\.global"
+    return re.sub(pat, r"\1.shared::cluster.global", ptx), (
+        f"ptxas {tool.version} knows cp.async.bulk.tensor only with a .shared::cluster destination; the file's "
+        ".shared::cta copies (PTX 8.6) were rewritten to it (the same copy for a CTA's own shared memory)")
+
+
+# What an older ptxas rejects in newer compilers' PTX, and the equivalent older form (tried in turn).
+_COMPAT = ((re.compile(r"Unsupported \.version (\S+); current version is '([\d.]+)'"), _lower_version),
+           (re.compile(r"State space incorrect for instruction 'cp\.async\.bulk\.tensor'"), _bulk_tensor_to_cluster))
+
+
 def _assemble(ptx: str, tool) -> tuple[guard.Assembly, str, str | None]:
-    """Assemble; if this ptxas rejects the `.version` (nvcc 13 writes 9.0), retry with the newest
-    version it accepts and say so."""
-    try:
-        return guard.assemble(ptx, tool, extra_args=_assemble_args(ptx)), ptx, None
-    except guard.PtxasError as e:
-        m = re.search(r"Unsupported \.version (\S+); current version is '([\d.]+)'", e.log)
-        if not m:
-            raise
-        lowered = re.sub(r"(?m)^\s*\.version\s+\S+", f".version {m[2]}", ptx, count=1)
-        note = f"ptxas {tool.version} accepts PTX up to .version {m[2]}; the file's .version {m[1]} was lowered to it"
-        return guard.assemble(lowered, tool, extra_args=_assemble_args(lowered)), lowered, note
+    """Assemble; if this ptxas rejects only what a newer PTX ISA added (nvcc 13 writes `.version 9.0`,
+    Triton 3.9 `.version 9.4` and `shared::cta` bulk copies), retry with the older equivalent form and say so."""
+    notes: list[str] = []
+    while True:
+        try:
+            return guard.assemble(ptx, tool, extra_args=_assemble_args(ptx)), ptx, "; ".join(notes) or None
+        except guard.PtxasError as e:
+            for pattern, rewrite in _COMPAT:
+                if (m := pattern.search(e.log)) and (new := rewrite(ptx, m, tool))[0] != ptx:
+                    ptx = new[0]
+                    notes.append(new[1])
+                    break
+            else:
+                raise
 
 
 def observe(ptx: str, tool, disasm) -> tuple[dict[str, dict], str | None]:

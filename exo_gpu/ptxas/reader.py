@@ -64,6 +64,8 @@ _LABEL_RE = re.compile(r"^([A-Za-z_$][\w$]*)\s*:(?!:)")
 class _Scope:
     names: dict[str, str] = field(default_factory=dict)  # declared name -> unique name
     ranges: dict[str, tuple[str, int]] = field(default_factory=dict)  # prefix -> (unique prefix, count)
+    sid: int = 0  # scope number in the function (0: the body)
+    labels: set[str] = field(default_factory=set)  # labels declared directly in this scope
 
 
 @dataclass
@@ -87,6 +89,10 @@ def _strip_comments(text: str) -> list[tuple[str, bool]]:
         if "end inline asm" in comment:
             in_asm = False
     return out
+
+
+def _scoped_label(label: str, sid: int) -> str:
+    return label if sid == 0 else f"{label}${sid}"
 
 
 def _demangle(name: str) -> str:
@@ -281,14 +287,18 @@ class _Reader:
             if kind == "open":
                 depth += 1
                 self.scope_counter += 1
-                self.scopes.append(_Scope())
+                self.scopes.append(_Scope(sid=self.scope_counter))
             elif kind == "close":
                 depth -= 1
                 self.scopes.pop()
                 if depth == 0:
+                    self.resolve_branches()
                     self.func = None
             elif kind == "label":
-                self.add(ptx.FlatLabelOp(text, line=line, src=self.loc))
+                scope = self.scopes[-1]
+                scope.labels.add(text)
+                self.labels.add((scope.sid, text))
+                self.add(ptx.FlatLabelOp(_scoped_label(text, scope.sid), line=line, src=self.loc))
             elif kind in ("stmt", "header"):
                 self.statement(line, text)
         if self.func is not None:
@@ -352,8 +362,22 @@ class _Reader:
         self.func = ptx.FlatFuncOp(name, kind, line, directives)
         self.module.body.block.add_op(self.func)
         self.scopes = [_Scope()]
+        self.labels: set[tuple[int, str]] = set()
+        self.branches: list[tuple[ptx.FlatBranchOp, list[int]]] = []
         self.locals = set()
         # parameters are .param symbols, not registers
+
+    def resolve_branches(self) -> None:
+        """Point each branch at the label of the innermost enclosing scope that declares it: labels inside
+        `{ }` are local to it (nvcc's and Triton's inline-asm wait loops all say `waitLoop:`), so they are
+        renamed `label$N` and the branches follow."""
+        for op, chain in self.branches:
+            target = op.target.data
+            for sid in chain:
+                if (sid, target) in self.labels:
+                    op.properties["target"] = ptx.StringAttr(_scoped_label(target, sid))
+                    break
+        self.branches = []
 
     def add(self, op) -> None:
         assert self.func is not None
@@ -443,7 +467,9 @@ class _Reader:
         if opcode.split(".")[0] in ("bra", "brx"):
             if not args:
                 raise self.error(line, "a bra without a target")
-            self.add(ptx.FlatBranchOp(args[-1], guard_reads, line=line, text=flat, src=self.loc, guard=guard))
+            op = ptx.FlatBranchOp(args[-1], guard_reads, line=line, text=flat, src=self.loc, guard=guard)
+            self.branches.append((op, [sc.sid for sc in reversed(self.scopes)]))
+            self.add(op)
             return
         callee = None
         if opcode.split(".")[0] == "call":

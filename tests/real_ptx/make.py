@@ -1,13 +1,14 @@
 """Regenerate the real-compiler PTX cases of tests/real_ptx/ and their ptxas observations.
 
-    python tests/real_ptx/make.py [--tools DIR] [--only nvcc|nvrtc|triton|observe] [--copy-to DIR]
+    python tests/real_ptx/make.py [--fetch] [--tools DIR] [--only nvcc|nvrtc|triton|cute|observe|table]
+                                  [--copy-to DIR]
 
 Compilers (each used only where it exists; a missing one is reported and skipped):
 
 * NVRTC 12.3.107 and 13.0.88: libnvrtc from NVIDIA's PyPI wheels (nvidia-cuda-nvrtc-cu12,
   nvidia-cuda-nvrtc), unpacked under --tools (default /work/cache/realptx/x/nvrtc-V/);
   run in a subprocess through ctypes with `-arch=compute_90a -lineinfo`;
-* nvcc 13.0 (`nvcc` on PATH, or the nvidia-cuda-nvcc wheel): `-gencode=arch=compute_90a,
+* nvcc 13.0 (`nvcc` on PATH; the nvidia-cuda-nvcc wheel alone lacks cuda_runtime.h): `-gencode=arch=compute_90a,
   code=sm_90a -lineinfo -ptx`.  nvcc 12.3 cannot be had from PyPI: the 12.3.107 (and 12.4)
   nvidia-cuda-nvcc-cu12 wheels hold ptxas, libnvvm and libdevice but no nvcc and no cicc;
 * Triton (tests/real_ptx/triton_kernels.py, run by the Python of --triton-python, a venv with
@@ -91,13 +92,13 @@ def compile_nvrtc(tools: Path, version: str, src: Path) -> str:
 
 # ----------------------------------------------------------------------------- nvcc
 
-def find_nvcc(tools: Path) -> tuple[str, str] | None:
-    for cand in (shutil.which("nvcc"), str(tools / "nvcc-13.0/nvidia/cu13/bin/nvcc")):
-        if cand and Path(cand).exists():
-            out = subprocess.run([cand, "--version"], capture_output=True, text=True).stdout
-            ver = out.split("release ")[-1].split(",")[0].strip() if "release " in out else "?"
-            return cand, ver
-    return None
+def find_nvcc() -> tuple[str, str] | None:
+    """The machine's nvcc and its release ("13.0"), or None."""
+    cand = shutil.which("nvcc")
+    if not cand:
+        return None
+    out = subprocess.run([cand, "--version"], capture_output=True, text=True).stdout
+    return cand, out.split("release ")[-1].split(",")[0].strip() if "release " in out else "?"
 
 
 # extra nvcc builds: source stem -> [(case suffix, flags replacing -lineinfo)]; -G gives a debug build
@@ -173,7 +174,7 @@ def cpp_cases(args) -> None:
                 write_case(HERE / f"nvrtc-{version}", src.stem, compile_nvrtc(tools, version, src), meta)
             except RuntimeError as e:
                 print(f"NVRTC {version} failed on {src.name}: {e}")
-    found = find_nvcc(tools)
+    found = find_nvcc()
     if found and args.only in (None, "nvcc"):
         nvcc, ver = found
         for src in sources:
@@ -261,6 +262,28 @@ def copy_to(dest: Path) -> None:
             shutil.copytree(d, dest / d.name, dirs_exist_ok=True)
 
 
+# NVRTC only: the nvidia-cuda-nvcc wheel's nvcc alone cannot compile (no cuda_runtime.h), so nvcc is the
+# machine's (`nvcc` on PATH)
+WHEELS = {"nvrtc-12.3": "nvidia-cuda-nvrtc-cu12==12.3.107", "nvrtc-13.0": "nvidia-cuda-nvrtc==13.0.88"}
+
+
+def fetch_tools(tools: Path) -> None:
+    """Download NVIDIA's wheels with pip and unpack them under `tools` (NAME/ per wheel)."""
+    import tempfile
+    import zipfile
+
+    for name, spec in WHEELS.items():
+        if (tools / name).is_dir():
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", tmp, spec], check=True)
+            (wheel,) = Path(tmp).glob("*.whl")
+            zipfile.ZipFile(wheel).extractall(tools / name)
+        for exe in (tools / name).glob("nvidia/*/bin/*"):
+            exe.chmod(0o755)
+        print(f"{spec} -> {tools / name}")
+
+
 def main() -> int:
     if len(sys.argv) == 4 and sys.argv[1] == "--nvrtc-worker":
         return nvrtc_worker(sys.argv[2], sys.argv[3])
@@ -270,7 +293,10 @@ def main() -> int:
     ap.add_argument("--triton-python", default="/work/venvs/triton/bin/python")
     ap.add_argument("--cute-python", default="/work/venvs/cutlass/bin/python", help="a venv with nvidia-cutlass-dsl, numpy")
     ap.add_argument("--copy-to", help="also copy every case (PTX, source, observation) here")
+    ap.add_argument("--fetch", action="store_true", help="first pip-download and unpack the NVRTC/nvcc wheels into --tools")
     args = ap.parse_args()
+    if args.fetch:
+        fetch_tools(Path(args.tools))
     if args.only == "table":
         sys.stdout.write(table())
     elif args.only == "observe":

@@ -49,7 +49,7 @@ def check_ptx_bytes(data: bytes, filename: str, need_entry: bool = True, need_sm
         raise bad("no .version directive: this is not PTX", f"give a PTX file ({_MAKE_PTX})")
     unclosed = code.count("{") - code.count("}")
     if unclosed > 0:
-        raise bad(f"truncated: the text ends inside a function body ({unclosed} unclosed '{{')",
+        raise bad(f"truncated: the text ends inside a function body or block ({unclosed} unclosed '{{')",
                   "regenerate or re-copy the complete PTX file")
     target = re.search(r"(?m)^\s*\.target\s+([^\n;]+)", code)
     arch = target[1].split(",")[0].strip() if target else None

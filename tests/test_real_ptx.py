@@ -1,4 +1,4 @@
-"""Real compilers' PTX (tests/real_ptx/: NVRTC 12.3 and 13.0, nvcc 13.0, Triton 3.9, CuTe DSL 4.8) through the
+"""Real compilers' PTX (tests/real_ptx/: NVRTC 12.3, 13.0 and 13.5, nvcc 13.0, Triton 3.9, CuTe DSL 4.8) through the
 reader, the model and the doctor, compared with the stored ptxas 12.3/13.5 observations; the doctor on bad
 input.  tests/real_ptx/make.py regenerates the cases and observations."""
 
@@ -53,9 +53,9 @@ def _meta(p: Path) -> dict:
 
 def test_cases_cover_every_compiler():
     compilers = {_meta(p)["compiler"] + "-" + _meta(p)["version"] for p in CASES}
-    assert {"nvrtc-12.3", "nvrtc-13.0", "nvcc-13.0"} <= compilers
+    assert {"nvrtc-12.3", "nvrtc-13.0", "nvrtc-13.5", "nvcc-13.0"} <= compilers
     assert any(c.startswith("triton-") for c in compilers) and any(c.startswith("cutlass-dsl-") for c in compilers)
-    assert len(CASES) >= 38
+    assert len(CASES) >= 52
 
 
 @pytest.mark.parametrize("path", CASES, ids=_case_id)

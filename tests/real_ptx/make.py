@@ -5,7 +5,7 @@
 
 Compilers (each used only where it exists; a missing one is reported and skipped):
 
-* NVRTC 12.3.107 and 13.0.88: libnvrtc from NVIDIA's PyPI wheels (nvidia-cuda-nvrtc-cu12,
+* NVRTC 12.3.107, 13.0.88 and 13.5.37: libnvrtc from NVIDIA's PyPI wheels (nvidia-cuda-nvrtc-cu12,
   nvidia-cuda-nvrtc), unpacked under --tools (default /work/cache/realptx/x/nvrtc-V/);
   run in a subprocess through ctypes with `-arch=compute_90a -lineinfo`;
 * nvcc 13.0 (`nvcc` on PATH; the nvidia-cuda-nvcc wheel alone lacks cuda_runtime.h): `-gencode=arch=compute_90a,
@@ -39,7 +39,8 @@ SRC = HERE / "src"
 PTXAS_VERSIONS = ("12.3", "13.5")
 DEFAULT_TOOLS = Path("/work/cache/realptx/x")
 NVRTC = {"12.3": ("nvrtc-12.3/nvidia/cuda_nvrtc/lib", "libnvrtc.so.12"),
-         "13.0": ("nvrtc-13.0/nvidia/cu13/lib", "libnvrtc.so.13")}
+         "13.0": ("nvrtc-13.0/nvidia/cu13/lib", "libnvrtc.so.13"),
+         "13.5": ("nvrtc-13.5/nvidia/cu13/lib", "libnvrtc.so.13")}
 
 
 # ----------------------------------------------------------------------------- NVRTC
@@ -264,7 +265,8 @@ def copy_to(dest: Path) -> None:
 
 # NVRTC only: the nvidia-cuda-nvcc wheel's nvcc alone cannot compile (no cuda_runtime.h), so nvcc is the
 # machine's (`nvcc` on PATH)
-WHEELS = {"nvrtc-12.3": "nvidia-cuda-nvrtc-cu12==12.3.107", "nvrtc-13.0": "nvidia-cuda-nvrtc==13.0.88"}
+WHEELS = {"nvrtc-12.3": "nvidia-cuda-nvrtc-cu12==12.3.107", "nvrtc-13.0": "nvidia-cuda-nvrtc==13.0.88",
+          "nvrtc-13.5": "nvidia-cuda-nvrtc==13.5.37"}
 
 
 def fetch_tools(tools: Path) -> None:

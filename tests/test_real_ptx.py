@@ -2,6 +2,7 @@
 reader, the model and the doctor, compared with the stored ptxas 12.3/13.5 observations; the doctor on bad
 input.  tests/real_ptx/make.py regenerates the cases and observations."""
 
+import importlib.util
 import json
 import re
 import subprocess
@@ -19,8 +20,9 @@ CASES_DIR = ROOT / "tests" / "real_ptx"
 CASES = sorted(p for p in CASES_DIR.glob("*/*.ptx"))
 VERSIONS = ("12.3", "13.5")
 
-sys.path.insert(0, str(CASES_DIR))
-import make  # noqa: E402  (tests/real_ptx/make.py: observe_file)
+_spec = importlib.util.spec_from_file_location("real_ptx_make", CASES_DIR / "make.py")
+make = importlib.util.module_from_spec(_spec)  # tests/real_ptx/make.py: observe_file
+_spec.loader.exec_module(make)
 
 # Known disagreements of the model (passes/verify_wgmma_pipeline.py) with ptxas on real compilers' PTX:
 # (kernel file stem, ptxas version) -> why.  Strict xfail: a model fix makes them pass and fail here, so

@@ -19,7 +19,7 @@ import sys
 
 import numpy as np
 
-from exo_gpu.ptxas import doctor, guard, toolchain
+from exo_gpu.ptxas import doctor, guard, ptx_input, toolchain
 
 from exo_gpu import inspect as inspector
 from exo_gpu import sweep
@@ -144,16 +144,23 @@ def cmd_run(args) -> int:
 
 def cmd_check(args) -> int:
     path = args.file
+    if os.path.isdir(path):
+        ptx_input.load_ptx(path)  # one line naming the directory and the fix
     try:
         data = open(path, "rb").read()
     except OSError as e:
-        raise CompileError(f"cannot read {path}: {e.strerror}") from None
+        raise CompileError(f"{path}: cannot read it ({e.strerror}); fix: pass the path of an existing .ptx or "
+                           ".cubin file") from None
     nvdisasm = toolchain.nvdisasm(args.nvdisasm, args.cuda)
-    if path.endswith(".cubin"):
+    if path.endswith(".cubin") or data.startswith(b"\x7fELF"):
+        if not data.startswith(b"\x7fELF"):
+            raise CompileError(f"{path}: not a cubin (no ELF header{', the file is empty' if not data else ''}); "
+                               "fix: pass a cubin from ptxas/nvcc -cubin, or the PTX as FILE.ptx")
         reports = _check_cubin(data, nvdisasm, path)
     else:
+        text = ptx_input.check_ptx_bytes(data, path)
         tool = toolchain.ptxas(args.cuda, args.ptxas)
-        _, reports = guard.check(data.decode(errors="replace"), tool, disasm=nvdisasm)
+        _, reports = guard.check(text, tool, disasm=nvdisasm)
     if args.json:
         sys.stdout.write(_reports_json(reports))
     else:

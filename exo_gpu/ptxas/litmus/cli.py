@@ -111,7 +111,8 @@ def build_parser(ap: argparse.ArgumentParser | None = None) -> argparse.Argument
     l.add_argument("--cuda", default="all", help="ptxas versions, comma-separated, or all (default)")
     l.add_argument("--jobs", type=int, default=2, help="local processes (default 2)")
     l.add_argument("--batch", type=int, default=100, help="programs per ptxas run (default 100)")
-    l.add_argument("--scheduler", help="Dask scheduler address (tcp://host:port): label on its workers")
+    l.add_argument("--scheduler", help="Dask scheduler address (tcp://host:port): label on its workers; "
+                   "local:N starts a Dask LocalCluster of N worker processes")
     l.add_argument("--cache", help="observation cache (default ~/.cache/exo-gpu/litmus)")
     l.add_argument("--out", required=True, help="corpus file (.json or .json.gz)")
     s = sub.add_parser("stats", help="programs per code and version; minimal witness programs")

@@ -6,7 +6,9 @@
 * ``jobs == 1`` and no scheduler: in this process, one task after another;
 * ``jobs > 1``: a ``concurrent.futures.ProcessPoolExecutor`` of ``jobs`` processes;
 * ``scheduler="tcp://host:port"``: the workers of a Dask distributed cluster (``fn`` and the
-  tasks are pickled to them; each worker needs exo-gpu and fetches the pinned tools itself).
+  tasks are pickled to them; each worker needs exo-gpu and fetches the pinned tools itself);
+* ``scheduler="local:N"``: a Dask ``LocalCluster`` of N single-threaded worker processes,
+  started here and closed with the executor.
 """
 
 from __future__ import annotations
@@ -50,10 +52,21 @@ class LocalExecutor:
 class DaskExecutor:
     def __init__(self, scheduler):
         try:
-            from distributed import Client
+            from distributed import Client, LocalCluster
         except ImportError:
             raise ExecutorError("--scheduler needs Dask: pip install 'dask[distributed]' "
                                 "(it is in exo-gpu's [test] extras)") from None
+        self.cluster = None
+        if isinstance(scheduler, str) and scheduler.startswith("local:"):
+            try:
+                n = int(scheduler[6:])
+            except ValueError:
+                n = 0
+            if n < 1:
+                raise ExecutorError(f"--scheduler {scheduler}: give local:N with N >= 1 workers")
+            self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                        memory_limit="2GiB", dashboard_address=None)
+            scheduler = self.cluster.scheduler_address
         try:
             self.client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout=20)
         except (OSError, TimeoutError) as e:
@@ -73,6 +86,8 @@ class DaskExecutor:
     def close(self) -> None:
         if self.owned:
             self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
 
 
 def make_executor(jobs: int = 1, scheduler=None):

@@ -80,7 +80,7 @@ def batch_text(programs: list[Program]) -> tuple[str, dict[str, int]]:
     line = render.HEADER.count("\n") + 1
     single_start = render.HEADER.count("\n") + 2  # body's first line in Program.text
     for p in programs:
-        offsets[p.name] = line - single_start
+        offsets[p.name] = line + 1 - single_start  # "\n" first: the body starts a line down
         parts.append("\n" + p.body)
         line += 1 + p.body.count("\n")
     return "".join(parts), offsets

@@ -15,18 +15,11 @@ from exo_gpu.ptxas.litmus import corpus, grammar, label
 from exo_gpu.ptxas.litmus.executor import make_executor
 from exo_gpu.ptxas.litmus.program import Program, batch_text, program
 from exo_gpu.ptxas.litmus.program import corpus as make_corpus
+from exo_gpu.ptxas.litmus.probes import BASE
 
 ROOT = Path(__file__).resolve().parents[1]
 STORED = ROOT / "tests" / "litmus"
 VERSIONS = ("12.3", "13.5")
-
-BASE = {"dist": "test", "seed": 0, "tiles": [{"n": 16, "acc": "f32", "ab": "f16", "init": "zero", "rs": False}],
-        "loop": "top", "unroll": False, "peel": False,
-        "stages": [{"fence": True, "mmas": [[0, "1", None], [0, "1", None]], "commit": True, "wait": 1,
-                    "defect": None, "wait_guard": None, "commit_guard": None}],
-        "final_waits": [{"n": 0, "guard": None}], "ops": [],
-        "consumers": [{"tile": 0, "kind": "store", "guard": None}], "maxnreg": None}
-
 
 def variant(**changes) -> Program:
     f = copy.deepcopy(BASE)
@@ -132,7 +125,7 @@ def test_dask_local_cluster_gives_the_local_labels(tmp_path):
 
 
 @pytest.mark.skipif(not (STORED / "corpus-A.json.gz").is_file(), reason="the stored corpus is not built yet")
-@pytest.mark.parametrize("name", ["corpus-A.json.gz", "corpus-B.json.gz"])
+@pytest.mark.parametrize("name", ["corpus-A.json.gz", "corpus-B.json.gz", "corpus-P.json.gz"])
 def test_stored_corpus_regenerates(name):
     path = STORED / name
     if not path.is_file():

@@ -5,7 +5,9 @@ The stored corpus (``tests/litmus/corpus-A.json.gz``) is one gzipped JSON docume
     {"format": "exo-gpu-litmus/1", "dist": "A", "count": 6000,
      "versions": {"12.0": "12.0.140", ...},
      "programs": [{"seed": 17, "sha": "<sha256 of Program.text>", "name": "lt_...",
-                   "split": "train" | "test", "factors": {...},
+                   "split": "train" | "test", "lines": 120,
+                   "ptx": {"fence": 1, "mma_async": 2, "commit_group": 1, "wait_group": 2},
+                   "factors": {...},
                    "obs": {"12.0": {observation, see label.py}, ...}}, ...]}
 
 Programs are not stored: ``Program(factors).text`` (or ``program(seed, dist)``) regenerates
@@ -18,6 +20,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import sys
 import time
 from collections import Counter
@@ -94,8 +97,16 @@ def document(dist: str, programs: list[Program], obs: dict[str, dict[str, dict]]
         "format": FORMAT, "dist": dist, "count": len(programs),
         "versions": {v: toolchain.resolve(v).version for v in versions},
         "programs": [{"seed": p.factors["seed"], "sha": p.sha, "name": p.name, "split": split_of(p.sha),
-                      "factors": p.factors, "obs": obs[p.sha]} for p in programs],
+                      "lines": p.lines, "ptx": ptx_counts(p), "factors": p.factors, "obs": obs[p.sha]}
+                     for p in programs],
     }
+
+
+def ptx_counts(p: Program) -> dict[str, int]:
+    """wgmma instruction lines of the program (kernel and .func): SASS HGMMA beyond `mma`
+    means ptxas unrolled a loop (it does so for bottom-tested loops despite "nounroll")."""
+    return {k: len(re.findall(rf"(?m)^\s*(?:@!?%\w+\s+)?wgmma\.{k}\b", p.body))
+            for k in ("fence", "mma_async", "commit_group", "wait_group")}
 
 
 def write(doc: dict, path: str | os.PathLike) -> Path:

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import random
 
+from exo_gpu.ptxas.litmus import probes
 from exo_gpu.ptxas.litmus.render import acc_regs, slots
 
-DISTRIBUTIONS = ("A", "B")
+DISTRIBUTIONS = ("A", "B", "P")  # P: the targeted probes of probes.py
 
 # op kinds that touch an accumulator register (need "tile" and "reg")
 ACC_OPS = ("def", "read", "rmw", "mov_chain", "migrate", "spill", "spill_rt")
@@ -182,6 +183,8 @@ def _maxnreg(rng: random.Random, tiles: list[dict]) -> int:
 
 def sample(seed: int, dist: str = "A") -> dict:
     """The factors of program `seed` of distribution `dist`."""
+    if dist == "P":
+        return probes.sample(seed)
     if dist not in W:
         raise ValueError(f"unknown distribution {dist!r}; use one of {', '.join(W)}")
     rng = random.Random(f"{dist}:{seed}")

@@ -49,7 +49,8 @@ def _owner(name: str | None, names: set[str]) -> str | None:
 
 
 def _remap(text: str, offset: int) -> str:
-    return _LINE_RE.sub(lambda m: f"line {int(m[1]) - offset}", text)
+    """Batch line numbers -> the program's own; "line 0" (ptxas knows no line) stays 0."""
+    return _LINE_RE.sub(lambda m: f"line {int(m[1]) - offset if int(m[1]) else 0}", text)
 
 
 def _assemble(text: str, tool: toolchain.Tool, extern: bool) -> tuple[str, bytes] | str:

@@ -182,6 +182,15 @@ def op_lines(factors: dict, names, op: dict, second: bool = False) -> list[str]:
         return ["wgmma.commit_group.sync.aligned;"]
     if kind == "bar":
         return ["bar.sync 0;"]
+    if kind == "live":  # `count` values loaded at `at`, live until combined with tile 0 at `at2`
+        regs = [f"%lv{op['id']}_{i}" for i in range(op["count"])]
+        if not second:
+            return [f"ld.global.v4.f32 {{{', '.join(regs[i:i + 4])}}}, [%rdo+{4 * i + 4096}];"
+                    for i in range(0, len(regs), 4)]
+        accs = [r for r in names[0] if _is_f32(r)] or ["%t0"]
+        return [f"mov.f32 %t{u}, 0f00000000;"] + [
+            f"fma.rn.f32 %t{u}, {r}, {accs[i % len(accs)]}, %t{u};" for i, r in enumerate(regs)
+        ] + [f"st.global.f32 [%rdo+{4 * (u % 64)}], %t{u};"]
     if kind == "ldg":
         return [f"ld.global.f32 %t{u}, [%rdo+{4 * (u % 64)}];", f"st.global.f32 [%rdo+{4 * (u % 64) + 256}], %t{u};"]
     raise ValueError(f"unknown op kind {kind!r}")
@@ -200,6 +209,10 @@ def _stage(out: _Out, factors: dict, names, i: int, st: dict, at: dict, peel: bo
         out.emit("wgmma.fence.sync.aligned;")
     slot("f")
     n = len(st["mmas"])
+    branch = defect.startswith("branch_stage_") if defect else False
+    if branch:  # the mmas and the commit under one branch (tid: divergent, prm: uniform)
+        lab = f"$L_g{out.fresh()}"
+        out.emit(f"@!{GUARD_PRED[defect[13:]]} bra {lab};")
     for j, (tile, sd, g) in enumerate(st["mmas"]):
         if peel and factors["tiles"][tile]["init"] == "peeled" and _first_of_tile(st, j):
             sd = "0"
@@ -215,6 +228,8 @@ def _stage(out: _Out, factors: dict, names, i: int, st: dict, at: dict, peel: bo
         out.guarded(st.get("commit_guard"), ["wgmma.commit_group.sync.aligned;"])
     if defect == "dup_commit":
         out.emit("wgmma.commit_group.sync.aligned;")
+    if branch:
+        out.emit(f"{lab}:")
     slot("c")
     if st["wait"] is not None:
         out.guarded(st.get("wait_guard"), [f"wgmma.wait_group.sync.aligned {st['wait']};"])
@@ -239,6 +254,8 @@ def _decls(factors: dict, names) -> list[str]:
     if nh:
         out.append(f".reg .b32 %h<{nh}>;")
     for op in factors["ops"]:
+        if op["kind"] == "live":
+            out.append(f".reg .f32 %lv{op['id']}_<{op['count']}>;")
         if op["kind"] in ("spill", "spill_rt"):
             out.append(f".local .align 16 .b8 {NAME}_sp{op['id']}[128];")
     return out

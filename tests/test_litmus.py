@@ -106,6 +106,9 @@ def test_cache_and_local_processes(tmp_path):
     inline = corpus.label_all(progs, ["12.3"], make_executor(1), label.Cache(tmp_path / "d"), batch=8,
                               progress=False)
     assert inline == local
+    doc, _ = corpus.build("A", 10, ["12.3"], None, label.Cache(tmp_path / "c"), start=3000, cached_only=True)
+    assert [p["sha"] for p in doc["programs"]] == [p.sha for p in progs]  # the 2 uncached are left out
+    assert all(p["obs"]["12.3"] == local[p["sha"]]["12.3"] for p in doc["programs"])
 
 
 def test_dask_local_cluster_gives_the_local_labels(tmp_path):

@@ -1,8 +1,8 @@
 """``python -m exo_gpu.ptxas.litmus`` / ``exo-gpu litmus``: generate, label and count litmus programs.
 
   generate --dist A --count 100 [--start 0] [--out programs.jsonl] [--ptx-dir DIR]
-  label    --dist A --count 6000 [--cuda all] [--jobs 2] [--batch 100] [--scheduler tcp://...]
-           [--cache DIR] --out tests/litmus/corpus-A.json.gz
+  label    --dist A --count 6000 [--cuda all] [--jobs 2] [--batch 100] [--scheduler tcp://...|local:N]
+           [--cache DIR] [--cached-only] --out tests/litmus/corpus-A.json.gz
   stats    CORPUS.json.gz [...] [--json OUT] [--witnesses OUT.json]
 """
 
@@ -66,13 +66,18 @@ def cmd_label(args) -> int:
     executor = make_executor(args.jobs, args.scheduler)
     try:
         doc, wall = corpus.build(_dist(args.dist), args.count, versions, executor,
-                                 label.Cache(args.cache), args.batch, args.start)
+                                 label.Cache(args.cache), args.batch, args.start,
+                                 cached_only=args.cached_only)
     finally:
         executor.close()
     corpus.write(doc, args.out)
     n = doc["count"] * len(versions)
-    print(f"labelled {doc['count']} programs x {len(versions)} ptxas versions = {n} observations "
-          f"in {wall:.1f} s with {executor.name}; wrote {args.out}")
+    if args.cached_only:
+        print(f"{doc['count']} of {args.count} programs are cached on all {len(versions)} ptxas "
+              f"versions; wrote {args.out}")
+    else:
+        print(f"labelled {doc['count']} programs x {len(versions)} ptxas versions = {n} observations "
+              f"in {wall:.1f} s with {executor.name}; wrote {args.out}")
     print(corpus.format_stats(doc))
     return 0
 
@@ -115,6 +120,9 @@ def build_parser(ap: argparse.ArgumentParser | None = None) -> argparse.Argument
                    "local:N starts a Dask LocalCluster of N worker processes")
     l.add_argument("--cache", help="observation cache (default ~/.cache/exo-gpu/litmus)")
     l.add_argument("--out", required=True, help="corpus file (.json or .json.gz)")
+    l.add_argument("--cached-only", action="store_true",
+                   help="label nothing: write the programs already cached on every version "
+                        "(a snapshot while another label run proceeds)")
     s = sub.add_parser("stats", help="programs per code and version; minimal witness programs")
     s.add_argument("corpus", nargs="+")
     s.add_argument("--json", help="write the counts as JSON")

@@ -53,18 +53,22 @@ def label_all(programs: list[Program], versions: list[str], executor, cache: lab
     """{sha: {version: obs}} for every program and version; only what the cache lacks runs.
 
     Work is split into tasks of at most `batch` programs of one version (programs calling
-    an extern .func in batches of their own); results are added to the cache as they come."""
+    an extern .func in tasks of their own), in corpus order, every version of one chunk of
+    programs before the next chunk (so a run cut short leaves a prefix of the corpus fully
+    labelled); results are added to the cache as they come."""
     for v in versions:
         toolchain.ptxas(v)  # install before any worker starts
     toolchain.nvdisasm()
+    todo = {v: [p for p in programs if p.sha not in cache.load(v)] for v in versions}
     tasks = []
-    for v in versions:
-        have = cache.load(v)
-        todo = sorted((p for p in programs if p.sha not in have), key=lambda p: p.extern)
-        for i in range(0, len(todo), batch):
-            tasks.append((v, [p.factors for p in todo[i:i + batch]]))
-    # interleave versions so that an early stop leaves every version partly done
-    tasks = _interleave(tasks)
+    for i in range(0, len(programs), batch):
+        chunk = {p.sha for p in programs[i:i + batch]}
+        for v in versions:
+            mine = [p for p in todo[v] if p.sha in chunk]
+            for ext in (False, True):
+                group = [p.factors for p in mine if p.extern == ext]
+                if group:
+                    tasks.append((v, group))
     bar = _progress(sum(len(t[1]) for t in tasks), "labelling") if progress else None
     for v, results in executor.map(label.task, tasks):
         cache.add(v, results)
@@ -72,23 +76,12 @@ def label_all(programs: list[Program], versions: list[str], executor, cache: lab
             bar.update(len(results))
     if bar is not None:
         bar.close()
-    out: dict[str, dict[str, dict]] = {}
-    for p in programs:
-        out[p.sha] = {v: cache.load(v)[p.sha] for v in versions}
-    return out
+    return {p.sha: {v: cache.load(v)[p.sha] for v in versions} for p in programs}
 
 
-def _interleave(tasks: list[tuple]) -> list[tuple]:
-    by_version: dict[str, list] = {}
-    for t in tasks:
-        by_version.setdefault(t[0], []).append(t)
-    out = []
-    queues = list(by_version.values())
-    while any(queues):
-        for q in queues:
-            if q:
-                out.append(q.pop(0))
-    return out
+def cached(programs: list[Program], versions: list[str], cache: label.Cache) -> list[Program]:
+    """The programs that the cache holds on every version (a snapshot of a running label)."""
+    return [p for p in programs if all(p.sha in cache.load(v) for v in versions)]
 
 
 def document(dist: str, programs: list[Program], obs: dict[str, dict[str, dict]],
@@ -136,11 +129,18 @@ def read(path: str | os.PathLike) -> dict:
 
 
 def build(dist: str, count: int, versions: list[str], executor, cache: label.Cache,
-          batch: int = 100, start: int = 0, progress: bool = True) -> tuple[dict, float]:
-    """Generate `count` distinct programs of `dist`, label them; (document, wall seconds)."""
+          batch: int = 100, start: int = 0, progress: bool = True,
+          cached_only: bool = False) -> tuple[dict, float]:
+    """Generate `count` distinct programs of `dist`, label them; (document, wall seconds).
+    With cached_only, label nothing: the document holds the programs already cached on
+    every version."""
     programs = make_corpus(dist, count, start)
     t0 = time.monotonic()
-    obs = label_all(programs, versions, executor, cache, batch, progress)
+    if cached_only:
+        programs = cached(programs, versions, cache)
+        obs = {p.sha: {v: cache.load(v)[p.sha] for v in versions} for p in programs}
+    else:
+        obs = label_all(programs, versions, executor, cache, batch, progress)
     return document(dist, programs, obs, versions), time.monotonic() - t0
 
 

@@ -162,8 +162,22 @@ def label_batch(programs: list[Program], version: str) -> dict[str, dict]:
             raise RuntimeError(f"ptxas {tool.version} rejects a batch whose programs it accepts "
                                f"one by one: {got.strip()[-300:]}")
     log, cubin = got
-    out.update(_observe(programs, log, guard.disassemble(cubin), offsets))
+    out.update(_observe(programs, log, _disassemble(cubin), offsets))
     return out
+
+
+def _disassemble(cubin: bytes) -> str:
+    """``nvdisasm -c -ndf``: guard.disassemble's SASS without the register dataflow
+    comments, which guard.sass_shape does not read (same counts, measured; ~30% faster)."""
+    tool = toolchain.nvdisasm()
+    with tempfile.TemporaryDirectory(prefix="exo-gpu-litmus-") as tmp:
+        path = Path(tmp) / "batch.cubin"
+        path.write_bytes(cubin)
+        proc = subprocess.run([tool.path, "-c", "-ndf", str(path)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise guard.DisassemblyError(f"nvdisasm {tool.version} failed on a litmus batch: "
+                                     f"{proc.stderr.strip()[-300:]}")
+    return proc.stdout
 
 
 def task(version: str, factor_list: list[dict]) -> tuple[str, dict[str, dict]]:

@@ -12,7 +12,8 @@ is fence, two mmas, commit, wait_group 1; final wait_group 0; the tile stored). 
 * ``pressure``: big tiles with and without a ``.maxnreg`` budget near their need, with a
   call beside them or not;
 * ``call``: every call kind at every slot, plain or under a divergent branch;
-* ``guard``: one mma, the wait, the final wait or the commit under a branch or predicate.
+* ``guard``: one mma, the wait, the final wait or the commit under a branch or predicate;
+* ``exit``: a predicated ``ret`` or loop exit at every slot of the stage; a fence under a branch.
 """
 
 from __future__ import annotations
@@ -106,7 +107,26 @@ def _guard():
         yield f
 
 
-FAMILIES = {"branch": _branch, "live": _live, "pressure": _pressure, "call": _call, "guard": _guard}
+def _exit():
+    """Leaving the stage early: a predicated ret (C7516 on 12.x, measured) or loop exit."""
+    for g, at in itertools.product(("p_tid", "p_prm"), ("s0.f", "s0.m0", "s0.mm", "s0.c", "s0.w", "tail", "exit")):
+        f = copy.deepcopy(BASE)
+        f["ops"] = [{"id": 1, "kind": "ret", "at": at, "guard": g}]
+        yield f
+    for g, at in itertools.product(("p_tid", "p_prm"), ("s0.m0", "s0.mm", "s0.c", "s0.w")):
+        f = copy.deepcopy(BASE)
+        f["ops"] = [{"id": 1, "kind": "brk", "at": at, "guard": g}]
+        yield f
+    for g in ("br_tid", "br_prm"):
+        f = copy.deepcopy(BASE)
+        f["stages"][0]["fence"] = False
+        f["ops"] = [{"id": 1, "kind": "fence", "at": "s0.top", "guard": g}]
+        yield f
+
+
+# new families go last: the seeds of the earlier ones stay the same
+FAMILIES = {"branch": _branch, "live": _live, "pressure": _pressure, "call": _call, "guard": _guard,
+            "exit": _exit}
 
 
 def _variants() -> list[dict]:

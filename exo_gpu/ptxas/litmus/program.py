@@ -64,9 +64,8 @@ def program(seed: int, dist: str = "A") -> Program:
 def corpus(dist: str, count: int, start: int = 0) -> list[Program]:
     """`count` distinct programs of `dist`: seeds from `start` up, duplicates (same sha) skipped."""
     out, seen, seed = [], set(), start
-    if dist == "P":  # a fixed list
-        count = min(count, len(grammar.probes.VARIANTS) - start)
-    while len(out) < count:
+    end = len(grammar.probes.VARIANTS) if dist == "P" else None  # P is a fixed list
+    while len(out) < count and (end is None or seed < end):
         p = program(seed, dist)
         if p.sha not in seen:
             seen.add(p.sha)

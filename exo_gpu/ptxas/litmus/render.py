@@ -180,6 +180,10 @@ def op_lines(factors: dict, names, op: dict, second: bool = False) -> list[str]:
         return [f"wgmma.wait_group.sync.aligned {op.get('n', 0)};"]
     if kind == "commit":
         return ["wgmma.commit_group.sync.aligned;"]
+    if kind == "ret":  # leave the kernel early (under a guard: on some paths)
+        return ["ret;"]
+    if kind == "brk":  # leave a top-tested loop early
+        return ["bra $L_done;"]
     if kind == "bar":
         return ["bar.sync 0;"]
     if kind == "live":  # `count` values loaded at `at`, live until combined with tile 0 at `at2`

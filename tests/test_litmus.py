@@ -127,7 +127,6 @@ def test_dask_local_cluster_gives_the_local_labels(tmp_path):
     assert remote == local
 
 
-@pytest.mark.skipif(not (STORED / "corpus-A.json.gz").is_file(), reason="the stored corpus is not built yet")
 @pytest.mark.parametrize("name", ["corpus-A.json.gz", "corpus-B.json.gz", "corpus-P.json.gz"])
 def test_stored_corpus_regenerates(name):
     path = STORED / name

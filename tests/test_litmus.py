@@ -44,6 +44,8 @@ def special_programs() -> list[Program]:
                 consumers=[{"tile": 0, "kind": "store", "guard": None}, {"tile": 1, "kind": "store", "guard": None}]),
         variant(tiles=[dict(big, n=128)], maxnreg=120),
         variant(final_waits=[{"n": 0, "guard": "br_tid"}]),
+        program(538, "B"),  # C7512 on 12.0-12.4 ("for the function 'X'": attributed by name)
+        program(2521, "A"),  # C7516 on 12.0-12.3
     ]
 
 
@@ -85,6 +87,9 @@ def test_batched_labels_equal_single_program_labels(version):
         assert batched[p.sha] == single, p.name
     codes = {c for o in batched.values() for c in o.get("codes", [])}
     assert {"C7509", "C7510", "C7511"} <= codes  # the special programs do show them
+    if version == "12.3":
+        assert {"C7512", "C7516"} <= codes
+    assert not any("stray" in o for o in batched.values())  # every (C75xx) line has its program
 
 
 def test_a_rejected_program_is_found_and_the_rest_labelled():

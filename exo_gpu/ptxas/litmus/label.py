@@ -14,7 +14,7 @@ An observation (one program, one ptxas version)::
      "sass": {"hgmma": 2, "hgmma_gsb0": 2, "arrive": 2, "depbar": 2, "ldl": 0, "stl": 0},
      "ptx": {"wait_group": 2, "commit_group": 1}, "registers": 34, "stack": 0,
      "spill_stores": 0, "spill_loads": 0, "local": false,
-     "messages": ["(C7515) ... in the function 'lt_...' in line 57"]}
+     "messages": ["(C7515) ... in the function 'lt_...' in line 57"]}   (sorted)
 
 ``injected_waits`` = WARPGROUP.DEPBAR beyond the PTX's wait_group lines, ``extra_gsb0`` =
 HGMMA carrying gsb0 beyond the commit_group lines, both over the kernel and its .func;
@@ -40,12 +40,24 @@ _COMMIT_RE = re.compile(r"(?m)^\s*(?:@!?%?\w+\s+)?wgmma\.commit_group\b")
 SASS_KEYS = ("hgmma", "hgmma_gsb0", "arrive", "depbar", "ldl", "stl")
 
 
+_NAMED_RE = re.compile(r"function '(lt_[0-9a-f]{12})")
+
+
 def _owner(name: str | None, names: set[str]) -> str | None:
     """The program (kernel name lt_<12 hex>) that a function name belongs to."""
     if name is None:
         return None
     key = name[:15]
     return key if key in names else None
+
+
+def _diag_owner(d: guard.Diagnostic, names: set[str]) -> str | None:
+    """The program a (C75xx) line is about: guard attributes "in [the] function 'X'"; C7512
+    says "for the function 'X'", so the name is also looked for anywhere in the line."""
+    if (o := _owner(d.kernel, names)) is not None:
+        return o
+    m = _NAMED_RE.search(d.message)
+    return _owner(m[1], names) if m else None
 
 
 def _remap(text: str, offset: int) -> str:
@@ -71,9 +83,9 @@ def _observe(programs: list[Program], log: str, sass: str, offsets: dict[str, in
     kernels, diagnostics = guard.parse_log(log)
     shapes = guard.sass_shape(sass)
     diags: dict[str, list] = {n: [] for n in names}
-    stray = [d for d in diagnostics if _owner(d.kernel, names) is None]
+    stray = [d for d in diagnostics if _diag_owner(d, names) is None]
     for d in diagnostics:
-        if (o := _owner(d.kernel, names)) is not None:
+        if (o := _diag_owner(d, names)) is not None:
             diags[o].append(d)
     sums: dict[str, dict] = {n: dict.fromkeys(SASS_KEYS, 0) for n in names}
     for fname, s in shapes.items():
@@ -96,9 +108,9 @@ def _observe(programs: list[Program], log: str, sass: str, offsets: dict[str, in
             "registers": k.registers, "stack": k.stack, "spill_stores": k.spill_stores,
             "spill_loads": k.spill_loads,
             "local": bool(sa["ldl"] or sa["stl"] or k.stack or k.spill_stores or k.spill_loads),
-            "messages": [_remap(d.line, off) for d in diags[p.name]],
+            "messages": sorted(_remap(d.line, off) for d in diags[p.name]),
         }
-        if stray:  # a (C75xx) line naming no program: only meaningful for a batch of one
+        if stray:  # a (C75xx) line naming no program of the batch (none seen so far)
             obs["stray"] = [_remap(d.line, off) for d in stray]
         out[p.sha] = obs
     return out

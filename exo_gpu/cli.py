@@ -8,6 +8,7 @@
   exo-gpu inspect (FILE.mlir | FILE.ptx | [gemm options]) [--cuda V] -o REPORT.html
   exo-gpu sweep [--grid NAME|FILE] [--cuda 12.3,13.x] [--jobs N] [--json OUT] [--summary OUT]
   exo-gpu toolchain {install,list} [--cuda V,V,...]
+  exo-gpu litmus {generate,label,stats} ...   (random wgmma litmus programs and their ptxas labels)
 """
 
 from __future__ import annotations
@@ -255,7 +256,18 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("action", choices=["install", "list"])
     t.add_argument("--cuda", default=f"{toolchain.DEFAULT_CUDA},13.x", help="comma-separated versions to install")
     t.set_defaults(func=cmd_toolchain)
+    _add_litmus(sub)
     return ap
+
+
+def _add_litmus(sub) -> None:
+    """`exo-gpu litmus ...`: the same subcommands as `python -m exo_gpu.ptxas.litmus`."""
+    from exo_gpu.ptxas.litmus import cli as litmus_cli
+
+    lt = sub.add_parser("litmus", help="generate random wgmma litmus programs, label them on the "
+                        "pinned ptxas versions, count the codes")
+    litmus_cli.build_parser(lt)
+    lt.set_defaults(func=litmus_cli.run)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -59,3 +59,19 @@ def test_sources_import_through_exo_gpu_only():
             if s.startswith(("from dialects", "import dialects", "from passes", "import passes")):
                 bad.append(f"{path.relative_to(ROOT)}:{n}: {s}")
     assert bad == []
+
+
+def test_every_package_folder_is_installed():
+    """pyproject.toml lists packages explicitly (the package-dir mapping needs it): every folder
+    with an __init__.py under exo_gpu/, dialects/ and passes/ must be listed, or a non-editable
+    install (as on the GPU machine) would miss it."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = set()
+    for top, name in (("exo_gpu", "exo_gpu"), ("dialects", "exo_gpu.dialects"), ("passes", "exo_gpu.passes")):
+        for init in (ROOT / top).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT / top).parts
+            found.add(".".join((name, *rel)))
+    assert found - listed == set()
+    assert listed - found == set()

@@ -146,7 +146,7 @@ class GuardReport:
 _ERROR_RE = re.compile(r"^ptxas (?:(?P<file>.+?), line (?P<line>\d+); )?"
                        r"(?P<kind>error|fatal)\s*: (?P<msg>.*)$")
 _CODE_RE = re.compile(r"^ptxas info\s*: \((?P<code>C\d{4})\) (?P<msg>.*)$")
-_FUNC_IN_RE = re.compile(r"in (?:the )?function '(?P<name>[^']+)'")
+_FUNC_IN_RE = re.compile(r"(?:in|for) (?:the )?function '(?P<name>[^']+)'")
 _ENTRY_RE = re.compile(r"^ptxas info\s*: Compiling entry function '(?P<name>[^']+)'")
 _PROPS_RE = re.compile(r"^ptxas info\s*: Function properties for (?P<name>\S+)")
 _FRAME_RE = re.compile(r"^\s*(\d+) bytes stack frame, (\d+) bytes spill stores, "

@@ -1,0 +1,5 @@
+import sys
+
+from exo_gpu.ptxas.litmus.cli import main
+
+sys.exit(main())

@@ -32,6 +32,7 @@ from exo_gpu.dialects.wgmma import WGMMA_TABLE
 from exo_gpu.errors import ExoGpuError
 from exo_gpu.passes import DEFAULT_PIPELINE, PASSES
 from exo_gpu.passes.emit_ptx import EmitPtxPass, print_ptx
+from exo_gpu.passes.gemm_plan import from_attr
 from exo_gpu.passes.verify_wgmma_pipeline import verify_text
 
 
@@ -195,6 +196,7 @@ class Compiled:
     warnings: list[str] = field(default_factory=list)
     ptxas: toolchain.Tool | None = None
     smem_bytes: int | None = None  # dynamic shared memory of the (last) kernel, to set at launch
+    abi: dict | None = None  # the (last) kernel's ABI as `schedule` recorded it (exo_gpu.gpu.abi.KernelAbi reads it)
     passes_seconds: float = 0.0  # our passes and the PTX printer
     assemble_seconds: float = 0.0  # ptxas, nvdisasm and the guard
 
@@ -227,7 +229,8 @@ def compile(module: ModuleOp, pipeline: str = DEFAULT_PIPELINE, *, cuda: str = t
         raise CompileError(_first_line(str(e))) from None
     entries = [op for op in module.walk() if isinstance(op, EntryOp)]
     result = Compiled(text, ir_after, passes_seconds=time.perf_counter() - start,
-                      smem_bytes=entries[-1].smem_bytes.value.data if entries else None)
+                      smem_bytes=entries[-1].smem_bytes.value.data if entries else None,
+                      abi=from_attr(entries[-1].attributes["abi"]) if entries and "abi" in entries[-1].attributes else None)
     if assemble:
         tool = toolchain.ptxas(cuda, ptxas)
         result.ptxas = tool

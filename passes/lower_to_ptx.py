@@ -194,6 +194,7 @@ class _KernelLowering:
             properties={"sym_name": StringAttr(self.name), "params": ArrayAttr([StringAttr(d) for _, d in params]),
                         "maxntid": IntegerAttr(threads, 64), "smem_bytes": IntegerAttr(self.kernel.smem_bytes, 64),
                         **({"cluster": IntegerAttr(self.cluster, 64)} if self.cluster > 1 else {})},
+            attributes={"abi": self.kernel.attributes["abi"]} if "abi" in self.kernel.attributes else {},
             regions=[Region(block)])
 
     def tile_counts(self, m_arg: SSAValue, n_arg: SSAValue) -> tuple[SSAValue, SSAValue]:

@@ -43,6 +43,7 @@ from xdsl.utils.exceptions import DiagnosticException
 from exo_gpu.dialects import tile
 from exo_gpu.dialects import warpgroup as wg
 from exo_gpu.dialects.attrs import int_value as _int
+from exo_gpu.passes.gemm_plan import GemmPlan, to_attr
 from exo_gpu.dialects.tma import InitRingOp, LoadOp, TensorMapType
 from exo_gpu.dialects.wgmma import (
     ACCUMULATORS,
@@ -116,33 +117,31 @@ def _rs_stage(accs, slot, dtype: str, n: int, tiles: int, block_k: int, first: b
     return ops, out
 
 
-def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.KernelOp:
-    dtype = gemm.dtype.data
-    if runtime_scale_d and gemm.a_regs:
-        raise DiagnosticException(
-            f"tile.gemm @{gemm.sym_name.data}: schedule{{scale_d=runtime}} is not built with A in registers: "
-            "use scale_d=immediate or drop a_in_registers")
-    block_m, block_n, block_k = _int(gemm.block_m), _int(gemm.block_n), _int(gemm.block_k)
-    consumers, stages, tiles = _int(gemm.consumers), _int(gemm.stages), gemm.tiles_per_warpgroup
+def build_kernel(gemm: GemmPlan) -> wg.KernelOp:
+    """The warp-specialized warpgroup.kernel of `gemm` (see the module docstring)."""
+    dtype = gemm.dtype
+    runtime_scale_d = gemm.runtime_scale_d
+    block_m, block_n, block_k = gemm.block_m, gemm.block_n, gemm.block_k
+    consumers, stages, tiles = gemm.consumers, gemm.stages, gemm.tiles_per_warpgroup
     owners = gemm.owners  # consumer warpgroups splitting a tile's rows
     turns = consumers // owners  # consumer warpgroups taking tiles in turn
     rows_per_wg = M_TILE * tiles
-    trans_a, trans_b = int(gemm.layout_a.data == "col"), int(gemm.layout_b.data == "row")
+    trans_a, trans_b = int(gemm.layout_a == "col"), int(gemm.layout_b == "row")
     atom = SWIZZLE_BYTES // WGMMA_TABLE[dtype].bytes  # MN elements of one MN-major swizzle atom
     atom_bytes = block_k * SWIZZLE_BYTES  # one MN-major atom: block_k rows of 128 bytes
     if trans_a and atom * block_k * WGMMA_TABLE[dtype].bytes != M_TILE * SWIZZLE_BYTES:
-        raise DiagnosticException(f"tile.gemm @{gemm.sym_name.data}: an M-major A needs 64-element swizzle atoms "
+        raise DiagnosticException(f"{gemm.what}: an M-major A needs 64-element swizzle atoms "
                                   f"of block_k rows to fill an m64 tile ({dtype} has {atom})")
     a_slot = block_m * SWIZZLE_BYTES
     b_slot = block_n // atom * atom_bytes if trans_b else block_n * SWIZZLE_BYTES
-    acc_type = AccumulatorType(M_TILE, block_n, ACCUMULATORS[gemm.acc])
+    acc_type = AccumulatorType(M_TILE, block_n, ACCUMULATORS[gemm.accumulator])
     loc = gemm.location
 
     entry = Block(arg_types=[TensorMapType(), TensorMapType(), i64, i32, i32, i32])
     a_map, b_map, c_ptr, m_size, n_size, k_size = entry.args
 
     # Producer: for each tile, one K loop of bulk loads.
-    split = gemm.split
+    split = gemm.split_k
     producer_tiles = wg.TileLoopOp(m_size, n_size, k_size, split_k=split)
     loads = wg.KLoopOp(k_size, [], start=0, block_k=block_k, stages=stages)
     lb = loads.body.block
@@ -151,18 +150,18 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
             for t in range(tiles):
                 row = c * rows_per_wg + t * M_TILE
                 lb.add_op(LoadOp(a_map, loads.slot, loads.k, "A", row, row * SWIZZLE_BYTES, M_TILE,
-                                 M_TILE * SWIZZLE_BYTES, multicast=gemm.cluster, major="mn"))
+                                 M_TILE * SWIZZLE_BYTES, multicast=gemm.cluster_n, major="mn"))
             continue
         lb.add_op(LoadOp(a_map, loads.slot, loads.k, "A", c * rows_per_wg, c * rows_per_wg * SWIZZLE_BYTES,
-                         rows_per_wg, rows_per_wg * SWIZZLE_BYTES, multicast=gemm.cluster))
+                         rows_per_wg, rows_per_wg * SWIZZLE_BYTES, multicast=gemm.cluster_n))
     if trans_b:  # one atom per `atom` columns of B
         for j in range(block_n // atom):
             lb.add_op(LoadOp(b_map, loads.slot, loads.k, "B", j * atom, j * atom_bytes, atom, atom_bytes, major="mn"))
     else:
-        lb.add_op(LoadOp(b_map, loads.slot, loads.k, "B", 0, 0, block_n, b_slot, multicast=gemm.cluster_m_size))
+        lb.add_op(LoadOp(b_map, loads.slot, loads.k, "B", 0, 0, block_n, b_slot, multicast=gemm.cluster_m))
     lb.add_op(wg.YieldOp())
     producer_tiles.body.block.add_ops([loads, wg.YieldOp()])
-    producer = wg.RoleOp("producer", 0, 1, _int(gemm.producer_maxnreg), Region(Block([producer_tiles])))
+    producer = wg.RoleOp("producer", 0, 1, gemm.producer_maxnreg, Region(Block([producer_tiles])))
 
     # Consumers: for each tile, peeled K block 0, then the loop over K blocks 1.. carrying the
     # accumulators, then the epilogue.
@@ -181,7 +180,7 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
         start = 0
     else:
         # Iteration 0, peeled: each tile's first wgmma has scale-d = 0.
-        if gemm.a_regs:
+        if gemm.a_in_registers:
             first_ops, accs = _rs_stage(None, first_slot.slot, dtype, block_n, tiles, block_k, first=True)
         else:
             first_ops, accs = _mma_stage(None, first_slot.slot, dtype, block_n, tiles, block_k, first=True,
@@ -196,7 +195,7 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
         ne = arith.CmpiOp(loop.k, zero.result, "ne")
         body.add_ops([zero, ne])
         scale_d_value = ne.result
-    if gemm.a_regs:
+    if gemm.a_in_registers:
         ops, out = _rs_stage(list(loop.carried), loop.slot, dtype, block_n, tiles, block_k, first=False)
     else:
         ops, out = _mma_stage(list(loop.carried), loop.slot, dtype, block_n, tiles, block_k, first=False,
@@ -206,33 +205,54 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
     body.add_op(wg.YieldOp(*out))
     cb.add_op(loop)
     for t in range(tiles):
-        cb.add_op(StoreAccumulatorOp(loop.res[t], c_ptr, m_size, n_size, t * M_TILE, bool(_int(gemm.accumulate_c)),
-                                     gemm.c_element, atomic_add=split > 1))
+        cb.add_op(StoreAccumulatorOp(loop.res[t], c_ptr, m_size, n_size, t * M_TILE, gemm.accumulate_c,
+                                     gemm.c_dtype, atomic_add=split > 1))
     cb.add_op(wg.YieldOp())
-    consumer = wg.RoleOp("consumer", 1, consumers, _int(gemm.consumer_maxnreg), Region(Block([consumer_tiles])))
+    consumer = wg.RoleOp("consumer", 1, consumers, gemm.consumer_maxnreg, Region(Block([consumer_tiles])))
 
     # empty[s] counts the consumers of a slot: one arrival per thread, or in a cluster, one per consumer
     # warp of every block of the cluster (their producers all write slot s).
     # With turns, one warpgroup consumes each slot position.
-    ctas = gemm.cluster * gemm.cluster_m_size
+    ctas = gemm.cluster_n * gemm.cluster_m
     empty_count = (128 if ctas == 1 else 4 * ctas) * owners
     entry.add_ops([InitRingOp(stages, 1, empty_count), producer, consumer])
     kernel = wg.KernelOp.create(
         properties={
-            "sym_name": StringAttr(gemm.sym_name.data), "dtype": StringAttr(dtype),
+            "sym_name": StringAttr(gemm.name), "dtype": StringAttr(dtype),
             "threads": IntegerAttr(128 * (consumers + 1), 64), "block_m": IntegerAttr(block_m, 64),
             "block_n": IntegerAttr(block_n, 64), "block_k": IntegerAttr(block_k, 64),
             "stages": IntegerAttr(stages, 64), "a_slot_bytes": IntegerAttr(a_slot, 64),
             "b_slot_bytes": IntegerAttr(b_slot, 64),
-            "wait_depth": IntegerAttr(_int(gemm.wait_depth), 64),
-            "raster_group": IntegerAttr(gemm.raster, 64),
-            **({"cluster": IntegerAttr(gemm.cluster, 64)} if gemm.cluster > 1 else {}),
-            **({"cluster_m": IntegerAttr(gemm.cluster_m_size, 64)} if gemm.cluster_m_size > 1 else {}),
+            "wait_depth": IntegerAttr(gemm.wait_depth, 64),
+            "raster_group": IntegerAttr(gemm.raster_group, 64),
+            **({"cluster": IntegerAttr(gemm.cluster_n, 64)} if gemm.cluster_n > 1 else {}),
+            **({"cluster_m": IntegerAttr(gemm.cluster_m, 64)} if gemm.cluster_m > 1 else {}),
         },
+        attributes={"abi": to_attr(gemm.abi())},
         regions=[Region(entry)])
     for op in kernel.walk():
         op.location = loc
     return kernel
+
+
+def plan_of_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> GemmPlan:
+    """The plan of a legacy tile.gemm (its properties, already verified)."""
+    return GemmPlan(
+        name=gemm.sym_name.data, dtype=gemm.dtype.data, block_m=_int(gemm.block_m), block_n=_int(gemm.block_n),
+        block_k=_int(gemm.block_k), consumers=_int(gemm.consumers), stages=_int(gemm.stages),
+        wait_depth=_int(gemm.wait_depth), layout_a=gemm.layout_a.data, layout_b=gemm.layout_b.data,
+        consumer_maxnreg=_int(gemm.consumer_maxnreg), producer_maxnreg=_int(gemm.producer_maxnreg),
+        accumulate_c=bool(_int(gemm.accumulate_c)), raster_group=gemm.raster, cluster_n=gemm.cluster,
+        cluster_m=gemm.cluster_m_size, schedule=gemm.consumer_schedule, c_dtype=gemm.c_element,
+        split_k=gemm.split, a_in_registers=gemm.a_regs, accumulator=gemm.acc,
+        runtime_scale_d=runtime_scale_d, what=f"tile.gemm @{gemm.sym_name.data}", location=gemm.location)
+
+
+def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.KernelOp:
+    plan = plan_of_gemm(gemm, runtime_scale_d)
+    if (why := plan.check()) is not None:
+        raise DiagnosticException(f"{plan.what}: {why}")
+    return build_kernel(plan)
 
 
 @dataclass(frozen=True)

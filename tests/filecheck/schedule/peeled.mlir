@@ -60,7 +60,10 @@ builtin.module {
 // CHECK-NEXT:        "warpgroup.yield"() : () -> ()
 // CHECK-NEXT:      }) : (i32, i32, i32) -> ()
 // CHECK-NEXT:    }) : () -> ()
-// CHECK-NEXT:  }) : () -> ()
+// The kernel ABI, for the host: tensor maps of A (box 32 K x 64 rows) and B (32 K x 16 rows),
+// the C pointer, M and N from C's dims, K from A's; the shared memory and threads of the
+// block; one block per SM walking C's 64x16 tiles.
+// CHECK-NEXT:  }) {abi = {kernel = "small", args = [{name = "a", kind = "tensor", element = "f32", rank = 2 : i64, contiguous = 1 : i64, access = "read"}, {name = "b", kind = "tensor", element = "f32", rank = 2 : i64, contiguous = 0 : i64, access = "read"}, {name = "c", kind = "tensor", element = "f32", rank = 2 : i64, contiguous = 1 : i64, access = "write"}], params = [{kind = "tensor_map", arg = 0 : i64, dtype = "tf32", box = [32 : i64, 64 : i64], swizzle = 128 : i64}, {kind = "tensor_map", arg = 1 : i64, dtype = "tf32", box = [32 : i64, 16 : i64], swizzle = 128 : i64}, {kind = "pointer", arg = 2 : i64}, {kind = "dim", arg = 2 : i64, dim = 0 : i64}, {kind = "dim", arg = 2 : i64, dim = 1 : i64}, {kind = "dim", arg = 0 : i64, dim = 1 : i64}], smem_bytes = 21536 : i64, threads = 256 : i64, cluster = [1 : i64, 1 : i64, 1 : i64], grid = {rule = "persistent", tensor = 2 : i64, block = [64 : i64, 16 : i64], cluster_tiles = [1 : i64, 1 : i64], split_k = 1 : i64, batch_dims = 0 : i64}, zero_before_launch = []}} : () -> ()
 // CHECK-NEXT: }
 
 // No synchronisation anywhere: that is insert-syncs' job.

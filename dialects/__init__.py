@@ -1,6 +1,6 @@
 """Exo-GPU's dialects, from the highest level to the lowest:
 
-tile (a GEMM over output tiles) -> warpgroup (warp-specialized roles, the K loop)
+tile (tile programs: tile.kernel, or tile.gemm over output tiles) -> warpgroup (warp-specialized roles, the K loop)
 -> tma / mbarrier (the shared-memory ring) and wgmma (async matrix multiply)
 -> ptx (assembly, one op per instruction).
 """
@@ -8,6 +8,7 @@ tile (a GEMM over output tiles) -> warpgroup (warp-specialized roles, the K loop
 from xdsl.context import Context
 from xdsl.dialects.arith import Arith
 from xdsl.dialects.builtin import Builtin
+from xdsl.dialects.scf import Scf
 
 from exo_gpu.dialects.ptx import Ptx
 from exo_gpu.dialects.tile import Tile
@@ -19,8 +20,8 @@ DIALECTS = (Tile, Warpgroup, Tma, Mbarrier, Wgmma, Ptx)
 
 
 def make_context() -> Context:
-    """A context holding builtin, arith and every Exo-GPU dialect."""
+    """A context holding builtin, arith, scf and every Exo-GPU dialect."""
     ctx = Context()
-    for dialect in (Builtin, Arith, *DIALECTS):
+    for dialect in (Builtin, Arith, Scf, *DIALECTS):
         ctx.load_dialect(dialect)
     return ctx

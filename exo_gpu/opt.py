@@ -25,7 +25,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--print-ir-after", action="append", default=[], metavar="PASS",
                     help="print the IR after PASS (stderr); may be repeated")
     ap.add_argument("-o", "--output", help="write the result here instead of stdout")
+    ap.add_argument("--split-input-file", action="store_true",
+                    help="treat each chunk between '// -----' lines as its own file (mlir-opt style); "
+                         "errors are reported per chunk, with the original line numbers")
     args = ap.parse_args(argv)
+    if args.split_input_file:
+        return _split_main(args)
     try:
         for name in args.print_ir_after:
             if name not in PASSES:
@@ -62,6 +67,32 @@ def main(argv: list[str] | None = None) -> int:
         msg = str(e).strip().splitlines()
         print(f"exo-gpu-opt: error: {msg[0] if msg else type(e).__name__}", file=sys.stderr)
         return 1
+
+
+def _split_main(args) -> int:
+    """--split-input-file: run the pipeline on every `// -----` chunk; each chunk's output
+    (or one error line) in order, the chunks' outputs separated by `// -----`."""
+    try:
+        with open(args.input) as f:
+            text = f.read()
+    except OSError as e:
+        print(f"exo-gpu-opt: error: cannot read {args.input}: {e.strerror}", file=sys.stderr)
+        return 1
+    status, outputs, line = 0, [], 0
+    for chunk in text.split("// -----\n"):
+        padded = "\n" * line + chunk  # keep the file's line numbers in diagnostics
+        line += chunk.count("\n") + 1
+        try:
+            module = parse(padded, args.input)
+            passes = parse_pipeline(args.passes) if args.passes else []
+            emit = bool(passes) and isinstance(passes[-1], EmitPtxPass)
+            run_passes(module, passes[:-1] if emit else passes)
+            outputs.append(print_ptx(module) if emit else print_ir(module))
+        except ExoGpuError as e:
+            print(f"exo-gpu-opt: error: {e}", file=sys.stderr)
+            status = 1
+    sys.stdout.write("// -----\n".join(outputs))
+    return status
 
 
 if __name__ == "__main__":

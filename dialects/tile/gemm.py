@@ -1,4 +1,4 @@
-"""The `tile` dialect: a GEMM kernel described by its output tiles, the highest level of IR.
+"""`tile.gemm`: a GEMM kernel described by its output tiles, the highest level of IR.
 
 `tile.gemm` says *what* is computed, C[M,N] (+)= A[M,K] @ B[K,N], for problem sizes M, N, K
 passed to the kernel at run time, and how the output is tiled (block_m x block_n, with K
@@ -17,7 +17,6 @@ inputs only), half the registers of f32; C is still written as f32.
 from __future__ import annotations
 
 from xdsl.dialects.builtin import IntegerAttr, StringAttr
-from xdsl.ir import Dialect
 from xdsl.irdl import (
     IRDLOperation,
     irdl_op_definition,
@@ -234,5 +233,3 @@ class GemmOp(IRDLOperation):
             raise VerifyException("a_in_registers loads K-major A fragments and takes a K-major B: "
                                   f"use layout_a = row and layout_b = col (got {self.layout_a.data}, {self.layout_b.data})")
 
-
-Tile = Dialect("tile", [GemmOp], [])

@@ -26,13 +26,15 @@ from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyExcepti
 from exo_gpu.ptxas import guard, toolchain
 from exo_gpu.dialects import make_context
 from exo_gpu.dialects.ptx import EntryOp
-from exo_gpu.dialects.tile import C_DTYPES, SCHEDULES, SUPPORTED_DTYPES, GemmOp
+from exo_gpu.dialects.tile import C_DTYPES, LAYOUTS, SCHEDULES, SUPPORTED_DTYPES, Schedule, ScheduleError
 from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP
 from exo_gpu.dialects.wgmma import WGMMA_TABLE
 from exo_gpu.errors import ExoGpuError
+from exo_gpu.gemm_program import gemm_program
 from exo_gpu.passes import DEFAULT_PIPELINE, PASSES
 from exo_gpu.passes.emit_ptx import EmitPtxPass, print_ptx
 from exo_gpu.passes.gemm_plan import from_attr
+from exo_gpu.passes.tile_match import match
 from exo_gpu.passes.verify_wgmma_pipeline import verify_text
 
 
@@ -162,6 +164,9 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
         raise CompileError(f"unknown schedule '{schedule}': choose one of {', '.join(SCHEDULES)}")
     if c_dtype not in C_DTYPES:
         raise CompileError(f"unknown c_dtype '{c_dtype}': choose one of {', '.join(C_DTYPES)}")
+    for what, layout in (("layout_a", layout_a), ("layout_b", layout_b)):
+        if layout not in LAYOUTS:
+            raise CompileError(f"unknown {what} '{layout}': choose row or col")
     kind = WGMMA_TABLE[dtype]
     block_m = 64 * tiles_per_warpgroup * (consumers if schedule == "cooperative" else 1)
     name = name or (f"gemm_{dtype}_m{block_m}n{wgmma_n}_c{consumers}_s{stages}_w{wait_depth}"
@@ -171,17 +176,23 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
                     + ("_acol" if layout_a == "col" else "") + ("_brow" if layout_b == "row" else "")
                     + (f"_x{cluster_n}" if cluster_n != 1 else "") + (f"_xm{cluster_m}" if cluster_m != 1 else "")
                     + ("" if accumulator == "f32" else f"_acc{accumulator}"))
-    op = GemmOp(name=name, dtype=dtype, block_m=block_m, block_n=wgmma_n,
-                block_k=128 // kind.bytes, consumers=consumers, stages=stages, wait_depth=wait_depth,
-                layout_a=layout_a, layout_b=layout_b, consumer_maxnreg=consumer_maxnreg,
-                producer_maxnreg=producer_maxnreg, accumulate_c=accumulate_c, raster_group=raster_group,
-                cluster_n=cluster_n, schedule=schedule, c_dtype=c_dtype, split_k=split_k,
-                a_in_registers=a_in_registers, cluster_m=cluster_m, accumulator=accumulator)
-    module = ModuleOp([op])
+    try:
+        sched = Schedule(consumers=consumers, kind=schedule, stages=stages, wait_depth=wait_depth,
+                         cluster=(cluster_m, cluster_n), split_k=split_k, a_in_registers=a_in_registers,
+                         raster_group=raster_group, maxnreg=(consumer_maxnreg, producer_maxnreg),
+                         accumulate=accumulator)
+    except ScheduleError as e:
+        raise CompileError(f"gemm {name}: {e}") from None
+    kernel = gemm_program(name, dtype, block_m, wgmma_n, 128 // kind.bytes, sched, layout_a=layout_a,
+                          layout_b=layout_b, c_dtype=c_dtype, accumulate_c=accumulate_c, accumulator=accumulator)
+    module = ModuleOp([kernel])
     try:
         module.verify()
-    except VerifyException as e:
+        plan = match(kernel).plan
+    except (VerifyException, DiagnosticException) as e:
         raise CompileError(f"gemm {name}: {_first_line(str(e))}") from None
+    if (why := plan.check()) is not None:
+        raise CompileError(f"gemm {name}: {why}")
     return module
 
 

@@ -79,6 +79,8 @@ class GemmPlan:
     batched: bool = False
     what: str = ""  # how diagnostics name the source op, e.g. "tile.kernel @gemm"
     location: Attribute | None = field(default=None, compare=False)
+    # Where the program's A load, B load, mma and store are (the IR they become is located there).
+    op_locations: tuple[tuple[str, Attribute], ...] = field(default=(), compare=False)
     # The kernel's arguments (A, B, C first, in the program's order) and scalar parameters.
     args: tuple[TensorArg, ...] = ()
     arg_index: tuple[int, int, int] = (0, 1, 2)  # positions of A, B and C among the kernel's arguments

@@ -31,7 +31,7 @@ Guarantees on its output:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from xdsl.context import Context
 from xdsl.dialects import arith
@@ -44,6 +44,7 @@ from exo_gpu.dialects import tile
 from exo_gpu.dialects import warpgroup as wg
 from exo_gpu.dialects.attrs import int_value as _int
 from exo_gpu.passes.gemm_plan import GemmPlan, to_attr
+from exo_gpu.passes.tile_match import match
 from exo_gpu.dialects.tma import InitRingOp, LoadOp, TensorMapType
 from exo_gpu.dialects.wgmma import (
     ACCUMULATORS,
@@ -230,9 +231,19 @@ def build_kernel(gemm: GemmPlan) -> wg.KernelOp:
         },
         attributes={"abi": to_attr(gemm.abi())},
         regions=[Region(entry)])
+    located = dict(gemm.op_locations)
     for op in kernel.walk():
-        op.location = loc
+        op.location = located.get(_source_of(op), loc)
     return kernel
+
+
+def _source_of(op) -> str:
+    """Which op of a tile program `op` comes from: 'A' or 'B' (its loads), 'mma', 'store' or ''."""
+    if isinstance(op, LoadOp):
+        return op.operand.data
+    if isinstance(op, (MmaAsyncOp, MmaAsyncRsOp, LoadFragmentAOp)):
+        return "mma"
+    return "store" if isinstance(op, StoreAccumulatorOp) else ""
 
 
 def plan_of_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> GemmPlan:
@@ -255,6 +266,31 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
     return build_kernel(plan)
 
 
+def schedule_kernel(kernel: tile.KernelOp, runtime_scale_d: bool = False) -> wg.KernelOp:
+    """The warpgroup kernel of a GEMM-shaped tile program (see exo_gpu.passes.tile_match); its
+    schedule, with `stages` resolved to the most that fit when absent, is recorded on it."""
+    found = match(kernel)
+    plan = found.plan
+    if runtime_scale_d:
+        plan = replace(plan, runtime_scale_d=True)
+    if kernel.schedule_value.stages is None:
+        plan = replace(plan, stages=plan.most_stages() or 2)  # 0: none fit; check() says so below
+    if (why := plan.check()) is not None:
+        raise DiagnosticException(f"{kernel.location}: {plan.what}: {why}")
+    if found.epilogue:
+        op = found.epilogue[0]
+        raise DiagnosticException(f"{op.location}: {plan.what}: epilogue op '{op.name}' is not scheduled yet "
+                                  "(supported epilogues: none, tile.cast to C's type, + tile.load of C)")
+    if plan.batched:
+        raise DiagnosticException(f"{kernel.location}: {plan.what}: batched (rank-3) programs are not "
+                                  "scheduled yet: use rank-2 tensors")
+    built = build_kernel(plan)
+    resolved = kernel.schedule_value.replace(stages=plan.stages, scale_d="runtime" if plan.runtime_scale_d
+                                             else kernel.schedule_value.scale_d)
+    built.attributes["schedule"] = tile.ScheduleAttr.from_schedule(resolved, full=True)
+    return built
+
+
 @dataclass(frozen=True)
 class SchedulePass(ModulePass):
     """Lower every tile.gemm to a warp-specialized warpgroup.kernel (see module docstring)."""
@@ -266,9 +302,13 @@ class SchedulePass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.scale_d not in ("immediate", "runtime"):
             raise DiagnosticException(f"schedule: scale-d must be 'immediate' or 'runtime', got '{self.scale_d}'")
-        for gemm in list(op.walk()):
-            if isinstance(gemm, tile.GemmOp):
-                kernel = schedule_gemm(gemm, runtime_scale_d=self.scale_d == "runtime")
-                gemm.parent_block().insert_op_before(kernel, gemm)
-                gemm.parent_block().erase_op(gemm)
+        for source in list(op.walk()):
+            if isinstance(source, tile.GemmOp):
+                kernel = schedule_gemm(source, runtime_scale_d=self.scale_d == "runtime")
+            elif isinstance(source, tile.KernelOp):
+                kernel = schedule_kernel(source, runtime_scale_d=self.scale_d == "runtime")
+            else:
+                continue
+            source.parent_block().insert_op_before(kernel, source)
+            source.parent_block().erase_op(source)
 

@@ -5,6 +5,7 @@
   exo-gpu compile FILE.{mlir,py} [--consumers N --stages S ... schedule overrides] [--cuda 12.3]
                --emit {tile,ptx,cubin,sass,report} [-o OUT]
   exo-gpu run [gemm options] [--m M --n N --k K | --inputs A_Bt.npz]   (needs a GPU)
+  exo-gpu run FILE.{mlir,py} [--shape NAME=AxB ...] [--scalar NAME=V ...] [--inputs X.npz] [--interpret] [-o OUT.npz]
   exo-gpu check FILE.{ptx,cubin} [--cuda V] [--json]
   exo-gpu doctor FILE.ptx [--cuda V] [--json] [--predict-only]
   exo-gpu sweep [--grid NAME|FILE] [--cuda 12.3,13.x] [--jobs N] [--json OUT] [--summary OUT]
@@ -283,7 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_toolchain_args(p)
     p.set_defaults(func=cmd_compile)
 
-    r = sub.add_parser("run", help="compile a GEMM, run it on the GPU and check it against float64")
+    r = sub.add_parser("run", help="compile a GEMM, run it on the GPU and check it against float64 "
+                       "(exo-gpu run FILE.mlir|FILE.py: a tile program, see exo-gpu run FILE.py --help)")
     _add_config_args(r)
     r.add_argument("--m", type=int, default=1024)
     r.add_argument("--n", type=int, default=1024)
@@ -318,8 +320,22 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _run_file_parser() -> argparse.ArgumentParser:
+    from exo_gpu.lang import run as run_file
+
+    ap = argparse.ArgumentParser(prog="exo-gpu run", description="run a tile program (FILE.mlir or FILE.py) and "
+                                 "check it against the float64 interpreter (--interpret: the interpreter alone)")
+    run_file.add_arguments(ap)
+    ap.set_defaults(func=run_file.main)
+    return ap
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) >= 2 and argv[0] == "run" and argv[1].endswith((".mlir", ".py")):
+        args = _run_file_parser().parse_args(argv[1:])  # `exo-gpu run FILE`: a tile program
+    else:
+        args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except ExoGpuError as e:

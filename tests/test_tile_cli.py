@@ -102,3 +102,24 @@ def test_emit_ptx_through_the_pipeline(capsys, tmp_path: Path) -> None:
     rc, _, err = run(capsys, "compile", str(EXAMPLES / "gemm.mlir"), "--emit", "ptx", "-o", str(out))
     assert rc == 0, err
     assert ".entry" in out.read_text() and "wgmma.mma_async" in out.read_text()
+
+
+def test_run_file_interpret_writes_the_reference(capsys, tmp_path: Path) -> None:
+    out = tmp_path / "out.npz"
+    rc, stdout, err = run(capsys, "run", str(EXAMPLES / "batched_gemm.py"), "--shape", "a=2x130x40",
+                          "--shape", "b=2x40x70", "--shape", "c=2x130x70", "--scalar", "alpha=0.5",
+                          "--scalar", "beta=-1", "--interpret", "-o", str(out))
+    assert rc == 0, err
+    assert stdout.startswith("@batched_gemm c[2x130x70]: interpreted (float64)")
+    import numpy as np
+
+    from exo_gpu.lang.interpret import round_to
+
+    data = np.load(out)
+    a, b, c = (round_to(data[n], "f32") for n in "abc")
+    np.testing.assert_allclose(data["out_c"], 0.5 * (a @ b) - c, rtol=1e-12, atol=1e-12)
+
+
+def test_run_file_needs_every_tensor(capsys) -> None:
+    rc, _, err = run(capsys, "run", str(EXAMPLES / "gemm.mlir"), "--shape", "a=130x40", "--interpret")
+    assert rc == 1 and err.strip() == "exo-gpu: error: @gemm needs tensor 'b' (rank 2): give --shape b=NxN or --inputs"

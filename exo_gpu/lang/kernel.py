@@ -28,7 +28,7 @@ from xdsl.utils.exceptions import VerifyException
 from exo_gpu.dialects import tile
 from exo_gpu.dialects.tile.schedule import Schedule, ScheduleError
 from exo_gpu.dialects.tile.types import TensorType
-from exo_gpu.lang.values import Builder, Index, KernelError, Scalar, Tensor, Tile, fail, to_index
+from exo_gpu.lang.values import Builder, Index, KernelError, Scalar, Tensor, Tile, Value, fail, to_index
 
 # Scalar argument annotations: `alpha: tl.f32`, `n: tl.index` (or the strings).
 f32, i32, index = "f32", "i32", "index"
@@ -112,7 +112,7 @@ def _build(fn: Callable, grid, schedule: Schedule | None, name: str) -> Kernel:
     try:
         args = [Tensor(a) if isinstance(a.type, TensorType) else Index(a) if isinstance(a.type, IndexType)
                 else Scalar(a) for a in op.body.block.args]
-        if fn(*args) is not None:
+        if _call_naming(fn, args) is not None:
             raise fail(f"{fn.__name__} returned a value: a kernel's results are written with tl.store")
         if len(builder.blocks) != 1:
             raise fail("a tl.range loop was left early (break or return): tile loops run all their iterations")
@@ -124,6 +124,33 @@ def _build(fn: Callable, grid, schedule: Schedule | None, name: str) -> Kernel:
         file, line = fn.__code__.co_filename, fn.__code__.co_firstlineno
         raise KernelError(f"{file}:{line}: {str(e).strip().splitlines()[0]}") from None
     return Kernel(op, fn)
+
+
+def _call_naming(fn: Callable, args: list):
+    """fn(*args), then name the SSA values left in its local variables after them (`%acc`)."""
+    captured: dict = {}
+    previous = sys.getprofile()
+
+    def hook(frame, event, arg):
+        if event == "return" and frame.f_code is fn.__code__:
+            captured.update(frame.f_locals)
+        if previous is not None:
+            previous(frame, event, arg)
+
+    sys.setprofile(hook)
+    try:
+        result = fn(*args)
+    finally:
+        sys.setprofile(previous)
+    name_values(captured)
+    return result
+
+
+def name_values(local_vars: dict) -> None:
+    """Give each IR value held by a Python variable that variable's name (if it has none)."""
+    for name, v in local_vars.items():
+        if isinstance(v, Value) and v.value.name_hint is None and name.isidentifier() and not name.startswith("_"):
+            v.value.name_hint = name
 
 
 def program_id() -> tuple[Index, ...]:
@@ -156,8 +183,9 @@ def _loop(frame, names: list[list[str]], carried: tuple[Tile, ...], start, stop,
     loop = scf.ForOp(lb, ub, st, [c.value for c in carried], Region(body))
     b.insert(loop)
     initial = [c.value for c in carried]
-    for c, arg in zip(carried, body.args[1:]):
+    for c, arg, n in zip(carried, body.args[1:], names):
         c.value = arg
+        arg.name_hint = n[-1]
     b.push(body, scf.YieldOp(*(c.value for c in carried)))
     yield Index(body.args[0])
     updated = [_updated(frame, c, n) for c, n in zip(carried, names)]
@@ -165,6 +193,7 @@ def _loop(frame, names: list[list[str]], carried: tuple[Tile, ...], start, stop,
         if u.value.type != c.value.type:
             raise fail(f"the loop carries '{n[0]}' as {c.value.type} but its body leaves it {u.value.type}: "
                        f"keep its type (tl.cast)")
+    name_values(frame.f_locals)  # the body's variables name the body's values
     placeholder = b.pop()
     placeholder.operands = [u.value for u in updated]
     try:

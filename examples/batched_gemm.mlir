@@ -5,10 +5,10 @@ builtin.module {
     %bt, %i, %j = tile.program_id : index, index, index
     %k = tile.dim %a, 2 : index
     %c32 = arith.constant 32 : index
-    %c0 = arith.constant 0 : index
-    %c1 = arith.constant 1 : index
     %nk = arith.ceildivui %k, %c32 : index
     %zero = tile.constant 0.0 : !tile.tile<128x128xf32>
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
     %acc = scf.for %kk = %c0 to %nk step %c1 iter_args(%acc0 = %zero) -> (!tile.tile<128x128xf32>) {
       %x = tile.load %a[%bt, %i, %kk] : !tile.tensor<?x?x?xf32> -> !tile.tile<128x32xf32>
       %y = tile.load %b[%bt, %kk, %j] : !tile.tensor<?x?x?xf32, contiguous = 1> -> !tile.tile<32x128xf32>

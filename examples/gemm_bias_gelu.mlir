@@ -5,10 +5,10 @@ builtin.module {
     %i, %j = tile.program_id : index, index
     %k = tile.dim %a, 1 : index
     %c64 = arith.constant 64 : index
-    %c0 = arith.constant 0 : index
-    %c1 = arith.constant 1 : index
     %nk = arith.ceildivui %k, %c64 : index
     %zero = tile.constant 0.0 : !tile.tile<128x256xf32>
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
     %acc = scf.for %kk = %c0 to %nk step %c1 iter_args(%acc0 = %zero) -> (!tile.tile<128x256xf32>) {
       %x = tile.load %a[%i, %kk] : !tile.tensor<?x?xbf16> -> !tile.tile<128x64xbf16>
       %y = tile.load %b[%kk, %j] : !tile.tensor<?x?xbf16, contiguous = 0> -> !tile.tile<64x256xbf16>
@@ -25,11 +25,11 @@ builtin.module {
     %t1 = tile.add %v, %t0 : !tile.tile<128x256xf32>
     %cs = tile.constant 0.79788456 : !tile.tile<128x256xf32>
     %t2 = tile.mul %cs, %t1 : !tile.tile<128x256xf32>
+    %half = tile.constant 0.5 : !tile.tile<128x256xf32>
+    %t4 = tile.mul %half, %v : !tile.tile<128x256xf32>
     %th = tile.tanh %t2 : !tile.tile<128x256xf32>
     %one = tile.constant 1.0 : !tile.tile<128x256xf32>
     %t3 = tile.add %one, %th : !tile.tile<128x256xf32>
-    %half = tile.constant 0.5 : !tile.tile<128x256xf32>
-    %t4 = tile.mul %half, %v : !tile.tile<128x256xf32>
     %g = tile.mul %t4, %t3 : !tile.tile<128x256xf32>
     %out = tile.cast %g : !tile.tile<128x256xf32> -> !tile.tile<128x256xbf16>
     tile.store %out, %d[%i, %j] : !tile.tile<128x256xbf16>, !tile.tensor<?x?xbf16>

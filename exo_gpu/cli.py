@@ -99,7 +99,7 @@ def cmd_gemm(args) -> int:
     if args.emit == "tile":
         _write(args.output, tile_text)
         return 0
-    pipeline = f"schedule{{scale_d={args.scale_d}}},insert-syncs,lower-to-ptx,assign-registers,emit-ptx"
+    pipeline = f"schedule{{scale_d={args.scale_d}}},insert-syncs,lower-fragments,lower-to-ptx,assign-registers,emit-ptx"
     result = compile(module, pipeline, cuda=args.cuda, ptxas=args.ptxas, assemble=args.emit != "ptx",
                      downgrade=args.allow_serialization)
     for w in result.warnings:

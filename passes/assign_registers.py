@@ -31,7 +31,7 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 from xdsl.utils.exceptions import DiagnosticException
 
-from exo_gpu.dialects import ptx
+from exo_gpu.dialects import ptx, ptx_float
 
 # Registers a consumer needs beside its accumulators: descriptors, ring state, addresses
 # and epilogue indices.  A budget is rejected when accumulators + this exceed setmaxnreg.
@@ -78,6 +78,8 @@ def _tied_accumulators(entry: ptx.EntryOp) -> _UnionFind:
             uf.find(op.result)
             if op.acc is not None:
                 tie(op.acc, op.result, op)
+        elif isinstance(op, ptx_float.FloatOp) and op.dest is not None:  # an element written in place
+            tie(op.dest, op.result, op)
         elif isinstance(op, ptx.WgmmaWaitGroupOp):
             for a, r in zip(op.accumulators, op.results_):
                 tie(a, r, op)
@@ -94,7 +96,7 @@ def _tied_accumulators(entry: ptx.EntryOp) -> _UnionFind:
     # Accumulators used or defined together by one op are live together: distinct ranges.
     for op in entry.walk():
         for group in (op.operands, op.results, *(b.args for r in op.regions for b in r.blocks)):
-            roots = [uf.find(v) for v in group if isinstance(v.type, ptx.AccType)]
+            roots = [uf.find(v) for v in dict.fromkeys(group) if isinstance(v.type, ptx.AccType)]
             if len(set(roots)) != len(roots):
                 raise DiagnosticException(
                     f"assign-registers: {op.name} at {op.location} holds two accumulators that the ties "

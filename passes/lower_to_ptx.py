@@ -43,6 +43,7 @@ from xdsl.utils.exceptions import DiagnosticException
 from exo_gpu.dialects import ptx
 from exo_gpu.dialects import warpgroup as wg
 from exo_gpu.dialects.attrs import int_value as _int
+from exo_gpu.dialects.fragment import LANE_COLUMNS, QUAD, WARP_ROWS, TileOriginOp, register_of
 from exo_gpu.dialects.tma import (
     ArriveExpectTxOp,
     ArriveOp,
@@ -63,6 +64,7 @@ from exo_gpu.dialects.wgmma import (
     WaitGroupOp,
     accumulator_name,
 )
+from exo_gpu.passes.lower_fragments import pass_through
 
 SMEM_SYMBOL = "exo_smem"
 SWIZZLE_128B = 1 << 62  # descriptor layout type 1: 128-byte swizzle
@@ -232,6 +234,8 @@ class _KernelLowering:
         outer_loc, self.loc = self.loc, op.location
         try:
             handler = _HANDLERS.get(type(op))
+            if handler is None and pass_through(self.values, self.emit, op):  # lower-fragments' output
+                return
             if handler is None:
                 raise DiagnosticException(f"lower-to-ptx: no lowering for '{op.name}' at {op.location}")
             handler(self, op)
@@ -627,6 +631,15 @@ class _KernelLowering:
         for old, new in zip(op.results_, w.results):
             self.values[old] = new
 
+    def tile_origin(self, op: TileOriginOp) -> None:
+        """Row and column in C of element (0, 0) of the tile that store_accumulator with the
+        same row_offset writes (the same arithmetic as `store`, without the thread's part)."""
+        rows, split = self.owned_rows()
+        block_row = self.v(ptx.MulLoOp(".u32", self.m_block, self.block_m, B32()))
+        row = self.mad(self.role_index, rows, block_row) if split else block_row
+        self.values[op.row] = self.add(row, _int(op.row_offset))
+        self.values[op.col] = self.v(ptx.MulLoOp(".u32", self.n_block, self.block_n, B32()))
+
     def store(self, op: StoreAccumulatorOp) -> None:
         """The accumulator fragment of thread t (warp w, lane l) holds, for each n8 chunk j,
         C[row, col..col+1] in elements 4j, 4j+1 and C[row+8, col..col+1] in 4j+2, 4j+3, with
@@ -646,10 +659,10 @@ class _KernelLowering:
         lane = self.v(ptx.AndOp(".b32", self.local_tid, 31, B32()))
         block_row = self.v(ptx.MulLoOp(".u32", self.m_block, self.block_m, B32()))
         row = self.mad(self.role_index, rows, block_row) if split else block_row
-        row = self.mad(warp, 16, self.add(row, _int(op.row_offset)))
+        row = self.mad(warp, WARP_ROWS, self.add(row, _int(op.row_offset)))  # fragment.thread_origin
         row = self.add(row, self.v(ptx.ShrOp(".u32", lane, 2, B32())))
         block_col = self.v(ptx.MulLoOp(".u32", self.n_block, self.block_n, B32()))
-        col = self.mad(self.v(ptx.AndOp(".b32", lane, 3, B32())), 2, block_col)
+        col = self.mad(self.v(ptx.AndOp(".b32", lane, QUAD - 1, B32())), LANE_COLUMNS, block_col)
         half_c = None if op.c_element == "f32" else op.c_element  # C of bf16 or f16: 2 bytes
         packed = accumulator_name(ty.element) == "f16"  # elements 2r and 2r + 1 in register r
         if packed and (half_c is not None or op.atomic):
@@ -681,14 +694,14 @@ class _KernelLowering:
                     addr = row_address(r)
                     for j in range(chunks):
                         if packed:
-                            self.emit(ptx.StGlobalV2F32ValuesOp(addr, 32 * j, *unpacked(4 * j + 2 * half)))
+                            self.emit(ptx.StGlobalV2F32ValuesOp(addr, 32 * j, *unpacked(register_of(j, half, 0))))
                         else:
-                            self.emit(ptx.StGlobalV2F32Op(addr, 32 * j, acc, 4 * j + 2 * half))
+                            self.emit(ptx.StGlobalV2F32Op(addr, 32 * j, acc, register_of(j, half, 0)))
                     continue
                 if not swap:
                     addr = row_address(r)
                     for j in range(chunks):
-                        self.emit(ptx.StGlobalBitsOp(addr, 16 * j, self.v(ptx.CvtPackHalf2Op(half_c, acc, 4 * j + 2 * half))))
+                        self.emit(ptx.StGlobalBitsOp(addr, 16 * j, self.v(ptx.CvtPackHalf2Op(half_c, acc, register_of(j, half, 0)))))
                     continue
                 # Chunks j, j + 1 hold columns 8j + 2q (+1) and 8j + 8 + 2q (+1) of lane q.  An
                 # even lane keeps its chunk-j pair and takes its partner's (columns 8j + 2q ..
@@ -697,8 +710,8 @@ class _KernelLowering:
                 addr = row_address(r, extra=self.v(ptx.SelpOp(self.v(ptx.MovOp(".u32", 6, B32())),
                                                               self.v(ptx.MovOp(".u32", 0, B32())), odd)))
                 for j in range(0, chunks, 2):
-                    mine = self.v(ptx.CvtPackHalf2Op(half_c, acc, 4 * j + 2 * half))
-                    next_ = self.v(ptx.CvtPackHalf2Op(half_c, acc, 4 * (j + 1) + 2 * half))
+                    mine = self.v(ptx.CvtPackHalf2Op(half_c, acc, register_of(j, half, 0)))
+                    next_ = self.v(ptx.CvtPackHalf2Op(half_c, acc, register_of(j + 1, half, 0)))
                     got = self.v(ptx.ShflBflyOp(self.v(ptx.SelpOp(mine, next_, odd)), 1))
                     lo, hi = self.v(ptx.SelpOp(got, mine, odd)), self.v(ptx.SelpOp(next_, got, odd))
                     self.emit(ptx.StGlobalV2B32Op(addr, 2 * 8 * j, lo, hi))
@@ -730,10 +743,10 @@ class _KernelLowering:
                 row_ok = self.v(ptx.SetpOp("lt", ".u32", r, m))
                 addr = row_address(r)
                 for j in range(chunks):
-                    pair = unpacked(4 * j + 2 * half) if packed else (None, None)
+                    pair = unpacked(register_of(j, half, 0)) if packed else (None, None)
                     for e in range(2):  # columns computed where used: few registers live
                         ok = self.v(ptx.SetpOp("lt", ".u32", self.add(col, 8 * j + e), n, row_ok))
-                        store_element(addr, size * (8 * j + e), ok, 4 * j + 2 * half + e, pair[e])
+                        store_element(addr, size * (8 * j + e), ok, register_of(j, half, e), pair[e])
 
         if op.atomic:
             def reduce(guarded: bool):
@@ -745,7 +758,7 @@ class _KernelLowering:
                         for e in range(2):
                             ok = (self.v(ptx.SetpOp("lt", ".u32", self.add(col, 8 * j + e), n, row_ok))
                                   if guarded else None)
-                            self.emit(ptx.RedGlobalAddF32Op(addr, 4 * (8 * j + e), acc, ok, 4 * j + 2 * half + e))
+                            self.emit(ptx.RedGlobalAddF32Op(addr, 4 * (8 * j + e), acc, ok, register_of(j, half, e)))
 
             rows_in = self.v(ptx.SetpOp("le", ".u32", self.add(block_row, self.block_m), m))
             inside = self.v(ptx.SetpOp("le", ".u32", self.add(block_col, self.block_n), n, rows_in))
@@ -787,6 +800,7 @@ _HANDLERS: dict[type[Operation], Callable[[_KernelLowering, Operation], None]] =
     CommitGroupOp: _KernelLowering.commit,
     WaitGroupOp: _KernelLowering.wait_group,
     StoreAccumulatorOp: _KernelLowering.store,
+    TileOriginOp: _KernelLowering.tile_origin,
 }  # type: ignore[dict-item]
 
 

@@ -247,7 +247,7 @@ def test_opt_malformed_mlir(tmp_path):
 
 def test_opt_unknown_pass():
     assert_one_line_error(exo_gpu_opt(SEED, "-p", "schedule,bogus"), "exo-gpu-opt", "unknown pass 'bogus'",
-                          "schedule, insert-syncs, lower-to-ptx, assign-registers, emit-ptx")
+                          "schedule, insert-syncs, lower-fragments, lower-to-ptx, assign-registers, emit-ptx")
 
 
 def test_opt_unknown_print_ir_after_pass():

@@ -34,14 +34,22 @@ ELEMENT_OF = {"tf32": "f32", "f16": "f16", "bf16": "bf16", "e4m3": "e4m3", "e5m2
 
 @dataclass(frozen=True)
 class TensorArg:
-    """A tensor argument of the kernel as the host sees it: its name, element type, rank and
-    contiguous dimension, and how the kernel uses it (read / write / readwrite)."""
+    """An argument of the kernel as the host sees it: a tensor (its name, element type, rank
+    and contiguous dimension, and how the kernel uses it: read / write / readwrite) or, with
+    kind = "scalar", a scalar of type `element` (f32, i32, index)."""
 
     name: str
     element: str
     rank: int = 2
     contiguous: int = -1  # -1: the last dimension
     access: str = "read"
+    kind: str = "tensor"
+
+    def abi(self) -> dict:
+        if self.kind == "scalar":
+            return {"name": self.name, "kind": "scalar", "type": self.element}
+        return {"name": self.name, "kind": "tensor", "element": self.element, "rank": self.rank,
+                "contiguous": self.contiguous_dim, "access": self.access}
 
     @property
     def contiguous_dim(self) -> int:
@@ -232,8 +240,7 @@ class GemmPlan:
         ]
         if self.batched:
             params.append({"kind": "dim", "arg": ic, "dim": 0})  # batch
-        args = [{"name": t.name, "kind": "tensor", "element": t.element, "rank": t.rank,
-                 "contiguous": t.contiguous_dim, "access": t.access} for t in self.tensor_args()]
+        args = [t.abi() for t in self.tensor_args()]
         return {
             "kernel": self.name, "args": args, "params": params,
             "smem_bytes": self.smem_bytes(), "threads": 128 * (self.consumers + 1),

@@ -390,6 +390,7 @@ def _erase_dead(module: ModuleOp) -> None:
         for op in reversed(list(module.walk())):
             if isinstance(op, (*FRAGMENT_OPS, UnrealizedConversionCastOp, pf.FConstOp)) \
                     and not any(r.uses for r in op.results):
+                op.detach()
                 op.erase()
                 changed = True
 

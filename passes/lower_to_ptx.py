@@ -88,6 +88,7 @@ def descriptor_bits(mn_major: bool, block_k: int) -> int:
     return SWIZZLE_128B | SBO_1024 | ((block_k * 128) >> 4) << 16
 
 B32, B64, PRED = ptx.B32Type.unallocated, ptx.B64Type.unallocated, ptx.PredType.unallocated
+F32 = ptx.F32Type.unallocated
 
 
 def acc_type(ty: AccumulatorType) -> ptx.AccType:
@@ -97,8 +98,16 @@ def acc_type(ty: AccumulatorType) -> ptx.AccType:
 
 
 
-def params_of(name: str) -> list[tuple[str, str]]:
-    """(PTX parameter name, declaration) of a GEMM entry, in order."""
+# PTX parameter type, register type of each extra kernel argument's type (epilogue operands).
+EXTRA_PARAMS = {"i64": (".u64", B64), "i32": (".u32", B32), "f32": (".f32", F32)}
+
+
+def params_of(name: str, extra: list | tuple = ()) -> list[tuple[str, str]]:
+    """(PTX parameter name, declaration) of a GEMM entry, in order: A and B tensor maps, C, M,
+    N, K, then one per `extra` argument type (i64 pointers, i32 sizes, f32 scalars), named
+    {name}_param_<position>."""
+    extras = [(f"{name}_param_{6 + i}", f".param {EXTRA_PARAMS[str(t)][0]} {name}_param_{6 + i}")
+              for i, t in enumerate(extra)]
     return [
         (f"{name}_param_a", f".param .align 64 .b8 {name}_param_a[128]"),
         (f"{name}_param_b", f".param .align 64 .b8 {name}_param_b[128]"),
@@ -106,6 +115,7 @@ def params_of(name: str) -> list[tuple[str, str]]:
         (f"{name}_param_m", f".param .u32 {name}_param_m"),
         (f"{name}_param_n", f".param .u32 {name}_param_n"),
         (f"{name}_param_k", f".param .u32 {name}_param_k"),
+        *extras,
     ]
 
 
@@ -158,7 +168,7 @@ class _KernelLowering:
 
     # -- kernel --------------------------------------------------------------------------
     def lower(self) -> ptx.EntryOp:
-        params = params_of(self.name)
+        params = params_of(self.name, [a.type for a in self.kernel.body.block.args[6:]])
         block = Block()
 
         def prologue():
@@ -175,8 +185,14 @@ class _KernelLowering:
                 self.values[arg] = self.v(ptx.CvtaParamOp(operands=[addr], result_types=[B64()]))
             c = self.v(ptx.LdParamOp(".u64", params[2][0], B64()))
             self.values[args[2]] = self.v(ptx.CvtaToGlobalOp(operands=[c], result_types=[B64()]))
-            for arg, (pname, _) in zip(args[3:], params[3:]):
+            for arg, (pname, _) in zip(args[3:6], params[3:6]):
                 self.values[arg] = self.v(ptx.LdParamOp(".u32", pname, B32()))
+            for arg, (pname, _) in zip(args[6:], params[6:]):  # the epilogue's pointers, sizes and scalars
+                ty, reg = EXTRA_PARAMS[str(arg.type)]
+                value = self.v(ptx.LdParamOp(ty, pname, reg()))
+                if ty == ".u64":
+                    value = self.v(ptx.CvtaToGlobalOp(operands=[value], result_types=[B64()]))
+                self.values[arg] = value
             self.k_base: SSAValue | None = None  # ring position of the current tile's K block 0
             self.k_begin: SSAValue | None = None  # split-K: the work unit's first K block
             # (K, ceil(K / block_k)) of the enclosing tile loop

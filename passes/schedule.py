@@ -44,6 +44,7 @@ from exo_gpu.dialects import tile
 from exo_gpu.dialects import warpgroup as wg
 from exo_gpu.dialects.attrs import int_value as _int
 from exo_gpu.passes.gemm_plan import GemmPlan, to_attr
+from exo_gpu.passes.schedule_epilogue import translate
 from exo_gpu.passes.tile_match import match
 from exo_gpu.dialects.tma import InitRingOp, LoadOp, TensorMapType
 from exo_gpu.dialects.wgmma import (
@@ -277,14 +278,15 @@ def schedule_kernel(kernel: tile.KernelOp, runtime_scale_d: bool = False) -> wg.
         plan = replace(plan, stages=plan.most_stages() or 2)  # 0: none fit; check() says so below
     if (why := plan.check()) is not None:
         raise DiagnosticException(f"{kernel.location}: {plan.what}: {why}")
-    if found.epilogue:
-        op = found.epilogue[0]
-        raise DiagnosticException(f"{op.location}: {plan.what}: epilogue op '{op.name}' is not scheduled yet "
-                                  "(supported epilogues: none, tile.cast to C's type, + tile.load of C)")
+    if found.epilogue and plan.split_k > 1:
+        raise DiagnosticException(f"{found.epilogue[0].location}: {plan.what}: split_k = {plan.split_k} adds partial "
+                                  "tiles into C, so only a plain or C += epilogue combines with it: use split_k = 1")
     if plan.batched:
         raise DiagnosticException(f"{kernel.location}: {plan.what}: batched (rank-3) programs are not "
                                   "scheduled yet: use rank-2 tensors")
     built = build_kernel(plan)
+    if found.epilogue:
+        translate(built, found, kernel)
     resolved = kernel.schedule_value.replace(stages=plan.stages, scale_d="runtime" if plan.runtime_scale_d
                                              else kernel.schedule_value.scale_d)
     built.attributes["schedule"] = tile.ScheduleAttr.from_schedule(resolved, full=True)

@@ -174,8 +174,7 @@ def match(kernel: tile.KernelOp) -> GemmMatch:
         raise _fail(mma, f"the accumulator tile is {accumulator} but the schedule says accumulate = "
                          f"\"{s.accumulate}\": make them agree")
     access = "readwrite" if accumulate_c or s.split_k > 1 else "write"
-    args = tuple(_tensor_arg(v, access if n == ic else "read") if isinstance(v.type, TensorType)
-                 else None for n, v in enumerate(kernel.args))
+    args = tuple(_tensor_arg(v, access if n == ic else "read") for n, v in enumerate(kernel.args))
     plan = GemmPlan(
         name=name, dtype=dtype, block_m=bm, block_n=bn, block_k=bk, consumers=s.consumers,
         stages=s.stages or 2, wait_depth=s.wait_depth,
@@ -187,7 +186,7 @@ def match(kernel: tile.KernelOp) -> GemmMatch:
         runtime_scale_d=s.scale_d == "runtime", batched=rank == 3, what=f"tile.kernel @{name}",
         location=kernel.location,
         op_locations=(("A", load_a.location), ("B", load_b.location), ("mma", mma.location), ("store", store.location)),
-        args=tuple(a for a in args if a is not None), arg_index=(ia, ib, ic))
+        args=args, arg_index=(ia, ib, ic))
     _check_contiguous(kernel, ta, tb, rank)
     return GemmMatch(plan, loop, epilogue, stored, store)
 
@@ -200,7 +199,8 @@ def _check_contiguous(kernel, ta: TensorType, tb: TensorType, rank: int) -> None
 
 def _tensor_arg(value: SSAValue, access: str) -> TensorArg:
     t = value.type
-    assert isinstance(t, TensorType)
+    if not isinstance(t, TensorType):
+        return TensorArg(value.name_hint or "", str(t), 0, kind="scalar")
     return TensorArg(value.name_hint or "", element_name(t.element) or "?", t.rank, t.contiguous, access)
 
 

@@ -208,6 +208,7 @@ class Compiled:
     ptxas: toolchain.Tool | None = None
     smem_bytes: int | None = None  # dynamic shared memory of the (last) kernel, to set at launch
     abi: dict | None = None  # the (last) kernel's ABI as `schedule` recorded it (exo_gpu.gpu.abi.KernelAbi reads it)
+    abis: dict[str, dict] = field(default_factory=dict)  # every kernel's ABI, by name
     passes_seconds: float = 0.0  # our passes and the PTX printer
     assemble_seconds: float = 0.0  # ptxas, nvdisasm and the guard
 
@@ -241,7 +242,8 @@ def compile(module: ModuleOp, pipeline: str = DEFAULT_PIPELINE, *, cuda: str = t
     entries = [op for op in module.walk() if isinstance(op, EntryOp)]
     result = Compiled(text, ir_after, passes_seconds=time.perf_counter() - start,
                       smem_bytes=entries[-1].smem_bytes.value.data if entries else None,
-                      abi=from_attr(entries[-1].attributes["abi"]) if entries and "abi" in entries[-1].attributes else None)
+                      abis={e.sym_name.data: from_attr(e.attributes["abi"]) for e in entries if "abi" in e.attributes})
+    result.abi = result.abis.get(entries[-1].sym_name.data) if entries else None
     if assemble:
         tool = toolchain.ptxas(cuda, ptxas)
         result.ptxas = tool

@@ -154,20 +154,34 @@ def cdiv(a, b) -> Index:
 
 
 class Scalar(Value):
-    """An f32 or i32 scalar kernel argument; used in tile arithmetic it is splat to a tile."""
+    """An f32 or i32 scalar kernel argument; in tile arithmetic it is splat to the tile's shape."""
 
     def _tile_like(self, t: Tile) -> Tile:
         return splat(self, t.shape, element_name(t.element) or "f32")
 
-    def __mul__(self, other):
-        return _tile_binary(self, other, tile.MulOp)
-
-    __rmul__ = lambda self, other: _tile_binary(other, self, tile.MulOp)  # noqa: E731
-
     def __add__(self, other):
         return _tile_binary(self, other, tile.AddOp)
 
-    __radd__ = lambda self, other: _tile_binary(other, self, tile.AddOp)  # noqa: E731
+    def __radd__(self, other):
+        return _tile_binary(other, self, tile.AddOp)
+
+    def __sub__(self, other):
+        return _tile_binary(self, other, tile.SubOp)
+
+    def __rsub__(self, other):
+        return _tile_binary(other, self, tile.SubOp)
+
+    def __mul__(self, other):
+        return _tile_binary(self, other, tile.MulOp)
+
+    def __rmul__(self, other):
+        return _tile_binary(other, self, tile.MulOp)
+
+    def __truediv__(self, other):
+        return _tile_binary(self, other, tile.DivOp)
+
+    def __rtruediv__(self, other):
+        return _tile_binary(other, self, tile.DivOp)
 
 
 class Tile(Value):

@@ -88,10 +88,12 @@ class Builder:
         return op
 
     def index_constant(self, value: int) -> SSAValue:
-        cache = self.constants[-1]
-        if value not in cache:
-            cache[value] = self.add(arith.ConstantOp(IntegerAttr(value, IndexType()))).results[0]
-        return cache[value]
+        """An `arith.constant value : index`, reused from this block or an enclosing one."""
+        for cache in reversed(self.constants):
+            if value in cache:
+                return cache[value]
+        self.constants[-1][value] = self.add(arith.ConstantOp(IntegerAttr(value, IndexType()))).results[0]
+        return self.constants[-1][value]
 
 
 def _add(op: Operation) -> Operation:

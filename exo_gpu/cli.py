@@ -158,8 +158,8 @@ def cmd_compile(args) -> int:
     try:
         result = compile(module, cuda=args.cuda, ptxas=args.ptxas, assemble=args.emit != "ptx",
                          downgrade=args.allow_serialization)
-    except CompileError:
-        if any(isinstance(op, KernelOp) for op in module.walk()):
+    except CompileError as e:  # a pass's own diagnosis goes through; "nothing was lowered" gets a hint
+        if "no ptx.entry" in str(e) and any(isinstance(op, KernelOp) for op in module.walk()):
             raise CompileError(f"{args.file}: the schedule pass does not lower tile.kernel in this build: "
                                "only --emit tile works for tile programs yet") from None
         raise

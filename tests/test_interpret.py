@@ -85,3 +85,36 @@ def test_rounding() -> None:
 def test_missing_input_is_named() -> None:
     with pytest.raises(InterpretError, match="needs an array for tensor 'b'"):
         interpret(example("gemm"), {"a": np.zeros((4, 4)), "c": np.zeros((4, 4))})
+
+
+def test_relu_silu_with_scalar_division() -> None:
+    @tl.kernel(grid=("y", (64, 64)))
+    def act(x: tl.Tensor[2, "f32"], y: tl.Tensor[2, "f32"], z: tl.Tensor[2, "f32"], scale: tl.f32):
+        i, j = tl.program_id()
+        t = x.load((i, j), (64, 64))
+        silu = t / (1.0 + tl.exp2(-t * 1.4426950408889634))
+        y.store((i, j), tl.maximum(silu, 0.0) / scale)
+        z.store((i, j), scale - t)
+
+    x = RNG.standard_normal((70, 90))
+    out = interpret(act, {"x": x, "y": np.zeros((70, 90)), "z": np.zeros((70, 90))}, {"scale": 0.25})
+    x32 = round_to(x, "f32")
+    np.testing.assert_allclose(out["y"], np.maximum(x32 / (1 + np.exp(-x32)), 0) / 0.25, rtol=1e-12)
+    np.testing.assert_allclose(out["z"], 0.25 - x32, rtol=0, atol=0)
+
+
+def test_nested_loops_reuse_outer_constants() -> None:
+    @tl.kernel(grid=("c", (64, 64)))
+    def nested(a: tl.Tensor[2, "bf16"], b: tl.Tensor[2, "bf16"], c: tl.Tensor[2, "f32"]):
+        i, j = tl.program_id()
+        acc = tl.zeros((64, 64))
+        for outer in tl.range(tl.cdiv(tl.cdiv(a.dim(1), 64), 2), carry=acc):
+            for inner in tl.range(2, carry=acc):
+                kk = outer * 2 + inner
+                acc = tl.mma(a.load((i, kk), (64, 64)), b.load((kk, j), (64, 64)), acc)
+        c.store((i, j), acc)
+
+    assert str(nested).count("arith.constant") == 4  # 64, 2, 0, 1: once each
+    a, b = RNG.standard_normal((100, 300)), RNG.standard_normal((300, 70))
+    out = interpret(nested, {"a": a, "b": b, "c": np.zeros((100, 70))})["c"]
+    np.testing.assert_allclose(out, bf16(a) @ bf16(b), rtol=1e-12, atol=1e-12)

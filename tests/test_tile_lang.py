@@ -152,5 +152,5 @@ def test_schedule_round_trip_and_errors() -> None:
 def test_bad_schedule_in_text_is_one_line() -> None:
     text = ("builtin.module {\n tile.kernel @k(%c: !tile.tensor<?x?xf32>) grid(%c tiles 64x64) "
             "schedule #tile.schedule<wait_depth = 2> {\n  tile.return\n }\n}\n")
-    with pytest.raises(CompileError, match=r"^k\.mlir: invalid IR: schedule wait_depth must be 0 or 1, got 2$"):
+    with pytest.raises(CompileError, match=r"^k\.mlir:2:88: schedule wait_depth must be 0 or 1, got 2$"):
         parse(text, "k.mlir")

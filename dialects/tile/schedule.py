@@ -190,8 +190,14 @@ class ScheduleAttr(ParametrizedAttribute):
                 attr = ArrayAttr([IntAttr(a.value.data) if isinstance(a, IntegerAttr) else a for a in attr.data])
             values[key] = attr
 
+        pos = parser.pos
         parser.parse_comma_separated_list(parser.Delimiter.ANGLE, field)
-        return [DictionaryAttr(dict(sorted(values.items(), key=lambda kv: _order(kv[0]))))]
+        attr = DictionaryAttr(dict(sorted(values.items(), key=lambda kv: _order(kv[0]))))
+        try:
+            Schedule(**{k: _from_attr(k, v) for k, v in attr.data.items()})
+        except ScheduleError as e:
+            parser.raise_error(str(e), pos, parser.pos)
+        return [attr]
 
     def print_parameters(self, printer: Printer) -> None:
         def item(kv: tuple[str, Attribute]) -> None:

@@ -113,6 +113,8 @@ class TensorType(ParametrizedAttribute, TypeAttribute):
             parser.parse_punctuation("=")
             contiguous = parser.parse_integer(allow_negative=False, allow_boolean=False)
         parser.parse_punctuation(">")
+        if (why := _tensor_problem(len(dims), element, contiguous)) is not None:
+            parser.raise_error(why, pos, parser.pos)
         return [IntAttr(len(dims)), element, IntAttr(contiguous)]
 
     def print_parameters(self, printer: Printer) -> None:
@@ -123,14 +125,19 @@ class TensorType(ParametrizedAttribute, TypeAttribute):
         printer.print_string(">")
 
     def verify(self) -> None:
-        if not 1 <= self.rank <= MAX_TENSOR_RANK:
-            raise VerifyException(f"!tile.tensor rank must be 1 to {MAX_TENSOR_RANK}, got {self.rank}")
-        if element_name(self.element) not in TENSOR_ELEMENTS:
-            raise VerifyException(f"!tile.tensor element type must be one of f32, f16, bf16, f8E4M3FN, f8E5M2, "
-                                  f"got {self.element}")
-        if not 0 <= self.contiguous < self.rank:
-            raise VerifyException(f"!tile.tensor contiguous = {self.contiguous} is not a dimension of a rank-"
-                                  f"{self.rank} tensor: use 0 to {self.rank - 1}")
+        if (why := _tensor_problem(self.rank, self.element, self.contiguous)) is not None:
+            raise VerifyException(why)
+
+
+def _tensor_problem(rank: int, element: Attribute, contiguous: int) -> str | None:
+    if not 1 <= rank <= MAX_TENSOR_RANK:
+        return f"!tile.tensor rank must be 1 to {MAX_TENSOR_RANK}, got {rank}"
+    if element_name(element) not in TENSOR_ELEMENTS:
+        return f"!tile.tensor element type must be one of f32, f16, bf16, f8E4M3FN, f8E5M2, got {element}"
+    if not 0 <= contiguous < rank:
+        return (f"!tile.tensor contiguous = {contiguous} is not a dimension of a rank-{rank} tensor: "
+                f"use 0 to {rank - 1}")
+    return None
 
 
 @irdl_attr_definition
@@ -169,6 +176,8 @@ class TileType(ParametrizedAttribute, TypeAttribute):
         if any(d < 0 for d in dims):
             parser.raise_error("tile shapes are static: write sizes, e.g. !tile.tile<128x64xbf16>", pos, parser.pos)
         parser.parse_punctuation(">")
+        if (why := _tile_problem(tuple(dims), element)) is not None:
+            parser.raise_error(why, pos, parser.pos)
         return [ArrayAttr([IntAttr(d) for d in dims]), element]
 
     def print_parameters(self, printer: Printer) -> None:
@@ -177,14 +186,19 @@ class TileType(ParametrizedAttribute, TypeAttribute):
         printer.print_string(">")
 
     def verify(self) -> None:
-        if self.rank > MAX_TILE_RANK:
-            raise VerifyException(f"!tile.tile rank must be at most {MAX_TILE_RANK}, got shape "
-                                  f"{'x'.join(map(str, self.shape))}: split the work over more program instances")
-        if any(d <= 0 for d in self.shape):
-            raise VerifyException(f"!tile.tile sizes must be positive, got {'x'.join(map(str, self.shape))}")
-        if element_name(self.element) is None:
-            raise VerifyException(f"!tile.tile element type must be one of {', '.join(ELEMENT_TYPES)}, "
-                                  f"got {self.element}")
+        if (why := _tile_problem(self.shape, self.element)) is not None:
+            raise VerifyException(why)
+
+
+def _tile_problem(shape: tuple[int, ...], element: Attribute) -> str | None:
+    if len(shape) > MAX_TILE_RANK:
+        return (f"!tile.tile rank must be at most {MAX_TILE_RANK}, got shape {'x'.join(map(str, shape))}: "
+                "split the work over more program instances")
+    if any(d <= 0 for d in shape):
+        return f"!tile.tile sizes must be positive, got {'x'.join(map(str, shape))}"
+    if element_name(element) is None:
+        return f"!tile.tile element type must be one of {', '.join(ELEMENT_TYPES)}, got {element}"
+    return None
 
 
 def shape_text(t: TileType) -> str:

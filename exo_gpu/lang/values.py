@@ -88,10 +88,12 @@ class Builder:
         return op
 
     def index_constant(self, value: int) -> SSAValue:
-        cache = self.constants[-1]
-        if value not in cache:
-            cache[value] = self.add(arith.ConstantOp(IntegerAttr(value, IndexType()))).results[0]
-        return cache[value]
+        """An `arith.constant value : index`, reused from this block or an enclosing one."""
+        for cache in reversed(self.constants):
+            if value in cache:
+                return cache[value]
+        self.constants[-1][value] = self.add(arith.ConstantOp(IntegerAttr(value, IndexType()))).results[0]
+        return self.constants[-1][value]
 
 
 def _add(op: Operation) -> Operation:
@@ -154,20 +156,34 @@ def cdiv(a, b) -> Index:
 
 
 class Scalar(Value):
-    """An f32 or i32 scalar kernel argument; used in tile arithmetic it is splat to a tile."""
+    """An f32 or i32 scalar kernel argument; in tile arithmetic it is splat to the tile's shape."""
 
     def _tile_like(self, t: Tile) -> Tile:
         return splat(self, t.shape, element_name(t.element) or "f32")
 
-    def __mul__(self, other):
-        return _tile_binary(self, other, tile.MulOp)
-
-    __rmul__ = lambda self, other: _tile_binary(other, self, tile.MulOp)  # noqa: E731
-
     def __add__(self, other):
         return _tile_binary(self, other, tile.AddOp)
 
-    __radd__ = lambda self, other: _tile_binary(other, self, tile.AddOp)  # noqa: E731
+    def __radd__(self, other):
+        return _tile_binary(other, self, tile.AddOp)
+
+    def __sub__(self, other):
+        return _tile_binary(self, other, tile.SubOp)
+
+    def __rsub__(self, other):
+        return _tile_binary(other, self, tile.SubOp)
+
+    def __mul__(self, other):
+        return _tile_binary(self, other, tile.MulOp)
+
+    def __rmul__(self, other):
+        return _tile_binary(other, self, tile.MulOp)
+
+    def __truediv__(self, other):
+        return _tile_binary(self, other, tile.DivOp)
+
+    def __rtruediv__(self, other):
+        return _tile_binary(other, self, tile.DivOp)
 
 
 class Tile(Value):

@@ -147,7 +147,7 @@ tile.kernel @k(%a: !tile.tensor<?x?xbf16>, %c: !tile.tensor<?x?xf32>, %s: f32) g
 }
 // -----
 // tile of rank 3
-// CHECK: exo-gpu-opt: error: {{.*}}invalid.mlir: invalid IR: !tile.tile rank must be at most 2, got shape 2x128x128: split the work over more program instances
+// CHECK: exo-gpu-opt: error: {{.*}}invalid.mlir:154:39: !tile.tile rank must be at most 2, got shape 2x128x128: split the work over more program instances
 builtin.module {
 tile.kernel @k(%a: !tile.tensor<?x?xbf16>, %c: !tile.tensor<?x?xf32>, %s: f32) grid(%c tiles 128x128) {
   %i, %j = tile.program_id : index, index
@@ -281,7 +281,7 @@ tile.kernel @k(%c: !tile.tensor<?x?xf32>) grid(%c tiles 64x64) {
 }
 // -----
 // schedule field out of range
-// CHECK: exo-gpu-opt: error: {{.*}}invalid.mlir: invalid IR: schedule consumers must be 1 or 2, got 3
+// CHECK: exo-gpu-opt: error: {{.*}}invalid.mlir:286:87: schedule consumers must be 1 or 2, got 3
 builtin.module {
 tile.kernel @k(%c: !tile.tensor<?x?xf32>) grid(%c tiles 64x64) schedule #tile.schedule<consumers = 3> {
   tile.return

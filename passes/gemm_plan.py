@@ -200,6 +200,9 @@ class GemmPlan:
                     "drop a_in_registers")
         if self.batched and (self.split_k > 1 or self.cluster_n > 1 or self.cluster_m > 1):
             return "a batched GEMM is scheduled without split-K or clusters: use split_k = 1 and cluster [1, 1]"
+        if self.batched and (self.layout_a != "row" or self.layout_b != "col"):
+            return ("a batched GEMM reads K-major A and B (their batches stacked in one 2-D tensor map): make "
+                    "A's and B's contiguous dimension K")
         return None
 
     # -- the kernel ABI ------------------------------------------------------------------
@@ -221,8 +224,6 @@ class GemmPlan:
         a = ([atom, self.block_k // self.cluster_n] if self.layout_a == "col"
              else [self.block_k, rows_per_wg // self.cluster_n])
         b = [atom, self.block_k] if self.layout_b == "row" else [self.block_k, self.block_n // self.cluster_m]
-        if self.batched:
-            a, b = a + [1], b + [1]
         return a, b
 
     def abi(self) -> dict:
@@ -231,8 +232,10 @@ class GemmPlan:
         box_a, box_b = self.boxes()
         rank = 3 if self.batched else 2
         params = [
-            {"kind": "tensor_map", "arg": ia, "dtype": self.dtype, "box": box_a, "swizzle": SWIZZLE_BYTES},
-            {"kind": "tensor_map", "arg": ib, "dtype": self.dtype, "box": box_b, "swizzle": SWIZZLE_BYTES},
+            {"kind": "tensor_map", "arg": ia, "dtype": self.dtype, "box": box_a, "swizzle": SWIZZLE_BYTES,
+             **({"flatten": True} if self.batched else {})},
+            {"kind": "tensor_map", "arg": ib, "dtype": self.dtype, "box": box_b, "swizzle": SWIZZLE_BYTES,
+             **({"flatten": True} if self.batched else {})},
             {"kind": "pointer", "arg": ic},
             {"kind": "dim", "arg": ic, "dim": rank - 2},  # M
             {"kind": "dim", "arg": ic, "dim": rank - 1},  # N

@@ -193,6 +193,8 @@ class _KernelLowering:
                 if ty == ".u64":
                     value = self.v(ptx.CvtaToGlobalOp(operands=[value], result_types=[B64()]))
                 self.values[arg] = value
+            # A batched kernel's batch count (entry argument 6), else None
+            self.batch_count = self.values[args[6]] if self.kernel.is_batched else None
             self.k_base: SSAValue | None = None  # ring position of the current tile's K block 0
             self.k_begin: SSAValue | None = None  # split-K: the work unit's first K block
             # (K, ceil(K / block_k)) of the enclosing tile loop
@@ -321,6 +323,9 @@ class _KernelLowering:
     def tile_loop(self, op: wg.TileLoopOp) -> None:
         rows, cols = self.tile_counts(op.m_size, op.n_size)
         tiles = self.v(ptx.MulLoOp(".u32", rows, cols, B32()))
+        per_batch = tiles
+        if self.batch_count is not None:  # batch x tiles, batch-major
+            tiles = self.v(ptx.MulLoOp(".u32", tiles, self.batch_count, B32()))
         nk = self.k_blocks(self.values[op.k_size])
         first, count = ("%clusterid.x", "%nclusterid.x") if self.cluster > 1 else ("%ctaid.x", "%nctaid.x")
         step = self.v(ptx.MovOp(".u32", count, B32()))
@@ -345,7 +350,12 @@ class _KernelLowering:
         def body():
             if split == 1:
                 self.emit(ptx.BreakIfOp(operands=[self.v(ptx.SetpOp("ge", ".u32", tile, tiles))]))
-                self.m_block, self.n_block = self.raster(tile, rows, cols)
+                if self.batch_count is not None:
+                    self.batch_tile(op, tile, per_batch)
+                    self.m_block, self.n_block = self.raster(self.v(ptx.RemOp(".u32", tile, per_batch, B32())),
+                                                             rows, cols)
+                else:
+                    self.m_block, self.n_block = self.raster(tile, rows, cols)
                 self.k_base, self.tile_k_blocks = base, (op.k_size, nk)
                 end = self.add(base, nk)
             else:
@@ -376,6 +386,24 @@ class _KernelLowering:
         if outer is not None:
             self.m_block, self.n_block, self.k_base, self.tile_k_blocks = outer
         self.k_begin = outer_k_begin
+
+    def batch_tile(self, op: wg.TileLoopOp, tile: SSAValue, per_batch: SSAValue) -> None:
+        """Batched kernel: this tile's GEMM b = tile / per_batch; A's and B's rows of GEMM b
+        start at b * M and b * N, and C (the kernel's C argument) at C + b * M * N elements."""
+        self.batch = self.v(ptx.DivOp(".u32", tile, per_batch, B32()))
+        m, n = self.values[op.m_size], self.values[op.n_size]
+        self.batch_rows = (self.v(ptx.MulLoOp(".u32", self.batch, m, B32())),
+                           self.v(ptx.MulLoOp(".u32", self.batch, n, B32())))
+        stores = [s for s in op.walk() if isinstance(s, StoreAccumulatorOp)]
+        if not stores:  # the producer: no C
+            return
+        c_arg = self.kernel.body.block.args[2]
+        self.c_base = self.c_base if hasattr(self, "c_base") else self.values[c_arg]
+        elements = self.v(ptx.MulWideOp(".u32", self.batch_rows[0], n, B64()))
+        c_dtype = "f32" if stores[0].c_dtype is None else stores[0].c_dtype.data
+        c_bytes = {"f32": 4, "bf16": 2, "f16": 2}[c_dtype]
+        offset = self.v(ptx.ShlOp(".b64", elements, c_bytes.bit_length() - 1, B64()))
+        self.values[c_arg] = self.v(ptx.AddOp(".s64", self.c_base, offset, B64()))
 
     def await_turn(self, op: wg.AwaitTurnOp) -> None:
         """Wait on this warpgroup's turn barrier, except on the block's first tile."""
@@ -520,6 +548,8 @@ class _KernelLowering:
         k0 = self.v(ptx.MulLoOp(".u32", k, self.block_k, B32()))
         first_row = self.v(ptx.MulLoOp(".u32", self.m_block if is_a else self.n_block,
                                        self.block_m if is_a else self.block_n, B32()))
+        if self.batch_count is not None:  # GEMM b's rows of the stacked A (B)
+            first_row = self.add(first_row, self.batch_rows[0 if is_a else 1])
         row = self.add(first_row, _int(op.row_offset))
         mbar = self.barrier_address(op.slot, "full")
         mask: list[SSAValue] = []

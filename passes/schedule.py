@@ -45,7 +45,7 @@ from exo_gpu.dialects import warpgroup as wg
 from exo_gpu.dialects.attrs import int_value as _int
 from exo_gpu.passes.gemm_plan import GemmPlan, to_attr
 from exo_gpu.passes.schedule_epilogue import translate
-from exo_gpu.passes.tile_match import match
+from exo_gpu.passes.tile_match import match, where
 from exo_gpu.dialects.tma import InitRingOp, LoadOp, TensorMapType
 from exo_gpu.dialects.wgmma import (
     ACCUMULATORS,
@@ -139,8 +139,8 @@ def build_kernel(gemm: GemmPlan) -> wg.KernelOp:
     acc_type = AccumulatorType(M_TILE, block_n, ACCUMULATORS[gemm.accumulator])
     loc = gemm.location
 
-    entry = Block(arg_types=[TensorMapType(), TensorMapType(), i64, i32, i32, i32])
-    a_map, b_map, c_ptr, m_size, n_size, k_size = entry.args
+    entry = Block(arg_types=[TensorMapType(), TensorMapType(), i64, i32, i32, i32, *([i32] if gemm.batched else [])])
+    a_map, b_map, c_ptr, m_size, n_size, k_size = entry.args[:6]
 
     # Producer: for each tile, one K loop of bulk loads.
     split = gemm.split_k
@@ -229,6 +229,7 @@ def build_kernel(gemm: GemmPlan) -> wg.KernelOp:
             "raster_group": IntegerAttr(gemm.raster_group, 64),
             **({"cluster": IntegerAttr(gemm.cluster_n, 64)} if gemm.cluster_n > 1 else {}),
             **({"cluster_m": IntegerAttr(gemm.cluster_m, 64)} if gemm.cluster_m > 1 else {}),
+            **({"batched": IntegerAttr(1, 64)} if gemm.batched else {}),
         },
         attributes={"abi": to_attr(gemm.abi())},
         regions=[Region(entry)])
@@ -277,13 +278,10 @@ def schedule_kernel(kernel: tile.KernelOp, runtime_scale_d: bool = False) -> wg.
     if kernel.schedule_value.stages is None:
         plan = replace(plan, stages=plan.most_stages() or 2)  # 0: none fit; check() says so below
     if (why := plan.check()) is not None:
-        raise DiagnosticException(f"{kernel.location}: {plan.what}: {why}")
+        raise DiagnosticException(f"{where(kernel)}{plan.what}: {why}")
     if found.epilogue and plan.split_k > 1:
-        raise DiagnosticException(f"{found.epilogue[0].location}: {plan.what}: split_k = {plan.split_k} adds partial "
+        raise DiagnosticException(f"{where(found.epilogue[0])}{plan.what}: split_k = {plan.split_k} adds partial "
                                   "tiles into C, so only a plain or C += epilogue combines with it: use split_k = 1")
-    if plan.batched:
-        raise DiagnosticException(f"{kernel.location}: {plan.what}: batched (rank-3) programs are not "
-                                  "scheduled yet: use rank-2 tensors")
     built = build_kernel(plan)
     if found.epilogue:
         translate(built, found, kernel)

@@ -51,7 +51,7 @@ from exo_gpu.dialects.fragment import (
 from exo_gpu.dialects.tile.types import TensorType, TileType, element_name
 from exo_gpu.dialects.wgmma import StoreAccumulatorOp
 from exo_gpu.passes.gemm_plan import from_attr, to_attr
-from exo_gpu.passes.tile_match import GemmMatch
+from exo_gpu.passes.tile_match import GemmMatch, where
 
 BINARY = {tile.AddOp: "add", tile.SubOp: "sub", tile.MulOp: "mul", tile.DivOp: "div", tile.MaxOp: "max"}
 UNARY = {tile.NegOp: "neg", tile.Exp2Op: "exp2", tile.TanhOp: "tanh"}
@@ -61,7 +61,7 @@ SUPPORTED = ("supported epilogue ops: tile.constant, tile.splat of an f32 argume
 
 
 def _error(op: Operation, what: str) -> DiagnosticException:
-    return DiagnosticException(f"{op.location}: {what} ({SUPPORTED})")
+    return DiagnosticException(f"{where(op)}{what} ({SUPPORTED})")
 
 
 class _Params:
@@ -274,6 +274,8 @@ class _Tile:
         if list(op.indices) != self.ids or t.contiguous != t.rank - 1 or result.shape != self.found.stored.type.shape:  # type: ignore[union-attr]
             raise _error(op, "an epilogue tile.load must read a row-major tensor at the stored tile's indices")
         arg = self.arg(op.tensor, op)
+        if t.rank > 2 and op.tensor is not self.found.store.tensor:
+            raise _error(op, "a batched epilogue loads tiles of the stored tensor only")
         origin = self.tile_origin()
         rows, cols = self.params.get("dim", arg, t.rank - 2), self.params.get("dim", arg, t.rank - 1)
         ptr = self.params.get("pointer", arg)

@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.dialects import arith, scf
+from xdsl.dialects.builtin import FileLineColLoc
 from xdsl.ir import Operation, SSAValue
 from xdsl.utils.exceptions import DiagnosticException
 
@@ -46,8 +47,16 @@ class ShapeError(DiagnosticException):
     """The program is not of the supported GEMM shape."""
 
 
+def where(op: Operation) -> str:
+    """`file:line:col: ` of an op located in a file, else ``."""
+    loc = op.location
+    if isinstance(loc, FileLineColLoc):
+        return f"{loc.filename.data}:{loc.line.data}:{loc.column.data}: "
+    return ""
+
+
 def _fail(op: Operation, what: str) -> ShapeError:
-    return ShapeError(f"{op.location}: {what} ({SUPPORTED})" if op.location is not None else what)
+    return ShapeError(f"{where(op)}{what} ({SUPPORTED})")
 
 
 @dataclass
@@ -257,3 +266,29 @@ def _c_load(value: SSAValue, store: tile.StoreOp) -> list[Operation] | None:
     if isinstance(load, tile.LoadOp) and load.tensor is store.tensor and list(load.indices) == list(store.indices):
         return [load, *ops]
     return None
+
+
+def tensor_shapes(kernel: tile.KernelOp, sizes: dict[str, int]) -> dict[str, tuple[int, ...]]:
+    """The shape of every tensor argument of a GEMM-shaped program for problem sizes M, N, K
+    (and B, the batch, for rank-3 programs): A is [B x] M x K, B [B x] K x N, the stored
+    tensor and every tile loaded at its indices [B x] M x N, a vector loaded at the tile's
+    row index M and at its column index N.  A ShapeError names what is missing."""
+    found = match(kernel)
+    ia, ib, ic = found.plan.arg_index
+    batched = found.plan.batched
+    need = ["M", "N", "K"] + (["B"] if batched else [])
+    missing = [s for s in need if s not in sizes]
+    if missing:
+        raise ShapeError(f"tile.kernel @{kernel.sym_name.data}: give sizes {', '.join(need)} "
+                         f"(missing {', '.join(missing)})")
+    lead = (sizes["B"],) if batched else ()
+    m, n, k = sizes["M"], sizes["N"], sizes["K"]
+    shapes = {ia: lead + (m, k), ib: lead + (k, n), ic: lead + (m, n)}
+    i, j = list(found.store.indices)[-2:]
+    for op in found.epilogue:
+        if isinstance(op, tile.LoadOp) and op.tensor in kernel.args:
+            index = kernel.args.index(op.tensor)
+            last = op.indices[-1] if op.indices else None
+            rank = op.tensor.type.rank  # type: ignore[union-attr]
+            shapes.setdefault(index, lead + (m, n) if rank >= 2 else ((n,) if last is j else (m,)))
+    return {(kernel.args[index].name_hint or f"arg{index}"): shape for index, shape in shapes.items()}

@@ -7,7 +7,8 @@ scalars given per argument, everything a launch needs except device memory:
 - `layout(arg, array)`: the array as the kernel's memory holds it (its contiguous dimension
   innermost, in the element type's storage: float32, float16, bf16 bits, fp8 codes);
 - `tensor_map(param, shapes)`: a tensor map's global dims and byte strides (innermost first)
-  and box, checked against TMA's rules (16-byte strides, boxes of at most 256);
+  and box, checked against TMA's rules (16-byte strides, boxes of at most 256); `flatten`
+  (batched kernels) stacks the batch's matrices into one 2-D map (rows of every batch);
 - `param_values(shapes, pointers, scalars)`: the ordered kernel parameters, each a
   (kind, value) pair: ("tensor_map", geometry), ("u64", pointer), ("u32", size), ("f32", x);
 - `grid(shapes, max_blocks)`: the 1-D grid of the persistent walk over batch x tiles (x
@@ -131,6 +132,8 @@ class KernelAbi:
         shape = shapes[a["name"]]
         order = memory_order(a["rank"], a["contiguous"])
         dims = [shape[d] for d in reversed(order)]
+        if param.get("flatten"):  # a batch of matrices as one: every outer dim stacked on the rows
+            dims = [dims[0], math.prod(dims[1:])]
         eb = element_bytes(a["element"])
         strides, step = [], eb
         for d in dims[:-1]:

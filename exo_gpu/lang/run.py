@@ -17,6 +17,7 @@ import argparse
 import sys
 
 import numpy as np
+from xdsl.utils.exceptions import DiagnosticException
 
 from exo_gpu.compiler import CompileError
 from exo_gpu.dialects import tile
@@ -32,6 +33,9 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--kernel", help="the kernel to run, when the file has several")
     ap.add_argument("--shape", action="append", default=[], metavar="NAME=AxB",
                     help="random normal data of this shape for tensor argument NAME (repeat per tensor)")
+    ap.add_argument("--size", metavar="M=..,N=..,K=..[,B=..]",
+                    help="problem sizes of a GEMM-shaped program: random normal data for every tensor "
+                         "not given by --shape or --inputs, shaped from them")
     ap.add_argument("--scalar", action="append", default=[], metavar="NAME=V", help="a scalar argument's value")
     ap.add_argument("--inputs", metavar="NPZ", help="arrays for the tensor arguments, by name")
     ap.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
@@ -75,6 +79,22 @@ def make_inputs(kernel: tile.KernelOp, args) -> tuple[dict[str, np.ndarray], dic
         except ValueError:
             raise CompileError(f"--shape {name}={text}: expected sizes like 256x128") from None
         arrays[name] = rng.standard_normal(shape)
+    if getattr(args, "size", None):
+        from exo_gpu.passes.tile_match import tensor_shapes
+
+        sizes = {}
+        for name, text in _pairs(args.size.split(","), "size").items():
+            try:
+                sizes[name.strip().upper()] = int(text)
+            except ValueError:
+                raise CompileError(f"--size {name}={text}: expected an integer") from None
+        try:
+            shapes = tensor_shapes(kernel, sizes)
+        except DiagnosticException as e:
+            raise CompileError(f"--size: {str(e).splitlines()[0]}") from None
+        for name, shape in shapes.items():
+            if name not in arrays:
+                arrays[name] = rng.standard_normal(shape)
     scalars = {}
     for name, text in _pairs(args.scalar, "scalar").items():
         try:

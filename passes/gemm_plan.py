@@ -261,9 +261,7 @@ def to_attr(value) -> Attribute:
         return DictionaryAttr({k: to_attr(v) for k, v in value.items()})
     if isinstance(value, (list, tuple)):
         return ArrayAttr([to_attr(v) for v in value])
-    if isinstance(value, bool):
-        return IntegerAttr(int(value), 1)
-    if isinstance(value, int):
+    if isinstance(value, int):  # bools as 0 / 1
         return IntegerAttr(value, 64)
     if isinstance(value, str):
         return StringAttr(value)

@@ -46,7 +46,7 @@ from xdsl.pattern_rewriter import (
     PatternRewriteWalker,
     RewritePattern,
 )
-from xdsl.rewriter import InsertPoint
+from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import DiagnosticException
 
 from exo_gpu.dialects import ptx
@@ -251,7 +251,7 @@ def tile_element(e: _Emitter, op: FragLoadTileOp, i: int) -> SSAValue:
     def row(h: int):  # (address of the row's first element of this thread, row in range)
         t_row, t_col = e.thread()
         col = e.once(("tile col", op), lambda: e.v(ptx.AddOp(".u32", e.scalar(op.col0, B32()), t_col, B32())))
-        r = e.v(ptx.AddOp(".u32", e.scalar(op.row0, B32()), t_row, B32()))
+        r = e.once(("tile first row", op), lambda: e.v(ptx.AddOp(".u32", e.scalar(op.row0, B32()), t_row, B32())))
         if h:
             r = e.v(ptx.AddOp(".u32", r, HALF_ROWS, B32()))
         ok = e.v(ptx.SetpOp("lt", ".u32", r, e.scalar(op.m, B32())))
@@ -390,7 +390,7 @@ def _erase_dead(module: ModuleOp) -> None:
         for op in reversed(list(module.walk())):
             if isinstance(op, (*FRAGMENT_OPS, UnrealizedConversionCastOp, pf.FConstOp)) \
                     and not any(r.uses for r in op.results):
-                op.erase()
+                Rewriter.erase_op(op)
                 changed = True
 
 

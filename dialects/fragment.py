@@ -130,7 +130,7 @@ class FragBinaryOp(IRDLOperation):
 
     lhs = operand_def(AccumulatorType | RowVectorType)
     rhs = operand_def(AccumulatorType | RowVectorType)
-    result = result_def(AccumulatorType)
+    result = result_def(AccumulatorType | RowVectorType)  # an accumulator: verify_ says why not
     kind = prop_def(StringAttr)
 
     def __init__(self, kind: str, lhs, rhs):

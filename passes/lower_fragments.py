@@ -17,11 +17,12 @@ Guarantees:
 - a result takes the range of an accumulator operand that nothing reads afterwards (its only
   other readers are lowered ops before it), else a fresh range (`ptx.acc_fresh`, counted in
   the role's register budget by assign-registers, like any accumulator range);
-- splats, vector and tile loads, and elementwise ops over only those ("virtual" values, used
-  once by an elementwise op; a splat any number of times) get no range: their value is
-  computed per element where it is used, right before the instruction that needs it, in
-  f32 temporaries that live for a few instructions (a C tile for beta * C costs no range);
-  a vector load reads each distinct row or column once per use;
+- splats, vector and tile loads read only by elementwise ops, and elementwise ops over only
+  those read by one elementwise op ("virtual" values) get no range: their value is computed
+  per element where it is used, right before the instruction that needs it, in f32
+  temporaries that live for a few instructions (a C tile for beta * C costs no range); a
+  load read by several ops is read again for each (a vector: each distinct row or column
+  once per reader), which costs loads, not registers;
 - loads are masked element by element (`@p ld.global`, 0 elsewhere) at the vector's length
   or the tile's (m, n); bf16/f16 elements are widened exactly (cvt.f32.bf16/f16);
 - frag_reduce combines each thread's elements of its two rows, then the 4 lanes of a quad
@@ -46,7 +47,7 @@ from xdsl.pattern_rewriter import (
     PatternRewriteWalker,
     RewritePattern,
 )
-from xdsl.rewriter import InsertPoint
+from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import DiagnosticException
 
 from exo_gpu.dialects import ptx
@@ -88,13 +89,9 @@ def is_virtual(value: SSAValue) -> bool:
     users = [use.operation for use in value.uses]
     if not users or not all(isinstance(u, ELEMENTWISE) for u in users):
         return False
-    if isinstance(op, FragSplatOp):
+    if not isinstance(op, ELEMENTWISE):  # a splat or a load: read again for every user
         return True
-    if len(users) != 1:
-        return False
-    if isinstance(op, ELEMENTWISE):
-        return all(isinstance(x.type, RowVectorType) or is_virtual(x) for x in op.operands)
-    return True
+    return len(users) == 1 and all(isinstance(x.type, RowVectorType) or is_virtual(x) for x in op.operands)
 
 
 def _read_only_before(value: SSAValue, op: Operation) -> bool:
@@ -136,7 +133,7 @@ class _Emitter:
 
     def __call__(self, op: Operation) -> Operation:
         op.location = self.anchor.location
-        self.rewriter.insert_op(op, InsertPoint.before(self.anchor))
+        self.rewriter.insert(op, InsertPoint.before(self.anchor))
         return op
 
     def v(self, op: Operation) -> SSAValue:
@@ -251,7 +248,7 @@ def tile_element(e: _Emitter, op: FragLoadTileOp, i: int) -> SSAValue:
     def row(h: int):  # (address of the row's first element of this thread, row in range)
         t_row, t_col = e.thread()
         col = e.once(("tile col", op), lambda: e.v(ptx.AddOp(".u32", e.scalar(op.col0, B32()), t_col, B32())))
-        r = e.v(ptx.AddOp(".u32", e.scalar(op.row0, B32()), t_row, B32()))
+        r = e.once(("tile first row", op), lambda: e.v(ptx.AddOp(".u32", e.scalar(op.row0, B32()), t_row, B32())))
         if h:
             r = e.v(ptx.AddOp(".u32", r, HALF_ROWS, B32()))
         ok = e.v(ptx.SetpOp("lt", ".u32", r, e.scalar(op.m, B32())))
@@ -322,7 +319,7 @@ def _materialize(op: Operation, rewriter: PatternRewriter) -> None:
             current = e.v(pf.FMovOp(element(e, op.results[0], i), dest=(current, i)))
     back = UnrealizedConversionCastOp.get([current], [ty])
     back.location = op.location
-    rewriter.replace_matched_op(back, [back.results[0]])
+    rewriter.replace(op, back, [back.results[0]])
 
 
 class LowerElementwise(RewritePattern):
@@ -366,7 +363,7 @@ class LowerReduce(RewritePattern):
             totals.append(total)
         cast = UnrealizedConversionCastOp.get(totals, [op.result.type])
         cast.location = op.location
-        rewriter.replace_matched_op(cast, [cast.results[0]])
+        rewriter.replace(op, cast, [cast.results[0]])
 
 
 class LowerF32Constant(RewritePattern):
@@ -379,7 +376,7 @@ class LowerF32Constant(RewritePattern):
             const = pf.FConstOp(float(value.value.data))
             back = UnrealizedConversionCastOp.get([const.result], [op.result.type])
             const.location = back.location = op.location
-            rewriter.replace_matched_op([const, back], [back.results[0]])
+            rewriter.replace(op, [const, back], [back.results[0]])
 
 
 def _erase_dead(module: ModuleOp) -> None:
@@ -390,8 +387,7 @@ def _erase_dead(module: ModuleOp) -> None:
         for op in reversed(list(module.walk())):
             if isinstance(op, (*FRAGMENT_OPS, UnrealizedConversionCastOp, pf.FConstOp)) \
                     and not any(r.uses for r in op.results):
-                op.detach()
-                op.erase()
+                Rewriter.erase_op(op)
                 changed = True
 
 

@@ -1,6 +1,6 @@
 """Exo-GPU's dialects, from the highest level to the lowest:
 
-tile (tile programs: tile.kernel, or tile.gemm over output tiles) -> warpgroup (warp-specialized roles, the K loop)
+tile (tile programs: tile.kernel) -> warpgroup (warp-specialized roles, the K loop)
 -> tma / mbarrier (the shared-memory ring) and wgmma (async matrix multiply)
 -> ptx (assembly, one op per instruction).
 """

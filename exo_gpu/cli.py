@@ -64,7 +64,7 @@ def _add_config_args(ap: argparse.ArgumentParser) -> None:
                          "C is f32 either way")
 
 def _cluster_shape(text: str) -> tuple[int, int]:
-    """--cluster MxN -> (M, N); which shapes compile is tile.gemm's verifier's call."""
+    """--cluster MxN -> (M, N); which shapes compile is the schedule's call."""
     try:
         m, n = (int(v) for v in text.lower().split("x"))
     except ValueError:

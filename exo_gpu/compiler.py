@@ -26,14 +26,14 @@ from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyExcepti
 from exo_gpu.ptxas import guard, toolchain
 from exo_gpu.dialects import make_context
 from exo_gpu.dialects.ptx import EntryOp
-from exo_gpu.dialects.tile import C_DTYPES, LAYOUTS, SCHEDULES, SUPPORTED_DTYPES, Schedule, ScheduleError
+from exo_gpu.dialects.tile import Schedule, ScheduleError
 from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP
 from exo_gpu.dialects.wgmma import WGMMA_TABLE
 from exo_gpu.errors import ExoGpuError
 from exo_gpu.gemm_program import gemm_program
 from exo_gpu.passes import DEFAULT_PIPELINE, PASSES
 from exo_gpu.passes.emit_ptx import EmitPtxPass, print_ptx
-from exo_gpu.passes.gemm_plan import from_attr
+from exo_gpu.passes.gemm_plan import C_DTYPES, LAYOUTS, SCHEDULES, SUPPORTED_DTYPES, from_attr
 from exo_gpu.passes.tile_match import match
 from exo_gpu.passes.verify_wgmma_pipeline import verify_text
 

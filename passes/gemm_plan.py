@@ -3,7 +3,7 @@
 A `GemmPlan` is everything the schedule needs of a GEMM-shaped tile program: the block shape
 (from the program's tile types), the operand layouts and element types (from its tensor
 types) and the rest of `#tile.schedule`.  It is produced by recognising a `tile.kernel`
-(`exo_gpu.passes.tile_match`) or read off a legacy `tile.gemm`, checked once here (`check`),
+(`exo_gpu.passes.tile_match`), checked once here (`check`),
 and turned into IR by `exo_gpu.passes.schedule.build_kernel`.
 
 The kernel ABI (`abi`) is the one description of how the host launches the kernel: its
@@ -28,6 +28,7 @@ M_TILE = 64
 SUPPORTED_DTYPES = ("tf32", "f16", "bf16", "e4m3", "e5m2")
 C_DTYPES = ("f32", "bf16", "f16")
 SCHEDULES = ("cooperative", "pingpong")
+LAYOUTS = ("row", "col")  # of A (row: K-major) and B (col: K-major) in the gemm() API
 # The element type of a tensor holding each wgmma input type.
 ELEMENT_OF = {"tf32": "f32", "f16": "f16", "bf16": "bf16", "e4m3": "e4m3", "e5m2": "e5m2"}
 
@@ -59,7 +60,7 @@ class TensorArg:
 @dataclass(frozen=True)
 class GemmPlan:
     """One GEMM kernel: C (+)= A @ B over block_m x block_n tiles, K consumed block_k at a time,
-    organised as `consumers` consumer warpgroups fed by a `stages`-slot ring; see tile.gemm's
+    organised as `consumers` consumer warpgroups fed by a `stages`-slot ring; see exo_gpu.gemm's
     and #tile.schedule's documentation for each field."""
 
     name: str
@@ -207,7 +208,7 @@ class GemmPlan:
 
     # -- the kernel ABI ------------------------------------------------------------------
     def tensor_args(self) -> tuple[TensorArg, ...]:
-        """The kernel's tensor arguments: the program's, or A, B, C of a tile.gemm."""
+        """The kernel's arguments: the program's, or (a plan built by hand) A, B and C."""
         if self.args:
             return self.args
         rank = 3 if self.batched else 2

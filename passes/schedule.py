@@ -1,4 +1,14 @@
-"""`schedule`: tile.gemm -> a warp-specialized warpgroup.kernel of tma, mbarrier and wgmma ops.
+"""`schedule`: a GEMM-shaped tile.kernel -> a warp-specialized warpgroup.kernel of tma, mbarrier
+and wgmma ops.
+
+The program is recognised by `exo_gpu.passes.tile_match` (a K loop of A and B tile loads
+feeding tile.mma, an epilogue, a store; anything else is a located error saying what is
+supported) and read as a `GemmPlan`: the block shape from its tile types, the layouts from
+its tensors, the rest from `#tile.schedule` (`stages` absent: the most that fit in shared
+memory).  The kernel records its ABI (`abi` attribute, see exo_gpu.passes.gemm_plan) and the
+resolved schedule (`schedule` attribute).  Epilogue ops become wgmma fragment ops before
+each store (exo_gpu.passes.schedule_epilogue).  A batched program (rank-3 tensors, the
+batch index from tile.program_id) gives a `batched` kernel walking batch x tiles.
 
 Guarantees on its output:
 - both roles walk the thread block's output tiles in a warpgroup.tile_loop (persistent
@@ -8,7 +18,7 @@ Guarantees on its output:
   multicast, each block of the pair loading half; with cluster_m = 2 the B box is, the same way;
 - cooperative schedule: `consumers` consumer warpgroups each own block_m / consumers rows of
   C as m64 accumulator tiles, each an SSA value of type !wgmma.accumulator<m64nN, f32> (f16
-  with the tile.gemm's `accumulator = "f16"`);
+  with `accumulate = "f16"` and an f16 accumulator tile);
 - ping-pong schedule: the consumers' tile_loop has turns = 2: each consumer warpgroup owns
   every row of the block's tiles it runs, taking tiles in turn (insert-syncs orders the
   turns), so one warpgroup's epilogue runs under the other's K loop;
@@ -42,10 +52,6 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from exo_gpu.dialects import tile
 from exo_gpu.dialects import warpgroup as wg
-from exo_gpu.dialects.attrs import int_value as _int
-from exo_gpu.passes.gemm_plan import GemmPlan, to_attr
-from exo_gpu.passes.schedule_epilogue import translate
-from exo_gpu.passes.tile_match import match, where
 from exo_gpu.dialects.tma import InitRingOp, LoadOp, TensorMapType
 from exo_gpu.dialects.wgmma import (
     ACCUMULATORS,
@@ -57,6 +63,9 @@ from exo_gpu.dialects.wgmma import (
     StoreAccumulatorOp,
     UndefAccumulatorOp,
 )
+from exo_gpu.passes.gemm_plan import GemmPlan, to_attr
+from exo_gpu.passes.schedule_epilogue import translate
+from exo_gpu.passes.tile_match import match, where
 
 SWIZZLE_BYTES = 128  # one row of a 128-byte-swizzled tile
 M_TILE = 64  # rows of one wgmma accumulator tile
@@ -248,26 +257,6 @@ def _source_of(op) -> str:
     return "store" if isinstance(op, StoreAccumulatorOp) else ""
 
 
-def plan_of_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> GemmPlan:
-    """The plan of a legacy tile.gemm (its properties, already verified)."""
-    return GemmPlan(
-        name=gemm.sym_name.data, dtype=gemm.dtype.data, block_m=_int(gemm.block_m), block_n=_int(gemm.block_n),
-        block_k=_int(gemm.block_k), consumers=_int(gemm.consumers), stages=_int(gemm.stages),
-        wait_depth=_int(gemm.wait_depth), layout_a=gemm.layout_a.data, layout_b=gemm.layout_b.data,
-        consumer_maxnreg=_int(gemm.consumer_maxnreg), producer_maxnreg=_int(gemm.producer_maxnreg),
-        accumulate_c=bool(_int(gemm.accumulate_c)), raster_group=gemm.raster, cluster_n=gemm.cluster,
-        cluster_m=gemm.cluster_m_size, schedule=gemm.consumer_schedule, c_dtype=gemm.c_element,
-        split_k=gemm.split, a_in_registers=gemm.a_regs, accumulator=gemm.acc,
-        runtime_scale_d=runtime_scale_d, what=f"tile.gemm @{gemm.sym_name.data}", location=gemm.location)
-
-
-def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.KernelOp:
-    plan = plan_of_gemm(gemm, runtime_scale_d)
-    if (why := plan.check()) is not None:
-        raise DiagnosticException(f"{plan.what}: {why}")
-    return build_kernel(plan)
-
-
 def schedule_kernel(kernel: tile.KernelOp, runtime_scale_d: bool = False) -> wg.KernelOp:
     """The warpgroup kernel of a GEMM-shaped tile program (see exo_gpu.passes.tile_match); its
     schedule, with `stages` resolved to the most that fit when absent, is recorded on it."""
@@ -293,7 +282,7 @@ def schedule_kernel(kernel: tile.KernelOp, runtime_scale_d: bool = False) -> wg.
 
 @dataclass(frozen=True)
 class SchedulePass(ModulePass):
-    """Lower every tile.gemm to a warp-specialized warpgroup.kernel (see module docstring)."""
+    """Lower every GEMM-shaped tile.kernel to a warp-specialized warpgroup.kernel (see module docstring)."""
 
     name = "schedule"
 
@@ -303,9 +292,7 @@ class SchedulePass(ModulePass):
         if self.scale_d not in ("immediate", "runtime"):
             raise DiagnosticException(f"schedule: scale-d must be 'immediate' or 'runtime', got '{self.scale_d}'")
         for source in list(op.walk()):
-            if isinstance(source, tile.GemmOp):
-                kernel = schedule_gemm(source, runtime_scale_d=self.scale_d == "runtime")
-            elif isinstance(source, tile.KernelOp):
+            if isinstance(source, tile.KernelOp):
                 kernel = schedule_kernel(source, runtime_scale_d=self.scale_d == "runtime")
             else:
                 continue

@@ -240,7 +240,7 @@ def test_opt_missing_file(tmp_path):
 
 def test_opt_malformed_mlir(tmp_path):
     bad = tmp_path / "bad.mlir"
-    bad.write_text('builtin.module {\n  "tile.gemm"() <{sym_name = }> : () -> ()\n}\n')
+    bad.write_text('builtin.module {\n  tile.kernel @k(%a: ) grid(%a tiles 64x64) {\n  }\n}\n')
     line = assert_one_line_error(exo_gpu_opt(bad, "-p", "schedule"), "exo-gpu-opt")
     assert f"{bad}:2:" in line
 

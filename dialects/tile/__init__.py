@@ -3,8 +3,7 @@
 A `tile.kernel` is a program run once per output tile of its grid: it loads tiles of global
 tensors (`!tile.tensor`), multiplies them (`tile.mma`), transforms them element-wise and
 stores them; `scf.for` loops carry accumulator tiles.  `#tile.schedule<...>` on the kernel
-says how it maps onto a Hopper thread block.  `tile.gemm` (gemm.py) is the older
-single-op GEMM description, lowered by `schedule` until tile.kernel is.
+says how it maps onto a Hopper thread block.
 
     types.py        !tile.tensor, !tile.tile
     schedule.py     #tile.schedule, Schedule
@@ -30,7 +29,6 @@ from exo_gpu.dialects.tile.elementwise import (
     SubOp,
     TanhOp,
 )
-from exo_gpu.dialects.tile.gemm import C_DTYPES, LAYOUTS, SCHEDULES, SUPPORTED_DTYPES, GemmOp
 from exo_gpu.dialects.tile.ops import (
     ConstantOp,
     DimOp,
@@ -48,13 +46,13 @@ from exo_gpu.dialects.tile.types import TensorType, TileType
 
 Tile = Dialect(
     "tile",
-    [GemmOp, KernelOp, ReturnOp, ProgramIdOp, DimOp, LoadOp, StoreOp, MmaOp, ConstantOp, SplatOp, IotaOp,
+    [KernelOp, ReturnOp, ProgramIdOp, DimOp, LoadOp, StoreOp, MmaOp, ConstantOp, SplatOp, IotaOp,
      *ELEMENTWISE_OPS],
     [TensorType, TileType, ScheduleAttr],
 )
 
 __all__ = [
-    "Tile", "GemmOp", "C_DTYPES", "LAYOUTS", "SCHEDULES", "SUPPORTED_DTYPES",
+    "Tile",
     "KernelOp", "ReturnOp", "ProgramIdOp", "DimOp", "LoadOp", "StoreOp", "MmaOp", "ConstantOp", "SplatOp",
     "IotaOp", "AddOp", "SubOp", "MulOp", "DivOp", "MaxOp", "NegOp", "Exp2Op", "TanhOp", "SelectOp", "CmpOp",
     "CastOp", "BroadcastOp", "ReduceOp", "Schedule", "ScheduleAttr", "ScheduleError", "TensorType", "TileType",

@@ -1,5 +1,5 @@
 // RUN: not exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,assign-registers 2>&1 | filecheck %s
-// RUN: sed 's/wait_depth = 1/wait_depth = 0/' %s | exo-gpu-opt - -p schedule,insert-syncs,lower-to-ptx,assign-registers | filecheck %s --check-prefix=FITS
+// RUN: sed 's/a_in_registers = true/a_in_registers = true, wait_depth = 0/' %s | exo-gpu-opt - -p schedule,insert-syncs,lower-to-ptx,assign-registers | filecheck %s --check-prefix=FITS
 //
 // With A in registers the budget counts the A fragments live at once: bf16, 2 m64n128
 // tiles, 4 RS wgmmas per tile and K block, 4 registers each = 32 per K block; with wait
@@ -8,7 +8,23 @@
 // depth 0 (one set, 32): 128 + 32 + 24 = 184 fits.
 
 builtin.module {
-  "tile.gemm"() <{sym_name = "rsbudget", dtype = "bf16", layout_a = "row", layout_b = "col", block_m = 128 : i64, block_n = 128 : i64, block_k = 64 : i64, consumers = 1 : i64, stages = 2 : i64, wait_depth = 1 : i64, consumer_maxnreg = 208 : i64, producer_maxnreg = 40 : i64, accumulate_c = 0 : i64, a_in_registers = 1 : i64}> : () -> ()
+  tile.kernel @rsbudget(%a: !tile.tensor<?x?xbf16>, %b: !tile.tensor<?x?xbf16, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 128x128) schedule #tile.schedule<consumers = 1, stages = 2, a_in_registers = true, maxnreg = [208, 40]> {
+    %i, %j = tile.program_id : index, index
+    %k = tile.dim %a, 1 : index
+    %c64 = arith.constant 64 : index
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %nk = arith.ceildivui %k, %c64 : index
+    %zero = tile.constant 0.0 : !tile.tile<128x128xf32>
+    %acc = scf.for %kk = %c0 to %nk step %c1 iter_args(%acc0 = %zero) -> (!tile.tile<128x128xf32>) {
+      %x = tile.load %a[%i, %kk] : !tile.tensor<?x?xbf16> -> !tile.tile<128x64xbf16>
+      %y = tile.load %b[%kk, %j] : !tile.tensor<?x?xbf16, contiguous = 0> -> !tile.tile<64x128xbf16>
+      %r = tile.mma %x, %y, %acc0 : !tile.tile<128x64xbf16>, !tile.tile<64x128xbf16>, !tile.tile<128x128xf32> -> !tile.tile<128x128xf32>
+      scf.yield %r : !tile.tile<128x128xf32>
+    }
+    tile.store %acc, %c[%i, %j] : !tile.tile<128x128xf32>, !tile.tensor<?x?xf32>
+    tile.return
+  }
 }
 
 // CHECK: exo-gpu-opt: error: assign-registers: kernel rsbudget: the warpgroup role at {{.*}} needs 128 accumulator registers + 64 for A fragments + 24 for addressing = 216 per thread, over its setmaxnreg budget of 208: use fewer tiles per warpgroup, a smaller wgmma N, wait depth 0 or A from shared memory

@@ -4,7 +4,7 @@
 // = 128x256 from the accumulator, BK = 64 from the A tile), the layouts from the tensors'
 // contiguous dims (A along K: K-major; B contiguous = 0, along K: K-major), the element type
 // from the loads, the rest from #tile.schedule.  The result is the warp-specialized kernel
-// that tile.gemm gave: a producer loading one A box per consumer and one B box, consumers
+// that the former tile.gemm op gave: a producer loading one A box per consumer and one B box, consumers
 // with the K loop's block 0 peeled (scale-d = 0), the epilogue storing the accumulator.
 // `stages` is absent: the most that fit in shared memory (4 x 48 KiB), written back.
 

@@ -27,7 +27,7 @@ from exo_gpu.ptxas import guard, toolchain
 from exo_gpu.dialects import make_context
 from exo_gpu.dialects.ptx import EntryOp
 from exo_gpu.dialects.tile import Schedule, ScheduleError
-from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP
+from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP, MAX_SPLIT_K
 from exo_gpu.dialects.wgmma import WGMMA_TABLE
 from exo_gpu.errors import ExoGpuError
 from exo_gpu.gemm_program import gemm_program
@@ -164,9 +164,7 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
         raise CompileError(f"unknown schedule '{schedule}': choose one of {', '.join(SCHEDULES)}")
     if c_dtype not in C_DTYPES:
         raise CompileError(f"unknown c_dtype '{c_dtype}': choose one of {', '.join(C_DTYPES)}")
-    for what, layout in (("layout_a", layout_a), ("layout_b", layout_b)):
-        if layout not in LAYOUTS:
-            raise CompileError(f"unknown {what} '{layout}': choose row or col")
+    _check_gemm_options(layout_a, layout_b, split_k, cluster_m, cluster_n, accumulator)
     kind = WGMMA_TABLE[dtype]
     block_m = 64 * tiles_per_warpgroup * (consumers if schedule == "cooperative" else 1)
     name = name or (f"gemm_{dtype}_m{block_m}n{wgmma_n}_c{consumers}_s{stages}_w{wait_depth}"
@@ -194,6 +192,24 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
     if (why := plan.check()) is not None:
         raise CompileError(f"gemm {name}: {why}")
     return module
+
+
+def _check_gemm_options(layout_a: str, layout_b: str, split_k: int, cluster_m: int, cluster_n: int,
+                        accumulator: str) -> None:
+    """gemm()'s arguments that have no tile program (a CompileError in the API's own terms)."""
+    for what, layout in (("layout_a", layout_a), ("layout_b", layout_b)):
+        if layout not in LAYOUTS:
+            raise CompileError(f"unknown {what} '{layout}': choose row or col")
+    if not 1 <= split_k <= MAX_SPLIT_K:
+        raise CompileError(f"split_k must be in 1..{MAX_SPLIT_K} (K ranges per output tile), got {split_k}")
+    for what, size in (("cluster_m", cluster_m), ("cluster_n", cluster_n)):
+        if size not in (1, 2):
+            raise CompileError(f"{what} must be 1 or 2, got {size}")
+    if cluster_m == 2 and cluster_n == 2:
+        raise CompileError("a 2x2 cluster (cluster_m = 2 and cluster_n = 2) is not supported: use cluster_m = 2 "
+                           "(B multicast) or cluster_n = 2 (A multicast), not both")
+    if accumulator not in ("f32", "f16"):
+        raise CompileError(f"accumulator must be f32 or f16, got '{accumulator}'")
 
 
 @dataclass

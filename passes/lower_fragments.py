@@ -14,15 +14,16 @@ Guarantees:
 - every element of a fragment is computed in its own registers: element i of a result reads
   only element i of its fragment operands (and the two row values of a row vector), so a
   result may overwrite an operand's range element by element, in place;
-- a result takes the range of an accumulator operand that nothing reads afterwards (its only
-  other readers are lowered ops before it), else a fresh range (`ptx.acc_fresh`, counted in
-  the role's register budget by assign-registers, like any accumulator range);
-- splats, vector and tile loads read only by elementwise ops, and elementwise ops over only
-  those read by one elementwise op ("virtual" values) get no range: their value is computed
-  per element where it is used, right before the instruction that needs it, in f32
-  temporaries that live for a few instructions (a C tile for beta * C costs no range); a
-  load read by several ops is read again for each (a vector: each distinct row or column
-  once per reader), which costs loads, not registers;
+- a result takes the range of an accumulator it reads (directly or through virtual ops) that
+  nothing reads afterwards, else a fresh range (`ptx.acc_fresh`, counted in the role's
+  register budget by assign-registers, like any accumulator range);
+- "virtual" values get no range: splats and loads read only by elementwise ops, and
+  elementwise ops read by exactly one elementwise op.  Their value is computed per element
+  where it is used, right before the instruction that needs it, in f32 temporaries that
+  live for a few instructions: a chain of single-use ops (GELU spelled as muls, adds and a
+  tanh; alpha * acc + beta * C with C loaded) is one pass over the registers, C costing no
+  range.  A load read by several ops is read again for each (a vector: each distinct row or
+  column once per reader), which costs loads, not registers;
 - loads are masked element by element (`@p ld.global`, 0 elsewhere) at the vector's length
   or the tile's (m, n); bf16/f16 elements are widened exactly (cvt.f32.bf16/f16);
 - frag_reduce combines each thread's elements of its two rows, then the 4 lanes of a quad
@@ -33,7 +34,6 @@ Guarantees:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from xdsl.context import Context
@@ -82,24 +82,46 @@ Source = tuple[SSAValue, int | None]  # an f32 register (None) or element i of a
 
 
 def is_virtual(value: SSAValue) -> bool:
-    """Whether `value` is computed per element where it is used instead of in a range."""
+    """Whether `value` is computed per element where it is used instead of in a range: a
+    splat or a load read only by elementwise ops, or an elementwise op read by one."""
     op = value.owner
     if not isinstance(op, (FragSplatOp, FragLoadVectorOp, FragLoadTileOp, *ELEMENTWISE)):
         return False
     users = [use.operation for use in value.uses]
     if not users or not all(isinstance(u, ELEMENTWISE) for u in users):
         return False
-    if not isinstance(op, ELEMENTWISE):  # a splat or a load: read again for every user
-        return True
-    return len(users) == 1 and all(isinstance(x.type, RowVectorType) or is_virtual(x) for x in op.operands)
+    return not isinstance(op, ELEMENTWISE) or len(users) == 1  # a splat or load is read again per user
 
 
-def _read_only_before(value: SSAValue, op: Operation) -> bool:
-    """Whether every reader of `value` other than `op` is a cast to its range whose readers
-    all come before `op` in its block (lowered ops that already read it)."""
+def root(op: Operation) -> Operation:
+    """The op whose lowering computes elementwise `op`: itself, or for a virtual op, the
+    first op up its chain of (single) users that gets a range."""
+    while isinstance(op, ELEMENTWISE) and is_virtual(op.results[0]):
+        op = next(iter(op.results[0].uses)).operation
+    return op
+
+
+def leaves(op: Operation) -> list[SSAValue]:
+    """The accumulator values with ranges that `op` reads, directly or through virtual ops."""
+    found: list[SSAValue] = []
+    for x in op.operands:
+        if not isinstance(x.type, AccumulatorType):
+            continue
+        if not is_virtual(x):
+            found.append(x)
+        elif isinstance(x.owner, ELEMENTWISE):
+            found.extend(leaves(x.owner))
+    return list(dict.fromkeys(found))
+
+
+def _overwritable(value: SSAValue, op: Operation) -> bool:
+    """Whether `op` may write its result over `value`'s range: every other reader of
+    `value` is part of `op`'s computation (a virtual op that `op` computes, per element,
+    before writing that element), or a cast to its range read only before `op` in its block
+    (lowered ops that already read it)."""
     for use in value.uses:
         user = use.operation
-        if user is op:
+        if user is op or (isinstance(user, ELEMENTWISE) and is_virtual(user.results[0]) and root(user) is op):
             continue
         if not isinstance(user, UnrealizedConversionCastOp):
             return False
@@ -112,11 +134,8 @@ def _read_only_before(value: SSAValue, op: Operation) -> bool:
 
 
 def in_place_operand(op: Operation) -> SSAValue | None:
-    """An accumulator operand of `op` whose range `op`'s result may overwrite."""
-    for x in op.operands:
-        if isinstance(x.type, AccumulatorType) and not is_virtual(x) and _read_only_before(x, op):
-            return x
-    return None
+    """An accumulator value that `op` reads and whose range its result may overwrite."""
+    return next((x for x in leaves(op) if _overwritable(x, op)), None)
 
 
 # -------------------------------------------------------------------------- emitting
@@ -332,8 +351,8 @@ class LowerElementwise(RewritePattern):
 
 
 class LowerLeaf(RewritePattern):
-    """frag_splat / frag_load_vector / frag_load_tile whose value needs a range (a user that
-    is not elementwise, or a load used twice): one mov per element."""
+    """frag_splat / frag_load_vector / frag_load_tile read by an op that is not elementwise
+    (a store, a reduction): its elements moved into a fresh range."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         if isinstance(op, (FragSplatOp, FragLoadVectorOp, FragLoadTileOp)) and op.results[0].uses \

@@ -25,6 +25,9 @@ registers (`assign-registers` names them).  Guarantees:
 - an A fragment load becomes one ldmatrix.x4 from the swizzled A tile, an RS wgmma takes its
   four registers; a K loop with `unroll = U` becomes a ptx.loop with U copies of the body,
   each copy's values in their own registers, with a break before each copy;
+- ptx ops already in the kernel (lower-fragments' epilogue code) are carried over with their
+  operands' lowerings, a builtin.unrealized_conversion_cast stands for its operand's
+  lowering, and wgmma.tile_origin becomes the C row and column of the tile's element (0, 0);
 - every PTX op carries the location of the IR op it came from (for `.loc`).
 """
 

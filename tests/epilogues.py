@@ -87,6 +87,15 @@ def _chain(e: _Epilogue) -> SSAValue:
     return x
 
 
+def _gelu_composed(e: _Epilogue) -> SSAValue:
+    """GELU as a tile program spells it: muls, adds and a tanh on splat constants."""
+    x = e.acc
+    cube = e.binary("mul", e.binary("mul", x, x), x)
+    inner = e.binary("add", x, e.binary("mul", e.splat(0.044715), cube))
+    t = e.unary("tanh", e.binary("mul", e.splat(0.7978845608), inner))
+    return e.binary("mul", e.binary("mul", e.splat(0.5), x), e.binary("add", e.splat(1.0), t))
+
+
 EPILOGUES: dict[str, Callable[[_Epilogue], SSAValue]] = {
     "relu": lambda e: e.unary("relu", e.acc),
     "gelu": lambda e: e.unary("gelu", e.acc),
@@ -99,6 +108,7 @@ EPILOGUES: dict[str, Callable[[_Epilogue], SSAValue]] = {
     "alpha_beta_f16": lambda e: _alpha_beta(e, "f16"),
     "softmax": _softmax_numerator,
     "chain": _chain,
+    "gelu_composed": _gelu_composed,
 }
 
 

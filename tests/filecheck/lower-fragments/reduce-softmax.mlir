@@ -2,9 +2,9 @@
 //
 // Row reductions and row-vector broadcasts (a softmax): p = exp2(x - rowmax(x)),
 // p / rowsum(p).  A thread holds two rows (registers 0, 1 and 2, 3): it combines its own
-// elements of each, then the quad's 4 lanes by shfl.sync.bfly 1 and 2.  The subtraction
-// and the division read the row's total for each register, in place (the reductions read
-// the accumulator before it is overwritten).
+// elements of each, then the quad's 4 lanes by shfl.sync.bfly 1 and 2.  x - max is read
+// once (by exp2), so it is computed where exp2 writes p, in place over x (the max has
+// read x before); the division reads each register's row total, in place over p.
 
 builtin.module {
   "warpgroup.kernel"() <{sym_name = "epi", dtype = "bf16", threads = 256 : i64, block_m = 64 : i64, block_n = 8 : i64, block_k = 64 : i64, stages = 2 : i64, a_slot_bytes = 8192 : i64, b_slot_bytes = 1024 : i64, wait_depth = 0 : i64, raster_group = 8 : i64}> ({
@@ -76,11 +76,14 @@ builtin.module {
 // CHECK-NEXT:  max.f32 %f[[B1:[0-9]+]], %f[[B]], %f[[T1]];
 // CHECK-NEXT:  shfl.sync.bfly.b32 %f[[T2:[0-9]+]], %f[[B1]], 2, 0x1f, 0xffffffff;
 // CHECK-NEXT:  max.f32 %f[[MAX1:[0-9]+]], %f[[B1]], %f[[T2]];
-// CHECK:       sub.f32 %acc0, %acc0, %f[[MAX0]];
-// CHECK-NEXT:  sub.f32 %acc1, %acc1, %f[[MAX0]];
-// CHECK-NEXT:  sub.f32 %acc2, %acc2, %f[[MAX1]];
-// CHECK-NEXT:  sub.f32 %acc3, %acc3, %f[[MAX1]];
-// CHECK:       ex2.approx.f32 %acc0, %acc0;
+// CHECK:       sub.f32 %f[[D0:[0-9]+]], %acc0, %f[[MAX0]];
+// CHECK-NEXT:  ex2.approx.f32 %acc0, %f[[D0]];
+// CHECK-NEXT:  sub.f32 %f[[D1:[0-9]+]], %acc1, %f[[MAX0]];
+// CHECK-NEXT:  ex2.approx.f32 %acc1, %f[[D1]];
+// CHECK-NEXT:  sub.f32 %f[[D2:[0-9]+]], %acc2, %f[[MAX1]];
+// CHECK-NEXT:  ex2.approx.f32 %acc2, %f[[D2]];
+// CHECK-NEXT:  sub.f32 %f[[D3:[0-9]+]], %acc3, %f[[MAX1]];
+// CHECK-NEXT:  ex2.approx.f32 %acc3, %f[[D3]];
 // CHECK:       add.f32 %f[[T:[0-9]+]], %acc0, %acc1;
 // CHECK-NEXT:  shfl.sync.bfly.b32 %f{{[0-9]+}}, %f[[T]], 1, 0x1f, 0xffffffff;
 // CHECK:       shfl.sync.bfly.b32 %f{{[0-9]+}}, %f{{[0-9]+}}, 2, 0x1f, 0xffffffff;

@@ -17,8 +17,8 @@ Guarantees:
 - a result takes the range of an accumulator it reads (directly or through virtual ops) that
   nothing reads afterwards, else a fresh range (`ptx.acc_fresh`, counted in the role's
   register budget by assign-registers, like any accumulator range);
-- "virtual" values get no range: splats and loads read only by elementwise ops, and
-  elementwise ops read by exactly one elementwise op.  Their value is computed per element
+- "virtual" values get no range: splats and loads read only by elementwise ops and
+  reductions, and elementwise ops read by exactly one of those.  Their value is computed per element
   where it is used, right before the instruction that needs it, in f32 temporaries that
   live for a few instructions: a chain of single-use ops (GELU spelled as muls, adds and a
   tanh; alpha * acc + beta * C with C loaded) is one pass over the registers, C costing no
@@ -27,7 +27,8 @@ Guarantees:
 - loads are masked element by element (`@p ld.global`, 0 elsewhere) at the vector's length
   or the tile's (m, n); bf16/f16 elements are widened exactly (cvt.f32.bf16/f16);
 - frag_reduce combines each thread's elements of its two rows, then the 4 lanes of a quad
-  by `shfl.sync.bfly` 1 and 2; the row vector is two f32 registers per thread;
+  by `shfl.sync.bfly` 1 and 2; a row vector is two f32 registers per thread (elementwise
+  ops on row vectors compute those two);
 - gelu and silu expand to the formulas of wgmma.frag_unary; exp2, tanh are the .approx
   instructions; div is div.rn.f32.
 """
@@ -83,12 +84,14 @@ Source = tuple[SSAValue, int | None]  # an f32 register (None) or element i of a
 
 def is_virtual(value: SSAValue) -> bool:
     """Whether `value` is computed per element where it is used instead of in a range: a
-    splat or a load read only by elementwise ops, or an elementwise op read by one."""
+    splat or a load read only by elementwise ops and reductions, or an elementwise op read
+    by one of those."""
     op = value.owner
-    if not isinstance(op, (FragSplatOp, FragLoadVectorOp, FragLoadTileOp, *ELEMENTWISE)):
+    if isinstance(value.type, RowVectorType) or \
+            not isinstance(op, (FragSplatOp, FragLoadVectorOp, FragLoadTileOp, *ELEMENTWISE)):
         return False
     users = [use.operation for use in value.uses]
-    if not users or not all(isinstance(u, ELEMENTWISE) for u in users):
+    if not users or not all(isinstance(u, (*ELEMENTWISE, FragReduceOp)) for u in users):
         return False
     return not isinstance(op, ELEMENTWISE) or len(users) == 1  # a splat or load is read again per user
 
@@ -341,18 +344,31 @@ def _materialize(op: Operation, rewriter: PatternRewriter) -> None:
     rewriter.replace(op, back, [back.results[0]])
 
 
+def _row_values(op: Operation, rewriter: PatternRewriter) -> None:
+    """Replace elementwise `op` on row vectors by its two rows' values (registers 0 and 2 of
+    a fragment are in the thread's first and second row)."""
+    e = _Emitter(rewriter, op)
+    cast = UnrealizedConversionCastOp.get([compute(e, op, i, None) for i in (0, 2)], [op.results[0].type])
+    cast.location = op.location
+    rewriter.replace(op, cast, [cast.results[0]])
+
+
 class LowerElementwise(RewritePattern):
-    """frag_binary / frag_unary with a range (module docstring); virtual ones stay for their
-    user, which computes them per element."""
+    """frag_binary / frag_unary with a range (module docstring), or with a row vector result
+    (two registers); virtual ones stay for their user, which computes them per element."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if isinstance(op, ELEMENTWISE) and not is_virtual(op.results[0]):
+        if not isinstance(op, ELEMENTWISE):
+            return
+        if isinstance(op.results[0].type, RowVectorType):
+            _row_values(op, rewriter)
+        elif not is_virtual(op.results[0]):
             _materialize(op, rewriter)
 
 
 class LowerLeaf(RewritePattern):
-    """frag_splat / frag_load_vector / frag_load_tile read by an op that is not elementwise
-    (a store, a reduction): its elements moved into a fresh range."""
+    """frag_splat / frag_load_vector / frag_load_tile read by an op that is not a fragment op
+    (a store): its elements moved into a fresh range."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         if isinstance(op, (FragSplatOp, FragLoadVectorOp, FragLoadTileOp)) and op.results[0].uses \

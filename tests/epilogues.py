@@ -96,6 +96,15 @@ def _gelu_composed(e: _Epilogue) -> SSAValue:
     return e.binary("mul", e.binary("mul", e.splat(0.5), x), e.binary("add", e.splat(1.0), t))
 
 
+def _row_vectors(e: _Epilogue) -> SSAValue:
+    """Ops on row vectors: x * max(tanh(rowmax(x) - rowsum(x) / rowmax(8)), rowmax(x))."""
+    m = e.add(FragReduceOp("max", e.acc)).results[0]
+    s = e.add(FragReduceOp("sum", e.acc)).results[0]
+    eight = e.add(FragReduceOp("max", e.splat(8.0))).results[0]  # a reduction of a splat: no range
+    scale = e.unary("tanh", e.binary("sub", m, e.binary("div", s, eight)))
+    return e.binary("mul", e.acc, e.binary("max", scale, m))
+
+
 EPILOGUES: dict[str, Callable[[_Epilogue], SSAValue]] = {
     "relu": lambda e: e.unary("relu", e.acc),
     "gelu": lambda e: e.unary("gelu", e.acc),
@@ -109,6 +118,7 @@ EPILOGUES: dict[str, Callable[[_Epilogue], SSAValue]] = {
     "softmax": _softmax_numerator,
     "chain": _chain,
     "gelu_composed": _gelu_composed,
+    "row_vectors": _row_vectors,
 }
 
 

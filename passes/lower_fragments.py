@@ -69,7 +69,7 @@ from exo_gpu.dialects.fragment import (
     RowVectorType,
     register_offset,
 )
-from exo_gpu.dialects.wgmma import AccumulatorType
+from exo_gpu.dialects.wgmma import AccumulatorType, StoreAccumulatorOp
 
 B32, B64, F32 = ptx.B32Type.unallocated, ptx.B64Type.unallocated, ptx.F32Type.unallocated
 LOG2E = 1.4426950408889634
@@ -433,6 +433,11 @@ class LowerFragmentsPass(ModulePass):
     name = "lower-fragments"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for store in op.walk():
+            if isinstance(store, StoreAccumulatorOp) and store.atomic and isinstance(store.acc.owner, FRAGMENT_OPS):
+                raise DiagnosticException(
+                    f"lower-fragments: the store at {store.location} adds split-K partial sums into C, and an "
+                    "epilogue on a partial sum is not the epilogue of the sum: use split_k = 1 with an epilogue")
         patterns = [LowerF32Constant(), LowerReduce(), LowerElementwise(), LowerLeaf()]
         PatternRewriteWalker(GreedyRewritePatternApplier(patterns), apply_recursively=False).rewrite_module(op)
         _erase_dead(op)
@@ -456,6 +461,9 @@ def pass_through(values: dict[SSAValue, SSAValue], emit, op: Operation) -> bool:
             raise DiagnosticException(f"lower-to-ptx: the cast at {op.location} reads a value with no lowering")
         values[op.outputs[0]] = values[op.inputs[0]]
         return True
+    if isinstance(op, FRAGMENT_OPS):
+        raise DiagnosticException(f"lower-to-ptx: {op.name} at {op.location} is a fragment op: "
+                                  "run lower-fragments before lower-to-ptx")
     if op.dialect_name() != "ptx":
         return False
     new = emit(op.clone(value_mapper=values))

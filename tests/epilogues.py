@@ -1,7 +1,8 @@
 """Test-only: fused epilogues put into a scheduled GEMM by hand, without the tile front end.
 
-`with_epilogue(module, name)` takes the IR after `schedule,insert-syncs` and puts the
-fragment ops of epilogue `name` between the final wait_group and every store_accumulator
+`with_epilogue(module, name)` takes the IR after `schedule` (or `schedule,insert-syncs`) and
+puts the fragment ops of epilogue `name` before every store_accumulator (after the final
+wait_group, which insert-syncs puts before the first reader of the accumulators)
 (bias and C tiles are read through the kernel's C pointer: what matters here is the code,
 not the values).  `EPILOGUES` names each one.
 """
@@ -123,7 +124,7 @@ EPILOGUES: dict[str, Callable[[_Epilogue], SSAValue]] = {
 
 
 def with_epilogue(module: ModuleOp, name: str) -> ModuleOp:
-    """`module` (after schedule,insert-syncs) with epilogue `name` before every store."""
+    """`module` (after schedule) with epilogue `name` before every store."""
     for store in [op for op in module.walk() if isinstance(op, StoreAccumulatorOp)]:
         e = _Epilogue(store)
         store.operands = [EPILOGUES[name](e), *store.operands[1:]]

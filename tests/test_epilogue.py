@@ -42,9 +42,12 @@ LOWER = "lower-fragments,lower-to-ptx,assign-registers,emit-ptx"
 
 
 def scheduled(epilogue: str, **kw):
+    """A GEMM's IR after schedule with `epilogue` put before its stores (where the schedule
+    pass of a tile program puts it), then insert-syncs (which waits before the first read)."""
     module = gemm(**kw)
-    run_passes(module, parse_pipeline("schedule,insert-syncs"))
-    return with_epilogue(module, epilogue)
+    run_passes(module, parse_pipeline("schedule"))
+    with_epilogue(module, epilogue)
+    return run_passes(module, parse_pipeline("insert-syncs"))
 
 
 # ---------------------------------------------------------------- the layout model
@@ -206,7 +209,7 @@ def test_shared_bias_vector_is_read_per_reader_without_a_range():
     """One bias load read by the adds of a warpgroup's two m64n128 tiles stays virtual: each
     add reads the thread's 32 columns (N / 4 loads, 2 x 32 in all) and no range is added."""
     module = gemm(**TWO)
-    run_passes(module, parse_pipeline("schedule,insert-syncs"))
+    run_passes(module, parse_pipeline("schedule"))
     stores = [op for op in module.walk() if op.name == "wgmma.store_accumulator"]
     first = stores[0]
     origin = TileOriginOp(0)
@@ -216,10 +219,15 @@ def test_shared_bias_vector_is_read_per_reader_without_a_range():
         add = FragBinaryOp("add", store.acc, bias.result)
         store.parent_block().insert_op_before(add, store)
         store.operands = [add.result, *store.operands[1:]]
-    ptx = compile(module, LOWER, assemble=False).ptx
+    ptx = compile(module, "insert-syncs," + LOWER, assemble=False).ptx
     assert "a fresh range" not in ptx
     assert len(re.findall(r"ld\.global\.f32", ptx)) == 2 * 32
     assert len(re.findall(r"add\.f32 %acc\d+, %acc\d+, %f\d+;", ptx)) == 2 * 64
+
+
+def test_split_k_partial_sums_take_no_epilogue():
+    with pytest.raises(CompileError, match="an epilogue on a partial sum is not the epilogue of the sum: use split_k = 1"):
+        compile(scheduled("relu", split_k=2), LOWER, assemble=False)
 
 
 # ---------------------------------------------------------------- verifiers

@@ -225,6 +225,18 @@ def test_shared_bias_vector_is_read_per_reader_without_a_range():
     assert len(re.findall(r"add\.f32 %acc\d+, %acc\d+, %f\d+;", ptx)) == 2 * 64
 
 
+def test_tile_origin_is_the_stores_tile():
+    """Cooperative, two consumers of 128 rows, two m64 tiles each: the origin of the tile at
+    row_offset 64 is m_block * 256 + role * 128 + 64, the same arithmetic as its store's."""
+    ptx = compile(scheduled("bias_row", **TWO), LOWER, assemble=False).ptx
+    row = re.compile(r"mul\.lo\.u32 %r(\d+), %r(\d+), 256;\n\tmad\.lo\.u32 %r(\d+), %r(\d+), 128, %r\1;\n"
+                     r"\tadd\.u32 %r\d+, %r\3, (\d+);")
+    found = [(m.group(2), m.group(4), m.group(5)) for m in row.finditer(ptx)]
+    assert len(found) == 4  # origin, store; origin, store
+    assert [offset for _, _, offset in found] == ["0", "0", "64", "64"]
+    assert len({(block, role) for block, role, _ in found}) == 1  # one block index, one role index
+
+
 def test_split_k_partial_sums_take_no_epilogue():
     with pytest.raises(CompileError, match="an epilogue on a partial sum is not the epilogue of the sum: use split_k = 1"):
         compile(scheduled("relu", split_k=2), LOWER, assemble=False)

@@ -1,4 +1,6 @@
 // RUN: exo-gpu-opt %s -p lower-fragments,lower-to-ptx,assign-registers,emit-ptx | filecheck %s
+// RUN: exo-gpu-opt %s -p lower-fragments | filecheck %s --check-prefix=IR
+// RUN: exo-gpu-opt %s -p lower-fragments | exo-gpu-opt - -p lower-to-ptx,assign-registers,emit-ptx | filecheck %s --check-prefix=TEXT
 //
 // Row reductions and row-vector broadcasts (a softmax): p = exp2(x - rowmax(x)),
 // p / rowsum(p).  A thread holds two rows (registers 0, 1 and 2, 3): it combines its own
@@ -98,3 +100,20 @@ builtin.module {
 // CHECK-NEXT:  div.rn.f32 %acc1, %acc1, %f[[SUM0]];
 // CHECK-NEXT:  div.rn.f32 %acc2, %acc2, %f[[SUM1]];
 // CHECK-NEXT:  div.rn.f32 %acc3, %acc3, %f[[SUM1]];
+
+// IR:          %[[ACC:[0-9]+]] = builtin.unrealized_conversion_cast %{{[0-9]+}} : !wgmma.accumulator<m64n8, f32> to !ptx.acc<4>
+// IR-NEXT:     %[[M:[0-9]+]] = ptx.fmax %[[ACC]][0], %[[ACC]][1] : !ptx.acc<4>, !ptx.acc<4> -> !ptx.f32
+// IR-NEXT:     %{{[0-9]+}} = "ptx.shfl_bfly_f32"(%[[M]]) <{mask = 1 : i64}> : (!ptx.f32) -> !ptx.f32
+// IR:          %[[D:[0-9]+]] = ptx.fsub %[[X:[0-9]+]][0], %{{[0-9]+}} : !ptx.acc<4>, !ptx.f32 -> !ptx.f32
+// IR-NEXT:     %[[P0:[0-9]+]] = ptx.ex2 %[[D]] into %[[X]][0] : !ptx.f32 -> !ptx.acc<4>
+// IR-NEXT:     %[[D1:[0-9]+]] = ptx.fsub %[[P0]][1], %{{[0-9]+}} : !ptx.acc<4>, !ptx.f32 -> !ptx.f32
+// IR-NEXT:     %{{[0-9]+}} = ptx.ex2 %[[D1]] into %[[P0]][1] : !ptx.f32 -> !ptx.acc<4>
+// IR-NOT:      wgmma.frag_
+
+// TEXT:        max.f32 %f{{[0-9]+}}, %acc0, %acc1;
+// TEXT:        shfl.sync.bfly.b32 %f{{[0-9]+}}, %f{{[0-9]+}}, 2, 0x1f, 0xffffffff;
+// TEXT:        ex2.approx.f32 %acc0, %f{{[0-9]+}};
+// TEXT:        ex2.approx.f32 %acc3, %f{{[0-9]+}};
+// TEXT:        div.rn.f32 %acc0, %acc0, %f{{[0-9]+}};
+// TEXT:        div.rn.f32 %acc3, %acc3, %f{{[0-9]+}};
+// TEXT:        st.global.v2.f32 [%rd{{[0-9]+}}], {%acc0, %acc1};

@@ -120,11 +120,13 @@ def leaves(op: Operation) -> list[SSAValue]:
 def _overwritable(value: SSAValue, op: Operation) -> bool:
     """Whether `op` may write its result over `value`'s range: every other reader of
     `value` is part of `op`'s computation (a virtual op that `op` computes, per element,
-    before writing that element), or a cast to its range read only before `op` in its block
-    (lowered ops that already read it)."""
+    before writing that element), a virtual op whose user was lowered already (dead now), or
+    a cast to its range read only before `op` in its block (lowered ops that already read it)."""
     for use in value.uses:
         user = use.operation
         if user is op or (isinstance(user, ELEMENTWISE) and is_virtual(user.results[0]) and root(user) is op):
+            continue
+        if isinstance(user, ELEMENTWISE) and not user.results[0].uses:  # computed by a lowered op, dead now
             continue
         if not isinstance(user, UnrealizedConversionCastOp):
             return False

@@ -106,6 +106,12 @@ def _row_vectors(e: _Epilogue) -> SSAValue:
     return e.binary("mul", e.acc, e.binary("max", scale, m))
 
 
+def _reduce_then_scale(e: _Epilogue) -> SSAValue:
+    """x / rowmax(exp2(x)): the exp2 is computed inside the reduction, and x is then free to
+    be overwritten by the division."""
+    return e.binary("div", e.acc, e.add(FragReduceOp("max", e.unary("exp2", e.acc))).results[0])
+
+
 EPILOGUES: dict[str, Callable[[_Epilogue], SSAValue]] = {
     "relu": lambda e: e.unary("relu", e.acc),
     "gelu": lambda e: e.unary("gelu", e.acc),
@@ -120,6 +126,7 @@ EPILOGUES: dict[str, Callable[[_Epilogue], SSAValue]] = {
     "chain": _chain,
     "gelu_composed": _gelu_composed,
     "row_vectors": _row_vectors,
+    "reduce_then_scale": _reduce_then_scale,
 }
 
 

@@ -125,6 +125,7 @@ def _references(acc, flat):
     return {
         "chain": _gelu(y) / (1 + np.exp(-_gelu(y))), "gelu_composed": _gelu(x),
         "row_vectors": x * np.maximum(np.tanh(x.max(1) - x.sum(1) / 8), x.max(1))[:, None],
+        "reduce_then_scale": x / np.exp2(x).max(1)[:, None],
         "relu": np.maximum(x, 0), "gelu": _gelu(x), "silu": x / (1 + np.exp(-x)),
         "bias_col": x + cols, "bias_row": rows + x, "bias_col_bf16_gelu": _gelu(x + cols),
         "alpha_beta": 1.5 * x + 0.5 * tile, "alpha_beta_bf16": 1.5 * x + 0.5 * tile,
@@ -174,7 +175,7 @@ KERNELS = {
     "relu": TWO, "gelu": dict(TWO, c_dtype="bf16"), "silu": BIG, "bias_col": BIG, "bias_row": TWO,
     "bias_col_bf16_gelu": dict(BIG, c_dtype="bf16"), "alpha_beta": BIG, "alpha_beta_bf16": dict(BIG, c_dtype="bf16"),
     "alpha_beta_f16": TWO, "softmax": BIG, "chain": dict(TWO, c_dtype="f16"), "gelu_composed": BIG,
-    "row_vectors": BIG,
+    "row_vectors": BIG, "reduce_then_scale": BIG,
 }
 
 

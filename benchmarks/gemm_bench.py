@@ -53,7 +53,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 DEFAULT_SIZES = [2048, 4096, 8192]
 DTYPES = ("tf32", "bf16", "f16")

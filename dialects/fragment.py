@@ -121,7 +121,8 @@ REDUCE_KINDS = ("max", "sum")
 class FragBinaryOp(IRDLOperation):
     """`wgmma.frag_binary "add"|"sub"|"mul"|"div"|"max" %x, %y`: elementwise on two fragments
     of one accumulator type, or a fragment and a `!wgmma.row_vector` broadcast along its rows
-    (either side).  f32 round-to-nearest arithmetic (div: IEEE div.rn).
+    (either side), or two row vectors (a row vector: online-softmax bookkeeping).  f32
+    round-to-nearest arithmetic (div: IEEE div.rn).
 
         %r = wgmma.frag_binary "mul" %acc, %alpha : !wgmma.accumulator<m64n128, f32>, !wgmma.accumulator<m64n128, f32>
     """
@@ -169,9 +170,10 @@ class FragBinaryOp(IRDLOperation):
             raise VerifyException(f"wgmma.frag_binary: unknown kind '{self.kind.data}' "
                                   f"(expected one of {', '.join(BINARY_KINDS)})")
         accs = [v.type for v in (self.lhs, self.rhs) if isinstance(v.type, AccumulatorType)]
-        if not accs:
-            raise VerifyException("wgmma.frag_binary: one operand must be an accumulator fragment "
-                                  "(two row vectors have no fragment to broadcast over)")
+        if not accs:  # two row vectors: a row vector
+            if self.result.type != self.lhs.type:
+                raise VerifyException(f"wgmma.frag_binary of two row vectors gives a row vector, not {self.result.type}")
+            return
         for ty in accs:
             _check_f32_accumulator(self, ty, "operand")
         if len(accs) == 2 and accs[0] != accs[1]:
@@ -186,15 +188,15 @@ class FragUnaryOp(IRDLOperation):
     """`wgmma.frag_unary "neg"|"exp2"|"tanh"|"relu"|"gelu"|"silu" %x`: elementwise function.
     exp2 and tanh are the hardware approximations (ex2.approx.f32, tanh.approx.f32); relu is
     max(x, 0); gelu the tanh form 0.5 x (1 + tanh(0.7978845608 (x + 0.044715 x^3))); silu
-    x / (1 + 2^(-x log2 e)).
+    x / (1 + 2^(-x log2 e)).  On a row vector, a row vector.
 
         %r = wgmma.frag_unary "gelu" %acc : !wgmma.accumulator<m64n128, f32>
     """
 
     name = "wgmma.frag_unary"
 
-    x = operand_def(AccumulatorType)
-    result = result_def(AccumulatorType)
+    x = operand_def(AccumulatorType | RowVectorType)
+    result = result_def(AccumulatorType | RowVectorType)
     kind = prop_def(StringAttr)
 
     def __init__(self, kind: str, x):
@@ -221,7 +223,8 @@ class FragUnaryOp(IRDLOperation):
         if self.kind.data not in UNARY_KINDS:
             raise VerifyException(f"wgmma.frag_unary: unknown kind '{self.kind.data}' "
                                   f"(expected one of {', '.join(UNARY_KINDS)})")
-        _check_f32_accumulator(self, self.x.type, "operand")
+        if isinstance(self.x.type, AccumulatorType):
+            _check_f32_accumulator(self, self.x.type, "operand")
         if self.result.type != self.x.type:
             raise VerifyException(f"wgmma.frag_unary: result {self.result.type} must be the operand type {self.x.type}")
 

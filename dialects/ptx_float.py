@@ -6,8 +6,8 @@ register (the result, `!ptx.f32`) or, with a `dest` operand, one element of an a
 range written in place: the result is then the range after the write, in the same registers
 (assign-registers ties it to `dest`, as it ties an mma's result to its accumulator).
 
-    %f = ptx.fmul %a[3], %s elements [3, -1] : ... -> !ptx.f32        mul.f32 %f1, %acc3, %f0;
-    %b = ptx.fadd into %a[3] (%a[3], %f) ...                           add.f32 %acc3, %acc3, %f1;
+    %f = ptx.fmul %a[3], %s : !ptx.acc<64>, !ptx.f32 -> !ptx.f32                mul.f32 %f1, %acc3, %f0;
+    %b = ptx.fadd %a[3], %f into %a[3] : !ptx.acc<64>, !ptx.f32 -> !ptx.acc<64>  add.f32 %acc3, %acc3, %f1;
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from xdsl.irdl import (
     result_def,
     var_operand_def,
 )
+from xdsl.parser import Parser
+from xdsl.printer import Printer
 from xdsl.utils.exceptions import VerifyException
 
 from exo_gpu.dialects.ptx import AccType, F32Type, PtxOp, Reg
@@ -67,6 +69,49 @@ class FloatOp(PtxOp):
 
     def src_elements(self) -> list[int]:
         return [e.data for e in self.elements.data]
+
+    @classmethod
+    def parse(cls, parser: Parser) -> FloatOp:
+        """`%a[3], %f (into %d[3])? : types of the sources -> result type`."""
+        def operand() -> tuple[object, int | None]:
+            value = parser.parse_unresolved_operand()
+            element = None
+            if parser.parse_optional_punctuation("[") is not None:
+                element = parser.parse_integer()
+                parser.parse_punctuation("]")
+            return value, element
+
+        srcs = parser.parse_comma_separated_list(parser.Delimiter.NONE, operand)
+        dest = operand() if parser.parse_optional_keyword("into") is not None else None
+        attrs = parser.parse_optional_attr_dict()
+        parser.parse_punctuation(":")
+        types = parser.parse_comma_separated_list(parser.Delimiter.NONE, parser.parse_type)
+        parser.parse_punctuation("->")
+        result = parser.parse_type()
+        values = [(parser.resolve_operand(v, t), e) for (v, e), t in zip(srcs, types, strict=True)]
+        target = (parser.resolve_operand(dest[0], result), dest[1]) if dest is not None else None
+        op = cls(*values, dest=target)  # type: ignore[arg-type]
+        op.attributes.update(attrs)
+        return op
+
+    def print(self, printer: Printer) -> None:
+        def operand(value: SSAValue, element: int) -> None:
+            printer.print_operand(value)
+            if element != NO_ELEMENT:
+                printer.print_string(f"[{element}]")
+
+        printer.print_string(" ")
+        for i, (value, element) in enumerate(zip(self.srcs, self.src_elements())):
+            printer.print_string(", " if i else "")
+            operand(value, element)
+        if self.dest is not None:
+            printer.print_string(" into ")
+            operand(self.dest, self.dest_element.value.data)  # type: ignore[union-attr]
+        printer.print_op_attributes(self.attributes)
+        printer.print_string(" : ")
+        printer.print_list([v.type for v in self.srcs], printer.print_attribute)
+        printer.print_string(" -> ")
+        printer.print_attribute(self.result.type)
 
     def verify_(self) -> None:
         if len(self.srcs) != self.ARITY:

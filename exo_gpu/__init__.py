@@ -7,6 +7,8 @@ Python API (mirrors the `exo-gpu` command line):
     result = exo_gpu.compile(module, cuda="12.3")   # PTX, cubin, and the guard's reports
 """
 
+__version__ = "0.2.0"
+
 from exo_gpu.compiler import Compiled, CompileError, compile, gemm, parse, print_ir
 from exo_gpu.errors import ExoGpuError
 from exo_gpu.passes import DEFAULT_PIPELINE
@@ -19,4 +21,4 @@ def run(m: int, n: int, k: int, **kwargs):
     return _run(m, n, k, **kwargs)
 
 
-__all__ = ["Compiled", "CompileError", "DEFAULT_PIPELINE", "ExoGpuError", "compile", "gemm", "parse", "print_ir", "run"]
+__all__ = ["__version__", "Compiled", "CompileError", "DEFAULT_PIPELINE", "ExoGpuError", "compile", "gemm", "parse", "print_ir", "run"]

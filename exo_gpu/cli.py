@@ -24,13 +24,15 @@ import numpy as np
 from exo_gpu.ptxas import doctor, guard, toolchain
 
 from exo_gpu import sweep
+import exo_gpu
 from exo_gpu.compiler import CompileError, compile, gemm, with_locations
 from exo_gpu.errors import ExoGpuError
 
 
 def _add_toolchain_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--cuda", default=toolchain.DEFAULT_CUDA,
-                    help=f"ptxas version from NVIDIA's wheels (default {toolchain.DEFAULT_CUDA}; 13.x = newest)")
+                    help=f"ptxas version from NVIDIA's wheels (default {toolchain.DEFAULT_CUDA}; 13.x = newest; "
+                         "system = the CUDA toolkit on PATH)")
     ap.add_argument("--ptxas", metavar="PATH", help="use this ptxas instead of a pinned one")
     ap.add_argument("--nvdisasm", metavar="PATH", help="use this nvdisasm instead of the pinned one")
 
@@ -100,8 +102,8 @@ def cmd_gemm(args) -> int:
         _write(args.output, tile_text)
         return 0
     pipeline = f"schedule{{scale_d={args.scale_d}}},insert-syncs,lower-fragments,lower-to-ptx,assign-registers,emit-ptx"
-    result = compile(module, pipeline, cuda=args.cuda, ptxas=args.ptxas, assemble=args.emit != "ptx",
-                     downgrade=args.allow_serialization)
+    result = compile(module, pipeline, cuda=args.cuda, ptxas=args.ptxas, nvdisasm=args.nvdisasm,
+                     assemble=args.emit != "ptx", downgrade=args.allow_serialization)
     for w in result.warnings:
         print(f"exo-gpu: warning: {w}", file=sys.stderr)
     if args.emit == "ptx":
@@ -109,7 +111,7 @@ def cmd_gemm(args) -> int:
     elif args.emit == "cubin":
         _write(args.output, result.cubin or b"")
     elif args.emit == "sass":
-        _write(args.output, guard.disassemble(result.cubin or b"", toolchain.nvdisasm(args.nvdisasm)))
+        _write(args.output, guard.disassemble(result.cubin or b"", toolchain.nvdisasm(args.nvdisasm, args.cuda)))
     else:
         text = _reports_json(result.reports) if args.json else "\n".join(guard.format_report(r) for r in result.reports) + "\n"
         _write(args.output, text)
@@ -198,7 +200,7 @@ def cmd_run(args) -> int:
     result = run(m, n, k, A=None if npz is None else a, Bt=None if npz is None else bt, dtype=args.dtype,
                  wgmma_n=args.wgmma_n, tiles_per_warpgroup=args.tiles_per_warpgroup, consumers=args.consumers,
                  stages=args.stages, wait_depth=args.wait_depth, accumulate_c=False, cuda=args.cuda,
-                 ptxas=args.ptxas, cluster_n=args.cluster[1], schedule=args.schedule,
+                 ptxas=args.ptxas, nvdisasm=args.nvdisasm, cluster_n=args.cluster[1], schedule=args.schedule,
                  c_dtype=args.c_dtype, split_k=args.split_k, a_in_registers=args.a_in_registers,
                  layout_a=args.layout_a, layout_b=args.layout_b, cluster_m=args.cluster[0],
                  accumulator=args.accumulator)
@@ -212,7 +214,7 @@ def cmd_check(args) -> int:
         data = open(path, "rb").read()
     except OSError as e:
         raise CompileError(f"cannot read {path}: {e.strerror}") from None
-    nvdisasm = toolchain.nvdisasm(args.nvdisasm)
+    nvdisasm = toolchain.nvdisasm(args.nvdisasm, args.cuda)
     if path.endswith(".cubin"):
         reports = _check_cubin(data, nvdisasm, path)
     else:
@@ -255,6 +257,7 @@ def cmd_toolchain(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="exo-gpu", description="Hopper wgmma GEMM kernels without ptxas serialization")
+    ap.add_argument("--version", action="version", version=f"exo-gpu {exo_gpu.__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
 
     g = sub.add_parser("gemm", help="build a GEMM kernel and compile it through the full pipeline")

@@ -21,7 +21,7 @@ from xdsl.parser import Parser
 from xdsl.passes import ModulePass
 from xdsl.printer import Printer
 from xdsl.utils.arg_spec import parse_spec
-from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
+from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException, ParseError, VerifyException
 
 from exo_gpu.ptxas import guard, toolchain
 from exo_gpu.dialects import make_context
@@ -99,17 +99,30 @@ def parse_pipeline(spec: str) -> list[ModulePass]:
     """`schedule,insert-syncs,...` (xdsl-opt syntax, options as `name{opt=value}`) into passes."""
     passes = []
     for part in _split_pipeline(spec):
+        if not part:
+            raise CompileError(f"pass pipeline '{spec}' has an empty pass name: write passes "
+                               f"separated by single commas, e.g. '{DEFAULT_PIPELINE}'")
         try:
             pass_spec = parse_spec(part)
-        except Exception as e:  # xDSL raises plain exceptions for malformed specs
-            raise CompileError(f"bad pass spec '{part}': {e}") from None
+        except (Exception, ArgSpecParseError) as e:  # ArgSpecParseError is a BaseException
+            raise CompileError(f"bad pass spec '{part}': {_spec_problem(str(e))}; write "
+                               f"name{{option=value ...}}, quoting text values "
+                               f"(cuda=\"13.x\") and closing every brace") from None
         if pass_spec.name not in PASSES:
             raise CompileError(f"unknown pass '{pass_spec.name}': available passes are {', '.join(PASSES)}")
         try:
             passes.append(PASSES[pass_spec.name].from_pass_spec(pass_spec))
-        except Exception as e:
+        except (Exception, ArgSpecParseError) as e:
             raise CompileError(f"bad options for pass '{pass_spec.name}': {_first_line(str(e))}") from None
     return passes
+
+
+def _spec_problem(message: str) -> str:
+    """xDSL's multi-line pipeline diagnostic as one line: what is wrong, and at which column."""
+    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
+    where = next((ln.rsplit(":", 1)[-1] for ln in lines if ln.startswith("pass-pipeline:")), None)
+    what = lines[-1] if lines else "malformed"
+    return f"{what[0].lower() + what[1:]}" + (f" (column {where})" if where else "")
 
 
 def _split_pipeline(spec: str) -> list[str]:
@@ -240,11 +253,12 @@ def _predict(ptx: str, cuda: str, downgrade: bool) -> list[str]:
 
 
 def compile(module: ModuleOp, pipeline: str = DEFAULT_PIPELINE, *, cuda: str = toolchain.DEFAULT_CUDA,
-            ptxas: str | None = None, assemble: bool = True, downgrade: bool = False,
-            keep_ir: bool = False) -> Compiled:
+            ptxas: str | None = None, nvdisasm: str | None = None, assemble: bool = True,
+            downgrade: bool = False, keep_ir: bool = False) -> Compiled:
     """Run `pipeline` (ending in emit-ptx) on `module`; then, unless `assemble` is False, check
-    the PTX with the wgmma pipeline model for that ptxas, assemble it with the pinned ptxas and
-    enforce the guard (downgrade: findings become warnings, not errors)."""
+    the PTX with the wgmma pipeline model for that ptxas, assemble it with the pinned ptxas (or
+    `ptxas`/`nvdisasm` given as paths, or cuda="system": the toolkit on PATH) and enforce the
+    guard (downgrade: findings become warnings, not errors)."""
     passes = parse_pipeline(pipeline)
     if not isinstance(passes[-1], EmitPtxPass):
         raise CompileError(f"pipeline '{pipeline}' must end in emit-ptx to produce PTX")
@@ -265,7 +279,8 @@ def compile(module: ModuleOp, pipeline: str = DEFAULT_PIPELINE, *, cuda: str = t
         result.ptxas = tool
         result.warnings += _predict(text, tool.cuda, downgrade)
         start = time.perf_counter()
-        result.cubin, result.reports = guard.check(text, tool)
+        disasm = toolchain.nvdisasm(nvdisasm, cuda)
+        result.cubin, result.reports = guard.check(text, tool, disasm=disasm)
         result.assemble_seconds = time.perf_counter() - start
         result.warnings += guard.enforce(result.reports, downgrade=downgrade)
     return result

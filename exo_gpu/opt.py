@@ -1,98 +1,191 @@
-"""`exo-gpu-opt`: run a pass pipeline on an MLIR file, xdsl-opt style.
+"""`exo-gpu-opt`: run a pass pipeline on MLIR, with the xdsl-opt / mlir-opt conventions.
 
-    exo-gpu-opt FILE.mlir -p schedule,insert-syncs [--print-ir-after-all | --print-ir-after=PASS] [-o OUT]
+    exo-gpu-opt [FILE.mlir | -] -p schedule,insert-syncs [-o OUT | -o -] [--split-input-file]
+                [--verify-diagnostics] [--print-ir-before PASS] [--print-ir-after PASS]
+                [--print-ir-before-all] [--print-ir-after-all] [--print-ir-after-failure]
+                [--list-passes] [--version]
 
-Reads MLIR text (`-` for stdin) and writes the IR after the pipeline, or PTX text when the
-pipeline ends in emit-ptx.  Every stage can be dumped, edited and fed back.
+Reads MLIR text (standard input when FILE is left out or `-`) and writes the IR after the
+pipeline, or PTX text when the pipeline ends in emit-ptx.  Every stage can be dumped, edited
+and fed back.  Built on xDSL's `xDSLOptMain` (argument set, pass registry, input splitting);
+what it adds: exo-gpu's dialects and passes, one-line located errors, IR dumps on stderr,
+and output files written whole or not at all.
 """
 
 from __future__ import annotations
 
-import argparse
+import dataclasses
+import os
 import sys
+import tempfile
+from typing import IO
 
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException
+from xdsl.xdsl_opt_main import xDSLOptMain
+
+from exo_gpu import __version__
 from exo_gpu.compiler import CompileError, parse, parse_pipeline, print_ir, run_passes
+from exo_gpu.dialects import make_context
 from exo_gpu.errors import ExoGpuError
 from exo_gpu.passes import PASSES
 from exo_gpu.passes.emit_ptx import EmitPtxPass, print_ptx
 
+PROG = "exo-gpu-opt"
+
+
+class ExoGpuOptMain(xDSLOptMain):
+    """xdsl-opt's driver with exo-gpu's dialects, passes and error conventions."""
+
+    version_format = f"{PROG} {__version__} (xDSL {{xdsl_version}})"
+
+    def register_all_dialects(self):
+        self.ctx = make_context()
+
+    def register_all_passes(self):
+        for name, cls in PASSES.items():
+            self.register_pass(name, lambda cls=cls: cls)
+
+    def register_all_arguments(self, arg_parser):
+        super().register_all_arguments(arg_parser)
+        arg_parser.prog = PROG
+        add = arg_parser.add_argument
+        add("--print-ir-before", action="append", default=[], metavar="PASS",
+            help="print the IR before PASS (stderr); may be repeated")
+        add("--print-ir-after", action="append", default=[], metavar="PASS",
+            help="print the IR after PASS (stderr); may be repeated")
+        add("--print-ir-before-all", action="store_true", help="print the IR before every pass (stderr)")
+        add("--print-ir-after-all", action="store_true", help="print the IR after every pass (stderr)")
+        add("--print-ir-after-failure", action="store_true",
+            help="when a pass fails, print the IR as the failing pass left it (stderr)")
+        add("--list-passes", action="store_true", help="list the passes with their options, then exit")
+
+    def setup_pipeline(self):
+        """Parse the pipeline with exo-gpu's checks (one-line errors naming the fix)."""
+        self.passes: list[ModulePass] = parse_pipeline(self.args.passes) if self.args.passes else []
+        for flag in ("print_ir_before", "print_ir_after"):
+            for name in getattr(self.args, flag):
+                if name not in PASSES:
+                    raise CompileError(f"--{flag.replace('_', '-')}: unknown pass '{name}': available "
+                                       f"passes are {', '.join(PASSES)}")
+
+    def get_input_stream(self) -> tuple[IO[bytes], str]:
+        if self.args.input_file in (None, "-"):
+            return sys.stdin.buffer, "mlir"
+        try:
+            return open(self.args.input_file, "rb"), "mlir"
+        except IsADirectoryError:
+            raise CompileError(f"{self.args.input_file}: is a directory; give an MLIR file") from None
+        except OSError as e:
+            raise CompileError(f"cannot read {self.args.input_file}: {e.strerror}") from None
+
+    def get_input_name(self) -> str:
+        return "<stdin>" if self.args.input_file in (None, "-") else self.args.input_file
+
+    # ------------------------------------------------------------------------- running
+
+    def _dump(self, when: str, p: ModulePass, module: ModuleOp) -> None:
+        wanted = getattr(self.args, f"print_ir_{when}")
+        if getattr(self.args, f"print_ir_{when}_all") or p.name in wanted:
+            sys.stderr.write(f"// -----// IR Dump {when.capitalize()} {p.name} //----- //\n{print_ir(module)}\n")
+
+    def _apply(self, module: ModuleOp) -> str:
+        """Run the pipeline on one module; return the text to write."""
+        emit = bool(self.passes) and isinstance(self.passes[-1], EmitPtxPass)
+        for p in self.passes[:-1] if emit else self.passes:
+            self._dump("before", p, module)
+            try:
+                run_passes(module, [p], lambda q, m: self._dump("after", q, m))
+            except ExoGpuError:
+                if self.args.print_ir_after_failure:
+                    sys.stderr.write(f"// -----// IR Dump After {p.name} Failed //----- //\n{print_ir(module)}\n")
+                raise
+        if not emit:
+            return print_ir(module)
+        try:
+            return print_ptx(module)
+        except DiagnosticException as e:
+            raise CompileError(str(e).strip().splitlines()[0]) from None
+
+    def _chunk_text(self, chunk: IO[bytes], offset: int) -> str:
+        try:
+            text = chunk.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise CompileError(f"{self.get_input_name()}: not UTF-8 text; give MLIR text (a .mlir "
+                               f"file), not a binary") from None
+        return "\n" * offset + text  # keep line numbers those of the whole file
+
+    def run_all(self) -> int:
+        """Every chunk of the input (one unless --split-input-file); the output is written
+        only when every chunk succeeded, except under --verify-diagnostics, where each error
+        is printed to stdout as the chunk's result and the run succeeds."""
+        chunks, _ = self.prepare_input()
+        results = []
+        for chunk, offset in chunks:
+            try:
+                module = parse(self._chunk_text(chunk, offset), self.get_input_name())
+                results.append(self._apply(module))
+            except ExoGpuError as e:
+                if not self.args.verify_diagnostics:
+                    raise
+                results.append(f"{PROG}: error: {e}\n")
+            finally:
+                chunk.close()
+        write_output(self.args.output_file, "// -----\n".join(results))
+        return 0
+
+
+def write_output(path: str | None, text: str) -> None:
+    """Standard output for None or "-"; else the file, written through a temporary file in the
+    same folder and renamed, so a failure never leaves a half-written file."""
+    if path in (None, "-"):
+        sys.stdout.write(text)
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise CompileError(f"-o {path}: is a directory; give a file name")
+    if not os.path.isdir(folder):
+        raise CompileError(f"-o {path}: folder {folder} does not exist; create it or write elsewhere")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".exo-gpu-", suffix=".tmp")
+    except OSError as e:
+        raise CompileError(f"-o {path}: cannot write in {folder} ({e.strerror}); write elsewhere") from None
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as e:
+        os.unlink(tmp)
+        raise CompileError(f"-o {path}: cannot write ({e.strerror}); write elsewhere") from None
+
+
+def list_passes() -> str:
+    lines = []
+    for name, cls in PASSES.items():
+        summary = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
+        lines.append(f"{name}: {summary}")
+        for f in dataclasses.fields(cls):
+            if f.name != "name":
+                default = f.default if f.default is not dataclasses.MISSING else "required"
+                lines.append(f"    {f.name}={default!r}")
+    return "\n".join(lines) + "\n"
+
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="exo-gpu-opt", description=__doc__.split("\n\n")[0])
-    ap.add_argument("input", help="MLIR file, or - for standard input")
-    ap.add_argument("-p", "--passes", default="", help=f"comma-separated pipeline; passes: {', '.join(PASSES)}")
-    ap.add_argument("--print-ir-after-all", action="store_true", help="print the IR after every pass (stderr)")
-    ap.add_argument("--print-ir-after", action="append", default=[], metavar="PASS",
-                    help="print the IR after PASS (stderr); may be repeated")
-    ap.add_argument("-o", "--output", help="write the result here instead of stdout")
-    ap.add_argument("--split-input-file", action="store_true",
-                    help="treat each chunk between '// -----' lines as its own file (mlir-opt style); "
-                         "errors are reported per chunk, with the original line numbers")
-    args = ap.parse_args(argv)
-    if args.split_input_file:
-        return _split_main(args)
     try:
-        for name in args.print_ir_after:
-            if name not in PASSES:
-                raise CompileError(f"--print-ir-after: unknown pass '{name}': available passes are {', '.join(PASSES)}")
-        if args.input == "-":
-            text, filename = sys.stdin.read(), "<stdin>"
-        else:
-            try:
-                with open(args.input) as f:
-                    text = f.read()
-            except OSError as e:
-                raise CompileError(f"cannot read {args.input}: {e.strerror}") from None
-            filename = args.input
-        module = parse(text, filename)
-        passes = parse_pipeline(args.passes) if args.passes else []
-        emit = bool(passes) and isinstance(passes[-1], EmitPtxPass)
-
-        def dump(p, m):
-            if args.print_ir_after_all or p.name in args.print_ir_after:
-                sys.stderr.write(f"// -----// IR Dump After {p.name} //----- //\n{print_ir(m)}\n")
-
-        run_passes(module, passes[:-1] if emit else passes, dump)
-        out = print_ptx(module) if emit else print_ir(module)
-        if args.output:
-            with open(args.output, "w") as f:
-                f.write(out)
-        else:
-            sys.stdout.write(out)
-        return 0
+        tool = ExoGpuOptMain(description=__doc__.split("\n\n")[0], args=argv)
+        if tool.args.list_passes:
+            sys.stdout.write(list_passes())
+            return 0
+        return tool.run_all()
     except ExoGpuError as e:
-        print(f"exo-gpu-opt: error: {e}", file=sys.stderr)
+        print(f"{PROG}: error: {e}", file=sys.stderr)
         return 1
-    except Exception as e:  # xDSL diagnostics not caught above still get one line
+    except (Exception, ArgSpecParseError) as e:  # an xDSL diagnostic not caught above: still one line
         msg = str(e).strip().splitlines()
-        print(f"exo-gpu-opt: error: {msg[0] if msg else type(e).__name__}", file=sys.stderr)
+        print(f"{PROG}: error: {msg[0] if msg else type(e).__name__}", file=sys.stderr)
         return 1
-
-
-def _split_main(args) -> int:
-    """--split-input-file: run the pipeline on every `// -----` chunk; each chunk's output
-    (or one error line) in order, the chunks' outputs separated by `// -----`."""
-    try:
-        with open(args.input) as f:
-            text = f.read()
-    except OSError as e:
-        print(f"exo-gpu-opt: error: cannot read {args.input}: {e.strerror}", file=sys.stderr)
-        return 1
-    status, outputs, line = 0, [], 0
-    for chunk in text.split("// -----\n"):
-        padded = "\n" * line + chunk  # keep the file's line numbers in diagnostics
-        line += chunk.count("\n") + 1
-        try:
-            module = parse(padded, args.input)
-            passes = parse_pipeline(args.passes) if args.passes else []
-            emit = bool(passes) and isinstance(passes[-1], EmitPtxPass)
-            run_passes(module, passes[:-1] if emit else passes)
-            outputs.append(print_ptx(module) if emit else print_ir(module))
-        except ExoGpuError as e:
-            print(f"exo-gpu-opt: error: {e}", file=sys.stderr)
-            status = 1
-    sys.stdout.write("// -----\n".join(outputs))
-    return status
 
 
 if __name__ == "__main__":

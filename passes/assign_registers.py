@@ -4,7 +4,8 @@ Guarantees:
 - every accumulator element has one `%acc` register for its whole life: an mma's result
   takes its accumulator operand's registers, a wait_group's results take its operands',
   and a ptx.loop's carried accumulator, its initial value, its next value and the loop's
-  result share one range (as `allocate_values_same_reg` does for xDSL's riscv loops).  No
+  result share one range (as `allocate_values_same_reg` does for xDSL's riscv loops), and
+  an f32 instruction writing one accumulator element in place (a fused epilogue) keeps it.  No
   accumulator is ever copied, moved or spilled; an IR that would need a copy (an
   accumulator read after the wgmma that overwrites it) is rejected;
 - loop-carried scalars get one register each, with a `mov` on entry and before `ptx.next`;

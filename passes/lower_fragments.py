@@ -14,26 +14,27 @@ Guarantees:
 - every element of a fragment is computed in its own registers: element i of a result reads
   only element i of its fragment operands (and the two row values of a row vector), so a
   result may overwrite an operand's range element by element, in place;
-- a result takes the range of an accumulator operand that nothing reads afterwards (its only
-  other readers are lowered ops before it), else a fresh range (`ptx.acc_fresh`, counted in
-  the role's register budget by assign-registers, like any accumulator range);
-- splats, vector and tile loads read only by elementwise ops, and elementwise ops over only
-  those read by one elementwise op ("virtual" values) get no range: their value is computed
-  per element where it is used, right before the instruction that needs it, in f32
-  temporaries that live for a few instructions (a C tile for beta * C costs no range); a
-  load read by several ops is read again for each (a vector: each distinct row or column
-  once per reader), which costs loads, not registers;
+- a result takes the range of an accumulator it reads (directly or through virtual ops) that
+  nothing reads afterwards, else a fresh range (`ptx.acc_fresh`, counted in the role's
+  register budget by assign-registers, like any accumulator range);
+- "virtual" values get no range: splats and loads read only by elementwise ops and
+  reductions, and elementwise ops read by exactly one of those.  Their value is computed per element
+  where it is used, right before the instruction that needs it, in f32 temporaries that
+  live for a few instructions: a chain of single-use ops (GELU spelled as muls, adds and a
+  tanh; alpha * acc + beta * C with C loaded) is one pass over the registers, C costing no
+  range.  A load read by several ops is read again for each (a vector: each distinct row or
+  column once per reader), which costs loads, not registers;
 - loads are masked element by element (`@p ld.global`, 0 elsewhere) at the vector's length
   or the tile's (m, n); bf16/f16 elements are widened exactly (cvt.f32.bf16/f16);
 - frag_reduce combines each thread's elements of its two rows, then the 4 lanes of a quad
-  by `shfl.sync.bfly` 1 and 2; the row vector is two f32 registers per thread;
+  by `shfl.sync.bfly` 1 and 2; a row vector is two f32 registers per thread (elementwise
+  ops on row vectors compute those two);
 - gelu and silu expand to the formulas of wgmma.frag_unary; exp2, tanh are the .approx
   instructions; div is div.rn.f32.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from xdsl.context import Context
@@ -68,7 +69,7 @@ from exo_gpu.dialects.fragment import (
     RowVectorType,
     register_offset,
 )
-from exo_gpu.dialects.wgmma import AccumulatorType
+from exo_gpu.dialects.wgmma import AccumulatorType, StoreAccumulatorOp
 
 B32, B64, F32 = ptx.B32Type.unallocated, ptx.B64Type.unallocated, ptx.F32Type.unallocated
 LOG2E = 1.4426950408889634
@@ -82,24 +83,50 @@ Source = tuple[SSAValue, int | None]  # an f32 register (None) or element i of a
 
 
 def is_virtual(value: SSAValue) -> bool:
-    """Whether `value` is computed per element where it is used instead of in a range."""
+    """Whether `value` is computed per element where it is used instead of in a range: a
+    splat or a load read only by elementwise ops and reductions, or an elementwise op read
+    by one of those."""
     op = value.owner
-    if not isinstance(op, (FragSplatOp, FragLoadVectorOp, FragLoadTileOp, *ELEMENTWISE)):
+    if isinstance(value.type, RowVectorType) or \
+            not isinstance(op, (FragSplatOp, FragLoadVectorOp, FragLoadTileOp, *ELEMENTWISE)):
         return False
     users = [use.operation for use in value.uses]
-    if not users or not all(isinstance(u, ELEMENTWISE) for u in users):
+    if not users or not all(isinstance(u, (*ELEMENTWISE, FragReduceOp)) for u in users):
         return False
-    if not isinstance(op, ELEMENTWISE):  # a splat or a load: read again for every user
-        return True
-    return len(users) == 1 and all(isinstance(x.type, RowVectorType) or is_virtual(x) for x in op.operands)
+    return not isinstance(op, ELEMENTWISE) or len(users) == 1  # a splat or load is read again per user
 
 
-def _read_only_before(value: SSAValue, op: Operation) -> bool:
-    """Whether every reader of `value` other than `op` is a cast to its range whose readers
-    all come before `op` in its block (lowered ops that already read it)."""
+def root(op: Operation) -> Operation:
+    """The op whose lowering computes elementwise `op`: itself, or for a virtual op, the
+    first op up its chain of (single) users that gets a range."""
+    while isinstance(op, ELEMENTWISE) and is_virtual(op.results[0]):
+        op = next(iter(op.results[0].uses)).operation
+    return op
+
+
+def leaves(op: Operation) -> list[SSAValue]:
+    """The accumulator values with ranges that `op` reads, directly or through virtual ops."""
+    found: list[SSAValue] = []
+    for x in op.operands:
+        if not isinstance(x.type, AccumulatorType):
+            continue
+        if not is_virtual(x):
+            found.append(x)
+        elif isinstance(x.owner, ELEMENTWISE):
+            found.extend(leaves(x.owner))
+    return list(dict.fromkeys(found))
+
+
+def _overwritable(value: SSAValue, op: Operation) -> bool:
+    """Whether `op` may write its result over `value`'s range: every other reader of
+    `value` is part of `op`'s computation (a virtual op that `op` computes, per element,
+    before writing that element), a virtual op whose user was lowered already (dead now), or
+    a cast to its range read only before `op` in its block (lowered ops that already read it)."""
     for use in value.uses:
         user = use.operation
-        if user is op:
+        if user is op or (isinstance(user, ELEMENTWISE) and is_virtual(user.results[0]) and root(user) is op):
+            continue
+        if isinstance(user, ELEMENTWISE) and not user.results[0].uses:  # computed by a lowered op, dead now
             continue
         if not isinstance(user, UnrealizedConversionCastOp):
             return False
@@ -112,11 +139,8 @@ def _read_only_before(value: SSAValue, op: Operation) -> bool:
 
 
 def in_place_operand(op: Operation) -> SSAValue | None:
-    """An accumulator operand of `op` whose range `op`'s result may overwrite."""
-    for x in op.operands:
-        if isinstance(x.type, AccumulatorType) and not is_virtual(x) and _read_only_before(x, op):
-            return x
-    return None
+    """An accumulator value that `op` reads and whose range its result may overwrite."""
+    return next((x for x in leaves(op) if _overwritable(x, op)), None)
 
 
 # -------------------------------------------------------------------------- emitting
@@ -322,18 +346,31 @@ def _materialize(op: Operation, rewriter: PatternRewriter) -> None:
     rewriter.replace(op, back, [back.results[0]])
 
 
+def _row_values(op: Operation, rewriter: PatternRewriter) -> None:
+    """Replace elementwise `op` on row vectors by its two rows' values (registers 0 and 2 of
+    a fragment are in the thread's first and second row)."""
+    e = _Emitter(rewriter, op)
+    cast = UnrealizedConversionCastOp.get([compute(e, op, i, None) for i in (0, 2)], [op.results[0].type])
+    cast.location = op.location
+    rewriter.replace(op, cast, [cast.results[0]])
+
+
 class LowerElementwise(RewritePattern):
-    """frag_binary / frag_unary with a range (module docstring); virtual ones stay for their
-    user, which computes them per element."""
+    """frag_binary / frag_unary with a range (module docstring), or with a row vector result
+    (two registers); virtual ones stay for their user, which computes them per element."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if isinstance(op, ELEMENTWISE) and not is_virtual(op.results[0]):
+        if not isinstance(op, ELEMENTWISE):
+            return
+        if isinstance(op.results[0].type, RowVectorType):
+            _row_values(op, rewriter)
+        elif not is_virtual(op.results[0]):
             _materialize(op, rewriter)
 
 
 class LowerLeaf(RewritePattern):
-    """frag_splat / frag_load_vector / frag_load_tile whose value needs a range (a user that
-    is not elementwise, or a load used twice): one mov per element."""
+    """frag_splat / frag_load_vector / frag_load_tile read by an op that is not a fragment op
+    (a store): its elements moved into a fresh range."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         if isinstance(op, (FragSplatOp, FragLoadVectorOp, FragLoadTileOp)) and op.results[0].uses \
@@ -398,6 +435,11 @@ class LowerFragmentsPass(ModulePass):
     name = "lower-fragments"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for store in op.walk():
+            if isinstance(store, StoreAccumulatorOp) and store.atomic and isinstance(store.acc.owner, FRAGMENT_OPS):
+                raise DiagnosticException(
+                    f"lower-fragments: the store at {store.location} adds split-K partial sums into C, and an "
+                    "epilogue on a partial sum is not the epilogue of the sum: use split_k = 1 with an epilogue")
         patterns = [LowerF32Constant(), LowerReduce(), LowerElementwise(), LowerLeaf()]
         PatternRewriteWalker(GreedyRewritePatternApplier(patterns), apply_recursively=False).rewrite_module(op)
         _erase_dead(op)
@@ -421,6 +463,9 @@ def pass_through(values: dict[SSAValue, SSAValue], emit, op: Operation) -> bool:
             raise DiagnosticException(f"lower-to-ptx: the cast at {op.location} reads a value with no lowering")
         values[op.outputs[0]] = values[op.inputs[0]]
         return True
+    if isinstance(op, FRAGMENT_OPS):
+        raise DiagnosticException(f"lower-to-ptx: {op.name} at {op.location} is a fragment op: "
+                                  "run lower-fragments before lower-to-ptx")
     if op.dialect_name() != "ptx":
         return False
     new = emit(op.clone(value_mapper=values))

@@ -1,7 +1,8 @@
 """Test-only: fused epilogues put into a scheduled GEMM by hand, without the tile front end.
 
-`with_epilogue(module, name)` takes the IR after `schedule,insert-syncs` and puts the
-fragment ops of epilogue `name` between the final wait_group and every store_accumulator
+`with_epilogue(module, name)` takes the IR after `schedule` (or `schedule,insert-syncs`) and
+puts the fragment ops of epilogue `name` before every store_accumulator (after the final
+wait_group, which insert-syncs puts before the first reader of the accumulators)
 (bias and C tiles are read through the kernel's C pointer: what matters here is the code,
 not the values).  `EPILOGUES` names each one.
 """
@@ -87,6 +88,30 @@ def _chain(e: _Epilogue) -> SSAValue:
     return x
 
 
+def _gelu_composed(e: _Epilogue) -> SSAValue:
+    """GELU as a tile program spells it: muls, adds and a tanh on splat constants."""
+    x = e.acc
+    cube = e.binary("mul", e.binary("mul", x, x), x)
+    inner = e.binary("add", x, e.binary("mul", e.splat(0.044715), cube))
+    t = e.unary("tanh", e.binary("mul", e.splat(0.7978845608), inner))
+    return e.binary("mul", e.binary("mul", e.splat(0.5), x), e.binary("add", e.splat(1.0), t))
+
+
+def _row_vectors(e: _Epilogue) -> SSAValue:
+    """Ops on row vectors: x * max(tanh(rowmax(x) - rowsum(x) / rowmax(8)), rowmax(x))."""
+    m = e.add(FragReduceOp("max", e.acc)).results[0]
+    s = e.add(FragReduceOp("sum", e.acc)).results[0]
+    eight = e.add(FragReduceOp("max", e.splat(8.0))).results[0]  # a reduction of a splat: no range
+    scale = e.unary("tanh", e.binary("sub", m, e.binary("div", s, eight)))
+    return e.binary("mul", e.acc, e.binary("max", scale, m))
+
+
+def _reduce_then_scale(e: _Epilogue) -> SSAValue:
+    """x / rowmax(exp2(x)): the exp2 is computed inside the reduction, and x is then free to
+    be overwritten by the division."""
+    return e.binary("div", e.acc, e.add(FragReduceOp("max", e.unary("exp2", e.acc))).results[0])
+
+
 EPILOGUES: dict[str, Callable[[_Epilogue], SSAValue]] = {
     "relu": lambda e: e.unary("relu", e.acc),
     "gelu": lambda e: e.unary("gelu", e.acc),
@@ -99,11 +124,14 @@ EPILOGUES: dict[str, Callable[[_Epilogue], SSAValue]] = {
     "alpha_beta_f16": lambda e: _alpha_beta(e, "f16"),
     "softmax": _softmax_numerator,
     "chain": _chain,
+    "gelu_composed": _gelu_composed,
+    "row_vectors": _row_vectors,
+    "reduce_then_scale": _reduce_then_scale,
 }
 
 
 def with_epilogue(module: ModuleOp, name: str) -> ModuleOp:
-    """`module` (after schedule,insert-syncs) with epilogue `name` before every store."""
+    """`module` (after schedule) with epilogue `name` before every store."""
     for store in [op for op in module.walk() if isinstance(op, StoreAccumulatorOp)]:
         e = _Epilogue(store)
         store.operands = [EPILOGUES[name](e), *store.operands[1:]]

@@ -42,9 +42,12 @@ LOWER = "lower-fragments,lower-to-ptx,assign-registers,emit-ptx"
 
 
 def scheduled(epilogue: str, **kw):
+    """A GEMM's IR after schedule with `epilogue` put before its stores (where the schedule
+    pass of a tile program puts it), then insert-syncs (which waits before the first read)."""
     module = gemm(**kw)
-    run_passes(module, parse_pipeline("schedule,insert-syncs"))
-    return with_epilogue(module, epilogue)
+    run_passes(module, parse_pipeline("schedule"))
+    with_epilogue(module, epilogue)
+    return run_passes(module, parse_pipeline("insert-syncs"))
 
 
 # ---------------------------------------------------------------- the layout model
@@ -118,7 +121,11 @@ def _references(acc, flat):
     rows = np.where(r < M, flat[r], 0.0)  # along M: n_valid = M
     x = acc.astype(np.float64)
     p = np.exp2(x - x.max(axis=1, keepdims=True))
+    y = np.maximum(np.tanh(np.exp2(-np.maximum((x + 1 - 2) * 3 / 4, -5))), 0)
     return {
+        "chain": _gelu(y) / (1 + np.exp(-_gelu(y))), "gelu_composed": _gelu(x),
+        "row_vectors": x * np.maximum(np.tanh(x.max(1) - x.sum(1) / 8), x.max(1))[:, None],
+        "reduce_then_scale": x / np.exp2(x).max(1)[:, None],
         "relu": np.maximum(x, 0), "gelu": _gelu(x), "silu": x / (1 + np.exp(-x)),
         "bias_col": x + cols, "bias_row": rows + x, "bias_col_bf16_gelu": _gelu(x + cols),
         "alpha_beta": 1.5 * x + 0.5 * tile, "alpha_beta_bf16": 1.5 * x + 0.5 * tile,
@@ -146,7 +153,7 @@ def _memory(dtype: str, rng) -> tuple[bytes, np.ndarray]:
     return bits.tobytes(), (bits.astype(np.uint32) << 16).view(np.float32).astype(np.float64)
 
 
-@pytest.mark.parametrize("epilogue", [e for e in EPILOGUES if e != "chain"])
+@pytest.mark.parametrize("epilogue", list(EPILOGUES))
 def test_lowered_epilogue_computes_the_reference(epilogue):
     """On the tile at (64, 24) of a 114 x 45 C: 14 rows and 3 columns past the edge read 0."""
     rng = np.random.default_rng(7)
@@ -167,7 +174,8 @@ TWO = dict(dtype="tf32", wgmma_n=128, tiles_per_warpgroup=2)  # two m64n128 tile
 KERNELS = {
     "relu": TWO, "gelu": dict(TWO, c_dtype="bf16"), "silu": BIG, "bias_col": BIG, "bias_row": TWO,
     "bias_col_bf16_gelu": dict(BIG, c_dtype="bf16"), "alpha_beta": BIG, "alpha_beta_bf16": dict(BIG, c_dtype="bf16"),
-    "alpha_beta_f16": TWO, "softmax": BIG, "chain": dict(TWO, c_dtype="f16"),
+    "alpha_beta_f16": TWO, "softmax": BIG, "chain": dict(TWO, c_dtype="f16"), "gelu_composed": BIG,
+    "row_vectors": BIG, "reduce_then_scale": BIG,
 }
 
 
@@ -198,6 +206,43 @@ def test_fresh_range_counts_in_the_budget():
         compile(module, LOWER, assemble=False)
 
 
+def test_shared_bias_vector_is_read_per_reader_without_a_range():
+    """One bias load read by the adds of a warpgroup's two m64n128 tiles stays virtual: each
+    add reads the thread's 32 columns (N / 4 loads, 2 x 32 in all) and no range is added."""
+    module = gemm(**TWO)
+    run_passes(module, parse_pipeline("schedule"))
+    stores = [op for op in module.walk() if op.name == "wgmma.store_accumulator"]
+    first = stores[0]
+    origin = TileOriginOp(0)
+    bias = FragLoadVectorOp(first.c, origin.col, first.n, first.acc.type, "col")
+    first.parent_block().insert_ops_before([origin, bias], first)
+    for store in stores:
+        add = FragBinaryOp("add", store.acc, bias.result)
+        store.parent_block().insert_op_before(add, store)
+        store.operands = [add.result, *store.operands[1:]]
+    ptx = compile(module, "insert-syncs," + LOWER, assemble=False).ptx
+    assert "a fresh range" not in ptx
+    assert len(re.findall(r"ld\.global\.f32", ptx)) == 2 * 32
+    assert len(re.findall(r"add\.f32 %acc\d+, %acc\d+, %f\d+;", ptx)) == 2 * 64
+
+
+def test_tile_origin_is_the_stores_tile():
+    """Cooperative, two consumers of 128 rows, two m64 tiles each: the origin of the tile at
+    row_offset 64 is m_block * 256 + role * 128 + 64, the same arithmetic as its store's."""
+    ptx = compile(scheduled("bias_row", **TWO), LOWER, assemble=False).ptx
+    row = re.compile(r"mul\.lo\.u32 %r(\d+), %r(\d+), 256;\n\tmad\.lo\.u32 %r(\d+), %r(\d+), 128, %r\1;\n"
+                     r"\tadd\.u32 %r\d+, %r\3, (\d+);")
+    found = [(m.group(2), m.group(4), m.group(5)) for m in row.finditer(ptx)]
+    assert len(found) == 4  # origin, store; origin, store
+    assert [offset for _, _, offset in found] == ["0", "0", "64", "64"]
+    assert len({(block, role) for block, role, _ in found}) == 1  # one block index, one role index
+
+
+def test_split_k_partial_sums_take_no_epilogue():
+    with pytest.raises(CompileError, match="an epilogue on a partial sum is not the epilogue of the sum: use split_k = 1"):
+        compile(scheduled("relu", split_k=2), LOWER, assemble=False)
+
+
 # ---------------------------------------------------------------- verifiers
 
 
@@ -210,8 +255,7 @@ def _scalar(ty):
 
 
 BAD = {
-    "binary two row vectors": (lambda: FragBinaryOp("add", *[FragReduceOp("max", _acc()).result] * 2),
-                               "one operand must be an accumulator fragment"),
+    "binary shapes": (lambda: FragBinaryOp("add", _acc(16), _acc(32)), "elementwise ops take fragments of one shape"),
     "binary kind": (lambda: FragBinaryOp("pow", _acc(), _acc()), "unknown kind 'pow'"),
     "unary f16": (lambda: FragUnaryOp("tanh", _acc(16, f16)), "accumulate in f32"),
     "splat f16": (lambda: FragSplatOp(_scalar(f32), AccumulatorType(64, 16, f16)), "f32 accumulators only"),

@@ -27,14 +27,14 @@ def _info_options(options: dict) -> dict:
 
 def build(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, consumers: int = 2,
           stages: int = 4, wait_depth: int = 1, accumulate_c: bool = False, cuda: str = toolchain.DEFAULT_CUDA,
-          ptxas: str | None = None, **options) -> tuple[bytes, runtime.KernelInfo]:
+          ptxas: str | None = None, nvdisasm: str | None = None, **options) -> tuple[bytes, runtime.KernelInfo]:
     """Compile one configuration: the cubin and what the runtime must know of it.  `options`
     are the rest of exo_gpu.gemm's arguments (cluster_n, schedule, c_dtype, split_k,
     a_in_registers, layout_a, layout_b, ...)."""
     module = gemm(dtype=dtype, wgmma_n=wgmma_n, tiles_per_warpgroup=tiles_per_warpgroup, consumers=consumers,
                   stages=stages, wait_depth=wait_depth, accumulate_c=accumulate_c, **options)
     name = module.ops.first.sym_name.data  # type: ignore[union-attr]
-    result = compile(module, cuda=cuda, ptxas=ptxas)
+    result = compile(module, cuda=cuda, ptxas=ptxas, nvdisasm=nvdisasm)
     assert result.smem_bytes is not None
     info = runtime.KernelInfo(name, dtype, wgmma_n, tiles_per_warpgroup, consumers, stages,
                               result.smem_bytes, wait_depth, accumulate_c, **_info_options(options))

@@ -71,15 +71,16 @@ def observe(ptx: str, tool, disasm) -> tuple[dict[str, dict], str | None]:
 def diagnose(ptx: str, cuda: str, filename: str = "<ptx>", predict_only: bool = False, ptxas: str | None = None,
              nvdisasm: str | None = None) -> dict:
     """The doctor's whole answer as a JSON-able dict."""
-    version = toolchain.resolve(cuda).cuda if ptxas is None else None
+    local = ptxas is not None or str(cuda).strip().lower() == toolchain.SYSTEM
+    version = None if local else toolchain.resolve(cuda).cuda
     tool = None
-    if not predict_only:
+    if not predict_only or local:
         tool = toolchain.ptxas(cuda, ptxas)
         version = tool.cuda
     verdicts = verify_text(ptx, version or cuda, filename)
     observed, note = ({}, None)
     if not predict_only:
-        observed, note = observe(ptx, tool, toolchain.nvdisasm(nvdisasm))
+        observed, note = observe(ptx, tool, toolchain.nvdisasm(nvdisasm, cuda))
     kernels = []
     for v in verdicts:
         pred = {"codes": v.codes, "serialized": v.serialized}

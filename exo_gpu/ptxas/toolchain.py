@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -306,17 +307,35 @@ def fetch(pin: Pin) -> Tool:
     return Tool(name, str(target), pin.version)
 
 
+SYSTEM = "system"  # --cuda system: the CUDA toolkit found on PATH
+
+
+def _on_path(name: str) -> Tool:
+    """The `name` binary of the CUDA toolkit on PATH (--cuda system)."""
+    found = shutil.which(name)
+    if found is None:
+        raise ToolchainError(f"--cuda system: no {name} on PATH; add the CUDA toolkit's bin "
+                             f"folder to PATH, or {_LOCAL_HINT[name]}")
+    return _local(name, found)
+
+
 def ptxas(cuda: str = DEFAULT_CUDA, path: str | None = None) -> Tool:
-    """The pinned ptxas of a CUDA version (installed on first use), or the one at PATH."""
+    """The pinned ptxas of a CUDA version (installed on first use), the one at `path`, or with
+    cuda="system" the one on PATH."""
     if path is not None:
         return _local("ptxas", path)
+    if str(cuda).strip().lower() == SYSTEM:
+        return _on_path("ptxas")
     return fetch(resolve(cuda))
 
 
-def nvdisasm(path: str | None = None) -> Tool:
-    """The pinned nvdisasm (installed on first use), or the one at PATH."""
+def nvdisasm(path: str | None = None, cuda: str | None = None) -> Tool:
+    """The pinned nvdisasm (installed on first use), the one at `path`, or with cuda="system"
+    the one on PATH.  Any nvdisasm that knows sm_90a serves the guard."""
     if path is not None:
         return _local("nvdisasm", path)
+    if cuda is not None and str(cuda).strip().lower() == SYSTEM:
+        return _on_path("nvdisasm")
     return fetch(NVDISASM_PIN)
 
 

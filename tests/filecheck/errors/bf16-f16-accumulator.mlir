@@ -1,4 +1,4 @@
-// RUN: not exo-gpu-opt %s -p schedule 2>&1 | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule --verify-diagnostics | filecheck %s
 //
 // wgmma accumulates bf16 (and tf32) inputs in f32 only; f16 accumulation exists for f16,
 // e4m3 and e5m2 inputs.  schedule rejects the combination before any pass

@@ -1,4 +1,4 @@
-// RUN: not exo-gpu-opt %s -p schedule 2>&1 | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule --verify-diagnostics | filecheck %s
 //
 // bf16 may be N-major in wgmma (layout_b = row), but B is then loaded as 128-byte swizzle
 // atoms of 64 columns, so block_n must be a multiple of 64: N = 16 is rejected by

@@ -1,4 +1,4 @@
-// RUN: not exo-gpu-opt %s -p schedule 2>&1 | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule --verify-diagnostics | filecheck %s
 //
 // cluster_m = 2 splits each B box between the two blocks of the pair.  block_n = 24 would
 // give halves of 12 rows: a half must be a multiple of 8 rows, so that it starts on a

@@ -1,4 +1,4 @@
-// RUN: not exo-gpu-opt %s -p schedule 2>&1 | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule --verify-diagnostics | filecheck %s
 //
 // cluster_m = 2 and cluster_n = 2 would make a 2x2 cluster sharing A along N and B along M:
 // not supported (each operand is multicast to a pair only).  the schedule attribute rejects it

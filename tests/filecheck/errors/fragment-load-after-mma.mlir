@@ -1,4 +1,4 @@
-// RUN: not exo-gpu-opt %s -p insert-syncs 2>&1 | filecheck %s
+// RUN: exo-gpu-opt %s -p insert-syncs --verify-diagnostics | filecheck %s
 //
 // An A fragment load between two RS wgmmas of one stage would write registers after the
 // stage's wgmma.fence: insert-syncs rejects it and says to load every fragment first.

@@ -1,4 +1,4 @@
-// RUN: not exo-gpu-opt %s -p schedule 2>&1 | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule --verify-diagnostics | filecheck %s
 //
 // block_n = 100 is not a wgmma N (a multiple of 8 from 8 to 256): schedule
 // rejects it when the file is read, before any pass.

@@ -1,4 +1,4 @@
-// RUN: not exo-gpu-opt %s -p schedule 2>&1 | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule --verify-diagnostics | filecheck %s
 //
 // Ping-pong alternates two consumer warpgroups: with one there is nobody to take turns with,
 // and the schedule attribute's verifier says what to change when the file is read.

@@ -1,4 +1,4 @@
-// RUN: not exo-gpu-opt %s -p schedule 2>&1 | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule --verify-diagnostics | filecheck %s
 //
 // setmaxnreg budgets must fit the 65536-register file: 1 producer and 2 consumer
 // warpgroups at 256 registers per thread need 98304.  The schedule attribute rejects it

@@ -1,4 +1,4 @@
-// RUN: not exo-gpu-opt %s -p schedule 2>&1 | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule --verify-diagnostics | filecheck %s
 //
 // 8 stages of a 64 x 256 tf32 block: 8 x (8192 + 32768) + 8 x 16 + 1024 = 328832 bytes of
 // shared memory, over the 227 KiB (232448 bytes) a block may use.  warpgroup.kernel's

@@ -1,4 +1,4 @@
-// RUN: not exo-gpu-opt %s -p schedule 2>&1 | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule --verify-diagnostics | filecheck %s
 //
 // split_k = 17: the schedule attribute takes 1..16 K ranges per output tile, and rejects
 // the file when it is read, before any pass.

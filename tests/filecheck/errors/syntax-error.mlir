@@ -1,4 +1,4 @@
-// RUN: not exo-gpu-opt %s -p schedule 2>&1 | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule --verify-diagnostics | filecheck %s
 //
 // A syntax error is reported as file:line:col and the parser's message, on one line.
 // (The comma between the kernel's arguments is missing.)

@@ -1,4 +1,4 @@
-// RUN: not exo-gpu-opt %s -p schedule 2>&1 | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule --verify-diagnostics | filecheck %s
 //
 // tf32 wgmma has no imm-trans-a: an M-major (column-major) A is rejected by the schedule
 // pass, as for fp8; only f16 and bf16 take MN-major operands.

@@ -1,4 +1,4 @@
-// RUN: not exo-gpu-opt %s -p schedule 2>&1 | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule --verify-diagnostics | filecheck %s
 //
 // tf32 wgmma has no transpose bits: A and B must be K-major (layout_a = row,
 // layout_b = col).  layout_b = row is rejected by schedule.

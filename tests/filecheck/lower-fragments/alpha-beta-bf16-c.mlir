@@ -1,11 +1,12 @@
 // RUN: exo-gpu-opt %s -p lower-fragments,lower-to-ptx,assign-registers,emit-ptx | filecheck %s
 // RUN: exo-gpu-opt %s -p lower-fragments | filecheck %s --check-prefix=IR
 //
-// alpha * acc + beta * C with C a bf16 tile (frag_load_tile): the scaled accumulator is
-// computed in place; beta * C is virtual (no range of its own): each element of C is
+// alpha * acc + beta * C with C a bf16 tile (frag_load_tile): alpha * acc and beta * C are
+// each read once, by the add, so they are virtual and the add computes everything per
+// register, writing it in place: the accumulator register times alpha, then C's element
 // loaded (16 bits, masked by row < M and column < N, 0 elsewhere), widened exactly
-// (cvt.f32.bf16), scaled and added into its accumulator register right away.  Rows are
-// ld elements apart (mul.wide by N), elements 2 bytes (shl 1).
+// (cvt.f32.bf16), times beta, added into the register.  C costs no registers beyond a few
+// temporaries.  Rows are ld elements apart (mul.wide by N), elements 2 bytes (shl 1).
 
 builtin.module {
   "warpgroup.kernel"() <{sym_name = "epi", dtype = "bf16", threads = 256 : i64, block_m = 64 : i64, block_n = 8 : i64, block_k = 64 : i64, stages = 2 : i64, a_slot_bytes = 8192 : i64, b_slot_bytes = 1024 : i64, wait_depth = 0 : i64, raster_group = 8 : i64}> ({
@@ -73,13 +74,10 @@ builtin.module {
 // IR-NOT:  wgmma.frag_
 
 // CHECK:       mov.f32 %f[[ALPHA:[0-9]+]], 0f3FC00000;
-// CHECK:       mul.f32 %acc0, %acc0, %f[[ALPHA]];
-// CHECK-NEXT:  mul.f32 %acc1, %acc1, %f[[ALPHA]];
-// CHECK-NEXT:  mul.f32 %acc2, %acc2, %f[[ALPHA]];
-// CHECK-NEXT:  mul.f32 %acc3, %acc3, %f[[ALPHA]];
 // CHECK:       mov.f32 %f[[BETA:[0-9]+]], 0f3F000000;
+// CHECK:       mul.f32 %f[[AX:[0-9]+]], %acc0, %f[[ALPHA]];
 // CHECK:       setp.lt.u32 %p[[ROW0:[0-9]+]], %r[[R:[0-9]+]], %r[[M:[0-9]+]];
-// CHECK-NEXT:  mul.wide.u32 %rd[[RS:[0-9]+]], %r[[R]], %r[[N:[0-9]+]];
+// CHECK-NEXT:  mul.wide.u32 %rd{{[0-9]+}}, %r[[R]], %r[[N:[0-9]+]];
 // CHECK:       shl.b64 %rd{{[0-9]+}}, %rd{{[0-9]+}}, 1;
 // CHECK-NEXT:  add.s64 %rd[[A0:[0-9]+]], %rd{{[0-9]+}}, %rd{{[0-9]+}};
 // CHECK-NEXT:  setp.lt.and.u32 %p[[OK:[0-9]+]], %r[[COL:[0-9]+]], %r[[N]], %p[[ROW0]];
@@ -87,14 +85,20 @@ builtin.module {
 // CHECK-NEXT:  @%p[[OK]] ld.global.b16 %rs[[H]], [%rd[[A0]]];
 // CHECK-NEXT:  cvt.f32.bf16 %f[[C:[0-9]+]], %rs[[H]];
 // CHECK-NEXT:  mul.f32 %f[[BC:[0-9]+]], %f[[C]], %f[[BETA]];
-// CHECK-NEXT:  add.f32 %acc0, %acc0, %f[[BC]];
+// CHECK-NEXT:  add.f32 %acc0, %f[[AX]], %f[[BC]];
+// CHECK-NEXT:  mul.f32 %f[[AX1:[0-9]+]], %acc1, %f[[ALPHA]];
 // CHECK-NEXT:  add.u32 %r[[COL1:[0-9]+]], %r[[COL]], 1;
 // CHECK-NEXT:  setp.lt.and.u32 %p[[OK1:[0-9]+]], %r[[COL1]], %r[[N]], %p[[ROW0]];
-// CHECK:       @%p[[OK1]] ld.global.b16 %rs{{[0-9]+}}, [%rd[[A0]]+2];
-// CHECK:       add.f32 %acc1, %acc1, %f{{[0-9]+}};
-// CHECK:       add.u32 %r[[R8:[0-9]+]], %r[[R]], 8;
+// CHECK-NEXT:  mov.b16 %rs[[H1:[0-9]+]], 0;
+// CHECK-NEXT:  @%p[[OK1]] ld.global.b16 %rs[[H1]], [%rd[[A0]]+2];
+// CHECK-NEXT:  cvt.f32.bf16 %f[[C1:[0-9]+]], %rs[[H1]];
+// CHECK-NEXT:  mul.f32 %f[[BC1:[0-9]+]], %f[[C1]], %f[[BETA]];
+// CHECK-NEXT:  add.f32 %acc1, %f[[AX1]], %f[[BC1]];
+// the second row of the thread: 8 rows below, its own address and row mask
+// CHECK-NEXT:  mul.f32 %f{{[0-9]+}}, %acc2, %f[[ALPHA]];
+// CHECK-NEXT:  add.u32 %r[[R8:[0-9]+]], %r[[R]], 8;
 // CHECK-NEXT:  setp.lt.u32 %p[[ROW1:[0-9]+]], %r[[R8]], %r[[M]];
 // CHECK:       setp.lt.and.u32 %p{{[0-9]+}}, %r[[COL]], %r[[N]], %p[[ROW1]];
-// CHECK:       add.f32 %acc2, %acc2, %f{{[0-9]+}};
+// CHECK:       add.f32 %acc2, %f{{[0-9]+}}, %f{{[0-9]+}};
 // CHECK:       setp.lt.and.u32 %p{{[0-9]+}}, %r[[COL1]], %r[[N]], %p[[ROW1]];
-// CHECK:       add.f32 %acc3, %acc3, %f{{[0-9]+}};
+// CHECK:       add.f32 %acc3, %f{{[0-9]+}}, %f{{[0-9]+}};

@@ -3,10 +3,10 @@
 //
 // Elementwise fragment ops on an m64n8 f32 accumulator (4 registers a thread), put by hand
 // between the final wait_group and store_accumulator: every binary kind with a splat
-// constant, then every unary kind.  Each op becomes its instruction(s) once per register,
-// written in place into %acc0..%acc3 (no fresh range: each value has one reader); a splat
-// is one f32 register (mov.f32 of the constant's bits); gelu and silu are their formulas
-// in f32 temporaries, the last instruction writing the accumulator register.
+// constant, then every unary kind.  Each op is read once by the next, so all but the last
+// are virtual: the whole chain is computed per register, in f32 temporaries, and only its
+// last instruction writes the register, in place (%acc0..%acc3, no fresh range).  A splat
+// is one f32 register (mov.f32 of the constant's bits); gelu and silu are their formulas.
 
 builtin.module {
   "warpgroup.kernel"() <{sym_name = "epi", dtype = "bf16", threads = 256 : i64, block_m = 64 : i64, block_n = 8 : i64, block_k = 64 : i64, stages = 2 : i64, a_slot_bytes = 8192 : i64, b_slot_bytes = 1024 : i64, wait_depth = 0 : i64, raster_group = 8 : i64}> ({
@@ -86,61 +86,49 @@ builtin.module {
 // IR-NOT:  ptx.acc_fresh
 // IR:      "wgmma.store_accumulator"
 
-// CHECK:       wgmma.wait_group.sync.aligned 0;
-// CHECK:       wgmma.wait_group.sync.aligned 0;
 // CHECK:       mov.f32 %f[[ONE:[0-9]+]], 0f3F800000;
-// CHECK:       add.f32 %acc0, %acc0, %f[[ONE]];
-// CHECK-NEXT:  add.f32 %acc1, %acc1, %f[[ONE]];
-// CHECK-NEXT:  add.f32 %acc2, %acc2, %f[[ONE]];
-// CHECK-NEXT:  add.f32 %acc3, %acc3, %f[[ONE]];
 // CHECK:       mov.f32 %f[[TWO:[0-9]+]], 0f40000000;
-// CHECK:       sub.f32 %acc0, %acc0, %f[[TWO]];
-// CHECK-COUNT-3: sub.f32 %acc{{[1-3]}}, %acc{{[1-3]}}, %f[[TWO]];
 // CHECK:       mov.f32 %f[[THREE:[0-9]+]], 0f40400000;
-// CHECK:       mul.f32 %acc0, %acc0, %f[[THREE]];
 // CHECK:       mov.f32 %f[[FOUR:[0-9]+]], 0f40800000;
-// CHECK:       div.rn.f32 %acc0, %acc0, %f[[FOUR]];
-// CHECK-NEXT:  div.rn.f32 %acc1, %acc1, %f[[FOUR]];
 // CHECK:       mov.f32 %f[[M5:[0-9]+]], 0fC0A00000;
-// CHECK:       max.f32 %acc0, %acc0, %f[[M5]];
-// CHECK:       neg.f32 %acc0, %acc0;
-// CHECK-NEXT:  neg.f32 %acc1, %acc1;
-// CHECK-NEXT:  neg.f32 %acc2, %acc2;
-// CHECK-NEXT:  neg.f32 %acc3, %acc3;
-// CHECK:       ex2.approx.f32 %acc0, %acc0;
-// CHECK:       ex2.approx.f32 %acc3, %acc3;
-// CHECK:       tanh.approx.f32 %acc0, %acc0;
-// CHECK:       tanh.approx.f32 %acc3, %acc3;
+// register 0: the whole chain
+// CHECK:       add.f32 %f[[A:[0-9]+]], %acc0, %f[[ONE]];
+// CHECK-NEXT:  sub.f32 %f[[B:[0-9]+]], %f[[A]], %f[[TWO]];
+// CHECK-NEXT:  mul.f32 %f[[C:[0-9]+]], %f[[B]], %f[[THREE]];
+// CHECK-NEXT:  div.rn.f32 %f[[D:[0-9]+]], %f[[C]], %f[[FOUR]];
+// CHECK-NEXT:  max.f32 %f[[E:[0-9]+]], %f[[D]], %f[[M5]];
+// CHECK-NEXT:  neg.f32 %f[[F:[0-9]+]], %f[[E]];
+// CHECK-NEXT:  ex2.approx.f32 %f[[G:[0-9]+]], %f[[F]];
+// CHECK-NEXT:  tanh.approx.f32 %f[[H:[0-9]+]], %f[[G]];
 // relu: max with a zero register
-// CHECK:       mov.f32 %f[[ZERO:[0-9]+]], 0f00000000;
-// CHECK-NEXT:  max.f32 %acc0, %acc0, %f[[ZERO]];
-// CHECK-NEXT:  max.f32 %acc1, %acc1, %f[[ZERO]];
-// CHECK-NEXT:  max.f32 %acc2, %acc2, %f[[ZERO]];
-// CHECK-NEXT:  max.f32 %acc3, %acc3, %f[[ZERO]];
-// gelu: h + h tanh(k0 x (1 + k1 x^2)), h = x / 2, register 0 then the others
-// CHECK:       mul.f32 %f[[X2:[0-9]+]], %acc0, %acc0;
+// CHECK-NEXT:  mov.f32 %f[[ZERO:[0-9]+]], 0f00000000;
+// CHECK-NEXT:  max.f32 %f[[X:[0-9]+]], %f[[H]], %f[[ZERO]];
+// gelu: h + h tanh(k0 x (1 + k1 x^2)), h = x / 2
+// CHECK-NEXT:  mul.f32 %f[[X2:[0-9]+]], %f[[X]], %f[[X]];
 // CHECK-NEXT:  mov.f32 %f[[K1:[0-9]+]], 0f3D372713;
 // CHECK-NEXT:  mov.f32 %f[[G1:[0-9]+]], 0f3F800000;
 // CHECK-NEXT:  fma.rn.f32 %f[[P:[0-9]+]], %f[[X2]], %f[[K1]], %f[[G1]];
-// CHECK-NEXT:  mul.f32 %f[[Q:[0-9]+]], %f[[P]], %acc0;
+// CHECK-NEXT:  mul.f32 %f[[Q:[0-9]+]], %f[[P]], %f[[X]];
 // CHECK-NEXT:  mov.f32 %f[[K0:[0-9]+]], 0f3F4C422A;
 // CHECK-NEXT:  mul.f32 %f[[U:[0-9]+]], %f[[Q]], %f[[K0]];
 // CHECK-NEXT:  tanh.approx.f32 %f[[T:[0-9]+]], %f[[U]];
 // CHECK-NEXT:  mov.f32 %f[[HALF:[0-9]+]], 0f3F000000;
-// CHECK-NEXT:  mul.f32 %f[[H:[0-9]+]], %acc0, %f[[HALF]];
-// CHECK-NEXT:  fma.rn.f32 %acc0, %f[[H]], %f[[T]], %f[[H]];
-// CHECK:       fma.rn.f32 %acc1, 
-// CHECK:       fma.rn.f32 %acc2, 
-// CHECK:       fma.rn.f32 %acc3, 
-// silu: x * rcp(1 + 2^(-x log2 e))
-// CHECK:       mov.f32 %f[[NL:[0-9]+]], 0fBFB8AA3B;
-// CHECK-NEXT:  mul.f32 %f[[A:[0-9]+]], %acc0, %f[[NL]];
-// CHECK-NEXT:  ex2.approx.f32 %f[[E:[0-9]+]], %f[[A]];
-// CHECK-NEXT:  mov.f32 %f[[S1:[0-9]+]], 0f3F800000;
-// CHECK-NEXT:  add.f32 %f[[D:[0-9]+]], %f[[E]], %f[[S1]];
-// CHECK-NEXT:  rcp.approx.ftz.f32 %f[[R:[0-9]+]], %f[[D]];
-// CHECK-NEXT:  mul.f32 %acc0, %acc0, %f[[R]];
-// CHECK:       mul.f32 %acc3, %acc3, %f{{[0-9]+}};
+// CHECK-NEXT:  mul.f32 %f[[HX:[0-9]+]], %f[[X]], %f[[HALF]];
+// CHECK-NEXT:  fma.rn.f32 %f[[Y:[0-9]+]], %f[[HX]], %f[[T]], %f[[HX]];
+// silu: y * rcp(1 + 2^(-y log2 e)), written into the register
+// CHECK-NEXT:  mov.f32 %f[[NL:[0-9]+]], 0fBFB8AA3B;
+// CHECK-NEXT:  mul.f32 %f[[L:[0-9]+]], %f[[Y]], %f[[NL]];
+// CHECK-NEXT:  ex2.approx.f32 %f[[EX:[0-9]+]], %f[[L]];
+// CHECK-NEXT:  add.f32 %f[[DEN:[0-9]+]], %f[[EX]], %f[[G1]];
+// CHECK-NEXT:  rcp.approx.ftz.f32 %f[[R:[0-9]+]], %f[[DEN]];
+// CHECK-NEXT:  mul.f32 %acc0, %f[[Y]], %f[[R]];
+// registers 1..3: the same, the constants reused
+// CHECK-NEXT:  add.f32 %f{{[0-9]+}}, %acc1, %f[[ONE]];
+// CHECK:       mul.f32 %acc1, %f{{[0-9]+}}, %f{{[0-9]+}};
+// CHECK-NEXT:  add.f32 %f{{[0-9]+}}, %acc2, %f[[ONE]];
+// CHECK:       mul.f32 %acc2, %f{{[0-9]+}}, %f{{[0-9]+}};
+// CHECK-NEXT:  add.f32 %f{{[0-9]+}}, %acc3, %f[[ONE]];
+// CHECK:       mul.f32 %acc3, %f{{[0-9]+}}, %f{{[0-9]+}};
 // the store reads the same registers
 // CHECK:       st.global.v2.f32 [%rd{{[0-9]+}}], {%acc0, %acc1};
 // CHECK:       st.global.v2.f32 [%rd{{[0-9]+}}], {%acc2, %acc3};

@@ -1,10 +1,12 @@
 // RUN: exo-gpu-opt %s -p lower-fragments,lower-to-ptx,assign-registers,emit-ptx | filecheck %s
+// RUN: exo-gpu-opt %s -p lower-fragments | filecheck %s --check-prefix=IR
+// RUN: exo-gpu-opt %s -p lower-fragments | exo-gpu-opt - -p lower-to-ptx,assign-registers,emit-ptx | filecheck %s --check-prefix=TEXT
 //
 // Row reductions and row-vector broadcasts (a softmax): p = exp2(x - rowmax(x)),
 // p / rowsum(p).  A thread holds two rows (registers 0, 1 and 2, 3): it combines its own
-// elements of each, then the quad's 4 lanes by shfl.sync.bfly 1 and 2.  The subtraction
-// and the division read the row's total for each register, in place (the reductions read
-// the accumulator before it is overwritten).
+// elements of each, then the quad's 4 lanes by shfl.sync.bfly 1 and 2.  x - max is read
+// once (by exp2), so it is computed where exp2 writes p, in place over x (the max has
+// read x before); the division reads each register's row total, in place over p.
 
 builtin.module {
   "warpgroup.kernel"() <{sym_name = "epi", dtype = "bf16", threads = 256 : i64, block_m = 64 : i64, block_n = 8 : i64, block_k = 64 : i64, stages = 2 : i64, a_slot_bytes = 8192 : i64, b_slot_bytes = 1024 : i64, wait_depth = 0 : i64, raster_group = 8 : i64}> ({
@@ -76,11 +78,14 @@ builtin.module {
 // CHECK-NEXT:  max.f32 %f[[B1:[0-9]+]], %f[[B]], %f[[T1]];
 // CHECK-NEXT:  shfl.sync.bfly.b32 %f[[T2:[0-9]+]], %f[[B1]], 2, 0x1f, 0xffffffff;
 // CHECK-NEXT:  max.f32 %f[[MAX1:[0-9]+]], %f[[B1]], %f[[T2]];
-// CHECK:       sub.f32 %acc0, %acc0, %f[[MAX0]];
-// CHECK-NEXT:  sub.f32 %acc1, %acc1, %f[[MAX0]];
-// CHECK-NEXT:  sub.f32 %acc2, %acc2, %f[[MAX1]];
-// CHECK-NEXT:  sub.f32 %acc3, %acc3, %f[[MAX1]];
-// CHECK:       ex2.approx.f32 %acc0, %acc0;
+// CHECK:       sub.f32 %f[[D0:[0-9]+]], %acc0, %f[[MAX0]];
+// CHECK-NEXT:  ex2.approx.f32 %acc0, %f[[D0]];
+// CHECK-NEXT:  sub.f32 %f[[D1:[0-9]+]], %acc1, %f[[MAX0]];
+// CHECK-NEXT:  ex2.approx.f32 %acc1, %f[[D1]];
+// CHECK-NEXT:  sub.f32 %f[[D2:[0-9]+]], %acc2, %f[[MAX1]];
+// CHECK-NEXT:  ex2.approx.f32 %acc2, %f[[D2]];
+// CHECK-NEXT:  sub.f32 %f[[D3:[0-9]+]], %acc3, %f[[MAX1]];
+// CHECK-NEXT:  ex2.approx.f32 %acc3, %f[[D3]];
 // CHECK:       add.f32 %f[[T:[0-9]+]], %acc0, %acc1;
 // CHECK-NEXT:  shfl.sync.bfly.b32 %f{{[0-9]+}}, %f[[T]], 1, 0x1f, 0xffffffff;
 // CHECK:       shfl.sync.bfly.b32 %f{{[0-9]+}}, %f{{[0-9]+}}, 2, 0x1f, 0xffffffff;
@@ -95,3 +100,20 @@ builtin.module {
 // CHECK-NEXT:  div.rn.f32 %acc1, %acc1, %f[[SUM0]];
 // CHECK-NEXT:  div.rn.f32 %acc2, %acc2, %f[[SUM1]];
 // CHECK-NEXT:  div.rn.f32 %acc3, %acc3, %f[[SUM1]];
+
+// IR:          %[[ACC:[0-9]+]] = builtin.unrealized_conversion_cast %{{[0-9]+}} : !wgmma.accumulator<m64n8, f32> to !ptx.acc<4>
+// IR-NEXT:     %[[M:[0-9]+]] = ptx.fmax %[[ACC]][0], %[[ACC]][1] : !ptx.acc<4>, !ptx.acc<4> -> !ptx.f32
+// IR-NEXT:     %{{[0-9]+}} = "ptx.shfl_bfly_f32"(%[[M]]) <{mask = 1 : i64}> : (!ptx.f32) -> !ptx.f32
+// IR:          %[[D:[0-9]+]] = ptx.fsub %[[X:[0-9]+]][0], %{{[0-9]+}} : !ptx.acc<4>, !ptx.f32 -> !ptx.f32
+// IR-NEXT:     %[[P0:[0-9]+]] = ptx.ex2 %[[D]] into %[[X]][0] : !ptx.f32 -> !ptx.acc<4>
+// IR-NEXT:     %[[D1:[0-9]+]] = ptx.fsub %[[P0]][1], %{{[0-9]+}} : !ptx.acc<4>, !ptx.f32 -> !ptx.f32
+// IR-NEXT:     %{{[0-9]+}} = ptx.ex2 %[[D1]] into %[[P0]][1] : !ptx.f32 -> !ptx.acc<4>
+// IR-NOT:      wgmma.frag_
+
+// TEXT:        max.f32 %f{{[0-9]+}}, %acc0, %acc1;
+// TEXT:        shfl.sync.bfly.b32 %f{{[0-9]+}}, %f{{[0-9]+}}, 2, 0x1f, 0xffffffff;
+// TEXT:        ex2.approx.f32 %acc0, %f{{[0-9]+}};
+// TEXT:        ex2.approx.f32 %acc3, %f{{[0-9]+}};
+// TEXT:        div.rn.f32 %acc0, %acc0, %f{{[0-9]+}};
+// TEXT:        div.rn.f32 %acc3, %acc3, %f{{[0-9]+}};
+// TEXT:        st.global.v2.f32 [%rd{{[0-9]+}}], {%acc0, %acc1};

@@ -1,4 +1,4 @@
-// RUN: not exo-gpu-opt %s --split-input-file -p schedule 2>&1 | filecheck %s
+// RUN: exo-gpu-opt %s --split-input-file --verify-diagnostics -p schedule | filecheck %s
 //
 // Tile programs that schedule does not lower: each error names the file:line:col of the op,
 // the rule, and what is supported.

@@ -1,4 +1,4 @@
-// RUN: not exo-gpu-opt %s --split-input-file 2>&1 | filecheck %s
+// RUN: exo-gpu-opt %s --split-input-file --verify-diagnostics | filecheck %s
 //
 // Each chunk breaks one rule of the tile dialect; the error names the fix.
 

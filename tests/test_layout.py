@@ -1,0 +1,61 @@
+"""The design card's layout: top-level dialects/ and passes/ are installed as exo_gpu.dialects
+and exo_gpu.passes, each module has one import path, and no top-level `dialects` or `passes`
+module exists after installation."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+_PROBE = r"""
+import importlib, importlib.util, json, pkgutil, sys
+import exo_gpu.dialects, exo_gpu.passes
+out = {"top": {n: importlib.util.find_spec(n) is not None for n in ("dialects", "passes")},
+       "files": {}}
+for pkg in (exo_gpu.dialects, exo_gpu.passes):
+    for info in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
+        mod = importlib.import_module(info.name)
+        out["files"][info.name] = mod.__file__
+out["dialects_file"] = exo_gpu.dialects.__file__
+out["passes_file"] = exo_gpu.passes.__file__
+out["modules"] = sorted(m for m in sys.modules if m.split(".")[0] in ("dialects", "passes"))
+print(json.dumps(out))
+"""
+
+
+def _probe(tmp_path) -> dict:
+    # From a folder outside the checkout, as an installed user would import it.
+    r = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, cwd=tmp_path,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_dialects_and_passes_come_from_the_top_level_folders(tmp_path):
+    out = _probe(tmp_path)
+    assert Path(out["dialects_file"]).resolve() == ROOT / "dialects" / "__init__.py"
+    assert Path(out["passes_file"]).resolve() == ROOT / "passes" / "__init__.py"
+    for name, file in out["files"].items():
+        top = ROOT / ("dialects" if name.startswith("exo_gpu.dialects") else "passes")
+        assert Path(file).resolve().is_relative_to(top), (name, file)
+
+
+def test_no_second_import_path(tmp_path):
+    out = _probe(tmp_path)
+    assert out["top"] == {"dialects": False, "passes": False}
+    assert out["modules"] == []
+    assert not (ROOT / "exo_gpu" / "dialects").exists() and not (ROOT / "exo_gpu" / "passes").exists()
+
+
+def test_sources_import_through_exo_gpu_only():
+    bad = []
+    for path in [*ROOT.glob("exo_gpu/**/*.py"), *ROOT.glob("dialects/**/*.py"), *ROOT.glob("passes/**/*.py")]:
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            s = line.strip()
+            if s.startswith(("from dialects", "import dialects", "from passes", "import passes")):
+                bad.append(f"{path.relative_to(ROOT)}:{n}: {s}")
+    assert bad == []

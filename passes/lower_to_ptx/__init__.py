@@ -129,6 +129,9 @@ def check_lowered(entry: ptx.EntryOp) -> None:
     for op in entry.walk():
         if op is entry or isinstance(op, UnrealizedConversionCastOp) or op.dialect_name() in ("ptx", LowerToPtxState.name):
             continue
+        if op.name.startswith("wgmma.frag_"):
+            raise DiagnosticException(f"lower-to-ptx: {op.name} at {op.location} is a fragment op: run "
+                                      "lower-fragments before lower-to-ptx")
         raise DiagnosticException(f"lower-to-ptx: no lowering for '{op.name}' at {op.location}")
 
 

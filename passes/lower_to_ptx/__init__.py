@@ -39,7 +39,12 @@ How: one RewritePattern per op family (modules `kernel`, `loops`, `ring`, `wgmma
 2. `EXPANSION_PATTERNS`: each request becomes PTX once per block, where first asked;
 3. `CLEANUP_PATTERNS`: the context ops and the fragments' casts go; then the wait labels
    are numbered in program order.
-A new op family is one module with its pattern(s) and one line in LOWERING_PATTERNS.
+A new op family is one module with its pattern(s) and one line in LOWERING_PATTERNS: its
+pattern returns without rewriting until `state.enclosing(op, KernelEnvOp / RoleEnvOp /
+TileEnvOp)` finds the context it needs and `state.operands_lowered(op)` holds (accumulators
+are then `!ptx.acc` values), builds PTX with a `state.Emitter` at the op's location and
+calls `state.replace`.  A PTX op that writes an accumulator in place declares it with
+`ptx.TiesRegisters.register_ties` (inouts), and assign-registers keeps one range.
 """
 
 from __future__ import annotations
@@ -109,7 +114,8 @@ class EraseLoweringState(RewritePattern):
     """The context ops, and the casts that stood for A fragments, once nothing needs them."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if isinstance(op, EnvOp) or (isinstance(op, UnrealizedConversionCastOp) and not any(r.uses for r in op.results)):
+        unused_cast = isinstance(op, UnrealizedConversionCastOp) and not any(r.uses for r in op.results)
+        if isinstance(op, EnvOp) or unused_cast:
             rewriter.erase(op)
 
 
@@ -125,7 +131,9 @@ def _walk(module: ModuleOp, patterns: tuple[RewritePattern, ...]) -> None:
 def check_lowered(entry: ptx.EntryOp) -> None:
     """Every op of `entry` is PTX (or lowering state): otherwise no pattern lowers it."""
     for op in entry.walk():
-        if op is entry or isinstance(op, UnrealizedConversionCastOp) or op.dialect_name() in ("ptx", LowerToPtxState.name):
+        if op is entry or isinstance(op, UnrealizedConversionCastOp):
+            continue
+        if op.dialect_name() in ("ptx", LowerToPtxState.name):
             continue
         raise DiagnosticException(f"lower-to-ptx: no lowering for '{op.name}' at {op.location}")
 

@@ -83,7 +83,8 @@ from exo_gpu.passes.lower_to_ptx.wgmma import (
     descriptor_bits,
 )
 
-__all__ = ["SMEM_SYMBOL", "LowerToPtxPass", "acc_type", "descriptor_bits", "params_of", "LOWERING_PATTERNS"]
+__all__ = ["SMEM_SYMBOL", "LowerToPtxPass", "acc_type", "descriptor_bits", "params_of", "LOWERING_PATTERNS",
+           "lower_module"]
 
 LOWERING_PATTERNS: tuple[RewritePattern, ...] = (
     LowerKernel(),  # warpgroup.kernel
@@ -122,10 +123,10 @@ class EraseLoweringState(RewritePattern):
 CLEANUP_PATTERNS: tuple[RewritePattern, ...] = (EraseLoweringState(),)
 
 
-def _walk(module: ModuleOp, patterns: tuple[RewritePattern, ...]) -> None:
+def _walk(module: ModuleOp, patterns: tuple[RewritePattern, ...], reverse: bool) -> None:
     # No dead code elimination: every op is lowered, used or not, as the IR says.
-    applier = GreedyRewritePatternApplier(list(patterns), dce_enabled=False)
-    PatternRewriteWalker(applier, apply_recursively=True).rewrite_module(module)
+    applier = GreedyRewritePatternApplier(list(reversed(patterns) if reverse else patterns), dce_enabled=False)
+    PatternRewriteWalker(applier, apply_recursively=True, walk_reverse=reverse).rewrite_module(module)
 
 
 def check_lowered(entry: ptx.EntryOp) -> None:
@@ -150,6 +151,20 @@ def number_wait_labels(entry: ptx.EntryOp) -> None:
             op.properties["target"] = StringAttr(names[op.target.data])
 
 
+def lower_module(module: ModuleOp, reverse: bool = False) -> None:
+    """Lower every warpgroup.kernel of `module` (module docstring).  `reverse` walks the IR
+    and tries the patterns in reverse order: the result is the same (state lives in the IR,
+    not in the order the patterns run), which tests check."""
+    _walk(module, LOWERING_PATTERNS, reverse)
+    entries = [e for e in module.walk() if isinstance(e, ptx.EntryOp)]
+    for entry in entries:
+        check_lowered(entry)
+    _walk(module, EXPANSION_PATTERNS, reverse)
+    _walk(module, CLEANUP_PATTERNS, reverse)
+    for entry in entries:
+        number_wait_labels(entry)
+
+
 @dataclass(frozen=True)
 class LowerToPtxPass(ModulePass):
     """Replace every warpgroup.kernel by a ptx.entry (module docstring)."""
@@ -157,11 +172,4 @@ class LowerToPtxPass(ModulePass):
     name = "lower-to-ptx"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        _walk(op, LOWERING_PATTERNS)
-        entries = [e for e in op.walk() if isinstance(e, ptx.EntryOp)]
-        for entry in entries:
-            check_lowered(entry)
-        _walk(op, EXPANSION_PATTERNS)
-        _walk(op, CLEANUP_PATTERNS)
-        for entry in entries:
-            number_wait_labels(entry)
+        lower_module(op)

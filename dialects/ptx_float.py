@@ -32,6 +32,7 @@ from xdsl.printer import Printer
 from xdsl.utils.exceptions import VerifyException
 
 from exo_gpu.dialects.ptx import AccType, F32Type, PtxOp, Reg
+from exo_gpu.dialects.ptx.registers import RegisterTies, TiesRegisters
 
 NO_ELEMENT = -1  # a source that is an f32 register, not an accumulator element
 
@@ -43,8 +44,9 @@ def _operand(reg: Reg, value: SSAValue, element: int) -> str:
     return reg(value)
 
 
-class FloatOp(PtxOp):
-    """`OPCODE d, s0[, s1[, s2]]` on f32 values (module docstring)."""
+class FloatOp(TiesRegisters, PtxOp):
+    """`OPCODE d, s0[, s1[, s2]]` on f32 values (module docstring).  Written in place (`dest`),
+    the result is `dest`'s range with one element overwritten: assign-registers ties them."""
 
     OPCODE: ClassVar[str]
     ARITY: ClassVar[int]
@@ -66,6 +68,9 @@ class FloatOp(PtxOp):
         result = dest[0].type if dest is not None else F32Type.unallocated()
         super().__init__(operands=[[dest[0]] if dest is not None else [], [v for v, _ in srcs]],
                          result_types=[result], properties=props)
+
+    def register_ties(self) -> RegisterTies:
+        return RegisterTies(inouts=[(self.dest, self.result)] if self.dest is not None else [])
 
     def src_elements(self) -> list[int]:
         return [e.data for e in self.elements.data]

@@ -27,6 +27,7 @@ from exo_gpu import sweep
 import exo_gpu
 from exo_gpu.compiler import CompileError, compile, gemm, with_locations
 from exo_gpu.errors import ExoGpuError
+from exo_gpu.passes import DEFAULT_PIPELINE
 
 
 def _add_toolchain_args(ap: argparse.ArgumentParser) -> None:
@@ -101,7 +102,7 @@ def cmd_gemm(args) -> int:
     if args.emit == "tile":
         _write(args.output, tile_text)
         return 0
-    pipeline = f"schedule{{scale_d={args.scale_d}}},insert-syncs,lower-fragments,lower-to-ptx,assign-registers,emit-ptx"
+    pipeline = DEFAULT_PIPELINE.replace("schedule", f"schedule{{scale_d={args.scale_d}}}", 1)
     result = compile(module, pipeline, cuda=args.cuda, ptxas=args.ptxas, nvdisasm=args.nvdisasm,
                      assemble=args.emit != "ptx", downgrade=args.allow_serialization)
     for w in result.warnings:

@@ -18,7 +18,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "seed_tf32_n128.mlir"
-PIPELINE = ["schedule", "insert-syncs", "lower-to-ptx", "assign-registers", "emit-ptx"]
+PIPELINE = ["schedule", "insert-syncs", "lower-to-ptx", "tie-loop-carried", "assign-registers", "check-register-budget",
+            "emit-ptx"]
 
 
 def _script(name: str) -> str:
@@ -247,7 +248,7 @@ def test_opt_malformed_mlir(tmp_path):
 
 def test_opt_unknown_pass():
     assert_one_line_error(exo_gpu_opt(SEED, "-p", "schedule,bogus"), "exo-gpu-opt", "unknown pass 'bogus'",
-                          "schedule, insert-syncs, lower-fragments, lower-to-ptx, assign-registers, emit-ptx")
+                          "schedule, insert-syncs, lower-fragments, lower-to-ptx, tie-loop-carried, assign-registers, check-register-budget, emit-ptx")
 
 
 def test_opt_unknown_print_ir_after_pass():

@@ -26,7 +26,7 @@ from sass import assert_two_stage_pipeline
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 CUDAS = ["12.3", "13.x"]
-RUNTIME_PIPELINE = "schedule{scale_d=runtime},insert-syncs,lower-to-ptx,assign-registers,emit-ptx"
+RUNTIME_PIPELINE = "schedule{scale_d=runtime},insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,emit-ptx"
 
 # (id, gemm() keyword arguments).  The seed kernels are read from examples/ instead.
 KERNELS = {
@@ -300,7 +300,7 @@ def test_register_budget_exceeded():
     with pytest.raises(CompileError) as e:
         compile(module)
     msg = str(e.value)
-    assert msg.startswith("assign-registers:")
+    assert msg.startswith("check-register-budget:")
     assert "256 accumulator registers" in msg
     assert "setmaxnreg budget of 232" in msg
     assert "\n" not in msg
@@ -344,7 +344,7 @@ def test_invalid_ir_is_rejected_by_the_verifier():
 
 def test_pipeline_must_end_in_emit_ptx():
     with pytest.raises(CompileError, match="must end in emit-ptx"):
-        compile(gemm(), "schedule,insert-syncs,lower-to-ptx,assign-registers")
+        compile(gemm(), "schedule,insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget")
 
 
 def test_unknown_pass():
@@ -354,7 +354,7 @@ def test_unknown_pass():
 
 def test_bad_pass_option():
     with pytest.raises(CompileError, match="scale-d must be 'immediate' or 'runtime'"):
-        compile(gemm(), "schedule{scale_d=sometimes},insert-syncs,lower-to-ptx,assign-registers,emit-ptx",
+        compile(gemm(), "schedule{scale_d=sometimes},insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,emit-ptx",
                 assemble=False)
 
 
@@ -378,7 +378,7 @@ def test_loc_lines_follow_each_op_of_a_lower_level_file():
     """IR dumped after lower-to-ptx and compiled from a file: one .loc per source line."""
     ir = compile(gemm(), keep_ir=True, assemble=False).ir_after["lower-to-ptx"]
     module = parse(ir, "low.mlir")
-    ptx = compile(module, "assign-registers,emit-ptx", assemble=False).ptx
+    ptx = compile(module, "tie-loop-carried,assign-registers,check-register-budget,emit-ptx", assemble=False).ptx
     assert re.search(r'^\.file 1 "low\.mlir"$', ptx, re.M)
     locs = re.findall(r"^\s*\.loc 1 (\d+) (\d+)$", ptx, re.M)
     assert len(locs) > 100

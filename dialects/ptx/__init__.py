@@ -32,6 +32,8 @@ from exo_gpu.dialects.ptx.registers import (  # noqa: F401
     ACC_ELEMENTS,
     AccType,
     Reg,
+    RegisterTies,
+    TiesRegisters,
     _i,
     _int_prop,
     PtxOp,

@@ -22,7 +22,7 @@ from xdsl.irdl import (
 )
 from xdsl.traits import IsTerminator, NoTerminator, SymbolOpInterface
 
-from exo_gpu.dialects.ptx.registers import PredType, PtxOp, Reg, _i, _int_prop
+from exo_gpu.dialects.ptx.registers import PredType, PtxOp, Reg, RegisterTies, TiesRegisters, _i, _int_prop
 
 
 @irdl_op_definition
@@ -68,7 +68,7 @@ class IfOp(IRDLOperation):
 
 
 @irdl_op_definition
-class LoopOp(IRDLOperation):
+class LoopOp(IRDLOperation, TiesRegisters):
     """A loop whose body block takes the loop-carried values; `ptx.break_if` leaves it and
     `ptx.next` starts the next iteration with new values.  Results are the carried values at
     the exit.  assign-registers keeps each carried value in one register throughout."""
@@ -83,6 +83,12 @@ class LoopOp(IRDLOperation):
         super().__init__(operands=[iter_args], result_types=[types],
                          regions=[body if body is not None else Region(Block(arg_types=types))])
 
+    def register_ties(self) -> RegisterTies:
+        """A carried value's register: the loop writes each initial value into it (the body's
+        argument), and the result at the exit is that argument."""
+        args = self.body.block.args
+        return RegisterTies(inouts=list(zip(self.iter_args, args)), aliases=list(zip(args, self.res)))
+
 
 @irdl_op_definition
 class BreakIfOp(IRDLOperation):
@@ -93,7 +99,7 @@ class BreakIfOp(IRDLOperation):
 
 
 @irdl_op_definition
-class NextOp(IRDLOperation):
+class NextOp(IRDLOperation, TiesRegisters):
     """Ends a ptx.loop iteration, giving the carried values of the next one."""
 
     name = "ptx.next"
@@ -102,6 +108,12 @@ class NextOp(IRDLOperation):
 
     def __init__(self, *values: SSAValue):
         super().__init__(operands=[values])
+
+    def register_ties(self) -> RegisterTies:
+        """Each next value is written into the register of the loop's carried argument."""
+        loop = self.parent_op()
+        assert isinstance(loop, LoopOp)
+        return RegisterTies(inouts=list(zip(self.values, loop.body.block.args)))
 
 
 @irdl_op_definition

@@ -29,6 +29,8 @@ from exo_gpu.dialects.ptx.registers import (
     PtxOp,
     PtxRegisterType,
     Reg,
+    RegisterTies,
+    TiesRegisters,
     _addr,
     _check_f32_element,
     _element,
@@ -53,7 +55,7 @@ class LdParamOp(PtxOp):
         return f"ld.param{self.ty.data} {reg(self.result)}, [{self.param.data}];"
 
 
-class _GuardedLoadOp(PtxOp, ABC):
+class _GuardedLoadOp(PtxOp, TiesRegisters, ABC):
     """`ld.global<TYPE>`, guarded by an optional predicate.  Where the guard is false the
     result is `fallback`, whose register the result shares (assign-registers ties them):
     without one, a guarded load's register would be live-in from wherever it was last
@@ -65,6 +67,10 @@ class _GuardedLoadOp(PtxOp, ABC):
     def __init__(self, addr: SSAValue, offset: int, guard: SSAValue | None, fallback: SSAValue | None = None):
         super().__init__(operands=[addr, [guard] if guard is not None else [], [fallback] if fallback is not None else []],
                          result_types=[self.REGISTER.unallocated()], properties={"offset": _int_prop(offset)})
+
+    def register_ties(self) -> RegisterTies:
+        fallback = self.fallback  # type: ignore[attr-defined]
+        return RegisterTies(inouts=[(fallback, self.result)] if fallback is not None else [])  # type: ignore[attr-defined]
 
     def assembly_line(self, reg: Reg) -> str:
         g = f"@{reg(self.guard)} " if self.guard is not None else ""  # type: ignore[attr-defined]

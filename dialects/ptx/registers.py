@@ -5,8 +5,8 @@ and address operands)."""
 from __future__ import annotations
 
 from abc import ABC
-from collections.abc import Callable
-from typing import ClassVar
+from collections.abc import Callable, Sequence
+from typing import ClassVar, NamedTuple
 
 from xdsl.backend.register_type import RegisterType
 from xdsl.dialects.builtin import IntAttr, IntegerAttr, StringAttr
@@ -158,6 +158,25 @@ def _i(a: IntegerAttr | None) -> int | None:
 
 def _int_prop(v: int) -> IntegerAttr:
     return IntegerAttr(v, 64)
+
+
+class RegisterTies(NamedTuple):
+    """Values an op says must share one register (or accumulator register range), as xDSL's
+    register-allocatable ops declare `inouts`: `inouts` are (operand, value) pairs where the op
+    writes `value` into the registers of `operand`, overwriting it in place (an accumulator
+    operand and the wgmma result); `aliases` are (a, b) pairs that are one value seen in two
+    places (a loop's carried block argument and its result)."""
+
+    inouts: Sequence[tuple[SSAValue, SSAValue]] = ()
+    aliases: Sequence[tuple[SSAValue, SSAValue]] = ()
+
+
+class TiesRegisters:
+    """Interface of ops whose values must share registers with others: `assign-registers`
+    gives each tied group one register (range), and rejects IR where that would need a copy."""
+
+    def register_ties(self) -> RegisterTies:
+        raise NotImplementedError
 
 
 class PtxOp(IRDLOperation, ABC):

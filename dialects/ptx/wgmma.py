@@ -17,7 +17,18 @@ from xdsl.irdl import (
 )
 from xdsl.utils.exceptions import VerifyException
 
-from exo_gpu.dialects.ptx.registers import AccType, B32Type, B64Type, PredType, PtxOp, Reg, _acc_list, _i
+from exo_gpu.dialects.ptx.registers import (
+    AccType,
+    B32Type,
+    B64Type,
+    PredType,
+    PtxOp,
+    Reg,
+    RegisterTies,
+    TiesRegisters,
+    _acc_list,
+    _i,
+)
 from exo_gpu.dialects.wgmma import WGMMA_TABLE, check_accumulator, check_shape
 
 
@@ -32,7 +43,7 @@ class WgmmaFenceOp(PtxOp):
 
 
 @irdl_op_definition
-class WgmmaMmaAsyncOp(PtxOp):
+class WgmmaMmaAsyncOp(PtxOp, TiesRegisters):
     """`wgmma.mma_async.sync.aligned.m64nNkK.D.T.T {d}, adesc, bdesc, scale-d, 1, 1[, ta, tb]`
     (ta, tb: imm-trans-a/b, printed for f16/bf16 only).
 
@@ -56,6 +67,10 @@ class WgmmaMmaAsyncOp(PtxOp):
 
     def trans(self) -> tuple[int, int]:
         return (0 if self.trans_a is None else _i(self.trans_a), 0 if self.trans_b is None else _i(self.trans_b))
+
+    def register_ties(self) -> RegisterTies:
+        """The result is written into the accumulator operand's registers."""
+        return RegisterTies(inouts=[(self.acc, self.result)] if self.acc is not None else [])
 
     def verify_(self) -> None:
         if (why := check_shape(self.dtype.data, 64, _i(self.n))) is not None:
@@ -86,7 +101,7 @@ class WgmmaMmaAsyncOp(PtxOp):
 
 
 @irdl_op_definition
-class WgmmaMmaAsyncRsOp(PtxOp):
+class WgmmaMmaAsyncRsOp(PtxOp, TiesRegisters):
     """`wgmma.mma_async.sync.aligned.m64nNkK.f32.T.T {d}, {a0, a1, a2, a3}, bdesc, scale-d, 1, 1[, 0]`:
     the RS form, A from the four 32-bit registers `a` (see wgmma.load_fragment_a for their
     layout), B from a shared-memory descriptor, scale-d an immediate.  The result occupies
@@ -101,6 +116,10 @@ class WgmmaMmaAsyncRsOp(PtxOp):
     n = prop_def(IntegerAttr)
     scale_d = prop_def(IntegerAttr)
     irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    def register_ties(self) -> RegisterTies:
+        """The result is written into the accumulator operand's registers."""
+        return RegisterTies(inouts=[(self.acc, self.result)] if self.acc is not None else [])
 
     def verify_(self) -> None:
         if (why := check_shape(self.dtype.data, 64, _i(self.n))) is not None:
@@ -142,7 +161,7 @@ class WgmmaCommitGroupOp(PtxOp):
 
 
 @irdl_op_definition
-class WgmmaWaitGroupOp(PtxOp):
+class WgmmaWaitGroupOp(PtxOp, TiesRegisters):
     """`wgmma.wait_group.sync.aligned N`; its results are its accumulator operands, in the
     same registers, now safe to read once N is 0."""
 
@@ -150,6 +169,10 @@ class WgmmaWaitGroupOp(PtxOp):
     accumulators = var_operand_def(AccType)
     results_ = var_result_def(AccType)
     pending = prop_def(IntegerAttr)
+
+    def register_ties(self) -> RegisterTies:
+        """Each result is its accumulator operand, in the same registers."""
+        return RegisterTies(inouts=list(zip(self.accumulators, self.results_)))
 
     def assembly_line(self, reg: Reg) -> str:
         return f"wgmma.wait_group.sync.aligned {_i(self.pending)};"

@@ -39,7 +39,12 @@ How: one RewritePattern per op family (modules `kernel`, `loops`, `ring`, `wgmma
 2. `EXPANSION_PATTERNS`: each request becomes PTX once per block, where first asked;
 3. `CLEANUP_PATTERNS`: the context ops and the fragments' casts go; then the wait labels
    are numbered in program order.
-A new op family is one module with its pattern(s) and one line in LOWERING_PATTERNS.
+A new op family is one module with its pattern(s) and one line in LOWERING_PATTERNS: its
+pattern returns without rewriting until `state.enclosing(op, KernelEnvOp / RoleEnvOp /
+TileEnvOp)` finds the context it needs and `state.operands_lowered(op)` holds (accumulators
+are then `!ptx.acc` values), builds PTX with a `state.Emitter` at the op's location and
+calls `state.replace`.  A PTX op that writes an accumulator in place declares it with
+`ptx.TiesRegisters.register_ties` (inouts), and assign-registers keeps one range.
 """
 
 from __future__ import annotations
@@ -78,7 +83,8 @@ from exo_gpu.passes.lower_to_ptx.wgmma import (
     descriptor_bits,
 )
 
-__all__ = ["SMEM_SYMBOL", "LowerToPtxPass", "acc_type", "descriptor_bits", "params_of", "LOWERING_PATTERNS"]
+__all__ = ["SMEM_SYMBOL", "LowerToPtxPass", "acc_type", "descriptor_bits", "params_of", "LOWERING_PATTERNS",
+           "lower_module"]
 
 LOWERING_PATTERNS: tuple[RewritePattern, ...] = (
     LowerKernel(),  # warpgroup.kernel
@@ -111,23 +117,26 @@ class EraseLoweringState(RewritePattern):
     """The context ops, and the casts that stood for A fragments, once nothing needs them."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if isinstance(op, EnvOp) or (isinstance(op, UnrealizedConversionCastOp) and not any(r.uses for r in op.results)):
+        unused_cast = isinstance(op, UnrealizedConversionCastOp) and not any(r.uses for r in op.results)
+        if isinstance(op, EnvOp) or unused_cast:
             rewriter.erase(op)
 
 
 CLEANUP_PATTERNS: tuple[RewritePattern, ...] = (EraseLoweringState(),)
 
 
-def _walk(module: ModuleOp, patterns: tuple[RewritePattern, ...]) -> None:
+def _walk(module: ModuleOp, patterns: tuple[RewritePattern, ...], reverse: bool) -> None:
     # No dead code elimination: every op is lowered, used or not, as the IR says.
-    applier = GreedyRewritePatternApplier(list(patterns), dce_enabled=False)
-    PatternRewriteWalker(applier, apply_recursively=True).rewrite_module(module)
+    applier = GreedyRewritePatternApplier(list(reversed(patterns) if reverse else patterns), dce_enabled=False)
+    PatternRewriteWalker(applier, apply_recursively=True, walk_reverse=reverse).rewrite_module(module)
 
 
 def check_lowered(entry: ptx.EntryOp) -> None:
     """Every op of `entry` is PTX (or lowering state): otherwise no pattern lowers it."""
     for op in entry.walk():
-        if op is entry or isinstance(op, UnrealizedConversionCastOp) or op.dialect_name() in ("ptx", LowerToPtxState.name):
+        if op is entry or isinstance(op, UnrealizedConversionCastOp):
+            continue
+        if op.dialect_name() in ("ptx", LowerToPtxState.name):
             continue
         if op.name.startswith("wgmma.frag_"):
             raise DiagnosticException(f"lower-to-ptx: {op.name} at {op.location} is a fragment op: run "
@@ -147,6 +156,20 @@ def number_wait_labels(entry: ptx.EntryOp) -> None:
             op.properties["target"] = StringAttr(names[op.target.data])
 
 
+def lower_module(module: ModuleOp, reverse: bool = False) -> None:
+    """Lower every warpgroup.kernel of `module` (module docstring).  `reverse` walks the IR
+    and tries the patterns in reverse order: the result is the same (state lives in the IR,
+    not in the order the patterns run), which tests check."""
+    _walk(module, LOWERING_PATTERNS, reverse)
+    entries = [e for e in module.walk() if isinstance(e, ptx.EntryOp)]
+    for entry in entries:
+        check_lowered(entry)
+    _walk(module, EXPANSION_PATTERNS, reverse)
+    _walk(module, CLEANUP_PATTERNS, reverse)
+    for entry in entries:
+        number_wait_labels(entry)
+
+
 @dataclass(frozen=True)
 class LowerToPtxPass(ModulePass):
     """Replace every warpgroup.kernel by a ptx.entry (module docstring)."""
@@ -154,11 +177,4 @@ class LowerToPtxPass(ModulePass):
     name = "lower-to-ptx"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        _walk(op, LOWERING_PATTERNS)
-        entries = [e for e in op.walk() if isinstance(e, ptx.EntryOp)]
-        for entry in entries:
-            check_lowered(entry)
-        _walk(op, EXPANSION_PATTERNS)
-        _walk(op, CLEANUP_PATTERNS)
-        for entry in entries:
-            number_wait_labels(entry)
+        lower_module(op)

@@ -39,7 +39,7 @@ from exo_gpu.passes.lower_to_ptx.state import (
 
 
 @dataclass
-class _Fragment:
+class FragmentStore:
     """What one store_accumulator writes: its accumulator, C, the thread's first row and
     column, and C's element type."""
 
@@ -66,7 +66,10 @@ class _Fragment:
         return self.half_c is not None and self.chunks % 2 == 0
 
 
-def _fragment(em: Emitter, op: StoreAccumulatorOp, env: KernelEnvOp, role: RoleEnvOp, tile: TileEnvOp) -> _Fragment:
+def fragment_store(em: Emitter, op: StoreAccumulatorOp, env: KernelEnvOp, role: RoleEnvOp,
+                   tile: TileEnvOp) -> FragmentStore:
+    """This thread's first row and column of C in the current tile (the fragment layout in
+    the module docstring), for the rows of `op`'s accumulator (its row_offset)."""
     acc_ty = op.acc.type
     assert isinstance(acc_ty, ptx.AccType)
     packed = acc_ty.is_f16x2
@@ -84,24 +87,24 @@ def _fragment(em: Emitter, op: StoreAccumulatorOp, env: KernelEnvOp, role: RoleE
     if packed and (half_c is not None or op.atomic):
         raise DiagnosticException(f"lower-to-ptx: {op.name} at {op.location}: an f16 accumulator is stored "
                                   "to an f32 C only (no bf16/f16 C, no split-K atomics)")
-    return _Fragment(op, op.acc, row, col, block_row, block_col, lane, n // 8, half_c, packed)
+    return FragmentStore(op, op.acc, row, col, block_row, block_col, lane, n // 8, half_c, packed)
 
 
-def _row_address(em: Emitter, f: _Fragment, r: SSAValue, extra: SSAValue | None = None) -> SSAValue:
+def _row_address(em: Emitter, f: FragmentStore, r: SSAValue, extra: SSAValue | None = None) -> SSAValue:
     start = em.v(ptx.MulWideOp(".u32", r, f.op.n, B64()))
     column = f.col if extra is None else em.add(f.col, extra)
     start = em.v(ptx.AddOp(".s64", start, em.v(ptx.CvtOp(".u64", ".u32", column, B64())), B64()))
     return em.v(ptx.AddOp(".s64", em.v(ptx.ShlOp(".b64", start, f.size.bit_length() - 1, B64())), f.op.c, B64()))
 
 
-def _unpacked(em: Emitter, f: _Fragment, element: int) -> tuple[SSAValue, SSAValue]:
+def _unpacked(em: Emitter, f: FragmentStore, element: int) -> tuple[SSAValue, SSAValue]:
     """Elements `element` and `element + 1` of an f16 accumulator as f32 registers."""
     halves = em.emit(ptx.UnpackF16x2Op(f.acc, element // 2))
     lo, hi = (em.v(ptx.CvtOp(".f32", ".f16", h, ptx.F32Type.unallocated())) for h in halves.results)
     return lo, hi
 
 
-def _swapped_pairs(em: Emitter, f: _Fragment, r: SSAValue, half: int, odd: SSAValue) -> None:
+def _swapped_pairs(em: Emitter, f: FragmentStore, r: SSAValue, half: int, odd: SSAValue) -> None:
     """Chunks j, j + 1 hold columns 8j + 2q (+1) and 8j + 8 + 2q (+1) of lane q.  An even lane
     keeps its chunk-j pair and takes its partner's (columns 8j + 2q .. 8j + 2q + 3); an odd
     lane keeps its chunk-(j + 1) pair and takes its partner's (columns 8j + 2q + 6 .. + 9): one
@@ -117,7 +120,7 @@ def _swapped_pairs(em: Emitter, f: _Fragment, r: SSAValue, half: int, odd: SSAVa
         em.emit(ptx.StGlobalV2B32Op(addr, 2 * 8 * j, lo, hi))
 
 
-def _pairs(em: Emitter, f: _Fragment) -> None:
+def _pairs(em: Emitter, f: FragmentStore) -> None:
     """An interior block: unchecked stores of adjacent pairs of C."""
     odd = em.v(ptx.SetpOp("ne", ".u32", em.v(ptx.AndOp(".b32", f.lane, 1, B32())), 0)) if f.swap else None
     for half in range(2):
@@ -138,7 +141,7 @@ def _pairs(em: Emitter, f: _Fragment) -> None:
             _swapped_pairs(em, f, r, half, odd)
 
 
-def _store_element(em: Emitter, f: _Fragment, addr: SSAValue, offset: int, ok: SSAValue, element: int,
+def _store_element(em: Emitter, f: FragmentStore, addr: SSAValue, offset: int, ok: SSAValue, element: int,
                    value: SSAValue | None = None) -> None:
     """C[.] (+)= accumulator element (or `value`, an f32 register holding it), rounded to C's
     type, where `ok` holds."""
@@ -162,7 +165,7 @@ def _store_element(em: Emitter, f: _Fragment, addr: SSAValue, offset: int, ok: S
     em.emit(ptx.StGlobalBitsOp(addr, offset, rounded, ok))
 
 
-def _checked(em: Emitter, f: _Fragment) -> None:
+def _checked(em: Emitter, f: FragmentStore) -> None:
     """An edge block (or C +=): every element checked against M and N."""
     for half in range(2):
         r = em.add(f.row, 8 * half)
@@ -175,7 +178,7 @@ def _checked(em: Emitter, f: _Fragment) -> None:
                 _store_element(em, f, addr, f.size * (8 * j + e), ok, 4 * j + 2 * half + e, pair[e])
 
 
-def _reduce(em: Emitter, f: _Fragment, guarded: bool) -> None:
+def _reduce(em: Emitter, f: FragmentStore, guarded: bool) -> None:
     """Split-K: every element added into C (checked at an edge)."""
     for half in range(2):
         r = em.add(f.row, 8 * half)
@@ -196,7 +199,7 @@ class LowerStoreAccumulator(RewritePattern):
         if env is None or role is None or tile is None or not operands_lowered(op):
             return
         em = Emitter(op.location)
-        f = _fragment(em, op, env, role, tile)
+        f = fragment_store(em, op, env, role, tile)
         m, n = op.m, op.n
         if op.atomic:
             rows_in = em.v(ptx.SetpOp("le", ".u32", em.add(f.block_row, env.get("block_m")), m))

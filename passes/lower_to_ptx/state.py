@@ -134,7 +134,8 @@ class TileEnvOp(EnvOp):
 
     def __init__(self, m_block: SSAValue, n_block: SSAValue, k_base: SSAValue | None = None,
                  k_size: SSAValue | None = None, nk: SSAValue | None = None, k_begin: SSAValue | None = None):
-        super().__init__(operands=[m_block, n_block, *([v] if v is not None else [] for v in (k_base, k_size, nk, k_begin))])
+        optional = ([v] if v is not None else [] for v in (k_base, k_size, nk, k_begin))
+        super().__init__(operands=[m_block, n_block, *optional])
 
 
 @irdl_op_definition
@@ -274,7 +275,7 @@ def rauw(rewriter: PatternRewriter, old: SSAValue, new: SSAValue) -> None:
 
 def replace(rewriter: PatternRewriter, op: Operation, em: Emitter, results: Sequence[SSAValue] = ()) -> None:
     """Put the ops built in `em` where `op` is, its results replaced by `results`, and erase it."""
-    rewriter.insert_op(em.take(), InsertPoint.before(op))
+    rewriter.insert(em.take(), InsertPoint.before(op))
     for old, new in zip(op.results, results, strict=True):
         rauw(rewriter, old, new)
     rewriter.erase(op)

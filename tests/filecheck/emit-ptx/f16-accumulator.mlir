@@ -1,4 +1,4 @@
-// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,assign-registers,emit-ptx | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,emit-ptx | filecheck %s
 //
 // End to end with f16 accumulators: an f16 kernel (C = A @ B) and an e4m3 kernel with C +=,
 // each 1 consumer, 1 m64n16 tile, 2 stages.  Checks: the tile lives in N/4 = 4 packed

@@ -1,5 +1,5 @@
-// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,assign-registers,emit-ptx | filecheck %s
-// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,assign-registers,emit-ptx | filecheck %s --check-prefix=LOCS
+// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,emit-ptx | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,emit-ptx | filecheck %s --check-prefix=LOCS
 //
 // End to end, from a tile.kernel to PTX text in one run (1 consumer, 1 m64n16 tf32 tile,
 // 2 stages, wait_depth 1).  Every op descends from the tile.kernel below and carries its

@@ -1,4 +1,4 @@
-// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,assign-registers,emit-ptx | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,emit-ptx | filecheck %s
 //
 // C stored as bf16 (c_dtype): the f32 accumulators are rounded once, when stored.  An interior
 // block packs each pair of adjacent columns with cvt.rn.bf16x2.f32 (the higher column in the

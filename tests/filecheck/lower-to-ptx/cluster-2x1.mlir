@@ -1,4 +1,4 @@
-// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,assign-registers,emit-ptx | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,emit-ptx | filecheck %s
 //
 // cluster_m = 2: two blocks along M share B.  A tile of the walk is the cluster's pair of
 // blocks along M: tile rows are ceil(M / (2 x block_m)) and the CTA of cluster rank r takes

@@ -1,4 +1,4 @@
-// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,assign-registers,emit-ptx | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,emit-ptx | filecheck %s
 //
 // cluster_n = 2: two blocks along N share A.  Each loads half of each A box (32 of 64 rows,
 // at its cluster rank) multicast to both blocks; B stays its own.  Consumers release a slot

@@ -1,5 +1,5 @@
 // RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx | filecheck %s
-// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,assign-registers,emit-ptx | filecheck %s --check-prefix=PTX
+// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,emit-ptx | filecheck %s --check-prefix=PTX
 //
 // split_k = 4: the tile loop walks work units u < tiles * S' (S' = min(4, nk)), u = split
 // * tiles + tile: the raster gets u mod tiles, the unit's K range is

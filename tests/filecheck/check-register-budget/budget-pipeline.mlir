@@ -1,4 +1,4 @@
-// RUN: not exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,assign-registers 2>&1 | filecheck %s
+// RUN: not exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget 2>&1 | filecheck %s
 //
 // bf16, 2 m64n256 tiles per consumer warpgroup: 2 x 128 accumulator registers + 24 = 280
 // per thread, over the consumer's setmaxnreg budget of 232.  The kernel itself verifies
@@ -25,4 +25,4 @@ builtin.module {
   }
 }
 
-// CHECK: exo-gpu-opt: error: assign-registers: kernel too_big: the warpgroup role at loc("{{.*}}budget-pipeline.mlir":9:3) needs 256 accumulator registers + 24 for addressing = 280 per thread, over its setmaxnreg budget of 232: use fewer tiles per warpgroup or a smaller wgmma N (ptxas would serialize the pipeline or spill, C7511/C7512)
+// CHECK: exo-gpu-opt: error: check-register-budget: kernel too_big: the warpgroup role at loc("{{.*}}budget-pipeline.mlir":9:3) needs 256 accumulator registers + 24 for addressing = 280 per thread, over its setmaxnreg budget of 232: use fewer tiles per warpgroup or a smaller wgmma N (ptxas would serialize the pipeline or spill, C7511/C7512)

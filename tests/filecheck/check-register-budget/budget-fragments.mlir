@@ -1,5 +1,5 @@
-// RUN: not exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,assign-registers 2>&1 | filecheck %s
-// RUN: sed 's/a_in_registers = true/a_in_registers = true, wait_depth = 0/' %s | exo-gpu-opt - -p schedule,insert-syncs,lower-to-ptx,assign-registers | filecheck %s --check-prefix=FITS
+// RUN: not exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget 2>&1 | filecheck %s
+// RUN: sed 's/a_in_registers = true/a_in_registers = true, wait_depth = 0/' %s | exo-gpu-opt - -p schedule,insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget | filecheck %s --check-prefix=FITS
 //
 // With A in registers the budget counts the A fragments live at once: bf16, 2 m64n128
 // tiles, 4 RS wgmmas per tile and K block, 4 registers each = 32 per K block; with wait
@@ -27,5 +27,5 @@ builtin.module {
   }
 }
 
-// CHECK: exo-gpu-opt: error: assign-registers: kernel rsbudget: the warpgroup role at {{.*}} needs 128 accumulator registers + 64 for A fragments + 24 for addressing = 216 per thread, over its setmaxnreg budget of 208: use fewer tiles per warpgroup, a smaller wgmma N, wait depth 0 or A from shared memory
+// CHECK: exo-gpu-opt: error: check-register-budget: kernel rsbudget: the warpgroup role at {{.*}} needs 128 accumulator registers + 64 for A fragments + 24 for addressing = 216 per thread, over its setmaxnreg budget of 208: use fewer tiles per warpgroup, a smaller wgmma N, wait depth 0 or A from shared memory
 // FITS: "ptx.wgmma_mma_async_rs"{{.*}} -> !ptx.acc<64 at 0>

@@ -38,7 +38,7 @@ from exo_gpu.dialects.wgmma import AccumulatorType, UndefAccumulatorOp
 from exo_gpu.ptxas import guard
 from fragment_sim import run_epilogue
 
-LOWER = "lower-fragments,lower-to-ptx,assign-registers,emit-ptx"
+LOWER = "lower-fragments,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,emit-ptx"
 
 
 def scheduled(epilogue: str, **kw):

@@ -1,4 +1,4 @@
-// RUN: exo-gpu-opt %s -p lower-fragments,lower-to-ptx,assign-registers,emit-ptx | filecheck %s
+// RUN: exo-gpu-opt %s -p lower-fragments,lower-to-ptx,tie-loop-carried,assign-registers,emit-ptx | filecheck %s
 // RUN: exo-gpu-opt %s -p lower-fragments | filecheck %s --check-prefix=IR
 //
 // alpha * acc + beta * C with C a bf16 tile (frag_load_tile): alpha * acc and beta * C are

@@ -1,4 +1,4 @@
-// RUN: exo-gpu-opt %s -p lower-fragments,lower-to-ptx,assign-registers,emit-ptx | filecheck %s
+// RUN: exo-gpu-opt %s -p lower-fragments,lower-to-ptx,tie-loop-carried,assign-registers,emit-ptx | filecheck %s
 //
 // A bias along N (frag_load_vector along = "col", f32) added to an m64n8 accumulator.
 // wgmma.tile_origin gives the tile's first column (n_block * 8); each thread loads its two

@@ -1,4 +1,4 @@
-// RUN: exo-gpu-opt %s -p lower-fragments,lower-to-ptx,assign-registers,emit-ptx | filecheck %s
+// RUN: exo-gpu-opt %s -p lower-fragments,lower-to-ptx,tie-loop-carried,assign-registers,emit-ptx | filecheck %s
 //
 // A bias along M (frag_load_vector along = "row", f32), as the left operand.  Each thread
 // loads its two rows, row0 + 16 warp + lane / 4 and 8 below (+32 bytes), masked at M, and

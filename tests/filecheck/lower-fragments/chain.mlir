@@ -1,4 +1,4 @@
-// RUN: exo-gpu-opt %s -p lower-fragments,lower-to-ptx,assign-registers,emit-ptx | filecheck %s
+// RUN: exo-gpu-opt %s -p lower-fragments,lower-to-ptx,tie-loop-carried,assign-registers,emit-ptx | filecheck %s
 // RUN: exo-gpu-opt %s -p lower-fragments | filecheck %s --check-prefix=IR
 //
 // Elementwise fragment ops on an m64n8 f32 accumulator (4 registers a thread), put by hand

@@ -1,4 +1,4 @@
-// RUN: exo-gpu-opt %s -p lower-fragments,lower-to-ptx,assign-registers,emit-ptx | filecheck %s
+// RUN: exo-gpu-opt %s -p lower-fragments,lower-to-ptx,tie-loop-carried,assign-registers,emit-ptx | filecheck %s
 // RUN: exo-gpu-opt %s -p lower-fragments | filecheck %s --check-prefix=IR
 //
 // The accumulator is read again after the relu (a second store of the raw value), so the

@@ -1,6 +1,6 @@
-// RUN: exo-gpu-opt %s -p lower-fragments,lower-to-ptx,assign-registers,emit-ptx | filecheck %s
+// RUN: exo-gpu-opt %s -p lower-fragments,lower-to-ptx,tie-loop-carried,assign-registers,emit-ptx | filecheck %s
 // RUN: exo-gpu-opt %s -p lower-fragments | filecheck %s --check-prefix=IR
-// RUN: exo-gpu-opt %s -p lower-fragments | exo-gpu-opt - -p lower-to-ptx,assign-registers,emit-ptx | filecheck %s --check-prefix=TEXT
+// RUN: exo-gpu-opt %s -p lower-fragments | exo-gpu-opt - -p lower-to-ptx,tie-loop-carried,assign-registers,emit-ptx | filecheck %s --check-prefix=TEXT
 //
 // Row reductions and row-vector broadcasts (a softmax): p = exp2(x - rowmax(x)),
 // p / rowsum(p).  A thread holds two rows (registers 0, 1 and 2, 3): it combines its own

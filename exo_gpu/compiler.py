@@ -177,7 +177,9 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
         raise CompileError(f"unknown schedule '{schedule}': choose one of {', '.join(SCHEDULES)}")
     if c_dtype not in C_DTYPES:
         raise CompileError(f"unknown c_dtype '{c_dtype}': choose one of {', '.join(C_DTYPES)}")
-    _check_gemm_options(layout_a, layout_b, split_k, cluster_m, cluster_n, accumulator)
+    for what, layout in (("layout_a", layout_a), ("layout_b", layout_b)):
+        if layout not in LAYOUTS:
+            raise CompileError(f"unknown {what} '{layout}': choose row or col")
     kind = WGMMA_TABLE[dtype]
     block_m = 64 * tiles_per_warpgroup * (consumers if schedule == "cooperative" else 1)
     name = name or (f"gemm_{dtype}_m{block_m}n{wgmma_n}_c{consumers}_s{stages}_w{wait_depth}"
@@ -187,6 +189,8 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
                     + ("_acol" if layout_a == "col" else "") + ("_brow" if layout_b == "row" else "")
                     + (f"_x{cluster_n}" if cluster_n != 1 else "") + (f"_xm{cluster_m}" if cluster_m != 1 else "")
                     + ("" if accumulator == "f32" else f"_acc{accumulator}"))
+    if (why := _gemm_options_problem(dtype, layout_a, layout_b, split_k, cluster_m, cluster_n, accumulator)):
+        raise CompileError(f"gemm {name}: {why}")
     try:
         sched = Schedule(consumers=consumers, kind=schedule, stages=stages, wait_depth=wait_depth,
                          cluster=(cluster_m, cluster_n), split_k=split_k, a_in_registers=a_in_registers,
@@ -207,22 +211,23 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
     return module
 
 
-def _check_gemm_options(layout_a: str, layout_b: str, split_k: int, cluster_m: int, cluster_n: int,
-                        accumulator: str) -> None:
-    """gemm()'s arguments that have no tile program (a CompileError in the API's own terms)."""
-    for what, layout in (("layout_a", layout_a), ("layout_b", layout_b)):
-        if layout not in LAYOUTS:
-            raise CompileError(f"unknown {what} '{layout}': choose row or col")
+def _gemm_options_problem(dtype: str, layout_a: str, layout_b: str, split_k: int, cluster_m: int, cluster_n: int,
+                          accumulator: str) -> str | None:
+    """What is wrong with gemm()'s arguments in the API's own terms (before the program is built)."""
+    if not WGMMA_TABLE[dtype].transpose and (layout_a, layout_b) != ("row", "col"):
+        return (f"{dtype} wgmma reads A and B K-major only: use layout_a = row and layout_b = col "
+                f"(got layout_a = {layout_a}, layout_b = {layout_b})")
     if not 1 <= split_k <= MAX_SPLIT_K:
-        raise CompileError(f"split_k must be in 1..{MAX_SPLIT_K} (K ranges per output tile), got {split_k}")
+        return f"split_k must be in 1..{MAX_SPLIT_K} (K ranges per output tile), got {split_k}"
     for what, size in (("cluster_m", cluster_m), ("cluster_n", cluster_n)):
         if size not in (1, 2):
-            raise CompileError(f"{what} must be 1 or 2, got {size}")
+            return f"{what} must be 1 or 2, got {size}"
     if cluster_m == 2 and cluster_n == 2:
-        raise CompileError("a 2x2 cluster (cluster_m = 2 and cluster_n = 2) is not supported: use cluster_m = 2 "
-                           "(B multicast) or cluster_n = 2 (A multicast), not both")
+        return ("a 2x2 cluster (cluster_m = 2 and cluster_n = 2) is not supported: use cluster_m = 2 "
+                "(B multicast) or cluster_n = 2 (A multicast), not both")
     if accumulator not in ("f32", "f16"):
-        raise CompileError(f"accumulator must be f32 or f16, got '{accumulator}'")
+        return f"accumulator must be f32 or f16, got '{accumulator}'"
+    return None
 
 
 @dataclass

@@ -234,8 +234,9 @@ class LowerTileOrigin(RewritePattern):
         rows, split = role.owned_rows(env.get("block_m"))
         block_row = em.v(ptx.MulLoOp(".u32", tile.m_block, env.get("block_m"), B32()))
         row = em.mad(role.index, rows, block_row) if split else block_row
+        row = em.add(row, _int(op.row_offset))
         col = em.v(ptx.MulLoOp(".u32", tile.n_block, env.get("block_n"), B32()))
-        replace(rewriter, op, em, [em.add(row, _int(op.row_offset)), col])
+        replace(rewriter, op, em, [row, col])
 
 
 class FoldFragmentCasts(RewritePattern):

@@ -79,7 +79,7 @@ def _tied_accumulators(entry: ptx.EntryOp) -> _UnionFind:
             uf.find(op.result)
             if op.acc is not None:
                 tie(op.acc, op.result, op)
-        elif isinstance(op, ptx_float.FloatOp) and op.dest is not None:  # an element written in place
+        elif isinstance(op, (ptx_float.FloatOp, ptx_float.FSelpOp)) and op.dest is not None:  # in place
             tie(op.dest, op.result, op)
         elif isinstance(op, ptx.WgmmaWaitGroupOp):
             for a, r in zip(op.accumulators, op.results_):

@@ -20,7 +20,7 @@ import browser as browser_driver
 from browser import Browser, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = ["input", "schedule", "insert-syncs", "lower-to-ptx", "assign-registers"]
+STAGES = ["input", "schedule", "insert-syncs", "lower-fragments", "lower-to-ptx", "assign-registers"]
 
 
 class _Elements(HTMLParser):

@@ -17,6 +17,7 @@ from __future__ import annotations
 from xdsl.dialects.builtin import Float32Type, IntAttr, IntegerAttr, IntegerType, StringAttr, f32, i32
 from xdsl.ir import Attribute, ParametrizedAttribute, TypeAttribute
 from xdsl.irdl import (
+    EqAttrConstraint,
     IRDLOperation,
     ParsePropInAttrDict,
     irdl_attr_definition,
@@ -232,12 +233,13 @@ class FragUnaryOp(IRDLOperation):
 @irdl_op_definition
 class FragSplatOp(IRDLOperation):
     """`wgmma.frag_splat %s : f32 -> !wgmma.accumulator<m64nN, f32>`: every element is the
-    scalar `%s` (a kernel parameter or an arith.constant).  No registers of its own: its
-    users read the scalar's register."""
+    scalar `%s` (a kernel parameter or an arith.constant), or an i32 `%s` converted to f32
+    (an index or a size, to compare with frag_iota).  No registers of its own: its users
+    read the scalar's register."""
 
     name = "wgmma.frag_splat"
 
-    value = operand_def(f32)
+    value = operand_def(EqAttrConstraint(f32) | EqAttrConstraint(i32))
     result = result_def(AccumulatorType)
 
     assembly_format = "$value attr-dict `:` type($value) `->` type($result)"
@@ -366,6 +368,74 @@ class FragReduceOp(IRDLOperation):
         _check_f32_accumulator(self, self.x.type, "operand")
 
 
+# -------------------------------------------------------------------------- masks
+
+COMPARE_KINDS = ("lt", "le", "gt", "ge", "eq", "ne")
+
+
+@irdl_op_definition
+class FragIotaOp(IRDLOperation):
+    """`wgmma.frag_iota %base {dim = 0|1}`: element (r, c) is base + r (dim 0) or base + c
+    (dim 1), as f32 (exact below 2^24): row or column indices for masks (a causal mask, the
+    columns past N before a row max).  `%base` is i32 (the tile's origin, or 0).
+
+        %cols = wgmma.frag_iota %col0 {dim = 1 : i64} : !wgmma.accumulator<m64n128, f32>
+    """
+
+    name = "wgmma.frag_iota"
+
+    base = operand_def(i32)
+    result = result_def(AccumulatorType)
+    dim = prop_def(IntegerAttr)
+
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$base attr-dict `:` type($result)"
+
+    def __init__(self, base, result_type: AccumulatorType, dim: int):
+        super().__init__(operands=[base], result_types=[result_type], properties={"dim": IntegerAttr(dim, 64)})
+
+    def verify_(self) -> None:
+        if _int(self.dim) not in (0, 1):
+            raise VerifyException(f"wgmma.frag_iota: dim must be 0 (row indices) or 1 (column indices), "
+                                  f"got {_int(self.dim)}")
+        _check_f32_accumulator(self, self.result.type, "result")
+
+
+@irdl_op_definition
+class FragSelectOp(IRDLOperation):
+    """`wgmma.frag_select "lt"|"le"|"gt"|"ge"|"eq"|"ne" %a, %b, %x, %y`: element-wise
+    (a cmp b) ? x : y, an ordered f32 comparison (false on NaN).  A tile program's tile.cmp
+    read only by a tile.select.  Operands are fragments of the result's type or row vectors.
+
+        %m = wgmma.frag_select "lt" %cols, %n, %s, %ninf : !wgmma.accumulator<m64n128, f32>, ... -> !wgmma.accumulator<m64n128, f32>
+    """
+
+    name = "wgmma.frag_select"
+
+    a = operand_def(AccumulatorType | RowVectorType)
+    b = operand_def(AccumulatorType | RowVectorType)
+    x = operand_def(AccumulatorType | RowVectorType)
+    y = operand_def(AccumulatorType | RowVectorType)
+    result = result_def(AccumulatorType)
+    kind = prop_def(StringAttr)
+
+    assembly_format = ("$kind $a `,` $b `,` $x `,` $y attr-dict `:` type($a) `,` type($b) `,` type($x) `,` "
+                       "type($y) `->` type($result)")
+
+    def __init__(self, kind: str, a, b, x, y, result_type: AccumulatorType):
+        super().__init__(operands=[a, b, x, y], result_types=[result_type], properties={"kind": StringAttr(kind)})
+
+    def verify_(self) -> None:
+        if self.kind.data not in COMPARE_KINDS:
+            raise VerifyException(f"wgmma.frag_select: unknown comparison '{self.kind.data}' "
+                                  f"(expected one of {', '.join(COMPARE_KINDS)})")
+        _check_f32_accumulator(self, self.result.type, "result")
+        for v in self.operands:
+            if isinstance(v.type, AccumulatorType) and v.type != self.result.type:
+                raise VerifyException(f"wgmma.frag_select: operand {v.type} is not the result type "
+                                      f"{self.result.type}: elementwise ops take fragments of one shape")
+
+
 # -------------------------------------------------------------------------- tile origin
 
 
@@ -396,6 +466,7 @@ class TileOriginOp(IRDLOperation):
                                   f"(an m64 tile), got {off}")
 
 
-OPS = [FragBinaryOp, FragUnaryOp, FragSplatOp, FragLoadVectorOp, FragLoadTileOp, FragReduceOp, TileOriginOp]
+OPS = [FragBinaryOp, FragUnaryOp, FragSplatOp, FragLoadVectorOp, FragLoadTileOp, FragReduceOp, FragIotaOp,
+       FragSelectOp, TileOriginOp]
 TYPES = [RowVectorType]
-ELEMENTWISE = (FragBinaryOp, FragUnaryOp)
+ELEMENTWISE = (FragBinaryOp, FragUnaryOp, FragSelectOp)

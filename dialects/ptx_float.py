@@ -15,7 +15,7 @@ from __future__ import annotations
 import struct
 from typing import ClassVar
 
-from xdsl.dialects.builtin import ArrayAttr, FloatAttr, IntAttr, IntegerAttr, f32
+from xdsl.dialects.builtin import ArrayAttr, FloatAttr, IntAttr, IntegerAttr, StringAttr, f32
 from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import (
     AttrSizedOperandSegments,
@@ -31,7 +31,7 @@ from xdsl.parser import Parser
 from xdsl.printer import Printer
 from xdsl.utils.exceptions import VerifyException
 
-from exo_gpu.dialects.ptx import AccType, F32Type, PtxOp, Reg
+from exo_gpu.dialects.ptx import AccType, F32Type, PredType, PtxOp, Reg
 from exo_gpu.dialects.ptx.registers import RegisterTies, TiesRegisters
 
 NO_ELEMENT = -1  # a source that is an f32 register, not an accumulator element
@@ -175,6 +175,66 @@ TanhOp = _float("TanhOp", "ptx.tanh", "tanh.approx.f32", 1, "`tanh.approx.f32 d,
 RcpOp = _float("RcpOp", "ptx.rcp", "rcp.approx.ftz.f32", 1, "`rcp.approx.ftz.f32 d, a`: 1 / a (1 ulp).")
 
 
+@irdl_op_definition
+class FSetpOp(PtxOp):
+    """`setp.CMP.f32 p, a, b`: an ordered f32 comparison of two sources (f32 registers or
+    accumulator elements, as FloatOp's)."""
+
+    name = "ptx.fsetp"
+    srcs = var_operand_def(F32Type | AccType)
+    elements = prop_def(ArrayAttr[IntAttr])
+    cmp = prop_def(StringAttr)
+    result = result_def(PredType)
+
+    def __init__(self, cmp: str, a: tuple[SSAValue, int | None], b: tuple[SSAValue, int | None]):
+        super().__init__(operands=[[a[0], b[0]]], result_types=[PredType.unallocated()],
+                         properties={"cmp": StringAttr(cmp), "elements": _elements((a, b))})
+
+    def verify_(self) -> None:
+        if len(self.srcs) != 2:
+            raise VerifyException(f"ptx.fsetp compares 2 sources, got {len(self.srcs)}")
+
+    def assembly_line(self, reg: Reg) -> str:
+        a, b = (_operand(reg, v, e.data) for v, e in zip(self.srcs, self.elements.data))
+        return f"setp.{self.cmp.data}.f32 {reg(self.result)}, {a}, {b};"
+
+
+@irdl_op_definition
+class FSelpOp(TiesRegisters, PtxOp):
+    """`selp.f32 d, a, b, p`: d = p ? a : b, into a fresh f32 register or, with `dest`, into
+    one accumulator element in place (tied as for FloatOp)."""
+
+    name = "ptx.fselp"
+    dest = opt_operand_def(AccType)
+    srcs = var_operand_def(F32Type | AccType)
+    pred = operand_def(PredType)
+    result = result_def(F32Type | AccType)
+    elements = prop_def(ArrayAttr[IntAttr])
+    dest_element = opt_prop_def(IntegerAttr)
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    def __init__(self, a: tuple[SSAValue, int | None], b: tuple[SSAValue, int | None], pred: SSAValue,
+                 dest: tuple[SSAValue, int] | None = None):
+        props: dict[str, Attribute] = {"elements": _elements((a, b))}
+        if dest is not None:
+            props["dest_element"] = IntegerAttr(dest[1], 64)
+        super().__init__(operands=[[dest[0]] if dest is not None else [], [a[0], b[0]], [pred]],
+                         result_types=[dest[0].type if dest is not None else F32Type.unallocated()],
+                         properties=props)
+
+    def register_ties(self) -> RegisterTies:
+        return RegisterTies(inouts=[(self.dest, self.result)] if self.dest is not None else [])
+
+    def assembly_line(self, reg: Reg) -> str:
+        d = reg(self.result) if self.dest is None else _operand(reg, self.dest, self.dest_element.value.data)  # type: ignore[union-attr]
+        a, b = (_operand(reg, v, e.data) for v, e in zip(self.srcs, self.elements.data))
+        return f"selp.f32 {d}, {a}, {b}, {reg(self.pred)};"
+
+
+def _elements(srcs) -> ArrayAttr:
+    return ArrayAttr([IntAttr(NO_ELEMENT if e is None else e) for _, e in srcs])
+
+
 def f32_bits(value: float) -> str:
     """PTX's hexadecimal f32 literal of `value` (`0f3F000000` for 0.5)."""
     return "0f" + struct.pack(">f", value).hex().upper()
@@ -230,4 +290,4 @@ class AccFreshOp(PtxOp):
 
 
 OPS = [FMovOp, FAddOp, FSubOp, FMulOp, FDivOp, FMaxOp, FNegOp, FmaOp, Ex2Op, TanhOp, RcpOp, FConstOp,
-       ShflBflyF32Op, AccFreshOp]
+       ShflBflyF32Op, AccFreshOp, FSetpOp, FSelpOp]

@@ -8,6 +8,7 @@
   exo-gpu run FILE.{mlir,py} [--shape NAME=AxB ...] [--scalar NAME=V ...] [--inputs X.npz] [--interpret] [-o OUT.npz]
   exo-gpu check FILE.{ptx,cubin} [--cuda V] [--json]
   exo-gpu doctor FILE.ptx [--cuda V] [--json] [--predict-only]
+  exo-gpu inspect (FILE.mlir | FILE.ptx | [gemm options]) [--cuda V] -o REPORT.html
   exo-gpu sweep [--grid NAME|FILE] [--cuda 12.3,13.x] [--jobs N] [--json OUT] [--summary OUT]
   exo-gpu toolchain {install,list} [--cuda V,V,...]
 """
@@ -21,8 +22,9 @@ import sys
 
 import numpy as np
 
-from exo_gpu.ptxas import doctor, guard, toolchain
+from exo_gpu.ptxas import doctor, guard, ptx_input, toolchain
 
+from exo_gpu import inspect as inspector
 from exo_gpu import sweep
 import exo_gpu
 from exo_gpu.compiler import CompileError, compile, gemm, with_locations
@@ -211,16 +213,23 @@ def cmd_run(args) -> int:
 
 def cmd_check(args) -> int:
     path = args.file
+    if os.path.isdir(path):
+        ptx_input.load_ptx(path)  # one line naming the directory and the fix
     try:
         data = open(path, "rb").read()
     except OSError as e:
-        raise CompileError(f"cannot read {path}: {e.strerror}") from None
+        raise CompileError(f"{path}: cannot read it ({e.strerror}); fix: pass the path of an existing .ptx or "
+                           ".cubin file") from None
     nvdisasm = toolchain.nvdisasm(args.nvdisasm, args.cuda)
-    if path.endswith(".cubin"):
+    if path.endswith(".cubin") or data.startswith(b"\x7fELF"):
+        if not data.startswith(b"\x7fELF"):
+            raise CompileError(f"{path}: not a cubin (no ELF header{', the file is empty' if not data else ''}); "
+                               "fix: pass a cubin from ptxas/nvcc -cubin, or the PTX as FILE.ptx")
         reports = _check_cubin(data, nvdisasm, path)
     else:
+        text = ptx_input.check_ptx_bytes(data, path)
         tool = toolchain.ptxas(args.cuda, args.ptxas)
-        _, reports = guard.check(data.decode(errors="replace"), tool, disasm=nvdisasm)
+        _, reports = guard.check(text, tool, disasm=nvdisasm)
     if args.json:
         sys.stdout.write(_reports_json(reports))
     else:
@@ -308,6 +317,13 @@ def build_parser() -> argparse.ArgumentParser:
                        "serialization, the culprit lines and the fix")
     doctor.add_arguments(d)
     d.set_defaults(func=doctor.run)
+
+    i = sub.add_parser("inspect", help="write one self-contained HTML page: the IR after each pass, the PTX "
+                       "and SASS linked to it, the guard's and the doctor's findings, the budgets")
+    _add_config_args(i)
+    inspector.add_arguments(i)
+    _add_toolchain_args(i)
+    i.set_defaults(func=inspector.run)
 
     w = sub.add_parser("sweep", help="compile a grid of configurations with the guard, in parallel")
     w.add_argument("--grid", default="default", help="a named grid (default, smoke) or a JSON file of gemm() arguments")

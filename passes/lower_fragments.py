@@ -30,7 +30,8 @@ Guarantees:
   by `shfl.sync.bfly` 1 and 2; a row vector is two f32 registers per thread (elementwise
   ops on row vectors compute those two);
 - gelu and silu expand to the formulas of wgmma.frag_unary; exp2, tanh are the .approx
-  instructions; div is div.rn.f32.
+  instructions; div is div.rn.f32; frag_select is setp.CMP.f32 then selp.f32; frag_iota
+  is the element's row or column (plus its base) converted by cvt.rn.f32.u32.
 """
 
 from __future__ import annotations
@@ -61,9 +62,11 @@ from exo_gpu.dialects.fragment import (
     QUAD,
     WARP_ROWS,
     FragBinaryOp,
+    FragIotaOp,
     FragLoadTileOp,
     FragLoadVectorOp,
     FragReduceOp,
+    FragSelectOp,
     FragSplatOp,
     FragUnaryOp,
     RowVectorType,
@@ -74,7 +77,8 @@ from exo_gpu.dialects.wgmma import AccumulatorType, StoreAccumulatorOp
 B32, B64, F32 = ptx.B32Type.unallocated, ptx.B64Type.unallocated, ptx.F32Type.unallocated
 LOG2E = 1.4426950408889634
 GELU_K0, GELU_K1 = 0.7978845608028654, 0.044715
-FRAGMENT_OPS = (FragBinaryOp, FragUnaryOp, FragSplatOp, FragLoadVectorOp, FragLoadTileOp, FragReduceOp)
+LEAVES = (FragSplatOp, FragLoadVectorOp, FragLoadTileOp, FragIotaOp)  # no fragment operands
+FRAGMENT_OPS = (*ELEMENTWISE, *LEAVES, FragReduceOp)
 
 Source = tuple[SSAValue, int | None]  # an f32 register (None) or element i of a range
 
@@ -87,8 +91,7 @@ def is_virtual(value: SSAValue) -> bool:
     splat or a load read only by elementwise ops and reductions, or an elementwise op read
     by one of those."""
     op = value.owner
-    if isinstance(value.type, RowVectorType) or \
-            not isinstance(op, (FragSplatOp, FragLoadVectorOp, FragLoadTileOp, *ELEMENTWISE)):
+    if isinstance(value.type, RowVectorType) or not isinstance(op, (*LEAVES, *ELEMENTWISE)):
         return False
     users = [use.operation for use in value.uses]
     if not users or not all(isinstance(u, (*ELEMENTWISE, FragReduceOp)) for u in users):
@@ -232,11 +235,15 @@ def element(e: _Emitter, value: SSAValue, i: int) -> Source:
         assert isinstance(owner, UnrealizedConversionCastOp), "row vectors are lowered before their users"
         return owner.inputs[(i // 2) % 2], None
     if isinstance(owner, FragSplatOp):
-        return e.scalar(owner.value, F32()), None
+        if isinstance(owner.value.type, Float32Type):
+            return e.scalar(owner.value, F32()), None
+        return e.once(("index", owner), lambda: e.v(ptx.CvtOp(".rn.f32", ".u32", e.scalar(owner.value, B32()), F32()))), None
     if isinstance(owner, FragLoadVectorOp):
         return vector_element(e, owner, i), None
     if isinstance(owner, FragLoadTileOp):
         return tile_element(e, owner, i), None
+    if isinstance(owner, FragIotaOp):
+        return iota_element(e, owner, i), None
     if is_virtual(value):
         assert isinstance(owner, ELEMENTWISE)
         return compute(e, owner, i, None), None
@@ -290,6 +297,18 @@ def tile_element(e: _Emitter, op: FragLoadTileOp, i: int) -> SSAValue:
     return e.load(addr, dc * size, ok, dtype)
 
 
+def iota_element(e: _Emitter, op: FragIotaOp, i: int) -> SSAValue:
+    dim = op.dim.value.data
+    d = register_offset(i)[dim]
+
+    def index():
+        first = e.once(("iota", op), lambda: e.v(ptx.AddOp(".u32", e.scalar(op.base, B32()), e.thread()[dim], B32())))
+        at = first if d == 0 else e.v(ptx.AddOp(".u32", first, d, B32()))
+        return e.v(ptx.CvtOp(".rn.f32", ".u32", at, F32()))
+
+    return e.once(("iota", op, d), index)
+
+
 BINARY = {"add": pf.FAddOp, "sub": pf.FSubOp, "mul": pf.FMulOp, "div": pf.FDivOp, "max": pf.FMaxOp}
 SIMPLE_UNARY = {"neg": pf.FNegOp, "exp2": pf.Ex2Op, "tanh": pf.TanhOp}
 
@@ -298,6 +317,9 @@ def compute(e: _Emitter, op: Operation, i: int, dest: tuple[SSAValue, int] | Non
     """Element `i` of elementwise `op`: written into `dest` (a range, element i) and the
     range returned, or into a fresh f32 register, returned."""
     srcs = [element(e, x, i) for x in op.operands]
+    if isinstance(op, FragSelectOp):
+        a, b, x, y = srcs
+        return e.v(pf.FSelpOp(x, y, e.v(pf.FSetpOp(op.kind.data, a, b)), dest=dest))
     if isinstance(op, FragBinaryOp):
         return e.v(BINARY[op.kind.data](*srcs, dest=dest))
     assert isinstance(op, FragUnaryOp)
@@ -369,11 +391,11 @@ class LowerElementwise(RewritePattern):
 
 
 class LowerLeaf(RewritePattern):
-    """frag_splat / frag_load_vector / frag_load_tile read by an op that is not a fragment op
-    (a store): its elements moved into a fresh range."""
+    """frag_splat / frag_load_vector / frag_load_tile / frag_iota read by an op that is not a
+    fragment op (a store): its elements moved into a fresh range."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if isinstance(op, (FragSplatOp, FragLoadVectorOp, FragLoadTileOp)) and op.results[0].uses \
+        if isinstance(op, LEAVES) and op.results[0].uses \
                 and not is_virtual(op.results[0]):
             _materialize(op, rewriter)
 

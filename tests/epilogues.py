@@ -12,15 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import FloatAttr, ModuleOp, f32
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp, f32, i32
 from xdsl.ir import Operation, SSAValue
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from exo_gpu.dialects.fragment import (
     FragBinaryOp,
+    FragIotaOp,
     FragLoadTileOp,
     FragLoadVectorOp,
     FragReduceOp,
+    FragSelectOp,
     FragSplatOp,
     FragUnaryOp,
     TileOriginOp,
@@ -112,6 +114,26 @@ def _reduce_then_scale(e: _Epilogue) -> SSAValue:
     return e.binary("div", e.acc, e.add(FragReduceOp("max", e.unary("exp2", e.acc))).results[0])
 
 
+def _masked_softmax(e: _Epilogue) -> SSAValue:
+    """Causal and edge masks before a row softmax: -inf where the column is past the row
+    (indices within the tile) or past N (global), then exp2(x - rowmax) / rowsum."""
+    o = e.origin()
+    zero = e.add(arith.ConstantOp(IntegerAttr(0, i32))).results[0]
+    rows = e.add(FragIotaOp(zero, e.ty, 0)).results[0]
+    local_cols = e.add(FragIotaOp(zero, e.ty, 1)).results[0]
+    cols = e.add(FragIotaOp(o.col, e.ty, 1)).results[0]
+    ninf = e.splat(float("-inf"))
+    causal = e.add(FragSelectOp("le", local_cols, rows, e.acc, ninf, e.ty)).results[0]
+    n = e.add(FragSplatOp(e.store.n, e.ty)).results[0]  # N, an i32 size, as f32
+    masked = e.add(FragSelectOp("lt", cols, n, causal, ninf, e.ty)).results[0]
+    return _softmax_of(e, masked)
+
+
+def _softmax_of(e: _Epilogue, x: SSAValue) -> SSAValue:
+    p = e.unary("exp2", e.binary("sub", x, e.add(FragReduceOp("max", x)).results[0]))
+    return e.binary("div", p, e.add(FragReduceOp("sum", p)).results[0])
+
+
 EPILOGUES: dict[str, Callable[[_Epilogue], SSAValue]] = {
     "relu": lambda e: e.unary("relu", e.acc),
     "gelu": lambda e: e.unary("gelu", e.acc),
@@ -127,6 +149,7 @@ EPILOGUES: dict[str, Callable[[_Epilogue], SSAValue]] = {
     "gelu_composed": _gelu_composed,
     "row_vectors": _row_vectors,
     "reduce_then_scale": _reduce_then_scale,
+    "masked_softmax": _masked_softmax,
 }
 
 

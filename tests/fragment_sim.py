@@ -11,6 +11,7 @@ layout only through `fragment.position` (which tests/test_epilogue.py checks on 
 from __future__ import annotations
 
 import numpy as np
+from xdsl.dialects import arith
 from xdsl.dialects.builtin import UnrealizedConversionCastOp
 from xdsl.ir import Operation, SSAValue
 
@@ -74,6 +75,19 @@ class Sim:
                 acc = v[op.dest].copy()
                 acc[:, op.dest_element.value.data] = value
                 v[r[0]] = acc
+        elif isinstance(op, pf.FSetpOp):
+            a, b = (self.src(v, e.data) for v, e in zip(op.srcs, op.elements.data))
+            v[r[0]] = {"lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
+                       "eq": np.equal, "ne": lambda p, q: ~np.equal(p, q) & ~np.isnan(p) & ~np.isnan(q)}[op.cmp.data](a, b)
+        elif isinstance(op, pf.FSelpOp):
+            a, b = (self.src(x, e.data) for x, e in zip(op.srcs, op.elements.data))
+            value = np.where(v[op.pred], a, b).astype(np.float32)
+            if op.dest is None:
+                v[r[0]] = value
+            else:
+                acc = v[op.dest].copy()
+                acc[:, op.dest_element.value.data] = value
+                v[r[0]] = acc
         elif isinstance(op, pf.FConstOp):
             v[r[0]] = np.full(THREADS, op.value.value.data, np.float32)
         elif isinstance(op, pf.AccFreshOp):
@@ -105,7 +119,7 @@ class Sim:
         elif isinstance(op, ptx.BinaryOp):
             self.integer(op)
         elif isinstance(op, ptx.CvtOp):
-            v[r[0]] = v[op.src]
+            v[r[0]] = v[op.src].astype(np.float32) if op.to.data == ".rn.f32" else v[op.src]
         elif isinstance(op, UnrealizedConversionCastOp):
             v[r[0]] = v[op.inputs[0]]
         else:
@@ -134,6 +148,8 @@ def run_epilogue(kernel: Operation, acc: np.ndarray, memory: bytes, args: dict[i
     while op is not store:
         if isinstance(op, TileOriginOp):
             sim.v[op.row], sim.v[op.col] = (np.full(THREADS, x, np.uint64) for x in origin)
+        elif isinstance(op, arith.ConstantOp):  # an i32 index constant
+            sim.v[op.result] = np.full(THREADS, op.value.value.data, np.uint64)
         elif op.dialect_name() in ("ptx", "builtin"):
             sim.step(op)
         op = op.next_op

@@ -57,7 +57,7 @@ def test_own_kernel_is_clean(tmp_path):
     assert doctor.main([str(tmp_path / "k.ptx"), "--cuda", "13.x", "--predict-only"]) == 0
 
 
-@pytest.mark.parametrize("content,msg", [(None, "cannot read"), (".visible .entry k()\n{\n\t@%q bra L;\n}\n", "k.ptx:3")])
+@pytest.mark.parametrize("content,msg", [(None, "cannot read"), (".version 8.0\n.target sm_90a\n.visible .entry k()\n{\n\t@%q bra L;\n}\n", "k.ptx:5")])
 def test_errors_are_one_line(tmp_path, content, msg):
     path = tmp_path / "k.ptx"
     if content is not None:

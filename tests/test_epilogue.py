@@ -24,9 +24,11 @@ from epilogues import EPILOGUES, with_epilogue
 from exo_gpu.compiler import CompileError, compile, gemm, parse_pipeline, run_passes
 from exo_gpu.dialects.fragment import (
     FragBinaryOp,
+    FragIotaOp,
     FragLoadTileOp,
     FragLoadVectorOp,
     FragReduceOp,
+    FragSelectOp,
     FragSplatOp,
     FragUnaryOp,
     TileOriginOp,
@@ -111,6 +113,11 @@ def _gelu(x):
     return 0.5 * x * (1 + np.tanh(0.7978845608028654 * (x + 0.044715 * x ** 3)))
 
 
+def _softmax(x):
+    p = np.exp2(x - x.max(axis=1, keepdims=True))
+    return p / p.sum(axis=1, keepdims=True)
+
+
 def _references(acc, flat):
     """float64 references of the epilogues on acc (64 x 24), given global memory as floats
     (C row-major with ld = N, and the vectors, from address 0)."""
@@ -126,6 +133,7 @@ def _references(acc, flat):
         "chain": _gelu(y) / (1 + np.exp(-_gelu(y))), "gelu_composed": _gelu(x),
         "row_vectors": x * np.maximum(np.tanh(x.max(1) - x.sum(1) / 8), x.max(1))[:, None],
         "reduce_then_scale": x / np.exp2(x).max(1)[:, None],
+        "masked_softmax": _softmax(np.where((c - COL0 <= r - ROW0) & (c < N), x, -np.inf)),
         "relu": np.maximum(x, 0), "gelu": _gelu(x), "silu": x / (1 + np.exp(-x)),
         "bias_col": x + cols, "bias_row": rows + x, "bias_col_bf16_gelu": _gelu(x + cols),
         "alpha_beta": 1.5 * x + 0.5 * tile, "alpha_beta_bf16": 1.5 * x + 0.5 * tile,
@@ -175,7 +183,7 @@ KERNELS = {
     "relu": TWO, "gelu": dict(TWO, c_dtype="bf16"), "silu": BIG, "bias_col": BIG, "bias_row": TWO,
     "bias_col_bf16_gelu": dict(BIG, c_dtype="bf16"), "alpha_beta": BIG, "alpha_beta_bf16": dict(BIG, c_dtype="bf16"),
     "alpha_beta_f16": TWO, "softmax": BIG, "chain": dict(TWO, c_dtype="f16"), "gelu_composed": BIG,
-    "row_vectors": BIG, "reduce_then_scale": BIG,
+    "row_vectors": BIG, "reduce_then_scale": BIG, "masked_softmax": BIG,
 }
 
 
@@ -265,6 +273,10 @@ BAD = {
                    "dtype must be one of f32, bf16, f16"),
     "reduce kind": (lambda: FragReduceOp("min", _acc()), "unknown kind 'min' (expected one of max, sum)"),
     "origin offset": (lambda: TileOriginOp(32), "row_offset must be a non-negative multiple of 64"),
+    "iota dim": (lambda: FragIotaOp(_scalar(i32), AccumulatorType(64, 16), 2), "dim must be 0 (row indices) or 1"),
+    "select kind": (lambda: FragSelectOp("lz", *[_acc()] * 4, AccumulatorType(64, 16)), "unknown comparison 'lz'"),
+    "select shapes": (lambda: FragSelectOp("lt", _acc(32), *[_acc()] * 3, AccumulatorType(64, 16)),
+                      "is not the result type !wgmma.accumulator<m64n16, f32>"),
 }
 
 

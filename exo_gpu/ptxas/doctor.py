@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 
-from exo_gpu.ptxas import guard, toolchain
+from exo_gpu.ptxas import cpp_source, guard, ptx_input, reader, toolchain
 from exo_gpu.errors import ExoGpuError
-from exo_gpu.passes.verify_wgmma_pipeline import Effect, verify_text
+from exo_gpu.passes.verify_wgmma_pipeline import Effect, _minor, verify_module
 
 PIPELINE_CODES = tuple(f"C75{n:02d}" for n in range(9, 21))
 
@@ -35,18 +36,40 @@ def _assemble_args(ptx: str) -> list[str]:
     return ["-c"] if re.search(r"(?m)^\s*\.extern\s+\.func", ptx) else []
 
 
+def _lower_version(ptx: str, m: re.Match, tool) -> tuple[str, str]:
+    lowered = re.sub(r"(?m)^\s*\.version\s+\S+", f".version {m[2]}", ptx, count=1)
+    return lowered, f"ptxas {tool.version} accepts PTX up to .version {m[2]}; the file's .version {m[1]} was lowered to it"
+
+
+def _bulk_tensor_to_cluster(ptx: str, m: re.Match, tool) -> tuple[str, str]:
+    """PTX 8.6's `cp.async.bulk.tensor...shared::cta.global` (Triton 3.9) as the PTX 8.0 form: a CTA's shared
+    address is also a shared::cluster address of that CTA, so the copy is the same."""
+    pat = r"(cp\.async\.bulk\.tensor\.\dd)\.shared::cta\.global"
+    return re.sub(pat, r"\1.shared::cluster.global", ptx), (
+        f"ptxas {tool.version} knows cp.async.bulk.tensor only with a .shared::cluster destination; the file's "
+        ".shared::cta copies (PTX 8.6) were rewritten to it (the same copy for a CTA's own shared memory)")
+
+
+# What an older ptxas rejects in newer compilers' PTX, and the equivalent older form (tried in turn).
+_COMPAT = ((re.compile(r"Unsupported \.version (\S+); current version is '([\d.]+)'"), _lower_version),
+           (re.compile(r"State space incorrect for instruction 'cp\.async\.bulk\.tensor'"), _bulk_tensor_to_cluster))
+
+
 def _assemble(ptx: str, tool) -> tuple[guard.Assembly, str, str | None]:
-    """Assemble; if this ptxas rejects the `.version` (nvcc 13 writes 9.0), retry with the newest
-    version it accepts and say so."""
-    try:
-        return guard.assemble(ptx, tool, extra_args=_assemble_args(ptx)), ptx, None
-    except guard.PtxasError as e:
-        m = re.search(r"Unsupported \.version (\S+); current version is '([\d.]+)'", e.log)
-        if not m:
-            raise
-        lowered = re.sub(r"(?m)^\s*\.version\s+\S+", f".version {m[2]}", ptx, count=1)
-        note = f"ptxas {tool.version} accepts PTX up to .version {m[2]}; the file's .version {m[1]} was lowered to it"
-        return guard.assemble(lowered, tool, extra_args=_assemble_args(lowered)), lowered, note
+    """Assemble; if this ptxas rejects only what a newer PTX ISA added (nvcc 13 writes `.version 9.0`,
+    Triton 3.9 `.version 9.4` and `shared::cta` bulk copies), retry with the older equivalent form and say so."""
+    notes: list[str] = []
+    while True:
+        try:
+            return guard.assemble(ptx, tool, extra_args=_assemble_args(ptx)), ptx, "; ".join(notes) or None
+        except guard.PtxasError as e:
+            for pattern, rewrite in _COMPAT:
+                if (m := pattern.search(e.log)) and (new := rewrite(ptx, m, tool))[0] != ptx:
+                    ptx = new[0]
+                    notes.append(new[1])
+                    break
+            else:
+                raise
 
 
 def observe(ptx: str, tool, disasm) -> tuple[dict[str, dict], str | None]:
@@ -77,7 +100,8 @@ def diagnose(ptx: str, cuda: str, filename: str = "<ptx>", predict_only: bool = 
     if not predict_only or local:
         tool = toolchain.ptxas(cuda, ptxas)
         version = tool.cuda
-    verdicts = verify_text(ptx, version or cuda, filename)
+    read = reader.read_ptx(ptx, filename)
+    verdicts = verify_module(read.module, _minor(version or cuda))
     observed, note = ({}, None)
     if not predict_only:
         observed, note = observe(ptx, tool, toolchain.nvdisasm(nvdisasm, cuda))
@@ -96,6 +120,7 @@ def diagnose(ptx: str, cuda: str, filename: str = "<ptx>", predict_only: bool = 
            "kernels": kernels}
     if note:
         out["note"] = note
+    cpp_source.annotate(out, read, filename)
     return out
 
 
@@ -144,7 +169,15 @@ def format_text(result: dict, verdict_findings: dict[str, list] | None = None) -
                     lines.append(f"      and {len(group) - 1} more like it at lines {more}")
                 lines.append(f"      why: {f['why']}")
                 lines.append(f"      fix: {f['fix']}")
+                lines += cpp_source.format_cpp(f)
+        if k.get("local_memory_sources"):
+            lines += cpp_source.format_local(k)
     return "\n".join(lines) + "\n"
+
+
+def _tmp_free(msg: str) -> str:
+    """ptxas names the temporary copy it was given; say "the PTX" instead."""
+    return re.sub(r"\s*(at start of file|in file)?\s*'?/tmp/exo-gpu-ptxas-[^/]+/kernel\.ptx'?", "", msg)
 
 
 def _short(text: str, n: int = 80) -> str:
@@ -169,14 +202,22 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     try:
-        try:
-            text = open(args.file, encoding="utf-8", errors="replace").read()
-        except OSError as e:
-            raise ExoGpuError(f"cannot read {args.file}: {e.strerror}") from None
+        text = ptx_input.load_ptx(args.file)
         result = diagnose(text, args.cuda, args.file, args.predict_only, args.ptxas, args.nvdisasm)
-    except ExoGpuError as e:
-        print(f"exo-gpu: error: {e}", file=sys.stderr)
+    except guard.PtxasError as e:
+        print(f"exo-gpu: error: {args.file}: {_tmp_free(str(e))}; fix: assemble with a newer ptxas (--cuda 13.x) "
+              "if the PTX needs one, or --predict-only for the model alone", file=sys.stderr)
         return 1
+    except ExoGpuError as e:
+        msg = " ".join(str(e).split())
+        print(f"exo-gpu: error: {msg if msg.startswith(args.file) else f'{args.file}: {msg}'}", file=sys.stderr)
+        return 1
+    except Exception as e:  # a bug of ours: one line, or the traceback with EXO_GPU_TRACEBACK=1
+        if os.environ.get("EXO_GPU_TRACEBACK"):
+            raise
+        print(f"exo-gpu: internal error: {args.file}: {type(e).__name__}: {e} (a bug in exo-gpu: rerun with "
+              "EXO_GPU_TRACEBACK=1 and report the traceback)", file=sys.stderr)
+        return 70
     if args.json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
     else:

@@ -13,12 +13,16 @@ What the reader understands:
   register of the same name elsewhere;
 * `.reg` declarations (`%r<100>`, `%f1, %f2`, `p`), so that only declared registers count as
   register reads/writes (special registers and symbols do not);
-* `.loc F L C[, function_name ..., inlined_at ...]` and `.file F "name"`: each op carries the
-  source location `name:L` of the last `.loc`;
+* `.loc F L C[, function_name $L__info_stringN, inlined_at F2 L2 C2]` and `.file F "name"`: each op
+  carries the source location of the last `.loc`: `name:L`, or for inlined code `name:L in FUNC,
+  inlined at name2:L2 <- ...` up to the outermost call site (FUNC from `.section .debug_str`);
 * predicates `@p` / `@!p`, vector operands `{a, b}`, addresses `[r+4]`, `call` (the callee is
   kept, and whether it is extern), `.local`/`.shared`/`.param` declarations,
-  `.maxntid`/`.reqntid`/`.minnctapersm`/`.maxnreg`/`.pragma` directives, `.section` blocks
-  (skipped).
+  `.maxntid`/`.reqntid`/`.minnctapersm`/`.maxnreg`/`.pragma` directives, module-level initializers
+  (`.global .b8 s[3] = {1, 2, 3};`), `.section` blocks (DWARF, skipped; their `{` may be on the next line).
+
+Real compilers' PTX that it reads is in tests/real_ptx/ (NVRTC, nvcc, Triton, CuTe DSL); whether a file is
+PTX at all is checked before, by `exo_gpu.ptxas.ptx_input`.
 
 Bad input raises `PtxReadError` with the PTX line it could not read.
 """
@@ -49,7 +53,9 @@ _NAME_RE = re.compile(r"%?[A-Za-z_$][\w$]*")
 _TOKEN_RE = re.compile(r"%?[A-Za-z_$][\w$.]*")
 _FUNC_RE = re.compile(r"^(?P<attrs>(?:\.(?:visible|weak|extern|entry|func)\s*)+)(?:\((?P<ret>[^)]*)\)\s*)?"
                       r"(?P<name>[A-Za-z_$][\w$]*)\s*(?:\((?P<params>.*?)\))?\s*(?P<rest>.*)$", re.S)
-_LOC_RE = re.compile(r"^\.loc\s+(\d+)\s+(\d+)\s+(\d+)")
+_LOC_RE = re.compile(r"^\.loc\s+(\d+)\s+(\d+)\s+(\d+)(?:\s*,\s*function_name\s+([\w$.]+))?"
+                     r"(?:\s*,\s*inlined_at\s+(\d+)\s+(\d+)\s+(\d+))?")
+_STR_LABEL_RE = re.compile(r"^\s*([\w$.]+):\s*$")
 _FILE_RE = re.compile(r'^\.file\s+(\d+)\s+"([^"]*)"')
 _LABEL_RE = re.compile(r"^([A-Za-z_$][\w$]*)\s*:(?!:)")
 
@@ -58,6 +64,8 @@ _LABEL_RE = re.compile(r"^([A-Za-z_$][\w$]*)\s*:(?!:)")
 class _Scope:
     names: dict[str, str] = field(default_factory=dict)  # declared name -> unique name
     ranges: dict[str, tuple[str, int]] = field(default_factory=dict)  # prefix -> (unique prefix, count)
+    sid: int = 0  # scope number in the function (0: the body)
+    labels: set[str] = field(default_factory=set)  # labels declared directly in this scope
 
 
 @dataclass
@@ -80,6 +88,43 @@ def _strip_comments(text: str) -> list[tuple[str, bool]]:
         out.append((code, in_asm))
         if "end inline asm" in comment:
             in_asm = False
+    return out
+
+
+def _scoped_label(label: str, sid: int) -> str:
+    return label if sid == 0 else f"{label}${sid}"
+
+
+def _demangle(name: str) -> str:
+    """The plain name of a simple Itanium-mangled function (`_Z20wgmma_m64n128k8_tf32R5RmemDyyi`)."""
+    m = re.match(r"_Z(\d+)", name)
+    if m and len(name) >= m.end() + int(m[1]):
+        return name[m.end():m.end() + int(m[1])]
+    return name
+
+
+def _debug_strings(lines: list[str]) -> dict[str, str]:
+    """The NUL-terminated strings of `.section .debug_str` (`$L__info_string0:` then `.b8 95,90,...,0`)."""
+    out: dict[str, str] = {}
+    label, data = None, bytearray()
+    for raw in lines:
+        code = raw.split("//")[0].strip()
+        if m := _STR_LABEL_RE.match(code):
+            label, data = m[1], bytearray()
+            continue
+        if label is None or not code.startswith(".b8"):
+            if code and label is not None and not code.startswith(("}", "{")):
+                label = None
+            continue
+        for tok in code[3:].split(","):
+            tok = tok.strip()
+            if not tok.isdigit():
+                continue
+            if int(tok) == 0:
+                out[label] = _demangle(data.decode(errors="replace"))
+                label = None
+                break
+            data.append(int(tok) & 0xFF)
     return out
 
 
@@ -114,6 +159,8 @@ class _Reader:
         self.scopes: list[_Scope] = []
         self.scope_counter = 0
         self.locals: set[str] = set()
+        self.strings = _debug_strings(self.raw_lines)  # $L__info_stringN -> (demangled) function name
+        self.inlined_at: dict[tuple[int, int, int], tuple[int, int, int]] = {}
 
     def error(self, line: int, why: str) -> PtxReadError:
         src = self.raw_lines[line - 1].strip() if 0 < line <= len(self.raw_lines) else ""
@@ -124,7 +171,11 @@ class _Reader:
     def statements(self):
         """Yield (first line, statement text, kind) with kind in stmt/open/close/label/directive."""
         buf, start = "", 0
+        section: list[int] = []  # [open braces] while inside a `.section NAME { ... }` block
         for n, (code, _) in enumerate(self.lines, 1):
+            if section and not buf.strip():
+                if self._section_line(section, code):
+                    continue
             i = 0
             while i < len(code):
                 if not buf.strip():
@@ -140,6 +191,9 @@ class _Reader:
                         break
                     if lead == ".section" or (self.func is None and lead.startswith(".section")):
                         yield n, rest, "section"
+                        section[:] = [rest.count("{") - rest.count("}")] if "{" in rest else [-1]
+                        if section[0] == 0:
+                            section.clear()
                         break
                     if (m := _LABEL_RE.match(rest)) and not rest.startswith("."):
                         yield n, m.group(1), "label"
@@ -167,6 +221,22 @@ class _Reader:
             yield start, buf.strip(), "stmt"
 
     @staticmethod
+    def _section_line(section: list[int], code: str) -> bool:
+        """Consume one line of a `.section` block (DWARF data: `.b8 1`, no `;`); False when the
+        section had no body and the line is ordinary PTX."""
+        if section[0] < 0:  # waiting for the section's "{"
+            if not code.strip():
+                return True
+            if not code.strip().startswith("{"):
+                section.clear()
+                return False
+            section[0] = 0
+        section[0] += code.count("{") - code.count("}")
+        if section[0] <= 0:
+            section.clear()
+        return True
+
+    @staticmethod
     def _in_parens(buf: str) -> bool:
         return buf.count("(") > buf.count(")")
 
@@ -176,6 +246,8 @@ class _Reader:
         b = buf.strip()
         if not b:
             return False
+        if "=" in b:
+            return True  # an initializer: `.global .b8 s[3] = {1, 2, 3};`
         if b.startswith(".") and not b.startswith((".reg", ".local", ".shared", ".param")):
             return False  # a function header or directive
         return not b.startswith((".visible", ".entry", ".func", ".weak", ".extern"))
@@ -187,21 +259,9 @@ class _Reader:
             if m := _FILE_RE.match(code.strip()):
                 self.files[int(m[1])] = m[2]
         depth = 0
-        skip_section = 0
         pending_header: tuple[int, str] | None = None
         for line, text, kind in self.statements():
-            if skip_section:
-                if kind == "open":
-                    skip_section += 1
-                elif kind == "close":
-                    skip_section -= 1
-                continue
             if kind == "section":
-                skip_section = 1 if "{" in text else 0
-                if skip_section == 0:
-                    skip_section = -1  # wait for its "{"
-                continue
-            if skip_section < 0:
                 continue
             if kind == "directive":
                 self.directive(line, text)
@@ -227,14 +287,18 @@ class _Reader:
             if kind == "open":
                 depth += 1
                 self.scope_counter += 1
-                self.scopes.append(_Scope())
+                self.scopes.append(_Scope(sid=self.scope_counter))
             elif kind == "close":
                 depth -= 1
                 self.scopes.pop()
                 if depth == 0:
+                    self.resolve_branches()
                     self.func = None
             elif kind == "label":
-                self.add(ptx.FlatLabelOp(text, line=line, src=self.loc))
+                scope = self.scopes[-1]
+                scope.labels.add(text)
+                self.labels.add((scope.sid, text))
+                self.add(ptx.FlatLabelOp(_scoped_label(text, scope.sid), line=line, src=self.loc))
             elif kind in ("stmt", "header"):
                 self.statement(line, text)
         if self.func is not None:
@@ -248,8 +312,7 @@ class _Reader:
         if m := _FILE_RE.match(text):
             self.files[int(m[1])] = m[2]
         elif m := _LOC_RE.match(text):
-            name = self.files.get(int(m[1]), f"file{m[1]}")
-            self.loc = f"{name}:{m[2]}"
+            self.loc = self.location(m)
         elif self.func is not None or text.startswith((".maxntid", ".reqntid", ".minnctapersm", ".maxnreg")):
             if self.func is not None:
                 self.func.directives = ptx.ArrayAttr([*self.func.directives.data, ptx.StringAttr(text)])
@@ -257,6 +320,24 @@ class _Reader:
                 self._pending_directives.append(text)
 
     _pending_directives: list[str] = []
+
+    def location(self, m: re.Match) -> str:
+        """`file:L`, and for code inlined from a function (nvcc, NVRTC, Triton `-lineinfo`): `file:L in FUNC,
+        inlined at file:L2 <- file:L3` up to the outermost call site (each `.loc`'s `inlined_at` names one
+        level; a position seen before with an `inlined_at` of its own continues the chain)."""
+        here = (int(m[1]), int(m[2]), int(m[3]))
+        text = f"{self.files.get(here[0], f'file{here[0]}')}:{here[1]}"
+        if m[5] is None:
+            return text
+        func = self.strings.get(m[4], m[4]) if m[4] else None
+        site = (int(m[5]), int(m[6]), int(m[7]))
+        self.inlined_at[here] = site
+        chain, seen = [], {here}
+        while site is not None and site not in seen and len(chain) < 8:
+            seen.add(site)
+            chain.append(f"{self.files.get(site[0], f'file{site[0]}')}:{site[1]}")
+            site = self.inlined_at.get(site)
+        return text + (f" in {func}" if func else "") + ", inlined at " + " <- ".join(chain)
 
     def _parse_header(self, line: int, text: str):
         m = _FUNC_RE.match(" ".join(text.split()))
@@ -281,8 +362,22 @@ class _Reader:
         self.func = ptx.FlatFuncOp(name, kind, line, directives)
         self.module.body.block.add_op(self.func)
         self.scopes = [_Scope()]
+        self.labels: set[tuple[int, str]] = set()
+        self.branches: list[tuple[ptx.FlatBranchOp, list[int]]] = []
         self.locals = set()
         # parameters are .param symbols, not registers
+
+    def resolve_branches(self) -> None:
+        """Point each branch at the label of the innermost enclosing scope that declares it: labels inside
+        `{ }` are local to it (nvcc's and Triton's inline-asm wait loops all say `waitLoop:`), so they are
+        renamed `label$N` and the branches follow."""
+        for op, chain in self.branches:
+            target = op.target.data
+            for sid in chain:
+                if (sid, target) in self.labels:
+                    op.properties["target"] = ptx.StringAttr(_scoped_label(target, sid))
+                    break
+        self.branches = []
 
     def add(self, op) -> None:
         assert self.func is not None
@@ -372,7 +467,9 @@ class _Reader:
         if opcode.split(".")[0] in ("bra", "brx"):
             if not args:
                 raise self.error(line, "a bra without a target")
-            self.add(ptx.FlatBranchOp(args[-1], guard_reads, line=line, text=flat, src=self.loc, guard=guard))
+            op = ptx.FlatBranchOp(args[-1], guard_reads, line=line, text=flat, src=self.loc, guard=guard)
+            self.branches.append((op, [sc.sid for sc in reversed(self.scopes)]))
+            self.add(op)
             return
         callee = None
         if opcode.split(".")[0] == "call":

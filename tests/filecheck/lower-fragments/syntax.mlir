@@ -15,6 +15,11 @@ builtin.module {
   %e = wgmma.frag_unary "gelu" %d : !wgmma.accumulator<m64n16, f32>
   %m = wgmma.frag_reduce "max" %e {dim = 1 : i64} : !wgmma.accumulator<m64n16, f32> -> !wgmma.row_vector<m64, f32>
   %f = wgmma.frag_binary "sub" %e, %m : !wgmma.accumulator<m64n16, f32>, !wgmma.row_vector<m64, f32>
+  %g = wgmma.frag_iota %col {dim = 1 : i64} : !wgmma.accumulator<m64n16, f32>
+  %h = wgmma.frag_splat %i : i32 -> !wgmma.accumulator<m64n16, f32>
+  %k = wgmma.frag_select "lt" %g, %h, %f, %a : !wgmma.accumulator<m64n16, f32>, !wgmma.accumulator<m64n16, f32>, !wgmma.accumulator<m64n16, f32>, !wgmma.accumulator<m64n16, f32> -> !wgmma.accumulator<m64n16, f32>
+  %n = wgmma.frag_binary "max" %m, %m : !wgmma.row_vector<m64, f32>, !wgmma.row_vector<m64, f32>
+  %u = wgmma.frag_unary "exp2" %n : !wgmma.row_vector<m64, f32>
 }
 
 // CHECK:      %row, %col = wgmma.tile_origin {row_offset = 64 : i64} : i32, i32
@@ -25,3 +30,8 @@ builtin.module {
 // CHECK-NEXT: %e = wgmma.frag_unary "gelu" %d : !wgmma.accumulator<m64n16, f32>
 // CHECK-NEXT: %m = wgmma.frag_reduce "max" %e {dim = 1 : i64} : !wgmma.accumulator<m64n16, f32> -> !wgmma.row_vector<m64, f32>
 // CHECK-NEXT: %f = wgmma.frag_binary "sub" %e, %m : !wgmma.accumulator<m64n16, f32>, !wgmma.row_vector<m64, f32>
+// CHECK-NEXT: %g = wgmma.frag_iota %col {dim = 1 : i64} : !wgmma.accumulator<m64n16, f32>
+// CHECK-NEXT: %h = wgmma.frag_splat %i : i32 -> !wgmma.accumulator<m64n16, f32>
+// CHECK-NEXT: %k = wgmma.frag_select "lt" %g, %h, %f, %a : !wgmma.accumulator<m64n16, f32>, !wgmma.accumulator<m64n16, f32>, !wgmma.accumulator<m64n16, f32>, !wgmma.accumulator<m64n16, f32> -> !wgmma.accumulator<m64n16, f32>
+// CHECK-NEXT: %n = wgmma.frag_binary "max" %m, %m : !wgmma.row_vector<m64, f32>, !wgmma.row_vector<m64, f32>
+// CHECK-NEXT: %u = wgmma.frag_unary "exp2" %n : !wgmma.row_vector<m64, f32>

@@ -36,7 +36,7 @@ from exo_gpu.errors import ExoGpuError
 from exo_gpu.passes import DEFAULT_PIPELINE
 from exo_gpu.gpu.runtime import KernelInfo
 
-SERIALIZED_PIPELINE = "schedule{scale_d=runtime},insert-syncs,lower-to-ptx,assign-registers,emit-ptx"
+SERIALIZED_PIPELINE = "schedule{scale_d=runtime},insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,emit-ptx"
 PIPELINES = {"clean": DEFAULT_PIPELINE, "serialized": SERIALIZED_PIPELINE}
 
 

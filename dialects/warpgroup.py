@@ -48,6 +48,11 @@ class KernelOp(IRDLOperation):
     column by column.  In a cluster of 2 (`cluster` along N or `cluster_m` along M, not
     both), the walk is over clusters and the CTA of rank r takes block r of its cluster's
     pair.
+
+    With `batched = 1` the kernel computes a batch of GEMMs: a 7th entry argument (i32) is the
+    batch count, tile loops walk batch x tiles (batch-major), and GEMM b reads rows b * M + m
+    of A and b * N + n of B (their tensor maps are 2-D over the batch's operands stacked,
+    K-major) and writes C + b * M * N.  Batched kernels have no cluster and no split-K.
     """
 
     name = "warpgroup.kernel"
@@ -65,6 +70,7 @@ class KernelOp(IRDLOperation):
     raster_group = opt_prop_def(IntegerAttr)  # block rows walked together by the 1-D launch (8)
     cluster = opt_prop_def(IntegerAttr)  # CTAs per cluster along N (1): pairs share A by multicast
     cluster_m = opt_prop_def(IntegerAttr)  # CTAs per cluster along M (1): pairs share B by multicast
+    batched = opt_prop_def(IntegerAttr)  # 1: a batch of GEMMs, the batch count after M, N, K (0)
     body = region_def("single_block")
 
     traits = traits_def(SymbolOpInterface(), NoTerminator())
@@ -72,6 +78,10 @@ class KernelOp(IRDLOperation):
     @property
     def raster(self) -> int:
         return DEFAULT_RASTER_GROUP if self.raster_group is None else _int(self.raster_group)
+
+    @property
+    def is_batched(self) -> bool:
+        return self.batched is not None and _int(self.batched) != 0
 
     @property
     def cluster_size(self) -> int:

@@ -2,7 +2,10 @@
 
   exo-gpu gemm [--dtype tf32] [--wgmma-n 128] [--tiles-per-warpgroup 2] [--consumers 2] [--stages 4] [--split-k 1]
                [--cuda 12.3] --emit {tile,ptx,cubin,sass,report} [-o OUT]
+  exo-gpu compile FILE.{mlir,py} [--consumers N --stages S ... schedule overrides] [--cuda 12.3]
+               --emit {tile,ptx,cubin,sass,report} [-o OUT]
   exo-gpu run [gemm options] [--m M --n N --k K | --inputs A_Bt.npz]   (needs a GPU)
+  exo-gpu run FILE.{mlir,py} [--shape NAME=AxB ...] [--scalar NAME=V ...] [--inputs X.npz] [--interpret] [-o OUT.npz]
   exo-gpu check FILE.{ptx,cubin} [--cuda V] [--json]
   exo-gpu doctor FILE.ptx [--cuda V] [--json] [--predict-only]
   exo-gpu inspect (FILE.mlir | FILE.ptx | [gemm options]) [--cuda V] -o REPORT.html
@@ -27,6 +30,7 @@ from exo_gpu import sweep
 import exo_gpu
 from exo_gpu.compiler import CompileError, compile, gemm, with_locations
 from exo_gpu.errors import ExoGpuError
+from exo_gpu.passes import DEFAULT_PIPELINE
 
 
 def _add_toolchain_args(ap: argparse.ArgumentParser) -> None:
@@ -66,7 +70,7 @@ def _add_config_args(ap: argparse.ArgumentParser) -> None:
                          "C is f32 either way")
 
 def _cluster_shape(text: str) -> tuple[int, int]:
-    """--cluster MxN -> (M, N); which shapes compile is tile.gemm's verifier's call."""
+    """--cluster MxN -> (M, N); which shapes compile is the schedule's call."""
     try:
         m, n = (int(v) for v in text.lower().split("x"))
     except ValueError:
@@ -101,7 +105,7 @@ def cmd_gemm(args) -> int:
     if args.emit == "tile":
         _write(args.output, tile_text)
         return 0
-    pipeline = f"schedule{{scale_d={args.scale_d}}},insert-syncs,lower-to-ptx,assign-registers,emit-ptx"
+    pipeline = DEFAULT_PIPELINE.replace("schedule", f"schedule{{scale_d={args.scale_d}}}", 1)
     result = compile(module, pipeline, cuda=args.cuda, ptxas=args.ptxas, nvdisasm=args.nvdisasm,
                      assemble=args.emit != "ptx", downgrade=args.allow_serialization)
     for w in result.warnings:
@@ -112,6 +116,71 @@ def cmd_gemm(args) -> int:
         _write(args.output, result.cubin or b"")
     elif args.emit == "sass":
         _write(args.output, guard.disassemble(result.cubin or b"", toolchain.nvdisasm(args.nvdisasm, args.cuda)))
+    else:
+        text = _reports_json(result.reports) if args.json else "\n".join(guard.format_report(r) for r in result.reports) + "\n"
+        _write(args.output, text)
+    return 0
+
+
+def _pair(text: str) -> tuple[int, int]:
+    """`232,40` -> (232, 40)."""
+    try:
+        a, b = (int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not two integers like 232,40") from None
+    return a, b
+
+
+def _add_schedule_args(ap: argparse.ArgumentParser) -> None:
+    """Overrides of the fields of each kernel's #tile.schedule (absent: the file's value)."""
+    s = ap.add_argument_group("schedule overrides (default: the kernel's #tile.schedule)")
+    s.add_argument("--consumers", type=int, help="consumer warpgroups (1 or 2)")
+    s.add_argument("--kind", choices=["cooperative", "pingpong"], help="how the consumers share tiles")
+    s.add_argument("--stages", type=int, help="shared-memory ring slots (2..8)")
+    s.add_argument("--wait-depth", type=int, help="wgmma groups left in flight per K step (0 or 1)")
+    s.add_argument("--cluster", type=_cluster_shape, metavar="MxN", help="blocks per cluster: 1x1, 1x2 or 2x1")
+    s.add_argument("--split-k", type=int, metavar="S", help="K ranges per output tile (1..16)")
+    s.add_argument("--a-in-registers", action="store_const", const=True, help="RS wgmma (A from registers)")
+    s.add_argument("--raster-group", type=int, help="block rows launched together")
+    s.add_argument("--maxnreg", type=_pair, metavar="C,P", help="consumer and producer register budgets")
+    s.add_argument("--scale-d", choices=["immediate", "runtime"], help="wgmma scale-d as an immediate or a predicate")
+    s.add_argument("--accumulate", choices=["f32", "f16"], help="wgmma accumulator type")
+
+
+def cmd_compile(args) -> int:
+    from exo_gpu.compiler import print_ir
+    from exo_gpu.dialects.tile import KernelOp
+    from exo_gpu.lang.load import load_program, override_schedule
+
+    module = load_program(args.file)
+    override_schedule(module, args.file, consumers=args.consumers, kind=args.kind, stages=args.stages,
+                      wait_depth=args.wait_depth, cluster=args.cluster, split_k=args.split_k,
+                      a_in_registers=args.a_in_registers, raster_group=args.raster_group, maxnreg=args.maxnreg,
+                      scale_d=args.scale_d, accumulate=args.accumulate)
+    module.verify()
+    if args.emit == "tile":
+        _write(args.output, print_ir(module))
+        return 0
+    try:
+        result = compile(module, cuda=args.cuda, ptxas=args.ptxas, assemble=args.emit != "ptx",
+                         downgrade=args.allow_serialization)
+    except CompileError as e:  # a pass's own diagnosis goes through; "nothing was lowered" gets a hint
+        if "no ptx.entry" in str(e) and any(isinstance(op, KernelOp) for op in module.walk()):
+            raise CompileError(f"{args.file}: the schedule pass does not lower tile.kernel in this build: "
+                               "only --emit tile works for tile programs yet") from None
+        raise
+    return _emit_compiled(args, result)
+
+
+def _emit_compiled(args, result) -> int:
+    for w in result.warnings:
+        print(f"exo-gpu: warning: {w}", file=sys.stderr)
+    if args.emit == "ptx":
+        _write(args.output, result.ptx)
+    elif args.emit == "cubin":
+        _write(args.output, result.cubin or b"")
+    elif args.emit == "sass":
+        _write(args.output, guard.disassemble(result.cubin or b"", toolchain.nvdisasm(args.nvdisasm)))
     else:
         text = _reports_json(result.reports) if args.json else "\n".join(guard.format_report(r) for r in result.reports) + "\n"
         _write(args.output, text)
@@ -217,7 +286,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_toolchain_args(g)
     g.set_defaults(func=cmd_gemm)
 
-    r = sub.add_parser("run", help="compile a GEMM, run it on the GPU and check it against float64")
+    p = sub.add_parser("compile", help="compile a tile program (FILE.mlir, or FILE.py defining @tl.kernel "
+                       "functions) through the full pipeline")
+    p.add_argument("file", help="FILE.mlir (tile IR) or FILE.py (kernels built with exo_gpu.lang)")
+    _add_schedule_args(p)
+    p.add_argument("--allow-serialization", action="store_true",
+                   help="report guard failures as warnings instead of failing the compile")
+    p.add_argument("--emit", choices=["tile", "ptx", "cubin", "sass", "report"], default="report")
+    p.add_argument("--json", action="store_true", help="with --emit report: JSON")
+    p.add_argument("-o", "--output")
+    _add_toolchain_args(p)
+    p.set_defaults(func=cmd_compile)
+
+    r = sub.add_parser("run", help="compile a GEMM, run it on the GPU and check it against float64 "
+                       "(exo-gpu run FILE.mlir|FILE.py: a tile program, see exo-gpu run FILE.py --help)")
     _add_config_args(r)
     r.add_argument("--m", type=int, default=1024)
     r.add_argument("--n", type=int, default=1024)
@@ -270,8 +352,22 @@ def _add_litmus(sub) -> None:
     lt.set_defaults(func=litmus_cli.run)
 
 
+def _run_file_parser() -> argparse.ArgumentParser:
+    from exo_gpu.lang import run as run_file
+
+    ap = argparse.ArgumentParser(prog="exo-gpu run", description="run a tile program (FILE.mlir or FILE.py) and "
+                                 "check it against the float64 interpreter (--interpret: the interpreter alone)")
+    run_file.add_arguments(ap)
+    ap.set_defaults(func=run_file.main)
+    return ap
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) >= 2 and argv[0] == "run" and argv[1].endswith((".mlir", ".py")):
+        args = _run_file_parser().parse_args(argv[1:])  # `exo-gpu run FILE`: a tile program
+    else:
+        args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except ExoGpuError as e:

@@ -26,12 +26,15 @@ from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException, ParseE
 from exo_gpu.ptxas import guard, toolchain
 from exo_gpu.dialects import make_context
 from exo_gpu.dialects.ptx import EntryOp
-from exo_gpu.dialects.tile import C_DTYPES, SCHEDULES, SUPPORTED_DTYPES, GemmOp
-from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP
+from exo_gpu.dialects.tile import Schedule, ScheduleError
+from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP, MAX_SPLIT_K
 from exo_gpu.dialects.wgmma import WGMMA_TABLE
 from exo_gpu.errors import ExoGpuError
+from exo_gpu.gemm_program import gemm_program
 from exo_gpu.passes import DEFAULT_PIPELINE, PASSES
 from exo_gpu.passes.emit_ptx import EmitPtxPass, print_ptx
+from exo_gpu.passes.gemm_plan import C_DTYPES, LAYOUTS, SCHEDULES, SUPPORTED_DTYPES, from_attr
+from exo_gpu.passes.tile_match import match
 from exo_gpu.passes.verify_wgmma_pipeline import verify_text
 
 
@@ -174,6 +177,9 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
         raise CompileError(f"unknown schedule '{schedule}': choose one of {', '.join(SCHEDULES)}")
     if c_dtype not in C_DTYPES:
         raise CompileError(f"unknown c_dtype '{c_dtype}': choose one of {', '.join(C_DTYPES)}")
+    for what, layout in (("layout_a", layout_a), ("layout_b", layout_b)):
+        if layout not in LAYOUTS:
+            raise CompileError(f"unknown {what} '{layout}': choose row or col")
     kind = WGMMA_TABLE[dtype]
     block_m = 64 * tiles_per_warpgroup * (consumers if schedule == "cooperative" else 1)
     name = name or (f"gemm_{dtype}_m{block_m}n{wgmma_n}_c{consumers}_s{stages}_w{wait_depth}"
@@ -183,18 +189,45 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
                     + ("_acol" if layout_a == "col" else "") + ("_brow" if layout_b == "row" else "")
                     + (f"_x{cluster_n}" if cluster_n != 1 else "") + (f"_xm{cluster_m}" if cluster_m != 1 else "")
                     + ("" if accumulator == "f32" else f"_acc{accumulator}"))
-    op = GemmOp(name=name, dtype=dtype, block_m=block_m, block_n=wgmma_n,
-                block_k=128 // kind.bytes, consumers=consumers, stages=stages, wait_depth=wait_depth,
-                layout_a=layout_a, layout_b=layout_b, consumer_maxnreg=consumer_maxnreg,
-                producer_maxnreg=producer_maxnreg, accumulate_c=accumulate_c, raster_group=raster_group,
-                cluster_n=cluster_n, schedule=schedule, c_dtype=c_dtype, split_k=split_k,
-                a_in_registers=a_in_registers, cluster_m=cluster_m, accumulator=accumulator)
-    module = ModuleOp([op])
+    if (why := _gemm_options_problem(dtype, layout_a, layout_b, split_k, cluster_m, cluster_n, accumulator)):
+        raise CompileError(f"gemm {name}: {why}")
+    try:
+        sched = Schedule(consumers=consumers, kind=schedule, stages=stages, wait_depth=wait_depth,
+                         cluster=(cluster_m, cluster_n), split_k=split_k, a_in_registers=a_in_registers,
+                         raster_group=raster_group, maxnreg=(consumer_maxnreg, producer_maxnreg),
+                         accumulate=accumulator)
+    except ScheduleError as e:
+        raise CompileError(f"gemm {name}: {e}") from None
+    kernel = gemm_program(name, dtype, block_m, wgmma_n, 128 // kind.bytes, sched, layout_a=layout_a,
+                          layout_b=layout_b, c_dtype=c_dtype, accumulate_c=accumulate_c, accumulator=accumulator)
+    module = ModuleOp([kernel])
     try:
         module.verify()
-    except VerifyException as e:
+        plan = match(kernel).plan
+    except (VerifyException, DiagnosticException) as e:
         raise CompileError(f"gemm {name}: {_first_line(str(e))}") from None
+    if (why := plan.check()) is not None:
+        raise CompileError(f"gemm {name}: {why}")
     return module
+
+
+def _gemm_options_problem(dtype: str, layout_a: str, layout_b: str, split_k: int, cluster_m: int, cluster_n: int,
+                          accumulator: str) -> str | None:
+    """What is wrong with gemm()'s arguments in the API's own terms (before the program is built)."""
+    if not WGMMA_TABLE[dtype].transpose and (layout_a, layout_b) != ("row", "col"):
+        return (f"{dtype} wgmma reads A and B K-major only: use layout_a = row and layout_b = col "
+                f"(got layout_a = {layout_a}, layout_b = {layout_b})")
+    if not 1 <= split_k <= MAX_SPLIT_K:
+        return f"split_k must be in 1..{MAX_SPLIT_K} (K ranges per output tile), got {split_k}"
+    for what, size in (("cluster_m", cluster_m), ("cluster_n", cluster_n)):
+        if size not in (1, 2):
+            return f"{what} must be 1 or 2, got {size}"
+    if cluster_m == 2 and cluster_n == 2:
+        return ("a 2x2 cluster (cluster_m = 2 and cluster_n = 2) is not supported: use cluster_m = 2 "
+                "(B multicast) or cluster_n = 2 (A multicast), not both")
+    if accumulator not in ("f32", "f16"):
+        return f"accumulator must be f32 or f16, got '{accumulator}'"
+    return None
 
 
 @dataclass
@@ -208,6 +241,8 @@ class Compiled:
     warnings: list[str] = field(default_factory=list)
     ptxas: toolchain.Tool | None = None
     smem_bytes: int | None = None  # dynamic shared memory of the (last) kernel, to set at launch
+    abi: dict | None = None  # the (last) kernel's ABI as `schedule` recorded it (exo_gpu.gpu.abi.KernelAbi reads it)
+    abis: dict[str, dict] = field(default_factory=dict)  # every kernel's ABI, by name
     passes_seconds: float = 0.0  # our passes and the PTX printer
     assemble_seconds: float = 0.0  # ptxas, nvdisasm and the guard
 
@@ -241,7 +276,9 @@ def compile(module: ModuleOp, pipeline: str = DEFAULT_PIPELINE, *, cuda: str = t
         raise CompileError(_first_line(str(e))) from None
     entries = [op for op in module.walk() if isinstance(op, EntryOp)]
     result = Compiled(text, ir_after, passes_seconds=time.perf_counter() - start,
-                      smem_bytes=entries[-1].smem_bytes.value.data if entries else None)
+                      smem_bytes=entries[-1].smem_bytes.value.data if entries else None,
+                      abis={e.sym_name.data: from_attr(e.attributes["abi"]) for e in entries if "abi" in e.attributes})
+    result.abi = result.abis.get(entries[-1].sym_name.data) if entries else None
     if assemble:
         tool = toolchain.ptxas(cuda, ptxas)
         result.ptxas = tool

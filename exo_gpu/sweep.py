@@ -171,7 +171,7 @@ def run(grid: list[dict], versions: list[str], jobs: int, progress=sys.stderr) -
 
 
 def _reason_class(reason: str) -> str:
-    for needle, label in (("setmaxnreg budget", "register budget (assign-registers)"),
+    for needle, label in (("setmaxnreg budget", "register budget (check-register-budget)"),
                           ("shared memory", "shared-memory budget"),
                           ("setmaxnreg budgets need", "register file"),
                           ("wgmma N", "illegal wgmma shape")):

@@ -1,4 +1,14 @@
-"""`schedule`: tile.gemm -> a warp-specialized warpgroup.kernel of tma, mbarrier and wgmma ops.
+"""`schedule`: a GEMM-shaped tile.kernel -> a warp-specialized warpgroup.kernel of tma, mbarrier
+and wgmma ops.
+
+The program is recognised by `exo_gpu.passes.tile_match` (a K loop of A and B tile loads
+feeding tile.mma, an epilogue, a store; anything else is a located error saying what is
+supported) and read as a `GemmPlan`: the block shape from its tile types, the layouts from
+its tensors, the rest from `#tile.schedule` (`stages` absent: the most that fit in shared
+memory).  The kernel records its ABI (`abi` attribute, see exo_gpu.passes.gemm_plan) and the
+resolved schedule (`schedule` attribute).  Epilogue ops become wgmma fragment ops before
+each store (exo_gpu.passes.schedule_epilogue).  A batched program (rank-3 tensors, the
+batch index from tile.program_id) gives a `batched` kernel walking batch x tiles.
 
 Guarantees on its output:
 - both roles walk the thread block's output tiles in a warpgroup.tile_loop (persistent
@@ -8,7 +18,7 @@ Guarantees on its output:
   multicast, each block of the pair loading half; with cluster_m = 2 the B box is, the same way;
 - cooperative schedule: `consumers` consumer warpgroups each own block_m / consumers rows of
   C as m64 accumulator tiles, each an SSA value of type !wgmma.accumulator<m64nN, f32> (f16
-  with the tile.gemm's `accumulator = "f16"`);
+  with `accumulate = "f16"` and an f16 accumulator tile);
 - ping-pong schedule: the consumers' tile_loop has turns = 2: each consumer warpgroup owns
   every row of the block's tiles it runs, taking tiles in turn (insert-syncs orders the
   turns), so one warpgroup's epilogue runs under the other's K loop;
@@ -31,7 +41,7 @@ Guarantees on its output:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from xdsl.context import Context
 from xdsl.dialects import arith
@@ -42,7 +52,6 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from exo_gpu.dialects import tile
 from exo_gpu.dialects import warpgroup as wg
-from exo_gpu.dialects.attrs import int_value as _int
 from exo_gpu.dialects.tma import InitRingOp, LoadOp, TensorMapType
 from exo_gpu.dialects.wgmma import (
     ACCUMULATORS,
@@ -54,6 +63,9 @@ from exo_gpu.dialects.wgmma import (
     StoreAccumulatorOp,
     UndefAccumulatorOp,
 )
+from exo_gpu.passes.gemm_plan import GemmPlan, to_attr
+from exo_gpu.passes.schedule_epilogue import translate
+from exo_gpu.passes.tile_match import match, where
 
 SWIZZLE_BYTES = 128  # one row of a 128-byte-swizzled tile
 M_TILE = 64  # rows of one wgmma accumulator tile
@@ -116,33 +128,31 @@ def _rs_stage(accs, slot, dtype: str, n: int, tiles: int, block_k: int, first: b
     return ops, out
 
 
-def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.KernelOp:
-    dtype = gemm.dtype.data
-    if runtime_scale_d and gemm.a_regs:
-        raise DiagnosticException(
-            f"tile.gemm @{gemm.sym_name.data}: schedule{{scale_d=runtime}} is not built with A in registers: "
-            "use scale_d=immediate or drop a_in_registers")
-    block_m, block_n, block_k = _int(gemm.block_m), _int(gemm.block_n), _int(gemm.block_k)
-    consumers, stages, tiles = _int(gemm.consumers), _int(gemm.stages), gemm.tiles_per_warpgroup
+def build_kernel(gemm: GemmPlan) -> wg.KernelOp:
+    """The warp-specialized warpgroup.kernel of `gemm` (see the module docstring)."""
+    dtype = gemm.dtype
+    runtime_scale_d = gemm.runtime_scale_d
+    block_m, block_n, block_k = gemm.block_m, gemm.block_n, gemm.block_k
+    consumers, stages, tiles = gemm.consumers, gemm.stages, gemm.tiles_per_warpgroup
     owners = gemm.owners  # consumer warpgroups splitting a tile's rows
     turns = consumers // owners  # consumer warpgroups taking tiles in turn
     rows_per_wg = M_TILE * tiles
-    trans_a, trans_b = int(gemm.layout_a.data == "col"), int(gemm.layout_b.data == "row")
+    trans_a, trans_b = int(gemm.layout_a == "col"), int(gemm.layout_b == "row")
     atom = SWIZZLE_BYTES // WGMMA_TABLE[dtype].bytes  # MN elements of one MN-major swizzle atom
     atom_bytes = block_k * SWIZZLE_BYTES  # one MN-major atom: block_k rows of 128 bytes
     if trans_a and atom * block_k * WGMMA_TABLE[dtype].bytes != M_TILE * SWIZZLE_BYTES:
-        raise DiagnosticException(f"tile.gemm @{gemm.sym_name.data}: an M-major A needs 64-element swizzle atoms "
+        raise DiagnosticException(f"{gemm.what}: an M-major A needs 64-element swizzle atoms "
                                   f"of block_k rows to fill an m64 tile ({dtype} has {atom})")
     a_slot = block_m * SWIZZLE_BYTES
     b_slot = block_n // atom * atom_bytes if trans_b else block_n * SWIZZLE_BYTES
-    acc_type = AccumulatorType(M_TILE, block_n, ACCUMULATORS[gemm.acc])
+    acc_type = AccumulatorType(M_TILE, block_n, ACCUMULATORS[gemm.accumulator])
     loc = gemm.location
 
-    entry = Block(arg_types=[TensorMapType(), TensorMapType(), i64, i32, i32, i32])
-    a_map, b_map, c_ptr, m_size, n_size, k_size = entry.args
+    entry = Block(arg_types=[TensorMapType(), TensorMapType(), i64, i32, i32, i32, *([i32] if gemm.batched else [])])
+    a_map, b_map, c_ptr, m_size, n_size, k_size = entry.args[:6]
 
     # Producer: for each tile, one K loop of bulk loads.
-    split = gemm.split
+    split = gemm.split_k
     producer_tiles = wg.TileLoopOp(m_size, n_size, k_size, split_k=split)
     loads = wg.KLoopOp(k_size, [], start=0, block_k=block_k, stages=stages)
     lb = loads.body.block
@@ -151,18 +161,18 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
             for t in range(tiles):
                 row = c * rows_per_wg + t * M_TILE
                 lb.add_op(LoadOp(a_map, loads.slot, loads.k, "A", row, row * SWIZZLE_BYTES, M_TILE,
-                                 M_TILE * SWIZZLE_BYTES, multicast=gemm.cluster, major="mn"))
+                                 M_TILE * SWIZZLE_BYTES, multicast=gemm.cluster_n, major="mn"))
             continue
         lb.add_op(LoadOp(a_map, loads.slot, loads.k, "A", c * rows_per_wg, c * rows_per_wg * SWIZZLE_BYTES,
-                         rows_per_wg, rows_per_wg * SWIZZLE_BYTES, multicast=gemm.cluster))
+                         rows_per_wg, rows_per_wg * SWIZZLE_BYTES, multicast=gemm.cluster_n))
     if trans_b:  # one atom per `atom` columns of B
         for j in range(block_n // atom):
             lb.add_op(LoadOp(b_map, loads.slot, loads.k, "B", j * atom, j * atom_bytes, atom, atom_bytes, major="mn"))
     else:
-        lb.add_op(LoadOp(b_map, loads.slot, loads.k, "B", 0, 0, block_n, b_slot, multicast=gemm.cluster_m_size))
+        lb.add_op(LoadOp(b_map, loads.slot, loads.k, "B", 0, 0, block_n, b_slot, multicast=gemm.cluster_m))
     lb.add_op(wg.YieldOp())
     producer_tiles.body.block.add_ops([loads, wg.YieldOp()])
-    producer = wg.RoleOp("producer", 0, 1, _int(gemm.producer_maxnreg), Region(Block([producer_tiles])))
+    producer = wg.RoleOp("producer", 0, 1, gemm.producer_maxnreg, Region(Block([producer_tiles])))
 
     # Consumers: for each tile, peeled K block 0, then the loop over K blocks 1.. carrying the
     # accumulators, then the epilogue.
@@ -181,7 +191,7 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
         start = 0
     else:
         # Iteration 0, peeled: each tile's first wgmma has scale-d = 0.
-        if gemm.a_regs:
+        if gemm.a_in_registers:
             first_ops, accs = _rs_stage(None, first_slot.slot, dtype, block_n, tiles, block_k, first=True)
         else:
             first_ops, accs = _mma_stage(None, first_slot.slot, dtype, block_n, tiles, block_k, first=True,
@@ -196,7 +206,7 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
         ne = arith.CmpiOp(loop.k, zero.result, "ne")
         body.add_ops([zero, ne])
         scale_d_value = ne.result
-    if gemm.a_regs:
+    if gemm.a_in_registers:
         ops, out = _rs_stage(list(loop.carried), loop.slot, dtype, block_n, tiles, block_k, first=False)
     else:
         ops, out = _mma_stage(list(loop.carried), loop.slot, dtype, block_n, tiles, block_k, first=False,
@@ -206,38 +216,73 @@ def schedule_gemm(gemm: tile.GemmOp, runtime_scale_d: bool = False) -> wg.Kernel
     body.add_op(wg.YieldOp(*out))
     cb.add_op(loop)
     for t in range(tiles):
-        cb.add_op(StoreAccumulatorOp(loop.res[t], c_ptr, m_size, n_size, t * M_TILE, bool(_int(gemm.accumulate_c)),
-                                     gemm.c_element, atomic_add=split > 1))
+        cb.add_op(StoreAccumulatorOp(loop.res[t], c_ptr, m_size, n_size, t * M_TILE, gemm.accumulate_c,
+                                     gemm.c_dtype, atomic_add=split > 1))
     cb.add_op(wg.YieldOp())
-    consumer = wg.RoleOp("consumer", 1, consumers, _int(gemm.consumer_maxnreg), Region(Block([consumer_tiles])))
+    consumer = wg.RoleOp("consumer", 1, consumers, gemm.consumer_maxnreg, Region(Block([consumer_tiles])))
 
     # empty[s] counts the consumers of a slot: one arrival per thread, or in a cluster, one per consumer
     # warp of every block of the cluster (their producers all write slot s).
     # With turns, one warpgroup consumes each slot position.
-    ctas = gemm.cluster * gemm.cluster_m_size
+    ctas = gemm.cluster_n * gemm.cluster_m
     empty_count = (128 if ctas == 1 else 4 * ctas) * owners
     entry.add_ops([InitRingOp(stages, 1, empty_count), producer, consumer])
     kernel = wg.KernelOp.create(
         properties={
-            "sym_name": StringAttr(gemm.sym_name.data), "dtype": StringAttr(dtype),
+            "sym_name": StringAttr(gemm.name), "dtype": StringAttr(dtype),
             "threads": IntegerAttr(128 * (consumers + 1), 64), "block_m": IntegerAttr(block_m, 64),
             "block_n": IntegerAttr(block_n, 64), "block_k": IntegerAttr(block_k, 64),
             "stages": IntegerAttr(stages, 64), "a_slot_bytes": IntegerAttr(a_slot, 64),
             "b_slot_bytes": IntegerAttr(b_slot, 64),
-            "wait_depth": IntegerAttr(_int(gemm.wait_depth), 64),
-            "raster_group": IntegerAttr(gemm.raster, 64),
-            **({"cluster": IntegerAttr(gemm.cluster, 64)} if gemm.cluster > 1 else {}),
-            **({"cluster_m": IntegerAttr(gemm.cluster_m_size, 64)} if gemm.cluster_m_size > 1 else {}),
+            "wait_depth": IntegerAttr(gemm.wait_depth, 64),
+            "raster_group": IntegerAttr(gemm.raster_group, 64),
+            **({"cluster": IntegerAttr(gemm.cluster_n, 64)} if gemm.cluster_n > 1 else {}),
+            **({"cluster_m": IntegerAttr(gemm.cluster_m, 64)} if gemm.cluster_m > 1 else {}),
+            **({"batched": IntegerAttr(1, 64)} if gemm.batched else {}),
         },
+        attributes={"abi": to_attr(gemm.abi())},
         regions=[Region(entry)])
+    located = dict(gemm.op_locations)
     for op in kernel.walk():
-        op.location = loc
+        op.location = located.get(_source_of(op), loc)
     return kernel
+
+
+def _source_of(op) -> str:
+    """Which op of a tile program `op` comes from: 'A' or 'B' (its loads), 'mma', 'store' or ''."""
+    if isinstance(op, LoadOp):
+        return op.operand.data
+    if isinstance(op, (MmaAsyncOp, MmaAsyncRsOp, LoadFragmentAOp)):
+        return "mma"
+    return "store" if isinstance(op, StoreAccumulatorOp) else ""
+
+
+def schedule_kernel(kernel: tile.KernelOp, runtime_scale_d: bool = False) -> wg.KernelOp:
+    """The warpgroup kernel of a GEMM-shaped tile program (see exo_gpu.passes.tile_match); its
+    schedule, with `stages` resolved to the most that fit when absent, is recorded on it."""
+    found = match(kernel)
+    plan = found.plan
+    if runtime_scale_d:
+        plan = replace(plan, runtime_scale_d=True)
+    if kernel.schedule_value.stages is None:
+        plan = replace(plan, stages=plan.most_stages() or 2)  # 0: none fit; check() says so below
+    if (why := plan.check()) is not None:
+        raise DiagnosticException(f"{where(kernel)}{plan.what}: {why}")
+    if found.epilogue and plan.split_k > 1:
+        raise DiagnosticException(f"{where(found.epilogue[0])}{plan.what}: split_k = {plan.split_k} adds partial "
+                                  "tiles into C, so only a plain or C += epilogue combines with it: use split_k = 1")
+    built = build_kernel(plan)
+    if found.epilogue:
+        translate(built, found, kernel)
+    resolved = kernel.schedule_value.replace(stages=plan.stages, scale_d="runtime" if plan.runtime_scale_d
+                                             else kernel.schedule_value.scale_d)
+    built.attributes["schedule"] = tile.ScheduleAttr.from_schedule(resolved, full=True)
+    return built
 
 
 @dataclass(frozen=True)
 class SchedulePass(ModulePass):
-    """Lower every tile.gemm to a warp-specialized warpgroup.kernel (see module docstring)."""
+    """Lower every GEMM-shaped tile.kernel to a warp-specialized warpgroup.kernel (see module docstring)."""
 
     name = "schedule"
 
@@ -246,9 +291,11 @@ class SchedulePass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.scale_d not in ("immediate", "runtime"):
             raise DiagnosticException(f"schedule: scale-d must be 'immediate' or 'runtime', got '{self.scale_d}'")
-        for gemm in list(op.walk()):
-            if isinstance(gemm, tile.GemmOp):
-                kernel = schedule_gemm(gemm, runtime_scale_d=self.scale_d == "runtime")
-                gemm.parent_block().insert_op_before(kernel, gemm)
-                gemm.parent_block().erase_op(gemm)
+        for source in list(op.walk()):
+            if isinstance(source, tile.KernelOp):
+                kernel = schedule_kernel(source, runtime_scale_d=self.scale_d == "runtime")
+            else:
+                continue
+            source.parent_block().insert_op_before(kernel, source)
+            source.parent_block().erase_op(source)
 

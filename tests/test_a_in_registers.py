@@ -91,7 +91,7 @@ def test_budget_counts_fragments_before_ptxas() -> None:
 
 
 def test_runtime_scale_d_rejected() -> None:
-    pipeline = "schedule{scale_d=runtime},insert-syncs,lower-to-ptx,assign-registers,emit-ptx"
+    pipeline = "schedule{scale_d=runtime},insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,emit-ptx"
     with pytest.raises(CompileError, match="not built with A in registers"):
         compile(gemm(dtype="bf16", a_in_registers=True), pipeline, assemble=False)
 

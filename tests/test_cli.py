@@ -18,7 +18,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "seed_tf32_n128.mlir"
-PIPELINE = ["schedule", "insert-syncs", "lower-to-ptx", "assign-registers", "emit-ptx"]
+PIPELINE = ["schedule", "insert-syncs", "lower-to-ptx", "tie-loop-carried", "assign-registers", "check-register-budget",
+            "emit-ptx"]
 
 
 def _script(name: str) -> str:
@@ -240,14 +241,14 @@ def test_opt_missing_file(tmp_path):
 
 def test_opt_malformed_mlir(tmp_path):
     bad = tmp_path / "bad.mlir"
-    bad.write_text('builtin.module {\n  "tile.gemm"() <{sym_name = }> : () -> ()\n}\n')
+    bad.write_text('builtin.module {\n  tile.kernel @k(%a: ) grid(%a tiles 64x64) {\n  }\n}\n')
     line = assert_one_line_error(exo_gpu_opt(bad, "-p", "schedule"), "exo-gpu-opt")
     assert f"{bad}:2:" in line
 
 
 def test_opt_unknown_pass():
     assert_one_line_error(exo_gpu_opt(SEED, "-p", "schedule,bogus"), "exo-gpu-opt", "unknown pass 'bogus'",
-                          "schedule, insert-syncs, lower-to-ptx, assign-registers, emit-ptx")
+                          "schedule, insert-syncs, lower-fragments, lower-to-ptx, tie-loop-carried, assign-registers, check-register-budget, emit-ptx")
 
 
 def test_opt_unknown_print_ir_after_pass():

@@ -26,7 +26,7 @@ from sass import assert_two_stage_pipeline
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 CUDAS = ["12.3", "13.x"]
-RUNTIME_PIPELINE = "schedule{scale_d=runtime},insert-syncs,lower-to-ptx,assign-registers,emit-ptx"
+RUNTIME_PIPELINE = "schedule{scale_d=runtime},insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,emit-ptx"
 
 # (id, gemm() keyword arguments).  The seed kernels are read from examples/ instead.
 KERNELS = {
@@ -300,7 +300,7 @@ def test_register_budget_exceeded():
     with pytest.raises(CompileError) as e:
         compile(module)
     msg = str(e.value)
-    assert msg.startswith("assign-registers:")
+    assert msg.startswith("check-register-budget:")
     assert "256 accumulator registers" in msg
     assert "setmaxnreg budget of 232" in msg
     assert "\n" not in msg
@@ -328,7 +328,7 @@ def test_unknown_cuda_version():
 
 
 def test_malformed_ir_names_file_line_col():
-    text = 'builtin.module {\n  "tile.gemm"() <{sym_name = }> : () -> ()\n}\n'
+    text = 'builtin.module {\n  tile.kernel @k(%a: ) grid(%a tiles 64x64) {\n  }\n}\n'
     with pytest.raises(CompileError) as e:
         parse(text, "bad.mlir")
     msg = str(e.value)
@@ -337,14 +337,14 @@ def test_malformed_ir_names_file_line_col():
 
 
 def test_invalid_ir_is_rejected_by_the_verifier():
-    text = (EXAMPLES / "seed_tf32_n128.mlir").read_text().replace("block_n = 128", "block_n = 100")
-    with pytest.raises(CompileError, match=r"^k\.mlir: invalid IR: .*got 100"):
+    text = (EXAMPLES / "seed_tf32_n128.mlir").read_text().replace("32x128xf32", "32x100xf32")
+    with pytest.raises(CompileError, match=r"^k\.mlir: invalid IR: tile\.mma"):
         parse(text, "k.mlir")
 
 
 def test_pipeline_must_end_in_emit_ptx():
     with pytest.raises(CompileError, match="must end in emit-ptx"):
-        compile(gemm(), "schedule,insert-syncs,lower-to-ptx,assign-registers")
+        compile(gemm(), "schedule,insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget")
 
 
 def test_unknown_pass():
@@ -354,7 +354,7 @@ def test_unknown_pass():
 
 def test_bad_pass_option():
     with pytest.raises(CompileError, match="scale-d must be 'immediate' or 'runtime'"):
-        compile(gemm(), "schedule{scale_d=sometimes},insert-syncs,lower-to-ptx,assign-registers,emit-ptx",
+        compile(gemm(), "schedule{scale_d=sometimes},insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,emit-ptx",
                 assemble=False)
 
 
@@ -362,17 +362,23 @@ def test_bad_pass_option():
 
 def test_loc_lines_point_at_the_ir_file():
     module, text = with_locations(gemm(), "k.mlir")
-    assert text.splitlines()[1].startswith('  "tile.gemm"()')  # the op sits at line 2, column 3
+    lines = text.splitlines()
+    assert lines[1].startswith("  tile.kernel @")  # the kernel sits at line 2, column 3
     ptx = compile(module, assemble=False).ptx
     assert re.search(r'^\.file 1 "k\.mlir"$', ptx, re.M)
     assert re.search(r"^\s*\.loc 1 2 3$", ptx, re.M)
+    # The loads, the wgmmas and the epilogue point at the tile.load, tile.mma and tile.store lines.
+    for what in ("tile.load %a", "tile.load %b", "tile.mma", "tile.store"):
+        row = next(n for n, line in enumerate(lines, 1) if what in line)
+        col = lines[row - 1].index(what.split()[0]) + 1 if what == "tile.store" else 7
+        assert re.search(rf"^\s*\.loc 1 {row} {col}$", ptx, re.M), what
 
 
 def test_loc_lines_follow_each_op_of_a_lower_level_file():
     """IR dumped after lower-to-ptx and compiled from a file: one .loc per source line."""
     ir = compile(gemm(), keep_ir=True, assemble=False).ir_after["lower-to-ptx"]
     module = parse(ir, "low.mlir")
-    ptx = compile(module, "assign-registers,emit-ptx", assemble=False).ptx
+    ptx = compile(module, "tie-loop-carried,assign-registers,check-register-budget,emit-ptx", assemble=False).ptx
     assert re.search(r'^\.file 1 "low\.mlir"$', ptx, re.M)
     locs = re.findall(r"^\s*\.loc 1 (\d+) (\d+)$", ptx, re.M)
     assert len(locs) > 100
@@ -403,9 +409,9 @@ def test_unknown_c_dtype():
 
 
 @pytest.mark.parametrize("kwargs,message", [
-    (dict(split_k=2, schedule="pingpong"), "split_k = 2 is not supported with schedule = pingpong: use schedule = cooperative"),
-    (dict(split_k=2, c_dtype="bf16"), "split_k = 2 adds partial tiles into C with f32 atomics: use c_dtype = f32"),
-    (dict(schedule="pingpong", consumers=1), "schedule = pingpong alternates two consumer warpgroups: use consumers = 2"),
+    (dict(split_k=2, schedule="pingpong"), 'split_k = 2 needs kind = "cooperative"'),
+    (dict(split_k=2, c_dtype="bf16"), "split_k = 2 adds partial tiles into C with f32 atomics: store an f32 C"),
+    (dict(schedule="pingpong", consumers=1), 'kind = "pingpong" alternates two consumer warpgroups: use consumers = 2'),
 ])
 def test_options_that_do_not_combine_are_rejected_with_the_fix(kwargs, message):
     with pytest.raises(CompileError, match=re.escape(message)):

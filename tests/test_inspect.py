@@ -20,7 +20,7 @@ import browser as browser_driver
 from browser import Browser, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = ["input", "schedule", "insert-syncs", "lower-to-ptx", "assign-registers"]
+STAGES = ["input", "schedule", "insert-syncs", "lower-fragments", "lower-to-ptx", "assign-registers"]
 
 
 class _Elements(HTMLParser):
@@ -101,7 +101,7 @@ def test_every_loc_links_to_the_input_op(tile_page):
     assert locs and len(locs) == len(ptx_locs)
     for anchor, line in locs:
         assert anchor == f"ir-input-{line}" and anchor in ids
-        assert "tile.gemm" in _line_text(html, anchor)
+        assert "tile." in _line_text(html, anchor)  # the tile.kernel, or its tile.load / mma / store
 
 
 def test_ptx_lines_link_to_their_op_in_every_stage(tile_page):
@@ -192,7 +192,10 @@ def test_bad_input_is_one_line_and_no_file(tmp_path, capsys, monkeypatch, argv, 
 
 
 @pytest.mark.parametrize("name, text, message", [
-    ("bad.mlir", 'builtin.module {\n  "tile.gemm"() <{bogus}> : () -> ()\n}\n', "bad.mlir: invalid IR: "),
+    ("bad.mlir", "builtin.module {\n  tile.kernel @k(%a: !tile.tensor<?x?xf32>) grid(%a tiles 64x64) {\n"
+                 "    %x = tile.constant 0.0 : !tile.tile<64x64xf32>\n"
+                 "    tile.store %x, %a[] : !tile.tile<64x64xf32>, !tile.tensor<?x?xf32>\n    tile.return\n  }\n}\n",
+     "bad.mlir: invalid IR: "),
     ("bad.ptx", ".version 8.0\n.target sm_90a\n.address_size 64\n.visible .entry k()\n{\n  bogus.instr %r1;\n}\n",
      "rejected the PTX: line 6"),
 ])

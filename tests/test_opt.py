@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import exo_gpu
+from exo_gpu.passes import DEFAULT_PIPELINE
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "seed_tf32_n128.mlir"
@@ -35,8 +36,8 @@ def test_dash_o_dash_is_stdout(tmp_path):
 def test_a_failing_pipeline_leaves_no_output_file(tmp_path):
     out = tmp_path / "k.ptx"
     bad = tmp_path / "bad.mlir"
-    bad.write_text(SEED.read_text().replace("consumer_maxnreg = 232", "consumer_maxnreg = 56"))
-    r = opt(bad, "-p", "schedule,insert-syncs,lower-to-ptx,assign-registers,emit-ptx", "-o", out)
+    bad.write_text(SEED.read_text().replace("schedule #tile.schedule<stages = 4>", "schedule #tile.schedule<stages = 4, maxnreg = [56, 40]>"))
+    r = opt(bad, "-p", DEFAULT_PIPELINE, "-o", out)
     assert r.returncode == 1 and "setmaxnreg budget" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     assert not out.exists() and list(tmp_path.iterdir()) == [bad]
@@ -44,12 +45,13 @@ def test_a_failing_pipeline_leaves_no_output_file(tmp_path):
 
 def test_print_ir_before_and_after_failure(tmp_path):
     bad = tmp_path / "bad.mlir"
-    bad.write_text(SEED.read_text().replace("consumer_maxnreg = 232", "consumer_maxnreg = 56"))
-    r = opt(bad, "-p", "schedule,insert-syncs,lower-to-ptx,assign-registers", "--print-ir-before", "insert-syncs",
+    bad.write_text(SEED.read_text().replace("schedule #tile.schedule<stages = 4>", "schedule #tile.schedule<stages = 4, maxnreg = [56, 40]>"))
+    r = opt(bad, "-p", "schedule,insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget",
+            "--print-ir-before", "insert-syncs",
             "--print-ir-after-failure")
     assert r.returncode == 1
     assert "// -----// IR Dump Before insert-syncs //----- //" in r.stderr
-    assert "// -----// IR Dump After assign-registers Failed //----- //" in r.stderr
+    assert "// -----// IR Dump After check-register-budget Failed //----- //" in r.stderr
     assert r.stderr.rstrip().splitlines()[-1].startswith("exo-gpu-opt: error: ")
 
 
@@ -63,7 +65,7 @@ def test_list_passes_shows_options_and_version_matches_the_package():
 
 
 def test_verify_diagnostics_prints_the_error_and_succeeds():
-    bad = SEED.read_text().replace("block_n = 128", "block_n = 100")
+    bad = SEED.read_text().replace("x128x", "x100x").replace("256x128", "256x100").replace("x128xf32>", "x100xf32>")
     r = opt("-p", "schedule", "--verify-diagnostics", stdin=bad)
     assert r.returncode == 0
     assert "wgmma N must be a multiple of 8" in r.stdout

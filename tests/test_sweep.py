@@ -32,7 +32,7 @@ def test_smoke_grid_rejects_what_cannot_fit_before_ptxas(smoke):
     rejected = [o for o in smoke if o.status == "rejected"]
     assert len(rejected) == 4  # two configurations, two versions
     reasons = sorted(sweep._reason_class(o.reason) for o in rejected)
-    assert reasons == ["register budget (assign-registers)"] * 2 + ["shared-memory budget"] * 2
+    assert reasons == ["register budget (check-register-budget)"] * 2 + ["shared-memory budget"] * 2
     assert all(o.ptxas == "" and o.shape == {} for o in rejected)
 
 

@@ -8,7 +8,7 @@ from exo_gpu.passes import PASSES
 from exo_gpu.passes.verify_wgmma_pipeline import RULES, verify_text
 from exo_gpu.ptxas.reader import PtxReadError, functions, read_ptx
 
-PIPE = "schedule{{scale_d={sd}}},insert-syncs,lower-to-ptx,assign-registers,emit-ptx"
+PIPE = "schedule{{scale_d={sd}}},insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,emit-ptx"
 
 
 def _ptx(scale_d="immediate", **kw):
@@ -31,7 +31,8 @@ def test_runtime_scale_d(cuda, expect):
         assert k.codes == ["C7515"] and k.serialized
         f = k.findings[0]
         assert f.rule == "acc-undefined-input" and f.category == "B"
-        assert "wgmma.mma_async" in f.text and f.source == "g.mlir:2" and "%p" in f.detail
+        # the wgmma is located at the tile.mma of the GEMM program (line 13 of its text)
+        assert "wgmma.mma_async" in f.text and f.source == "g.mlir:13" and "%p" in f.detail
         assert f.mma_line == f.line and "wgmma.fence" in f.stage and "peel" in f.fix
     else:
         assert k.findings == [] and not k.serialized
@@ -39,7 +40,7 @@ def test_runtime_scale_d(cuda, expect):
 
 def test_pass_is_registered_and_runs_in_the_pipeline():
     assert "verify-wgmma-pipeline" in PASSES
-    pipe = "schedule{{scale_d={sd}}},insert-syncs,lower-to-ptx,assign-registers,verify-wgmma-pipeline{{cuda=\"{v}\"}},emit-ptx"
+    pipe = "schedule{{scale_d={sd}}},insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,verify-wgmma-pipeline{{cuda=\"{v}\"}},emit-ptx"
     compile(gemm(), pipe.format(sd="immediate", v="12.3"), assemble=False)
     compile(gemm(), pipe.format(sd="runtime", v="13.5"), assemble=False)
     with pytest.raises(CompileError, match=r"acc-undefined-input at PTX line \d+: ptxas 12.3 C7515, serialized"):

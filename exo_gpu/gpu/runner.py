@@ -58,3 +58,23 @@ def run(m: int, n: int, k: int, *, A: np.ndarray | None = None, Bt: np.ndarray |
         return runtime.check_inputs(kernel, runtime.to_storage(A, info.dtype), runtime.to_storage(Bt, info.dtype), C)
     finally:
         kernel.unload()
+
+
+def run_tile(module, name: str, arrays: dict[str, np.ndarray], scalars: dict[str, float] | None = None, *,
+             cuda: str = toolchain.DEFAULT_CUDA, ptxas: str | None = None) -> dict[str, np.ndarray]:
+    """Compile the tile program `module` (its kernel `name`) through the full pipeline and the
+    guard, launch it through the ABI that `schedule` recorded on arrays (logical, one per
+    tensor argument, by name) and scalars, and return the tensors it writes (float64)."""
+    from exo_gpu.gpu.abi import KernelAbi
+    from exo_gpu.gpu.tile_launch import launch_tile, load_tile
+
+    result = compile(module, cuda=cuda, ptxas=ptxas)
+    if name not in result.abis:
+        raise CompileError(f"kernel {name}: not among the compiled kernels ({', '.join(result.abis)})")
+    abi = KernelAbi.from_dict(result.abis[name])
+    assert result.cubin is not None
+    kernel = load_tile(result.cubin, abi)
+    try:
+        return launch_tile(kernel, abi, arrays, scalars)
+    finally:
+        kernel.unload()

@@ -35,7 +35,7 @@ def inspect_gemm(*, scale_d: str = "immediate", cuda: str = DEFAULT_CUDA, ptxas:
     module = gemm(**gemm_args)
     name = module.ops.first.sym_name.data  # type: ignore[union-attr]
     module, text = with_locations(module, f"{name}.mlir")
-    pipeline = f"schedule{{scale_d={scale_d}}},insert-syncs,lower-to-ptx,assign-registers,emit-ptx"
+    pipeline = DEFAULT_PIPELINE.replace("schedule", f"schedule{{scale_d={scale_d}}}", 1)
     return inspect_module(module, text, f"{name}.mlir", title=name + ("" if scale_d == "immediate" else
                           f" (scale-d {scale_d})"), mode="gemm", pipeline=pipeline, cuda=cuda,
                           ptxas=ptxas, nvdisasm=nvdisasm)
@@ -93,7 +93,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
                     help="runtime: pass scale-d as a run-time predicate (ptxas 12.3 serializes it)")
     ap.add_argument("-p", "--pipeline", default=DEFAULT_PIPELINE,
                     help="with FILE.mlir: the passes to run, ending in emit-ptx (default %(default)s; "
-                         "for a dump after schedule: insert-syncs,lower-to-ptx,assign-registers,emit-ptx)")
+                         "for a dump after schedule: the same without schedule)")
     ap.add_argument("-o", "--output", required=True, metavar="REPORT.html", help="the page to write")
 
 

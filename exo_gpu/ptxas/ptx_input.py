@@ -44,8 +44,8 @@ def check_ptx_bytes(data: bytes, filename: str, need_entry: bool = True, need_sm
     code = _stripped(text)
     if not re.search(r"(?m)^\s*\.version\s", code):
         if re.search(r"builtin\.module|\bfunc\.func\b|^\s*module\s*(@\w+\s*)?\{|\"\w+\.\w+\"\(", code, re.M):
-            raise bad("MLIR text, not PTX", "lower it to PTX first: exo-gpu-opt FILE -p schedule,insert-syncs,"
-                      "lower-to-ptx,assign-registers,emit-ptx (or, for Triton, take compiled.asm['ptx'])")
+            raise bad("MLIR text, not PTX", "lower it to PTX first: exo-gpu compile FILE --emit ptx "
+                      "(or, for Triton, take compiled.asm['ptx'])")
         raise bad("no .version directive: this is not PTX", f"give a PTX file ({_MAKE_PTX})")
     unclosed = code.count("{") - code.count("}")
     if unclosed > 0:

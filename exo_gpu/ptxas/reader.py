@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
 
 from exo_gpu.dialects import ptx
 from exo_gpu.errors import ExoGpuError
@@ -315,7 +315,7 @@ class _Reader:
             self.loc = self.location(m)
         elif self.func is not None or text.startswith((".maxntid", ".reqntid", ".minnctapersm", ".maxnreg")):
             if self.func is not None:
-                self.func.directives = ptx.ArrayAttr([*self.func.directives.data, ptx.StringAttr(text)])
+                self.func.directives = ArrayAttr([*self.func.directives.data, StringAttr(text)])
             else:
                 self._pending_directives.append(text)
 
@@ -375,7 +375,7 @@ class _Reader:
             target = op.target.data
             for sid in chain:
                 if (sid, target) in self.labels:
-                    op.properties["target"] = ptx.StringAttr(_scoped_label(target, sid))
+                    op.properties["target"] = StringAttr(_scoped_label(target, sid))
                     break
         self.branches = []
 

@@ -1,5 +1,5 @@
-// RUN: exo-gpu-opt %s -p assign-registers | filecheck %s
-// RUN: exo-gpu-opt %s -p assign-registers | filecheck %s --check-prefix=UNASSIGNED
+// RUN: exo-gpu-opt %s -p tie-loop-carried,assign-registers | filecheck %s
+// RUN: exo-gpu-opt %s -p tie-loop-carried,assign-registers | filecheck %s --check-prefix=UNASSIGNED
 //
 // Input: lower-to-ptx style IR, trimmed to one consumer role: 2 m64n16 tiles (8 f32
 // registers each), a peeled K block, a K loop carrying k and both accumulators, the final
@@ -12,7 +12,7 @@
 //   the loop's result share one range;
 // - every scalar gets a virtual register of its class (%r for b32, %rd for b64, %p for pred);
 // - a loop-carried scalar gets one register, with a mov into it before the loop and before
-//   ptx.next, shared by the block argument and the loop result.
+//   ptx.next (made by tie-loop-carried), shared by the block argument and the loop result.
 
 builtin.module {
   "ptx.entry"() <{sym_name = "regs", params = [".param .u32 regs_param_k"], maxntid = 128 : i64, smem_bytes = 0 : i64}> ({

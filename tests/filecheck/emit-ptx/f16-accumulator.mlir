@@ -1,4 +1,4 @@
-// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,assign-registers,emit-ptx | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,emit-ptx | filecheck %s
 //
 // End to end with f16 accumulators: an f16 kernel (C = A @ B) and an e4m3 kernel with C +=,
 // each 1 consumer, 1 m64n16 tile, 2 stages.  Checks: the tile lives in N/4 = 4 packed
@@ -9,8 +9,45 @@
 // st.global.f32) and C += (ld, add.f32, st) paths.
 
 builtin.module {
-  "tile.gemm"() <{sym_name = "acc16", dtype = "f16", layout_a = "row", layout_b = "col", block_m = 64 : i64, block_n = 16 : i64, block_k = 64 : i64, consumers = 1 : i64, stages = 2 : i64, wait_depth = 1 : i64, consumer_maxnreg = 232 : i64, producer_maxnreg = 40 : i64, accumulate_c = 0 : i64, accumulator = "f16"}> : () -> ()
-  "tile.gemm"() <{sym_name = "acc16_c", dtype = "e4m3", layout_a = "row", layout_b = "col", block_m = 64 : i64, block_n = 16 : i64, block_k = 128 : i64, consumers = 1 : i64, stages = 2 : i64, wait_depth = 1 : i64, consumer_maxnreg = 232 : i64, producer_maxnreg = 40 : i64, accumulate_c = 1 : i64, accumulator = "f16"}> : () -> ()
+  tile.kernel @acc16(%a: !tile.tensor<?x?xf16>, %b: !tile.tensor<?x?xf16, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 64x16) schedule #tile.schedule<consumers = 1, stages = 2, accumulate = "f16"> {
+    %i, %j = tile.program_id : index, index
+    %k = tile.dim %a, 1 : index
+    %c64 = arith.constant 64 : index
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %nk = arith.ceildivui %k, %c64 : index
+    %zero = tile.constant 0.0 : !tile.tile<64x16xf16>
+    %acc = scf.for %kk = %c0 to %nk step %c1 iter_args(%acc0 = %zero) -> (!tile.tile<64x16xf16>) {
+      %x = tile.load %a[%i, %kk] : !tile.tensor<?x?xf16> -> !tile.tile<64x64xf16>
+      %y = tile.load %b[%kk, %j] : !tile.tensor<?x?xf16, contiguous = 0> -> !tile.tile<64x16xf16>
+      %r = tile.mma %x, %y, %acc0 : !tile.tile<64x64xf16>, !tile.tile<64x16xf16>, !tile.tile<64x16xf16> -> !tile.tile<64x16xf16>
+      scf.yield %r : !tile.tile<64x16xf16>
+    }
+    %0 = tile.cast %acc : !tile.tile<64x16xf16> -> !tile.tile<64x16xf32>
+    tile.store %0, %c[%i, %j] : !tile.tile<64x16xf32>, !tile.tensor<?x?xf32>
+    tile.return
+  }
+  tile.kernel @acc16_c(%a: !tile.tensor<?x?xf8E4M3FN>, %b: !tile.tensor<?x?xf8E4M3FN, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 64x16) schedule #tile.schedule<consumers = 1, stages = 2, accumulate = "f16"> {
+    %i, %j = tile.program_id : index, index
+    %k = tile.dim %a, 1 : index
+    %c128 = arith.constant 128 : index
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %nk = arith.ceildivui %k, %c128 : index
+    %zero = tile.constant 0.0 : !tile.tile<64x16xf16>
+    %acc = scf.for %kk = %c0 to %nk step %c1 iter_args(%acc0 = %zero) -> (!tile.tile<64x16xf16>) {
+      %x = tile.load %a[%i, %kk] : !tile.tensor<?x?xf8E4M3FN> -> !tile.tile<64x128xf8E4M3FN>
+      %y = tile.load %b[%kk, %j] : !tile.tensor<?x?xf8E4M3FN, contiguous = 0> -> !tile.tile<128x16xf8E4M3FN>
+      %r = tile.mma %x, %y, %acc0 : !tile.tile<64x128xf8E4M3FN>, !tile.tile<128x16xf8E4M3FN>, !tile.tile<64x16xf16> -> !tile.tile<64x16xf16>
+      scf.yield %r : !tile.tile<64x16xf16>
+    }
+    %0 = tile.load %c[%i, %j] : !tile.tensor<?x?xf32> -> !tile.tile<64x16xf32>
+    %1 = tile.cast %0 : !tile.tile<64x16xf32> -> !tile.tile<64x16xf16>
+    %2 = tile.add %acc, %1 : !tile.tile<64x16xf16>
+    %3 = tile.cast %2 : !tile.tile<64x16xf16> -> !tile.tile<64x16xf32>
+    tile.store %3, %c[%i, %j] : !tile.tile<64x16xf32>, !tile.tensor<?x?xf32>
+    tile.return
+  }
 }
 
 // CHECK:       .visible .entry acc16(

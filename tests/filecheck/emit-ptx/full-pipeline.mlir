@@ -1,9 +1,10 @@
-// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,assign-registers,emit-ptx | filecheck %s
-// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,assign-registers,emit-ptx | filecheck %s --check-prefix=ONELOC
+// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,emit-ptx | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,emit-ptx | filecheck %s --check-prefix=LOCS
 //
-// End to end, from tile.gemm to PTX text in one run (1 consumer, 1 m64n16 tf32 tile,
-// 2 stages, wait_depth 1).  Every op descends from the tile.gemm below, so the whole kernel
-// carries its location: a single `.loc` line.  Checks the overall shape of the kernel: ring
+// End to end, from a tile.kernel to PTX text in one run (1 consumer, 1 m64n16 tf32 tile,
+// 2 stages, wait_depth 1).  Every op descends from the tile.kernel below and carries its
+// location, except the TMA loads, the wgmmas and the epilogue, which carry their tile.load,
+// tile.mma and tile.store lines.  Checks the overall shape of the kernel: ring
 // init, producer (dec 40, spin on empty, expect 10240 bytes, 2 bulk copies), consumer
 // (dec 232, spin on full, fence, 4 wgmma with scale-d 0,1,1,1, commit, wait 1), its K loop
 // (fence, 4 wgmma with scale-d 1, commit, wait 1, arrive on empty), the final wait 0.
@@ -13,9 +14,29 @@ builtin.module {
 // CHECK:       .visible .entry small(
 // CHECK:       .maxntid 256, 1, 1
 // CHECK:       .reg .f32 %acc<8>;
-// ONELOC:      .loc 1 [[# @LINE + 2]] 3
-// ONELOC-NOT:  .loc
-  "tile.gemm"() <{sym_name = "small", dtype = "tf32", layout_a = "row", layout_b = "col", block_m = 64 : i64, block_n = 16 : i64, block_k = 32 : i64, consumers = 1 : i64, stages = 2 : i64, wait_depth = 1 : i64, consumer_maxnreg = 232 : i64, producer_maxnreg = 40 : i64, accumulate_c = 0 : i64}> : () -> ()
+// LOCS:        .loc 1 [[# @LINE + 6]] 3
+// LOCS:        .loc 1 [[# @LINE + 14]] 7
+// LOCS:        .loc 1 [[# @LINE + 14]] 7
+// LOCS:        .loc 1 [[# @LINE + 14]] 7
+// LOCS:        .loc 1 [[# @LINE + 16]] 5
+// LOCS-NOT:    .loc 1 {{[0-9]+}} 9
+  tile.kernel @small(%a: !tile.tensor<?x?xf32>, %b: !tile.tensor<?x?xf32, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 64x16) schedule #tile.schedule<consumers = 1, stages = 2> {
+    %i, %j = tile.program_id : index, index
+    %k = tile.dim %a, 1 : index
+    %c32 = arith.constant 32 : index
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %nk = arith.ceildivui %k, %c32 : index
+    %zero = tile.constant 0.0 : !tile.tile<64x16xf32>
+    %acc = scf.for %kk = %c0 to %nk step %c1 iter_args(%acc0 = %zero) -> (!tile.tile<64x16xf32>) {
+      %x = tile.load %a[%i, %kk] : !tile.tensor<?x?xf32> -> !tile.tile<64x32xf32>
+      %y = tile.load %b[%kk, %j] : !tile.tensor<?x?xf32, contiguous = 0> -> !tile.tile<32x16xf32>
+      %r = tile.mma %x, %y, %acc0 {precision = "tf32"} : !tile.tile<64x32xf32>, !tile.tile<32x16xf32>, !tile.tile<64x16xf32> -> !tile.tile<64x16xf32>
+      scf.yield %r : !tile.tile<64x16xf32>
+    }
+    tile.store %acc, %c[%i, %j] : !tile.tile<64x16xf32>, !tile.tensor<?x?xf32>
+    tile.return
+  }
 }
 
 // CHECK:       mbarrier.init.shared::cta.b64 [%r{{[0-9]+}}], 1;

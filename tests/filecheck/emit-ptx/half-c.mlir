@@ -1,4 +1,4 @@
-// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,assign-registers,emit-ptx | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,emit-ptx | filecheck %s
 //
 // C stored as bf16 (c_dtype): the f32 accumulators are rounded once, when stored.  An interior
 // block packs each pair of adjacent columns with cvt.rn.bf16x2.f32 (the higher column in the
@@ -11,9 +11,63 @@
 // columns start 6 further (8j + 2q + 6), and the interior test needs N % 4 == 0.
 
 builtin.module {
-  "tile.gemm"() <{sym_name = "half_c", dtype = "bf16", layout_a = "row", layout_b = "col", block_m = 64 : i64, block_n = 8 : i64, block_k = 64 : i64, consumers = 1 : i64, stages = 4 : i64, wait_depth = 1 : i64, consumer_maxnreg = 232 : i64, producer_maxnreg = 40 : i64, accumulate_c = 0 : i64, c_dtype = "bf16"}> : () -> ()
-  "tile.gemm"() <{sym_name = "half_c_acc", dtype = "f16", layout_a = "row", layout_b = "col", block_m = 64 : i64, block_n = 8 : i64, block_k = 64 : i64, consumers = 1 : i64, stages = 4 : i64, wait_depth = 1 : i64, consumer_maxnreg = 232 : i64, producer_maxnreg = 40 : i64, accumulate_c = 1 : i64, c_dtype = "f16"}> : () -> ()
-  "tile.gemm"() <{sym_name = "half_c_swap", dtype = "bf16", layout_a = "row", layout_b = "col", block_m = 64 : i64, block_n = 16 : i64, block_k = 64 : i64, consumers = 1 : i64, stages = 4 : i64, wait_depth = 1 : i64, consumer_maxnreg = 232 : i64, producer_maxnreg = 40 : i64, accumulate_c = 0 : i64, c_dtype = "bf16"}> : () -> ()
+  tile.kernel @half_c(%a: !tile.tensor<?x?xbf16>, %b: !tile.tensor<?x?xbf16, contiguous = 0>, %c: !tile.tensor<?x?xbf16>) grid(%c tiles 64x8) schedule #tile.schedule<consumers = 1, stages = 4> {
+    %i, %j = tile.program_id : index, index
+    %k = tile.dim %a, 1 : index
+    %c64 = arith.constant 64 : index
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %nk = arith.ceildivui %k, %c64 : index
+    %zero = tile.constant 0.0 : !tile.tile<64x8xf32>
+    %acc = scf.for %kk = %c0 to %nk step %c1 iter_args(%acc0 = %zero) -> (!tile.tile<64x8xf32>) {
+      %x = tile.load %a[%i, %kk] : !tile.tensor<?x?xbf16> -> !tile.tile<64x64xbf16>
+      %y = tile.load %b[%kk, %j] : !tile.tensor<?x?xbf16, contiguous = 0> -> !tile.tile<64x8xbf16>
+      %r = tile.mma %x, %y, %acc0 : !tile.tile<64x64xbf16>, !tile.tile<64x8xbf16>, !tile.tile<64x8xf32> -> !tile.tile<64x8xf32>
+      scf.yield %r : !tile.tile<64x8xf32>
+    }
+    %0 = tile.cast %acc : !tile.tile<64x8xf32> -> !tile.tile<64x8xbf16>
+    tile.store %0, %c[%i, %j] : !tile.tile<64x8xbf16>, !tile.tensor<?x?xbf16>
+    tile.return
+  }
+  tile.kernel @half_c_acc(%a: !tile.tensor<?x?xf16>, %b: !tile.tensor<?x?xf16, contiguous = 0>, %c: !tile.tensor<?x?xf16>) grid(%c tiles 64x8) schedule #tile.schedule<consumers = 1, stages = 4> {
+    %i, %j = tile.program_id : index, index
+    %k = tile.dim %a, 1 : index
+    %c64 = arith.constant 64 : index
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %nk = arith.ceildivui %k, %c64 : index
+    %zero = tile.constant 0.0 : !tile.tile<64x8xf32>
+    %acc = scf.for %kk = %c0 to %nk step %c1 iter_args(%acc0 = %zero) -> (!tile.tile<64x8xf32>) {
+      %x = tile.load %a[%i, %kk] : !tile.tensor<?x?xf16> -> !tile.tile<64x64xf16>
+      %y = tile.load %b[%kk, %j] : !tile.tensor<?x?xf16, contiguous = 0> -> !tile.tile<64x8xf16>
+      %r = tile.mma %x, %y, %acc0 : !tile.tile<64x64xf16>, !tile.tile<64x8xf16>, !tile.tile<64x8xf32> -> !tile.tile<64x8xf32>
+      scf.yield %r : !tile.tile<64x8xf32>
+    }
+    %0 = tile.load %c[%i, %j] : !tile.tensor<?x?xf16> -> !tile.tile<64x8xf16>
+    %1 = tile.cast %0 : !tile.tile<64x8xf16> -> !tile.tile<64x8xf32>
+    %2 = tile.add %acc, %1 : !tile.tile<64x8xf32>
+    %3 = tile.cast %2 : !tile.tile<64x8xf32> -> !tile.tile<64x8xf16>
+    tile.store %3, %c[%i, %j] : !tile.tile<64x8xf16>, !tile.tensor<?x?xf16>
+    tile.return
+  }
+  tile.kernel @half_c_swap(%a: !tile.tensor<?x?xbf16>, %b: !tile.tensor<?x?xbf16, contiguous = 0>, %c: !tile.tensor<?x?xbf16>) grid(%c tiles 64x16) schedule #tile.schedule<consumers = 1, stages = 4> {
+    %i, %j = tile.program_id : index, index
+    %k = tile.dim %a, 1 : index
+    %c64 = arith.constant 64 : index
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %nk = arith.ceildivui %k, %c64 : index
+    %zero = tile.constant 0.0 : !tile.tile<64x16xf32>
+    %acc = scf.for %kk = %c0 to %nk step %c1 iter_args(%acc0 = %zero) -> (!tile.tile<64x16xf32>) {
+      %x = tile.load %a[%i, %kk] : !tile.tensor<?x?xbf16> -> !tile.tile<64x64xbf16>
+      %y = tile.load %b[%kk, %j] : !tile.tensor<?x?xbf16, contiguous = 0> -> !tile.tile<64x16xbf16>
+      %r = tile.mma %x, %y, %acc0 : !tile.tile<64x64xbf16>, !tile.tile<64x16xbf16>, !tile.tile<64x16xf32> -> !tile.tile<64x16xf32>
+      scf.yield %r : !tile.tile<64x16xf32>
+    }
+    %0 = tile.cast %acc : !tile.tile<64x16xf32> -> !tile.tile<64x16xbf16>
+    tile.store %0, %c[%i, %j] : !tile.tile<64x16xbf16>, !tile.tensor<?x?xbf16>
+    tile.return
+  }
 }
 
 // CHECK-LABEL: .entry half_c(

@@ -1,10 +1,26 @@
 // RUN: exo-gpu-opt %s -p schedule --verify-diagnostics | filecheck %s
 //
 // tf32 wgmma has no transpose bits: A and B must be K-major (layout_a = row,
-// layout_b = col).  layout_b = row is rejected by tile.gemm's verifier.
+// layout_b = col).  layout_b = row is rejected by schedule.
 
 builtin.module {
-  "tile.gemm"() <{sym_name = "tf32_row", dtype = "tf32", layout_a = "row", layout_b = "row", block_m = 64 : i64, block_n = 16 : i64, block_k = 32 : i64, consumers = 1 : i64, stages = 2 : i64, wait_depth = 1 : i64, consumer_maxnreg = 232 : i64, producer_maxnreg = 40 : i64, accumulate_c = 0 : i64}> : () -> ()
+  tile.kernel @tf32_row(%a: !tile.tensor<?x?xf32>, %b: !tile.tensor<?x?xf32>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 64x16) schedule #tile.schedule<consumers = 1, stages = 2> {
+    %i, %j = tile.program_id : index, index
+    %k = tile.dim %a, 1 : index
+    %c32 = arith.constant 32 : index
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %nk = arith.ceildivui %k, %c32 : index
+    %zero = tile.constant 0.0 : !tile.tile<64x16xf32>
+    %acc = scf.for %kk = %c0 to %nk step %c1 iter_args(%acc0 = %zero) -> (!tile.tile<64x16xf32>) {
+      %x = tile.load %a[%i, %kk] : !tile.tensor<?x?xf32> -> !tile.tile<64x32xf32>
+      %y = tile.load %b[%kk, %j] : !tile.tensor<?x?xf32> -> !tile.tile<32x16xf32>
+      %r = tile.mma %x, %y, %acc0 {precision = "tf32"} : !tile.tile<64x32xf32>, !tile.tile<32x16xf32>, !tile.tile<64x16xf32> -> !tile.tile<64x16xf32>
+      scf.yield %r : !tile.tile<64x16xf32>
+    }
+    tile.store %acc, %c[%i, %j] : !tile.tile<64x16xf32>, !tile.tensor<?x?xf32>
+    tile.return
+  }
 }
 
-// CHECK: exo-gpu-opt: error: {{.*}}tf32-layout-b-row.mlir: invalid IR: tf32 wgmma reads A and B K-major only: use layout_a = row and layout_b = col (got layout_a = row, layout_b = row)
+// CHECK: exo-gpu-opt: error: {{.*}}tf32-layout-b-row.mlir:7:3: tile.kernel @tf32_row: tf32 wgmma reads A and B K-major only: make A's contiguous dimension its last (K) and B's its first (K) (got layout_a = row, layout_b = row)

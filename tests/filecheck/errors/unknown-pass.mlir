@@ -7,5 +7,5 @@
 builtin.module {
 }
 
-// CHECK: exo-gpu-opt: error: unknown pass 'frobnicate': available passes are schedule, insert-syncs, lower-to-ptx, assign-registers, emit-ptx
-// AFTER: exo-gpu-opt: error: --print-ir-after: unknown pass 'frobnicate': available passes are schedule, insert-syncs, lower-to-ptx, assign-registers, emit-ptx
+// CHECK: exo-gpu-opt: error: unknown pass 'frobnicate': available passes are schedule, insert-syncs, lower-fragments, lower-to-ptx, tie-loop-carried, assign-registers, check-register-budget, emit-ptx
+// AFTER: exo-gpu-opt: error: --print-ir-after: unknown pass 'frobnicate': available passes are schedule, insert-syncs, lower-fragments, lower-to-ptx, tie-loop-carried, assign-registers, check-register-budget, emit-ptx

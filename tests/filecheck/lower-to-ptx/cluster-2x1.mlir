@@ -1,4 +1,4 @@
-// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,assign-registers,emit-ptx | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,emit-ptx | filecheck %s
 //
 // cluster_m = 2: two blocks along M share B.  A tile of the walk is the cluster's pair of
 // blocks along M: tile rows are ceil(M / (2 x block_m)) and the CTA of cluster rank r takes
@@ -9,7 +9,23 @@
 // through cluster barriers.
 
 builtin.module {
-  "tile.gemm"() <{sym_name = "mpair", dtype = "tf32", layout_a = "row", layout_b = "col", block_m = 128 : i64, block_n = 32 : i64, block_k = 32 : i64, consumers = 2 : i64, stages = 2 : i64, wait_depth = 1 : i64, consumer_maxnreg = 232 : i64, producer_maxnreg = 40 : i64, accumulate_c = 0 : i64, cluster_m = 2 : i64}> : () -> ()
+  tile.kernel @mpair(%a: !tile.tensor<?x?xf32>, %b: !tile.tensor<?x?xf32, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 128x32) schedule #tile.schedule<stages = 2, cluster = [2, 1]> {
+    %i, %j = tile.program_id : index, index
+    %k = tile.dim %a, 1 : index
+    %c32 = arith.constant 32 : index
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %nk = arith.ceildivui %k, %c32 : index
+    %zero = tile.constant 0.0 : !tile.tile<128x32xf32>
+    %acc = scf.for %kk = %c0 to %nk step %c1 iter_args(%acc0 = %zero) -> (!tile.tile<128x32xf32>) {
+      %x = tile.load %a[%i, %kk] : !tile.tensor<?x?xf32> -> !tile.tile<128x32xf32>
+      %y = tile.load %b[%kk, %j] : !tile.tensor<?x?xf32, contiguous = 0> -> !tile.tile<32x32xf32>
+      %r = tile.mma %x, %y, %acc0 {precision = "tf32"} : !tile.tile<128x32xf32>, !tile.tile<32x32xf32>, !tile.tile<128x32xf32> -> !tile.tile<128x32xf32>
+      scf.yield %r : !tile.tile<128x32xf32>
+    }
+    tile.store %acc, %c[%i, %j] : !tile.tile<128x32xf32>, !tile.tensor<?x?xf32>
+    tile.return
+  }
 }
 
 // CHECK:       .reqnctapercluster 2, 1, 1

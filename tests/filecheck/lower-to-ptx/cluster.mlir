@@ -1,4 +1,4 @@
-// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,assign-registers,emit-ptx | filecheck %s
+// RUN: exo-gpu-opt %s -p schedule,insert-syncs,lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,emit-ptx | filecheck %s
 //
 // cluster_n = 2: two blocks along N share A.  Each loads half of each A box (32 of 64 rows,
 // at its cluster rank) multicast to both blocks; B stays its own.  Consumers release a slot
@@ -7,7 +7,23 @@
 // the final cluster barrier.  Tiles are walked per cluster.
 
 builtin.module {
-  "tile.gemm"() <{sym_name = "pair", dtype = "bf16", layout_a = "row", layout_b = "col", block_m = 128 : i64, block_n = 64 : i64, block_k = 64 : i64, consumers = 2 : i64, stages = 2 : i64, wait_depth = 1 : i64, consumer_maxnreg = 232 : i64, producer_maxnreg = 40 : i64, accumulate_c = 0 : i64, cluster_n = 2 : i64}> : () -> ()
+  tile.kernel @pair(%a: !tile.tensor<?x?xbf16>, %b: !tile.tensor<?x?xbf16, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 128x64) schedule #tile.schedule<stages = 2, cluster = [1, 2]> {
+    %i, %j = tile.program_id : index, index
+    %k = tile.dim %a, 1 : index
+    %c64 = arith.constant 64 : index
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %nk = arith.ceildivui %k, %c64 : index
+    %zero = tile.constant 0.0 : !tile.tile<128x64xf32>
+    %acc = scf.for %kk = %c0 to %nk step %c1 iter_args(%acc0 = %zero) -> (!tile.tile<128x64xf32>) {
+      %x = tile.load %a[%i, %kk] : !tile.tensor<?x?xbf16> -> !tile.tile<128x64xbf16>
+      %y = tile.load %b[%kk, %j] : !tile.tensor<?x?xbf16, contiguous = 0> -> !tile.tile<64x64xbf16>
+      %r = tile.mma %x, %y, %acc0 : !tile.tile<128x64xbf16>, !tile.tile<64x64xbf16>, !tile.tile<128x64xf32> -> !tile.tile<128x64xf32>
+      scf.yield %r : !tile.tile<128x64xf32>
+    }
+    tile.store %acc, %c[%i, %j] : !tile.tile<128x64xf32>, !tile.tensor<?x?xf32>
+    tile.return
+  }
 }
 
 // CHECK:       .reqnctapercluster 2, 1, 1

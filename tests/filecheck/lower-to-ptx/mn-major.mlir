@@ -1,5 +1,5 @@
 // RUN: exo-gpu-opt %s -p lower-to-ptx | filecheck %s
-// RUN: exo-gpu-opt %s -p lower-to-ptx,assign-registers,emit-ptx | filecheck %s --check-prefix=PTX
+// RUN: exo-gpu-opt %s -p lower-to-ptx,tie-loop-carried,assign-registers,check-register-budget,emit-ptx | filecheck %s --check-prefix=PTX
 //
 // Input: what schedule,insert-syncs produce for bf16 with an M-major A (layout_a = col) and
 // a K-major B (layout_b = col), 1 consumer warpgroup, 1 m64n64 tile, 2 stages.

@@ -1,11 +1,28 @@
 // RUN: exo-gpu-opt %s -p schedule | filecheck %s
 //
-// tile.gemm's `accumulator = "f16"` (f16 inputs, 1 consumer, 2 m64n16 tiles, 2 stages):
+// An f16 accumulator tile with `accumulate = "f16"` (f16 inputs, 1 consumer, 2 m64n16 tiles, 2 stages):
 // every accumulator value of the kernel is !wgmma.accumulator<m64n16, f16>, the peeled first
 // mma of each tile, the K loop's carried values and results, and the epilogue's operands.
 
 builtin.module {
-  "tile.gemm"() <{sym_name = "acc16", dtype = "f16", layout_a = "row", layout_b = "col", block_m = 128 : i64, block_n = 16 : i64, block_k = 64 : i64, consumers = 1 : i64, stages = 2 : i64, wait_depth = 1 : i64, consumer_maxnreg = 232 : i64, producer_maxnreg = 40 : i64, accumulate_c = 0 : i64, accumulator = "f16"}> : () -> ()
+  tile.kernel @acc16(%a: !tile.tensor<?x?xf16>, %b: !tile.tensor<?x?xf16, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 128x16) schedule #tile.schedule<consumers = 1, stages = 2, accumulate = "f16"> {
+    %i, %j = tile.program_id : index, index
+    %k = tile.dim %a, 1 : index
+    %c64 = arith.constant 64 : index
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %nk = arith.ceildivui %k, %c64 : index
+    %zero = tile.constant 0.0 : !tile.tile<128x16xf16>
+    %acc = scf.for %kk = %c0 to %nk step %c1 iter_args(%acc0 = %zero) -> (!tile.tile<128x16xf16>) {
+      %x = tile.load %a[%i, %kk] : !tile.tensor<?x?xf16> -> !tile.tile<128x64xf16>
+      %y = tile.load %b[%kk, %j] : !tile.tensor<?x?xf16, contiguous = 0> -> !tile.tile<64x16xf16>
+      %r = tile.mma %x, %y, %acc0 : !tile.tile<128x64xf16>, !tile.tile<64x16xf16>, !tile.tile<128x16xf16> -> !tile.tile<128x16xf16>
+      scf.yield %r : !tile.tile<128x16xf16>
+    }
+    %0 = tile.cast %acc : !tile.tile<128x16xf16> -> !tile.tile<128x16xf32>
+    tile.store %0, %c[%i, %j] : !tile.tile<128x16xf32>, !tile.tensor<?x?xf32>
+    tile.return
+  }
 }
 
 // CHECK:       "warpgroup.kernel"() <{sym_name = "acc16", dtype = "f16",

@@ -5,7 +5,23 @@
 // K steps, and its wgmma carries no trans_b.
 
 builtin.module {
-  "tile.gemm"() <{sym_name = "mn_a", dtype = "f16", layout_a = "col", layout_b = "col", block_m = 64 : i64, block_n = 96 : i64, block_k = 64 : i64, consumers = 1 : i64, stages = 2 : i64, wait_depth = 1 : i64, consumer_maxnreg = 232 : i64, producer_maxnreg = 40 : i64, accumulate_c = 0 : i64}> : () -> ()
+  tile.kernel @mn_a(%a: !tile.tensor<?x?xf16, contiguous = 0>, %b: !tile.tensor<?x?xf16, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 64x96) schedule #tile.schedule<consumers = 1, stages = 2> {
+    %i, %j = tile.program_id : index, index
+    %k = tile.dim %a, 1 : index
+    %c64 = arith.constant 64 : index
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %nk = arith.ceildivui %k, %c64 : index
+    %zero = tile.constant 0.0 : !tile.tile<64x96xf32>
+    %acc = scf.for %kk = %c0 to %nk step %c1 iter_args(%acc0 = %zero) -> (!tile.tile<64x96xf32>) {
+      %x = tile.load %a[%i, %kk] : !tile.tensor<?x?xf16, contiguous = 0> -> !tile.tile<64x64xf16>
+      %y = tile.load %b[%kk, %j] : !tile.tensor<?x?xf16, contiguous = 0> -> !tile.tile<64x96xf16>
+      %r = tile.mma %x, %y, %acc0 : !tile.tile<64x64xf16>, !tile.tile<64x96xf16>, !tile.tile<64x96xf32> -> !tile.tile<64x96xf32>
+      scf.yield %r : !tile.tile<64x96xf32>
+    }
+    tile.store %acc, %c[%i, %j] : !tile.tile<64x96xf32>, !tile.tensor<?x?xf32>
+    tile.return
+  }
 }
 
 // CHECK:       "tma.load"({{.*}}) <{operand = "A", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 64 : i64, bytes = 8192 : i64, major = "mn"}>

@@ -10,7 +10,23 @@
 // not the K-major 32); the slots take the same bytes as K-major ones.
 
 builtin.module {
-  "tile.gemm"() <{sym_name = "mn", dtype = "bf16", layout_a = "col", layout_b = "row", block_m = 128 : i64, block_n = 128 : i64, block_k = 64 : i64, consumers = 1 : i64, stages = 2 : i64, wait_depth = 1 : i64, consumer_maxnreg = 232 : i64, producer_maxnreg = 40 : i64, accumulate_c = 0 : i64}> : () -> ()
+  tile.kernel @mn(%a: !tile.tensor<?x?xbf16, contiguous = 0>, %b: !tile.tensor<?x?xbf16>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 128x128) schedule #tile.schedule<consumers = 1, stages = 2> {
+    %i, %j = tile.program_id : index, index
+    %k = tile.dim %a, 1 : index
+    %c64 = arith.constant 64 : index
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %nk = arith.ceildivui %k, %c64 : index
+    %zero = tile.constant 0.0 : !tile.tile<128x128xf32>
+    %acc = scf.for %kk = %c0 to %nk step %c1 iter_args(%acc0 = %zero) -> (!tile.tile<128x128xf32>) {
+      %x = tile.load %a[%i, %kk] : !tile.tensor<?x?xbf16, contiguous = 0> -> !tile.tile<128x64xbf16>
+      %y = tile.load %b[%kk, %j] : !tile.tensor<?x?xbf16> -> !tile.tile<64x128xbf16>
+      %r = tile.mma %x, %y, %acc0 : !tile.tile<128x64xbf16>, !tile.tile<64x128xbf16>, !tile.tile<128x128xf32> -> !tile.tile<128x128xf32>
+      scf.yield %r : !tile.tile<128x128xf32>
+    }
+    tile.store %acc, %c[%i, %j] : !tile.tile<128x128xf32>, !tile.tensor<?x?xf32>
+    tile.return
+  }
 }
 
 // CHECK:       "warpgroup.kernel"() <{sym_name = "mn", dtype = "bf16", threads = 256 : i64, block_m = 128 : i64, block_n = 128 : i64, block_k = 64 : i64, stages = 2 : i64, a_slot_bytes = 16384 : i64, b_slot_bytes = 16384 : i64, wait_depth = 1 : i64, raster_group = 8 : i64}> ({

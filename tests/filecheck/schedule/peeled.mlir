@@ -10,10 +10,26 @@
 // at 1 and carries the accumulator; no synchronisation at all.
 
 builtin.module {
-  "tile.gemm"() <{sym_name = "small", dtype = "tf32", layout_a = "row", layout_b = "col", block_m = 64 : i64, block_n = 16 : i64, block_k = 32 : i64, consumers = 1 : i64, stages = 2 : i64, wait_depth = 1 : i64, consumer_maxnreg = 232 : i64, producer_maxnreg = 40 : i64, accumulate_c = 0 : i64}> : () -> ()
+  tile.kernel @small(%a: !tile.tensor<?x?xf32>, %b: !tile.tensor<?x?xf32, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 64x16) schedule #tile.schedule<consumers = 1, stages = 2> {
+    %i, %j = tile.program_id : index, index
+    %k = tile.dim %a, 1 : index
+    %c32 = arith.constant 32 : index
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %nk = arith.ceildivui %k, %c32 : index
+    %zero = tile.constant 0.0 : !tile.tile<64x16xf32>
+    %acc = scf.for %kk = %c0 to %nk step %c1 iter_args(%acc0 = %zero) -> (!tile.tile<64x16xf32>) {
+      %x = tile.load %a[%i, %kk] : !tile.tensor<?x?xf32> -> !tile.tile<64x32xf32>
+      %y = tile.load %b[%kk, %j] : !tile.tensor<?x?xf32, contiguous = 0> -> !tile.tile<32x16xf32>
+      %r = tile.mma %x, %y, %acc0 {precision = "tf32"} : !tile.tile<64x32xf32>, !tile.tile<32x16xf32>, !tile.tile<64x16xf32> -> !tile.tile<64x16xf32>
+      scf.yield %r : !tile.tile<64x16xf32>
+    }
+    tile.store %acc, %c[%i, %j] : !tile.tile<64x16xf32>, !tile.tensor<?x?xf32>
+    tile.return
+  }
 }
 
-// CHECK-NOT:   tile.gemm
+// CHECK-NOT:   tile.kernel
 // CHECK:       "warpgroup.kernel"() <{sym_name = "small", dtype = "tf32", threads = 256 : i64, block_m = 64 : i64, block_n = 16 : i64, block_k = 32 : i64, stages = 2 : i64, a_slot_bytes = 8192 : i64, b_slot_bytes = 2048 : i64, wait_depth = 1 : i64, raster_group = 8 : i64}> ({
 // CHECK-NEXT:  ^bb0(%[[A:[0-9]+]]: !tma.tensor_map, %[[B:[0-9]+]]: !tma.tensor_map, %[[C:[0-9]+]]: i64, %[[M:[0-9]+]]: i32, %[[N:[0-9]+]]: i32, %[[K:[0-9]+]]: i32):
 // CHECK-NEXT:    "mbarrier.init_ring"() <{stages = 2 : i64, full_count = 1 : i64, empty_count = 128 : i64}> : () -> ()
@@ -60,7 +76,10 @@ builtin.module {
 // CHECK-NEXT:        "warpgroup.yield"() : () -> ()
 // CHECK-NEXT:      }) : (i32, i32, i32) -> ()
 // CHECK-NEXT:    }) : () -> ()
-// CHECK-NEXT:  }) : () -> ()
+// The kernel ABI, for the host: tensor maps of A (box 32 K x 64 rows) and B (32 K x 16 rows),
+// the C pointer, M and N from C's dims, K from A's; the shared memory and threads of the
+// block; one block per SM walking C's 64x16 tiles.
+// CHECK-NEXT:  }) {abi = {kernel = "small", args = [{name = "a", kind = "tensor", element = "f32", rank = 2 : i64, contiguous = 1 : i64, access = "read"}, {name = "b", kind = "tensor", element = "f32", rank = 2 : i64, contiguous = 0 : i64, access = "read"}, {name = "c", kind = "tensor", element = "f32", rank = 2 : i64, contiguous = 1 : i64, access = "write"}], params = [{kind = "tensor_map", arg = 0 : i64, dtype = "tf32", box = [32 : i64, 64 : i64], swizzle = 128 : i64}, {kind = "tensor_map", arg = 1 : i64, dtype = "tf32", box = [32 : i64, 16 : i64], swizzle = 128 : i64}, {kind = "pointer", arg = 2 : i64}, {kind = "dim", arg = 2 : i64, dim = 0 : i64}, {kind = "dim", arg = 2 : i64, dim = 1 : i64}, {kind = "dim", arg = 0 : i64, dim = 1 : i64}], smem_bytes = 21536 : i64, threads = 256 : i64, cluster = [1 : i64, 1 : i64, 1 : i64], grid = {rule = "persistent", tensor = 2 : i64, block = [64 : i64, 16 : i64], cluster_tiles = [1 : i64, 1 : i64], split_k = 1 : i64, batch_dims = 0 : i64}, zero_before_launch = []}, schedule = #tile.schedule<consumers = 1, kind = "cooperative", stages = 2, wait_depth = 1, cluster = [1, 1], split_k = 1, a_in_registers = false, raster_group = 8, maxnreg = [232, 40], scale_d = "immediate", accumulate = "f32">} : () -> ()
 // CHECK-NEXT: }
 
 // No synchronisation anywhere: that is insert-syncs' job.

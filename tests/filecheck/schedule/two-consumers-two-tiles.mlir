@@ -6,7 +6,25 @@
 // the K loop carries one accumulator per tile, and each tile is stored at its row offset.
 
 builtin.module {
-  "tile.gemm"() <{sym_name = "two", dtype = "bf16", layout_a = "row", layout_b = "col", block_m = 256 : i64, block_n = 8 : i64, block_k = 64 : i64, consumers = 2 : i64, stages = 3 : i64, wait_depth = 0 : i64, consumer_maxnreg = 232 : i64, producer_maxnreg = 40 : i64, accumulate_c = 1 : i64}> : () -> ()
+  tile.kernel @two(%a: !tile.tensor<?x?xbf16>, %b: !tile.tensor<?x?xbf16, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 256x8) schedule #tile.schedule<stages = 3, wait_depth = 0> {
+    %i, %j = tile.program_id : index, index
+    %k = tile.dim %a, 1 : index
+    %c64 = arith.constant 64 : index
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %nk = arith.ceildivui %k, %c64 : index
+    %zero = tile.constant 0.0 : !tile.tile<256x8xf32>
+    %acc = scf.for %kk = %c0 to %nk step %c1 iter_args(%acc0 = %zero) -> (!tile.tile<256x8xf32>) {
+      %x = tile.load %a[%i, %kk] : !tile.tensor<?x?xbf16> -> !tile.tile<256x64xbf16>
+      %y = tile.load %b[%kk, %j] : !tile.tensor<?x?xbf16, contiguous = 0> -> !tile.tile<64x8xbf16>
+      %r = tile.mma %x, %y, %acc0 : !tile.tile<256x64xbf16>, !tile.tile<64x8xbf16>, !tile.tile<256x8xf32> -> !tile.tile<256x8xf32>
+      scf.yield %r : !tile.tile<256x8xf32>
+    }
+    %0 = tile.load %c[%i, %j] : !tile.tensor<?x?xf32> -> !tile.tile<256x8xf32>
+    %1 = tile.add %acc, %0 : !tile.tile<256x8xf32>
+    tile.store %1, %c[%i, %j] : !tile.tile<256x8xf32>, !tile.tensor<?x?xf32>
+    tile.return
+  }
 }
 
 // 1 producer + 2 consumer warpgroups; the empty barriers count every consumer thread.

@@ -1,4 +1,4 @@
-// RUN: exo-gpu-opt %s -p assign-registers | filecheck %s
+// RUN: exo-gpu-opt %s -p tie-loop-carried,assign-registers,check-register-budget | filecheck %s
 //
 // Boundary of the budget check: accumulator registers + 24 may equal setmaxnreg;
 // one m64n16 tile (8 registers) + 24 = 32 fits a budget of exactly 32.

@@ -1,4 +1,4 @@
-// RUN: exo-gpu-opt %s -p assign-registers,emit-ptx | not filecheck %s --check-prefix=LOST
+// RUN: exo-gpu-opt %s -p tie-loop-carried,assign-registers,emit-ptx | not filecheck %s --check-prefix=LOST
 //
 //
 // Loop-carried scalars get one register each and a `mov` per value before ptx.next, emitted

@@ -1,4 +1,4 @@
-// RUN: not exo-gpu-opt %s -p assign-registers 2>&1 | filecheck %s
+// RUN: not exo-gpu-opt %s -p tie-loop-carried,assign-registers,check-register-budget 2>&1 | filecheck %s
 //
 // With f16 accumulators a role needs 24 registers more beside them than with f32 ones (its
 // epilogue converts each packed pair to two f32 registers): one m64n64 f16 tile (16 f16x2
@@ -18,4 +18,4 @@ builtin.module {
   }) : () -> ()
 }
 
-// CHECK: exo-gpu-opt: error: assign-registers: kernel budget16: the warpgroup role at loc("{{.*}}budget-f16x2.mlir":11:5) needs 16 accumulator registers + 48 for addressing and the f16 epilogue's conversions = 64 per thread, over its setmaxnreg budget of 56: use fewer tiles per warpgroup or a smaller wgmma N (ptxas would serialize the pipeline or spill, C7511/C7512)
+// CHECK: exo-gpu-opt: error: check-register-budget: kernel budget16: the warpgroup role at loc("{{.*}}budget-f16x2.mlir":11:5) needs 16 accumulator registers + 48 for addressing and the f16 epilogue's conversions = 64 per thread, over its setmaxnreg budget of 56: use fewer tiles per warpgroup or a smaller wgmma N (ptxas would serialize the pipeline or spill, C7511/C7512)

@@ -1,4 +1,4 @@
-// RUN: not exo-gpu-opt %s -p assign-registers 2>&1 | filecheck %s
+// RUN: not exo-gpu-opt %s -p tie-loop-carried,assign-registers,check-register-budget 2>&1 | filecheck %s
 //
 // A role's accumulator registers + 24 for addressing must fit its setmaxnreg budget:
 // one m64n32 tile (16 registers) + 24 = 40 > 32.  The error names the role's location.
@@ -17,4 +17,4 @@ builtin.module {
   }) : () -> ()
 }
 
-// CHECK: exo-gpu-opt: error: assign-registers: kernel budget: the warpgroup role at loc("{{.*}}budget-ptx.mlir":10:5) needs 16 accumulator registers + 24 for addressing = 40 per thread, over its setmaxnreg budget of 32: use fewer tiles per warpgroup or a smaller wgmma N (ptxas would serialize the pipeline or spill, C7511/C7512)
+// CHECK: exo-gpu-opt: error: check-register-budget: kernel budget: the warpgroup role at loc("{{.*}}budget-ptx.mlir":10:5) needs 16 accumulator registers + 24 for addressing = 40 per thread, over its setmaxnreg budget of 32: use fewer tiles per warpgroup or a smaller wgmma N (ptxas would serialize the pipeline or spill, C7511/C7512)

@@ -1,0 +1,92 @@
+"""`check-register-budget`: each warpgroup role's registers must fit its setmaxnreg budget.
+
+Guarantees: per role (a ptx.if whose body sets setmaxnreg), the accumulator registers of
+its distinct ranges (32-bit registers: an f16x2 register holds two f16 elements, so an
+m64nN f16 tile counts N/4, an f32 one N/2) plus the A fragment registers live at once (RS
+wgmma: the most any one block loads, one set per unrolled K-loop copy) plus
+`ADDRESSING_RESERVE` (plus `F16_EPILOGUE_RESERVE` with f16 accumulators) fit the role's
+setmaxnreg budget; otherwise the pass fails instead of letting ptxas serialize or spill
+(C7511/C7512).  Runs after assign-registers, which lays out the accumulator ranges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import DiagnosticException
+
+from exo_gpu.dialects import ptx
+
+# Registers a consumer needs beside its accumulators: descriptors, ring state, addresses
+# and epilogue indices.  A budget is rejected when accumulators + this exceed setmaxnreg.
+ADDRESSING_RESERVE = 24
+# A role with f16 (packed f16x2) accumulators needs more beside them: its epilogue converts
+# every pair to two f32 registers before storing them.  Measured (ptxas 12.3.107 and 13.5.37,
+# 2 consumers at setmaxnreg 232): 184 f16x2 accumulator registers assemble clean, 192 spill
+# 16-24 bytes, where 192 f32 ones are clean.  So f16 accumulators get this much more.
+F16_EPILOGUE_RESERVE = 24
+
+
+def _fragment_registers(role: ptx.IfOp) -> int:
+    """A fragment registers live at once: the most that one block (a loop body holds one
+    set per unrolled copy, and a copy's set stays live until its wgmmas retire) defines."""
+    most = 0
+    for op in role.walk():
+        for region in op.regions:
+            for block in region.blocks:
+                n = sum(len(inner.results) for inner in block.ops if isinstance(inner, ptx.LdmatrixX4Op))
+                most = max(most, n)
+    return most
+
+
+def _accumulator_ranges(entry: ptx.EntryOp, role: ptx.IfOp) -> dict[tuple[str, int], int]:
+    """(element, first register) -> 32-bit registers of each accumulator range the role defines."""
+    sizes: dict[tuple[str, int], int] = {}
+    for op in role.walk():
+        for r in op.results:
+            if isinstance(r.type, ptx.AccType):
+                if not r.type.is_allocated:
+                    raise DiagnosticException(f"check-register-budget: kernel {entry.sym_name.data}: accumulator "
+                                              "registers are not assigned: run assign-registers first")
+                sizes[(r.type.element.data, r.type.first.data)] = r.type.count.data
+    return sizes
+
+
+def check_budget(entry: ptx.EntryOp) -> None:
+    for role in [op for op in entry.walk() if isinstance(op, ptx.IfOp)]:
+        budget = next((op for op in role.body.block.ops if isinstance(op, ptx.SetmaxnregOp)), None)
+        if budget is None:
+            continue
+        sizes = _accumulator_ranges(entry, role)
+        used, limit = sum(sizes.values()), budget.count.value.data
+        packed = any(element == "f16x2" for element, _ in sizes)
+        reserve = ADDRESSING_RESERVE + (F16_EPILOGUE_RESERVE if packed else 0)
+        what = "for addressing" if not packed else "for addressing and the f16 epilogue's conversions"
+        where = f"check-register-budget: kernel {entry.sym_name.data}: the warpgroup role at {role.location}"
+        fragments = _fragment_registers(role)
+        if fragments and used + fragments + reserve > limit:
+            raise DiagnosticException(
+                f"{where} needs {used} accumulator registers + {fragments} for A fragments "
+                f"+ {reserve} {what} = {used + fragments + reserve} per thread, over its "
+                f"setmaxnreg budget of {limit}: use fewer tiles per warpgroup, a smaller wgmma N, wait depth 0 "
+                "or A from shared memory (ptxas would serialize the pipeline or spill, C7511/C7512)")
+        if used + reserve > limit:
+            raise DiagnosticException(
+                f"{where} needs {used} accumulator registers "
+                f"+ {reserve} {what} = {used + reserve} per thread, over its "
+                f"setmaxnreg budget of {limit}: use fewer tiles per warpgroup or a smaller wgmma N "
+                "(ptxas would serialize the pipeline or spill, C7511/C7512)")
+
+
+@dataclass(frozen=True)
+class CheckRegisterBudgetPass(ModulePass):
+    """Reject a role whose registers exceed its setmaxnreg budget (module docstring)."""
+
+    name = "check-register-budget"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for entry in [e for e in op.walk() if isinstance(e, ptx.EntryOp)]:
+            check_budget(entry)

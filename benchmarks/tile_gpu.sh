@@ -24,15 +24,20 @@ run run --cuda system --dtype f16 --m 777 --n 1001 --k 520
 run run --cuda system --dtype tf32 --wgmma-n 256 --tiles-per-warpgroup 1 --m 129 --n 200 --k 40
 
 # Tile programs from MLIR and from Python: plain GEMM, bias + GELU (bf16 out), batched alpha/beta.
-for f in examples/gemm.mlir examples/gemm.py examples/gemm_bias_gelu.mlir examples/gemm_bias_gelu.py; do
+# The MLIR files at four sizes, their Python twins at two.
+for f in examples/gemm.mlir examples/gemm_bias_gelu.mlir; do
     for s in M=1000,N=1000,K=1000 M=129,N=200,K=40 M=777,N=1001,K=520 M=4096,N=4096,K=4096; do
         run run "$f" --size "$s" --cuda system --seed "$(seed)"
     done
 done
-for f in examples/batched_gemm.mlir examples/batched_gemm.py; do
-    for s in M=130,N=70,K=40,B=2 M=777,N=1001,K=520,B=3 M=1024,N=1024,K=1024,B=8; do
-        run run "$f" --size "$s" --scalar alpha=0.5 --scalar beta=-1.25 --cuda system --seed "$(seed)"
+for f in examples/gemm.py examples/gemm_bias_gelu.py; do
+    for s in M=129,N=200,K=40 M=777,N=1001,K=520; do
+        run run "$f" --size "$s" --cuda system --seed "$(seed)"
     done
 done
+for s in M=130,N=70,K=40,B=2 M=777,N=1001,K=520,B=3 M=1024,N=1024,K=1024,B=8; do
+    run run examples/batched_gemm.mlir --size "$s" --scalar alpha=0.5 --scalar beta=-1.25 --cuda system --seed "$(seed)"
+done
+run run examples/batched_gemm.py --size M=257,N=130,K=72,B=5 --scalar alpha=2 --scalar beta=0.25 --cuda system --seed "$(seed)"
 echo "tile_gpu: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -15,12 +15,13 @@ import pytest
 
 from exo_gpu import cli
 from exo_gpu.inspect import inspect_gemm, render, sass_classes
+from exo_gpu.passes import DEFAULT_PIPELINE
 
 import browser as browser_driver
 from browser import Browser, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = ["input", "schedule", "insert-syncs", "lower-fragments", "lower-to-ptx", "assign-registers"]
+STAGES = ["input", *(p for p in DEFAULT_PIPELINE.split(",") if p != "emit-ptx")]  # the IR after each pass
 
 
 class _Elements(HTMLParser):
@@ -121,7 +122,8 @@ def test_ptx_lines_link_to_their_op_in_every_stage(tile_page):
     assert '"wgmma.mma_async"' in _line_text(html, f"ir-schedule-{ops['schedule']}")
     assert '"ptx.wgmma_mma_async"' in _line_text(html, f"ir-assign-registers-{ops['assign-registers']}")
     link = re.search(rf'id="{wgmma}"[^>]*><span class="no">\d+</span><a class="op" href="#([^"]+)"', html)
-    assert link and link[1] == f"ir-assign-registers-{ops['assign-registers']}"
+    last = STAGES[-1]  # the PTX line links to its op in the last stage before emit-ptx
+    assert link and link[1] == f"ir-{last}-{ops[last]}"
 
 
 def test_sass_highlights_match_the_guard(serialized):

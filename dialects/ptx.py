@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from abc import ABC
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import ClassVar
 
 from xdsl.backend.register_type import RegisterType
@@ -193,7 +194,9 @@ def _i(a: IntegerAttr | None) -> int | None:
     return None if a is None else a.value.data
 
 
+@lru_cache(maxsize=4096)
 def _int_prop(v: int) -> IntegerAttr:
+    """An i64 property (attributes are immutable values, so equal ones are shared)."""
     return IntegerAttr(v, 64)
 
 

@@ -260,11 +260,20 @@ class KernelVerdict:
     name: str
     version: str
     findings: list[Finding] = field(default_factory=list)
+    fitted: object | None = None  # exo_gpu.ptxas.model.Verdict: the fitted model's answer, when it has one
 
     @property
     def codes(self) -> list[str]:
-        """The codes ptxas prints: every note (C7517, C7519), and the serialization code of the
-        first serializing finding only (ptxas reports one reason per function)."""
+        """The codes ptxas prints: the fitted model's (exo_gpu.ptxas.model) when it is loaded,
+        else those of the rule findings."""
+        if self.fitted is not None:
+            return list(self.fitted.codes)
+        return self.rule_codes
+
+    @property
+    def rule_codes(self) -> list[str]:
+        """The codes the RULES findings give: every note (C7517, C7519), and the serialization
+        code of the first serializing finding only (ptxas reports one reason per function)."""
         ordered = sorted(self.findings, key=lambda f: f.line)
         first = next((f for f in ordered if any(c not in _NOTE_CODES for c in f.codes)), None)
         serial = {c for c in first.codes if c not in _NOTE_CODES} if first else set()
@@ -275,7 +284,14 @@ class KernelVerdict:
 
     @property
     def serialized(self) -> bool:
+        if self.fitted is not None:
+            return bool(self.fitted.serialized)
         return any(f.serialized for f in self.findings)
+
+    @property
+    def injected_wait(self) -> bool:
+        """A wait injected without serializing (the fitted model only)."""
+        return bool(self.fitted.injected_wait) if self.fitted is not None else False
 
 
 # ------------------------------------------------------------------------------------ analysis
@@ -341,6 +357,10 @@ class _Function:
                 self.succ[i] = [] if op.guard is None else [i + 1] if i + 1 < n else []
             else:
                 self.succ[i] = [i + 1] if i + 1 < n else []
+        # per-op facts the fixpoint reads many times (the xDSL properties rebuild lists on each access)
+        self.rd = [tuple(op.read_regs) if isinstance(op, ptx.OpaqueInstrOp) else () for op in self.ops]
+        self.wr = [tuple(op.write_regs) if isinstance(op, ptx.OpaqueInstrOp) else () for op in self.ops]
+        self.opc = [op.opcode.data if isinstance(op, ptx.OpaqueInstrOp) else "" for op in self.ops]
         self.noop_movs = self._identity_round_trips()
 
     # ---------------------------------------------------------------- facts
@@ -371,10 +391,10 @@ class _Function:
     def classify_read(self, i: int, s: _State) -> tuple[str, tuple[int, int, bool], str] | None:
         """The read rule an instruction triggers in state s: (rule, in-flight entry, register)."""
         op = self.ops[i]
-        if not isinstance(op, ptx.OpaqueInstrOp) or i in self.noop_movs:
+        if not isinstance(op, ptx.OpaqueInstrOp) or i in self.noop_movs or not s.inflight:
             return None
         by_reg = self.by_reg(s)
-        rregs = [r for r in op.read_regs if r in by_reg]
+        rregs = [r for r in self.rd[i] if r in by_reg]
         if not rregs:
             return None
         entries = [e for r in rregs for e in by_reg[r]]
@@ -395,11 +415,11 @@ class _Function:
             inflight = frozenset(e for e in inflight if e[0] != i) | {(i, 0, False)}
             retired = retired - {i}
             defined = defined | self.acc_of[i]
-        elif _is(op, "wgmma.fence"):
+        elif self.opc[i].startswith("wgmma.fence"):
             touched = frozenset()
-        elif _is(op, "wgmma.commit_group"):
+        elif self.opc[i].startswith("wgmma.commit_group"):
             inflight = frozenset((m, min(c + 1, _CAP), w) for m, c, w in inflight)
-        elif _is(op, "wgmma.wait_group"):
+        elif self.opc[i].startswith("wgmma.wait_group"):
             n = _wait_n(op)
             kept, gone = set(), set()
             for m, c, w in inflight:
@@ -414,12 +434,20 @@ class _Function:
                     # this ptxas injects a wait_group before the read: everything in flight retires
                     retired = retired | {m for m, _, _ in inflight}
                     inflight = frozenset()
-            defined = defined | set(op.write_regs)
-            touched = touched | (set(op.write_regs) & (self.all_acc | self.all_a))
+            if self.wr[i]:
+                defined = defined | set(self.wr[i])
+                hit = set(self.wr[i]) & (self.all_acc | self.all_a)
+                if hit:
+                    touched = touched | hit
         return _State(inflight, retired, defined, touched)
 
     def solve(self) -> dict[int, _State]:
-        """The state before each op (the dataflow fixpoint)."""
+        """The state before each op (the dataflow fixpoint; computed once)."""
+        if getattr(self, "_solved", None) is None:
+            self._solved = self._solve()
+        return self._solved
+
+    def _solve(self) -> dict[int, _State]:
         if not self.ops:
             return {}
         before: dict[int, _State] = {0: _State(frozenset(), frozenset(), frozenset(), frozenset())}
@@ -595,45 +623,56 @@ def analyze(fn: _Function) -> list[_Event]:
     return events
 
 
-def verify_module(module: ModuleOp, cuda: str) -> list[KernelVerdict]:
-    """Findings for ptxas `cuda` of every `.entry` in a module of flat `ptx.func` ops."""
+def verify_module(module: ModuleOp, cuda: str, fitted: bool | None = None) -> list[KernelVerdict]:
+    """Findings for ptxas `cuda` of every `.entry` in a module of flat `ptx.func` ops; with the
+    fitted model (the default when its rules file exists, unless $EXO_GPU_PTXAS_MODEL=rules),
+    the verdict's codes and serialization are the model's, and a verdict the findings do not
+    explain gets a `fitted-rule` finding naming the rule."""
+    from exo_gpu.ptxas import model_glue
+
     funcs = {op.sym_name.data: op for op in module.ops if isinstance(op, ptx.FlatFuncOp)}
     verdicts = []
     for name, func in funcs.items():
         if func.kind.data != "entry":
             continue
-        fn = _Function(func, funcs, cuda)
-        verdict = KernelVerdict(name, cuda)
-        seen: set[tuple[str, int]] = set()
-        for ev in analyze(fn):
-            rule = RULES[ev.rule]
-            eff = rule.effect(cuda)
-            if eff.none and not rule.always_report:
-                continue
-            if (ev.rule, ev.op) in seen:
-                continue
-            seen.add((ev.rule, ev.op))
-            op = fn.ops[ev.op]
-            mma = fn.ops[ev.mma] if ev.mma is not None else None
-            category = rule.category
-            if category == "B" and isinstance(op, ptx.OpaqueInstrOp) and op.opcode.data.split(".")[0] in ("mov", "ld", "st") \
-                    and (op.opcode.data.startswith(("mov", "ld.local", "st.local"))):
-                category = "A"  # the C++ compiler moved or spilled the accumulator
-            verdict.findings.append(Finding(
-                ev.rule, category, name, op.ptx_line, op.text.data, op.source,
-                mma.ptx_line if mma is not None else None, mma.text.data if mma is not None else None,
-                fn.stage_of(ev.mma) if ev.mma is not None else "", eff.codes, eff.serialized, rule.why, rule.fix,
-                ev.detail, cuda))
+        verdict = rule_verdict(_Function(func, funcs, cuda))
+        model_glue.attach(verdict, func, funcs, cuda, fitted)
         verdicts.append(verdict)
     return verdicts
 
 
-def verify_text(text: str, cuda: str, filename: str = "<ptx>") -> list[KernelVerdict]:
+def rule_verdict(fn: _Function) -> KernelVerdict:
+    """The RULES findings of one function for its ptxas version (`fn.version`)."""
+    cuda, name = fn.version, fn.name
+    verdict = KernelVerdict(name, cuda)
+    seen: set[tuple[str, int]] = set()
+    for ev in analyze(fn):
+        rule = RULES[ev.rule]
+        eff = rule.effect(cuda)
+        if eff.none and not rule.always_report:
+            continue
+        if (ev.rule, ev.op) in seen:
+            continue
+        seen.add((ev.rule, ev.op))
+        op = fn.ops[ev.op]
+        mma = fn.ops[ev.mma] if ev.mma is not None else None
+        category = rule.category
+        if category == "B" and isinstance(op, ptx.OpaqueInstrOp) and op.opcode.data.startswith(("mov", "ld.local", "st.local")):
+            category = "A"  # the C++ compiler moved or spilled the accumulator
+        verdict.findings.append(Finding(
+            ev.rule, category, name, op.ptx_line, op.text.data, op.source,
+            mma.ptx_line if mma is not None else None, mma.text.data if mma is not None else None,
+            fn.stage_of(ev.mma) if ev.mma is not None else "", eff.codes, eff.serialized, rule.why, rule.fix,
+            ev.detail, cuda))
+    return verdict
+
+
+def verify_text(text: str, cuda: str, filename: str = "<ptx>", fitted: bool | None = None) -> list[KernelVerdict]:
     """Read PTX text and verify every kernel in it for ptxas `cuda` (a minor like "12.3", or
     "13.x"); raises exo_gpu.ptxas.reader.PtxReadError on PTX the reader cannot read."""
     from exo_gpu.ptxas.reader import read_ptx
 
-    return verify_module(read_ptx(text, filename).module, _minor(cuda))
+    return verify_module(read_ptx(text, filename).module, _minor(cuda), fitted)
 
 
 def _minor(cuda: str) -> str:

@@ -188,6 +188,20 @@ RULES: dict[str, Rule] = {r.id: r for r in [
          "inline the callee (define it in the same PTX / compile without -rdc) or move it to another kernel",
          ("extern_call_in_stage", "extern_call_outside_stage"),
          (("12.0", "13.9", _SER("C7509")),)),
+    Rule("mma-divergent", "a wgmma under a predicate or branch that differs between the threads of a warpgroup", "B",
+         "wgmma is warpgroup-wide (.sync.aligned); under a divergent condition ptxas must insert its own "
+         "WARPGROUP.ARRIVE on the divergent path and serializes (silently before 12.5, C7520 on 12.5-13.0, "
+         "C7519 with the same text on 13.1+)",
+         "issue every wgmma unconditionally, or under a condition that is uniform across the warpgroup "
+         "(e.g. derived from %tid.x / 128)",
+         ("litmus: mmas with guard p_tid / br_tid",),
+         (("12.0", "12.4", _SILENT_SER), ("12.5", "13.0", _SER("C7520")), ("13.1", "13.9", _SER("C7519")))),
+    Rule("call-wgmma", "a call to a function that commits wgmma groups (its own stage, or a bare commit)", "B",
+         "the callee's wgmma.commit_group closes groups of the caller's pipeline across the function boundary; "
+         "ptxas serializes the pipeline (C7510), before any other check of the function",
+         "keep every stage (fence, mmas, commit, wait) inside one function: inline the callee's wgmma code",
+         ("litmus: call_wg / call_wgopen / call_wgcommit programs",),
+         (("12.0", "13.9", _SER("C7510")),)),
     Rule("call-noninlined", "a call that ptxas cannot inline (recursion) in the kernel", "B",
          "a real call with the ABI's callee-saved registers and local stack; ptxas serializes the pipeline "
          "without a message",
@@ -274,7 +288,10 @@ class KernelVerdict:
     def rule_codes(self) -> list[str]:
         """The codes the RULES findings give: every note (C7517, C7519), and the serialization
         code of the first serializing finding only (ptxas reports one reason per function)."""
-        ordered = sorted(self.findings, key=lambda f: f.line)
+        # function-level reasons (calls) are checked before the dataflow ones, and an undefined
+        # accumulator input (which ptxas defines inside the stage itself) before the others
+        ordered = sorted(self.findings, key=lambda f: (f.rule not in _FUNCTION_RULES,
+                                                       f.rule != "acc-undefined-input", f.line))
         first = next((f for f in ordered if any(c not in _NOTE_CODES for c in f.codes)), None)
         serial = {c for c in first.codes if c not in _NOTE_CODES} if first else set()
         # C7517 (an injected wait) is printed only before ptxas has decided to serialize
@@ -298,6 +315,7 @@ class KernelVerdict:
 
 _CAP = 8  # commit counts are clamped here
 _NOTE_CODES = frozenset({"C7517", "C7519"})
+_FUNCTION_RULES = frozenset({"extern-call", "call-noninlined", "call-wgmma"})
 
 
 @dataclass(frozen=True)
@@ -323,6 +341,16 @@ def _is(op, prefix: str) -> bool:
     return isinstance(op, ptx.OpaqueInstrOp) and op.opcode.data.startswith(prefix)
 
 
+def _warpgroup_uniform(op) -> bool:
+    """`shr x, >=7` or `div x, 128k`: from %tid.x, the same value for a whole warpgroup."""
+    oc, args = op.opcode.data, op.args
+    try:
+        k = int(args[-1], 0)
+    except (IndexError, ValueError):
+        return False
+    return (oc.startswith("shr") and k >= 7) or (oc.startswith("div") and k > 0 and k % 128 == 0)
+
+
 def _wait_n(op) -> int:
     try:
         return int(op.args[0])
@@ -344,6 +372,7 @@ class _Function:
         self.all_acc = frozenset().union(*self.acc_of.values()) if self.mmas else frozenset()
         self.all_a = frozenset(r for i in self.mmas for r in self.ops[i].a_fragment)
         labels = {op.label.data: i for i, op in enumerate(self.ops) if isinstance(op, ptx.FlatLabelOp)}
+        self.labels = labels
         self.succ: dict[int, list[int]] = {}
         n = len(self.ops)
         for i, op in enumerate(self.ops):
@@ -382,10 +411,16 @@ class _Function:
         return out
 
     def by_reg(self, s: _State) -> dict[str, list[tuple[int, int, bool]]]:
-        out: dict[str, list[tuple[int, int, bool]]] = {}
-        for m, c, w in s.inflight:
-            for r in self.acc_of[m]:
-                out.setdefault(r, []).append((m, c, w))
+        """The in-flight entries of each accumulator register (memoized per in-flight set;
+        callers must not modify the result)."""
+        cache = self.__dict__.setdefault("_by_reg", {})
+        out = cache.get(s.inflight)
+        if out is None:
+            out = {}
+            for m, c, w in s.inflight:
+                for r in self.acc_of[m]:
+                    out.setdefault(r, []).append((m, c, w))
+            cache[s.inflight] = out
         return out
 
     def classify_read(self, i: int, s: _State) -> tuple[str, tuple[int, int, bool], str] | None:
@@ -505,6 +540,33 @@ class _Function:
                 return f"stage opened by wgmma.fence at line {self.ops[j].ptx_line}"
         return "stage with no wgmma.fence before it"
 
+    def tainted(self) -> frozenset:
+        """Registers that may differ between the threads of a warpgroup (derived from %tid, but
+        not through a shift by >= 7 bits or a division by a multiple of 128: the warpgroup index)."""
+        if getattr(self, "_taint", None) is None:
+            taint: set[str] = set()
+            for _ in range(3):
+                for i, op in enumerate(self.ops):
+                    if not self.wr[i] or _warpgroup_uniform(op):
+                        continue
+                    if any(a in x for x in op.args for a in ("%tid", "%laneid", "%warpid")) or set(self.rd[i]) & taint:
+                        taint |= set(self.wr[i])
+            self._taint = frozenset(taint)
+        return self._taint
+
+    def divergent(self, i: int) -> bool:
+        """Op i runs under a %tid-dependent guard, or inside a forward branch on one."""
+        taint, op = self.tainted(), self.ops[i]
+        if op.guard is not None and op.guard.data.lstrip("!") in taint:
+            return True
+        for j in range(i - 1, -1, -1):
+            b = self.ops[j]
+            if isinstance(b, ptx.FlatBranchOp) and b.guard is not None and b.guard.data.lstrip("!") in taint:
+                t = self.labels.get(b.target.data)
+                if t is not None and j < i < t:
+                    return True
+        return False
+
     def recursive(self, name: str) -> bool:
         seen, work = set(), [name]
         while work:
@@ -561,6 +623,8 @@ def analyze(fn: _Function) -> list[_Event]:
                 events.append(_Event("acc-undefined-input", i, i,
                                      f"{how} ({op.scale_d.data}) makes it read {len(undefined)} accumulator register(s) "
                                      f"not defined on every path, e.g. {undefined[0]}"))
+            if fn.divergent(i):
+                events.append(_Event("mma-divergent", i, i, "the wgmma's guard or enclosing branch depends on %tid"))
             touched = sorted((set(op.acc_regs) | set(op.a_fragment)) & s.touched)
             if touched:
                 events.append(_Event("missing-fence", i, i, f"{touched[0]} was defined by another instruction since "
@@ -583,6 +647,8 @@ def analyze(fn: _Function) -> list[_Event]:
                 events.append(_Event("extern-call", i, None, f"calls extern function '{callee}'"))
             elif fn.recursive(callee):
                 events.append(_Event("call-noninlined", i, None, f"calls '{callee}', which is recursive"))
+            elif any(_is(o, "wgmma.commit_group") for o in target.body.block.ops):
+                events.append(_Event("call-wgmma", i, None, f"calls '{callee}', which commits a wgmma group"))
         if i in fn.noop_movs:
             continue
         opcode = op.opcode.data

@@ -175,6 +175,7 @@ def _global_features(fn, layout: _Layout) -> set[str]:
         out.add("G:no-wgmma")
         return out
     out.add(f"G:tiles={min(len({tuple(m.acc_regs) for m in mmas}), 3)}")
+    out.add(f"G:mmas={min(len(mmas), 3)}")
     if any(m.a_fragment for m in mmas):
         out.add("G:rs")
     for i in fn.mmas:
@@ -289,23 +290,11 @@ def _call_features(fn, layout: _Layout) -> set[str]:
     return out
 
 
-def _tainted(fn) -> set[str]:
-    """Registers that may differ between the threads of a warpgroup (derived from %tid/%laneid)."""
-    taint: set[str] = set()
-    for _ in range(3):
-        for i, op in enumerate(fn.ops):
-            if not isinstance(op, ptx.OpaqueInstrOp) or not fn.wr[i]:
-                continue
-            if any(a in x for x in op.args for a in ("%tid", "%laneid", "%warpid")) or set(fn.rd[i]) & taint:
-                taint |= set(fn.wr[i])
-    return taint
-
-
 def _guard_features(fn, layout: _Layout) -> set[str]:
     """Predicated and branched-around wgmma instructions, waits, commits and culprits, split
     by whether the condition is divergent (derived from %tid) or uniform."""
     out: set[str] = set()
-    taint = _tainted(fn)
+    taint = fn.tainted()
 
     def div(pred: str | None) -> str:
         return "div" if pred and pred.lstrip("!") in taint else "uni"
@@ -327,7 +316,11 @@ def _guard_features(fn, layout: _Layout) -> set[str]:
         for a, b in layout.branches:
             if a < i < b and not any(la <= a <= lb < b for la, lb in layout.loops):
                 out.add(f"P:{what}|branch-{branch_div.get(a, 'uni')}")
-    if not any(_is(op, "wgmma.wait_group") and op.guard is None and not layout.in_branch(i)
+    def div_branch(i: int) -> bool:
+        return any(a < i < b and branch_div.get(a) == "div" and not any(la <= a <= lb < b for la, lb in layout.loops)
+                   for a, b in layout.branches)
+
+    if not any(_is(op, "wgmma.wait_group") and (op.guard is None or div(op.guard.data) == "uni") and not div_branch(i)
                for i, op in enumerate(fn.ops) if i > max(fn.mmas, default=-1)):
         out.add("P:no-unconditional-final-wait")
     if any(_is(op, ".pragma") and "nounroll" in op.text.data for op in fn.ops):
@@ -336,6 +329,26 @@ def _guard_features(fn, layout: _Layout) -> set[str]:
         out.add("G:loop|" + ("bottom" if any(fn.ops[b].guard is not None for _, b in layout.loops) else "top"))
     else:
         out.add("G:loop|none")
+    for a, b in layout.loops:  # ptxas's unrolling (and so the SASS counts) depends on the loop's size
+        size = sum(1 for o in fn.ops[a:b + 1] if isinstance(o, (ptx.OpaqueInstrOp, ptx.ForeignMmaOp)))
+        out |= {f"G:loop-size<={e}" for e in (12, 20, 30, 45, 70, 100) if size <= e}
+        nm = sum(1 for o in fn.ops[a:b + 1] if isinstance(o, ptx.ForeignMmaOp))
+        out |= {f"G:loop-mmas<={e}" for e in (1, 2, 3, 5) if nm <= e}
+    prev = None
+    for i, op in enumerate(fn.ops):  # the order of wgmma instructions in the text
+        kind = "mma" if isinstance(op, ptx.ForeignMmaOp) else op.opcode.data.split(".")[1] \
+            if _is(op, "wgmma.") else None
+        if kind is None:
+            continue
+        if kind == "mma" and prev == "commit_group":
+            out.add("S:mma-right-after-commit")
+        if kind == "fence" and prev == "mma":
+            out.add("S:fence-between-mmas")
+        if kind == "commit_group" and prev in ("commit_group", "wait_group"):
+            out.add("S:commit-without-mma")
+        if kind == "wait_group" and prev == "commit_group" and layout.in_loop(i):
+            out.add("S:wait-right-after-commit|loop")
+        prev = kind
     read_any = set().union(*(set(fn.rd[i]) for i in range(len(fn.ops))))
     for m in fn.mmas:
         if not (fn.acc_of[m] & read_any):
@@ -361,8 +374,12 @@ def function_features(func: ptx.FlatFuncOp, funcs: dict[str, ptx.FlatFuncOp]) ->
     from exo_gpu.passes.verify_wgmma_pipeline import RULES, rule_verdict
     from exo_gpu.ptxas.toolchain import pinned_versions
 
-    by_version = {}
+    by_version, by_effects = {}, {}
     for v in pinned_versions():
+        effects = tuple(r.effect(v) for r in RULES.values())
+        if effects in by_effects:  # the same RULES effects give the same verdict
+            by_version[v] = by_effects[effects]
+            continue
         rv = rule_verdict(_Function(func, funcs, v))
         codes = [c for c in rv.rule_codes if c not in ("C7517", "C7519")]
         h = {f"H:code={'+'.join(codes) or '-'}"}
@@ -371,7 +388,7 @@ def function_features(func: ptx.FlatFuncOp, funcs: dict[str, ptx.FlatFuncOp]) ->
             h.add("H:ser")
         elif any(RULES[f.rule].effect(v).injected_wait for f in rv.findings):
             h.add("H:wait")
-        by_version[v] = frozenset(h)
+        by_version[v] = by_effects[effects] = frozenset(h)
     by_regime = {}
     common: set[str] = set()
     for reg, version in REGIMES.items():

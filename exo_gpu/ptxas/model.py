@@ -13,6 +13,8 @@ A kernel's verdict on one ptxas version is five *components*:
 For each version and component, a *decision list* (`RuleList`) maps the kernel's features
 (`exo_gpu.ptxas.features`) to a value: the first rule whose every condition holds gives the
 value, else the default.  A condition is a feature name, or ``!name`` for its absence.  The
+value (or default) ``=RULES`` means: what the hand-written RULES table of `verify-wgmma-pipeline`
+predicts (its ``H:`` features), so a list is that table plus the exceptions fitted to data.  The
 lists are fitted by `exo_gpu.ptxas.model_fit` on the training split of the litmus corpus and
 stored in ``exo_gpu/ptxas/model_rules.json``; `docs/ptxas-wgmma-rules.md` prints them.
 """
@@ -55,11 +57,11 @@ class RuleList:
     rules: list[Rule] = field(default_factory=list)
     default: object = None
 
-    def decide(self, feats: frozenset[str]) -> tuple[object, Rule | None]:
+    def decide(self, feats: frozenset[str], comp: str = "code") -> tuple[object, Rule | None]:
         for r in self.rules:
             if r.holds(feats):
-                return r.value, r
-        return self.default, None
+                return (hand_value(feats, comp) if r.value == HAND else r.value), r
+        return (hand_value(feats, comp) if self.default == HAND else self.default), None
 
     def to_json(self) -> dict:
         return {"rules": [r.to_json() for r in self.rules], "default": self.default}
@@ -97,6 +99,16 @@ def targets(codes, serialized: bool, injected_wait: bool) -> dict[str, object]:
             "wait": bool(injected_wait) and not serialized}
 
 
+HAND = "=RULES"  # a value meaning: what the hand-written RULES table predicts (the H: features)
+
+
+def hand_value(feats: frozenset[str], comp: str) -> object:
+    """The value of component `comp` that the RULES table predicts, from the H: features."""
+    if comp == "code":
+        return next((f[len("H:code="):] for f in feats if f.startswith("H:code=")), "-")
+    return {"serialized": "H:ser", "C7517": "H:C7517", "C7519": "H:C7519", "wait": "H:wait"}[comp] in feats
+
+
 class Model:
     """Decision lists per (version, component)."""
 
@@ -122,7 +134,7 @@ class Model:
         vals, because = {}, []
         for comp in COMPONENTS:
             lst = self.lists[v].get(comp) if v else None
-            val, rule = lst.decide(feats) if lst else (targets((), False, False)[comp], None)
+            val, rule = lst.decide(feats, comp) if lst else (targets((), False, False)[comp], None)
             vals[comp] = val
             if rule is not None:
                 because.append((comp, rule))

@@ -110,7 +110,7 @@ def load_litmus(path: Path, dist: str | None = None) -> list[Example]:
     dist = dist or doc.get("dist", "A")
     out = []
     for p in doc["programs"]:
-        text = p.get("ptx") or _regenerate(p["factors"], p["sha"])
+        text = p["ptx"] if isinstance(p.get("ptx"), str) else _regenerate(p["factors"], p["sha"])
         ex = Example(p["sha"], dist, text, p["name"])
         ex.split = p.get("split")
         for v, o in p.get("obs", {}).items():

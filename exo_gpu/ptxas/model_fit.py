@@ -1,10 +1,12 @@
 """Fit the ptxas model's decision lists (`exo_gpu.ptxas.model`) on labelled kernels.
 
-The learner is sequential covering with a beam search (in the manner of CN2): repeatedly pick
-the conjunction of at most `max_len` literals (a feature, or its absence) and the value that
-maximizes ``correct - penalty * wrong`` on the examples no earlier rule decided, provided it
-decides at least `min_support` examples correctly; append it to the list and drop the examples
-it covers.  The default is the most common value among what is left.  Feature sets are bit
+The learner is sequential covering with a beam search (in the manner of CN2), starting from
+the hand-written RULES table: a list's default is the table's prediction (``=RULES``, read from
+the ``H:`` features), and each fitted rule is an exception to it.  Repeatedly pick the
+conjunction of at most `max_len` literals (a feature, or its absence) and the value that
+maximizes its gain on the examples no earlier rule decided (examples it makes right minus
+examples it makes wrong against the default, minus `alpha` per example it still gets wrong),
+provided the gain is at least `min_gain`; append it and drop the examples it covers.  Feature sets are bit
 masks over the examples (Python ints), so a candidate costs a few AND/popcounts.
 
 Only training examples are passed in; the caller (`exo_gpu.ptxas.model_eval fit`) splits them.
@@ -15,62 +17,62 @@ from __future__ import annotations
 from collections import Counter
 
 from exo_gpu.ptxas.features import KernelFeatures
-from exo_gpu.ptxas.model import COMPONENTS, Model, Rule, RuleList
+from exo_gpu.ptxas.model import COMPONENTS, HAND, Model, Rule, RuleList, hand_value
 
 
 def _pc(x: int) -> int:
     return x.bit_count()
 
 
-def fit_list(X: list[frozenset[str]], y: list, *, min_support: int = 3, penalty: float = 4.0,
-             max_rules: int = 30, max_len: int = 3, beam: int = 8) -> RuleList:
+def fit_list(X: list[frozenset[str]], y: list, comp: str = "code", *, min_gain: int = 3, alpha: float = 0.5,
+             max_rules: int = 40, max_len: int = 3, beam: int = 10) -> RuleList:
+    """A decision list whose default is the RULES table's value (`HAND`): each rule is an
+    exception to it, chosen for its gain (examples it makes right minus examples it makes
+    wrong, against the default) minus `alpha` per example it still gets wrong."""
     n = len(X)
     if n == 0:
-        return RuleList([], None)
+        return RuleList([], HAND)
     index: dict[str, int] = {}
     for i, fs in enumerate(X):
         for f in fs:
-            index[f] = index.get(f, 0) | (1 << i)
+            if not f.startswith("H:"):
+                index[f] = index.get(f, 0) | (1 << i)
     full = (1 << n) - 1
     ymask: dict[object, int] = {}
+    hand = 0
     for i, v in enumerate(y):
         ymask[v] = ymask.get(v, 0) | (1 << i)
+        if hand_value(X[i], comp) == v:
+            hand |= 1 << i
     lits = [(f, m) for f, m in sorted(index.items())] + [("!" + f, full & ~m) for f, m in sorted(index.items())]
     rules: list[Rule] = []
     rem = full
-    while rem and len(rules) < max_rules:
-        left = {v: _pc(m & rem) for v, m in ymask.items()}
-        if sum(1 for c in left.values() if c) <= 1:
-            break  # one value left: the default decides the rest
-        best = _search(lits, ymask, rem, penalty, min_support, max_len, beam)
+    while rem & ~hand and len(rules) < max_rules:
+        best = _search(lits, ymask, hand, rem, alpha, min_gain, max_len, beam)
         if best is None:
             break
         score, conds, value, cover = best
         tp = _pc(cover & ymask[value])
         rules.append(Rule(tuple(conds), value, _pc(cover), _pc(cover) - tp))
         rem &= ~cover
-    left = Counter({v: _pc(m & rem) for v, m in ymask.items()})
-    default = left.most_common(1)[0][0] if rem else Counter(y).most_common(1)[0][0]
-    # drop trailing rules that give the default value: the default decides them alike
-    while rules and rules[-1].value == default:
-        rules.pop()
-    return RuleList(rules, default)
+    return RuleList(rules, HAND)
 
 
-def _best_value(cover: int, ymask, penalty: float):
-    total = _pc(cover)
+def _best_value(cover: int, ymask, hand: int, alpha: float):
+    total, base = _pc(cover), _pc(cover & hand)
     best = None
     for v, m in ymask.items():
         tp = _pc(cover & m)
-        s = tp - penalty * (total - tp)
+        s = tp - base - alpha * (total - tp)
         if best is None or s > best[0]:
-            best = (s, v, tp)
+            best = (s, v, tp - base)
     return best
 
 
-def _search(lits, ymask, rem, penalty, min_support, max_len, beam):
+def _search(lits, ymask, hand, rem, alpha, min_gain, max_len, beam):
     best = None
     frontier: list[tuple[tuple[str, ...], int]] = [((), rem)]
+    wrong = rem & ~hand
     for _ in range(max_len):
         cands = []
         for conds, cover in frontier:
@@ -79,26 +81,23 @@ def _search(lits, ymask, rem, penalty, min_support, max_len, beam):
                 if name.lstrip("!") in used:
                     continue
                 c = cover & m
-                if c == cover or _pc(c) < min_support:
+                if c == cover or _pc(c & wrong) < min_gain:
                     continue
-                s, v, tp = _best_value(c, ymask, penalty)
-                if tp < min_support:
-                    continue
-                # an optimistic bound: refining can at best keep every tp and drop every fp
-                cands.append((s, tp, conds + (name,), v, c))
-                if best is None or (s, -len(conds)) > (best[0], -len(best[1])):
+                s, v, gain = _best_value(c, ymask, hand, alpha)
+                cands.append((s, conds + (name,), v, c))
+                if gain >= min_gain and (best is None or (s, -len(conds)) > (best[0], -len(best[1]))):
                     best = (s, conds + (name,), v, c)
         if not cands:
             break
-        cands.sort(key=lambda t: (-t[0], -t[1], t[2]))
+        # keep the candidates that cover the most wrongly-decided examples, and the best scores
+        cands.sort(key=lambda t: (-t[0], t[1]))
+        by_wrong = sorted(cands, key=lambda t: (-_pc(t[3] & wrong), -t[0], t[1]))
         seen, frontier = set(), []
-        for s, tp, conds, v, c in cands:
+        for s, conds, v, c in cands[:beam] + by_wrong[:beam]:
             if c in seen:
                 continue
             seen.add(c)
             frontier.append((conds, c))
-            if len(frontier) >= beam:
-                break
     if best is None or best[0] <= 0:
         return None
     return best
@@ -118,6 +117,6 @@ def fit(examples: list[tuple[KernelFeatures, dict[str, dict]]], versions: list[s
             y = [r[1][comp] for r in rows]
             key = (comp, tuple(y), hash(tuple(X)), tuple(r[2] for r in rows))
             if key not in memo:
-                memo[key] = fit_list(X, y, **kw)
+                memo[key] = fit_list(X, y, comp, **kw)
             lists[v][comp] = memo[key]
     return Model(lists, {"train_examples": len(examples), "params": kw})

@@ -176,6 +176,8 @@ class _Reader:
         b = buf.strip()
         if not b:
             return False
+        if b.endswith("="):
+            return True  # an initializer: `.global .b8 s[3] = {1, 2, 3};`
         if b.startswith(".") and not b.startswith((".reg", ".local", ".shared", ".param")):
             return False  # a function header or directive
         return not b.startswith((".visible", ".entry", ".func", ".weak", ".extern"))
@@ -190,7 +192,10 @@ class _Reader:
         skip_section = 0
         pending_header: tuple[int, str] | None = None
         for line, text, kind in self.statements():
-            if skip_section:
+            if skip_section < 0 and kind == "open":
+                skip_section = 1  # the "{" of a `.section` header
+                continue
+            if skip_section > 0:
                 if kind == "open":
                     skip_section += 1
                 elif kind == "close":

@@ -31,6 +31,14 @@ Each rule says, per ptxas version range, which codes ptxas prints and whether it
 which re-runs every case on every pinned ptxas; `tests/test_atlas.py` checks the model
 against those stored observations.
 
+**The fitted layer.**  The RULES table is the prior of a fitted model (`exo_gpu.ptxas.model`):
+per-version decision lists over context features of the kernel (`exo_gpu.ptxas.features`),
+fitted on the TRAIN split of a random litmus corpus (`exo_gpu.ptxas.model_eval`), that decide
+the codes, serialization and injected wait; a list's default is what this table predicts, its
+rules the exceptions found in data.  When `exo_gpu/ptxas/model_rules.json` exists (and
+$EXO_GPU_PTXAS_MODEL is not `rules`), a verdict's `codes` / `serialized` / `injected_wait` are
+the fitted model's; the findings below still say where and why.
+
 **Guarantees.**  Each finding names the culprit instruction (PTX line, and the source line of
 the last `.loc` when present), the wgmma and pipeline stage it conflicts with, the rule, why
 ptxas reacts, and the fix.  Findings are reported for a version only where the rule has an
@@ -164,6 +172,13 @@ RULES: dict[str, Rule] = {r.id: r for r in [
          "make the final wait_group 0 unconditional, in straight-line code before the epilogue",
          ("final_wait_in_branch",),
          (("12.0", "12.4", _SER("C7514")), ("12.5", "13.9", _SER("C7518")))),
+    Rule("wait-in-uniform-branch", "accumulator read after a wait_group that only some paths execute, the "
+         "condition being the same for the whole warpgroup", "B",
+         "on the paths that skip the wait the wgmma is still in flight; the path is not divergent, so ptxas "
+         "treats the read as one between stages (C7514) or, on 12.5, injects a wait (C7517)",
+         "make the final wait_group 0 unconditional, in straight-line code before the epilogue",
+         ("litmus: final or in-loop waits with guard br_prm",),
+         (("12.0", "12.4", _SER("C7514")), ("12.5", "12.5", _NOTE("C7517")), ("12.6", "13.9", _SER("C7514")))),
     Rule("rs-a-redefined", "A fragment registers of an RS wgmma redefined while it is in flight", "B",
          "the wgmma reads its A registers asynchronously; redefining them before the wait is a race that ptxas "
          "resolves by serializing",
@@ -435,7 +450,9 @@ class _Function:
         entries = [e for r in rregs for e in by_reg[r]]
         maybe = [e for e in entries if e[0] in s.retired]
         if maybe:
-            return "wait-in-branch", maybe[0], rregs[0]
+            uniform = not any(self.opc[j].startswith("wgmma.wait_group") and self.divergent(j)
+                              for j in range(len(self.ops)))
+            return ("wait-in-uniform-branch" if uniform else "wait-in-branch"), maybe[0], rregs[0]
         young = _youngest(entries)
         if young[1] == 0 or not young[2]:
             return "acc-read-in-stage", young, rregs[0]
@@ -663,7 +680,7 @@ def analyze(fn: _Function) -> list[_Event]:
         if read is not None:
             rule, (m, c, w), reg = read
             detail = (f"reads {reg}: retired by a wait_group on some paths, still in flight on others"
-                      if rule == "wait-in-branch" else f"reads {reg} while the wgmma is {_status(c, w)}")
+                      if rule.startswith("wait-in-") else f"reads {reg} while the wgmma is {_status(c, w)}")
             events.append(_Event(rule, i, m, detail))
             eff = RULES[rule].effect(fn.version)
             if eff.injected_wait and not eff.serialized:

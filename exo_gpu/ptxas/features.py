@@ -315,7 +315,10 @@ def _guard_features(fn, layout: _Layout) -> set[str]:
             out.add(f"P:{what}|pred-{div(op.guard.data)}")
         for a, b in layout.branches:
             if a < i < b and not any(la <= a <= lb < b for la, lb in layout.loops):
-                out.add(f"P:{what}|branch-{branch_div.get(a, 'uni')}")
+                # a branch around a whole pipeline (fence and commit inside too) is no hazard
+                whole = any(_is(o, "wgmma.fence") for o in fn.ops[a:b]) and \
+                    any(_is(o, "wgmma.commit_group") for o in fn.ops[a:b])
+                out.add(f"P:{what}|{'pipeline-in-branch' if whole else 'branch'}-{branch_div.get(a, 'uni')}")
     def div_branch(i: int) -> bool:
         return any(a < i < b and branch_div.get(a) == "div" and not any(la <= a <= lb < b for la, lb in layout.loops)
                    for a, b in layout.branches)
@@ -334,6 +337,13 @@ def _guard_features(fn, layout: _Layout) -> set[str]:
         out |= {f"G:loop-size<={e}" for e in (12, 20, 30, 45, 70, 100) if size <= e}
         nm = sum(1 for o in fn.ops[a:b + 1] if isinstance(o, ptx.ForeignMmaOp))
         out |= {f"G:loop-mmas<={e}" for e in (1, 2, 3, 5) if nm <= e}
+        # when ptxas unrolls the loop, one-mma groups look serialized in SASS (every HGMMA with
+        # gsb0) and each copy of an in-loop wait counts as an injected one
+        nc = sum(1 for o in fn.ops[a:b + 1] if _is(o, "wgmma.commit_group"))
+        if nc and nm == nc:
+            out.add("G:loop-groups-of-1-mma")
+        if any(_is(o, "wgmma.wait_group") for o in fn.ops[a:b + 1]):
+            out.add("G:loop-has-wait")
     prev = None
     for i, op in enumerate(fn.ops):  # the order of wgmma instructions in the text
         kind = "mma" if isinstance(op, ptx.ForeignMmaOp) else op.opcode.data.split(".")[1] \
@@ -347,7 +357,7 @@ def _guard_features(fn, layout: _Layout) -> set[str]:
         if kind == "commit_group" and prev in ("commit_group", "wait_group"):
             out.add("S:commit-without-mma")
         if kind == "wait_group" and prev == "commit_group" and layout.in_loop(i):
-            out.add("S:wait-right-after-commit|loop")
+            out.add("G:wait-right-after-commit|loop")  # the usual shape, not a defect
         prev = kind
     read_any = set().union(*(set(fn.rd[i]) for i in range(len(fn.ops))))
     for m in fn.mmas:

@@ -160,8 +160,29 @@ class FeatureCache:
                 self.data[row["key"]] = row["f"]
         self._new: list[str] = []
 
+    @staticmethod
+    def key(ex: Example) -> str:
+        return hashlib.sha256(ex.text.encode()).hexdigest() + ":" + ex.kernel
+
+    def fill(self, examples: list[Example], jobs: int = 2) -> None:
+        """Compute the features the cache lacks, in `jobs` processes."""
+        todo = {self.key(e): e for e in examples if self.key(e) not in self.data}
+        if not todo:
+            return
+        from concurrent.futures import ProcessPoolExecutor
+
+        items = list(todo.items())
+        with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+            for (key, _), f in zip(items, pool.map(_compute, [(e.text, e.id, e.kernel) for _, e in items],
+                                                   chunksize=16)):
+                self.data[key] = f
+                self._new.append(json.dumps({"key": key, "f": f}, separators=(",", ":")))
+                if len(self._new) >= 500:
+                    self.flush()
+        self.flush()
+
     def get(self, ex: Example) -> KernelFeatures | None:
-        key = hashlib.sha256(ex.text.encode()).hexdigest() + ":" + ex.kernel
+        key = self.key(ex)
         if key in self.data:
             d = self.data[key]
             return None if d is None else KernelFeatures.from_json(d)
@@ -184,3 +205,13 @@ class FeatureCache:
         with open(self.path, "a") as f:
             f.write("\n".join(self._new) + "\n")
         self._new = []
+
+
+def _compute(job: tuple[str, str, str]) -> dict | None:
+    text, name, kernel = job
+    try:
+        kfs = {k.name: k for k in kernel_features(text, name)}
+    except Exception:  # noqa: BLE001 - an unreadable program has no features
+        return None
+    kf = kfs.get(kernel)
+    return kf.to_json() if kf else None

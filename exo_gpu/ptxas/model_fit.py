@@ -25,7 +25,7 @@ def _pc(x: int) -> int:
 
 
 def fit_list(X: list[frozenset[str]], y: list, comp: str = "code", *, min_gain: int = 3, alpha: float = 0.5,
-             max_rules: int = 40, max_len: int = 3, beam: int = 10) -> RuleList:
+             max_rules: int = 40, max_len: int = 3, beam: int = 10, anchored: bool = False) -> RuleList:
     """A decision list whose default is the RULES table's value (`HAND`): each rule is an
     exception to it, chosen for its gain (examples it makes right minus examples it makes
     wrong, against the default) minus `alpha` per example it still gets wrong."""
@@ -45,10 +45,13 @@ def fit_list(X: list[frozenset[str]], y: list, comp: str = "code", *, min_gain: 
         if hand_value(X[i], comp) == v:
             hand |= 1 << i
     lits = [(f, m) for f, m in sorted(index.items())] + [("!" + f, full & ~m) for f, m in sorted(index.items())]
+    # anchored: a rule's first literal is a pipeline fact of the kernel (an event, a call, a guard,
+    # a stage defect), so that no exception fires on a kernel for its size or shape alone
+    first = [(f, m) for f, m in lits if f[0] in "ECPS" or f.startswith("first:")] if anchored else lits
     rules: list[Rule] = []
     rem = full
     while rem & ~hand and len(rules) < max_rules:
-        best = _search(lits, ymask, hand, rem, alpha, min_gain, max_len, beam)
+        best = _search(lits, ymask, hand, rem, alpha, min_gain, max_len, beam, first)
         if best is None:
             break
         score, conds, value, cover = best
@@ -69,7 +72,7 @@ def _best_value(cover: int, ymask, hand: int, alpha: float):
     return best
 
 
-def _search(lits, ymask, hand, rem, alpha, min_gain, max_len, beam):
+def _search(lits, ymask, hand, rem, alpha, min_gain, max_len, beam, first):
     best = None
     frontier: list[tuple[tuple[str, ...], int]] = [((), rem)]
     wrong = rem & ~hand
@@ -77,7 +80,7 @@ def _search(lits, ymask, hand, rem, alpha, min_gain, max_len, beam):
         cands = []
         for conds, cover in frontier:
             used = {c.lstrip("!") for c in conds}
-            for name, m in lits:
+            for name, m in (lits if conds else first):
                 if name.lstrip("!") in used:
                     continue
                 c = cover & m
@@ -89,11 +92,17 @@ def _search(lits, ymask, hand, rem, alpha, min_gain, max_len, beam):
                     best = (s, conds + (name,), v, c)
         if not cands:
             break
-        # keep the candidates that cover the most wrongly-decided examples, and the best scores
+        # keep the best scores, and the candidates with the most to gain when refined: the most
+        # examples of one value that the default decides wrongly (an optimistic estimate)
         cands.sort(key=lambda t: (-t[0], t[1]))
-        by_wrong = sorted(cands, key=lambda t: (-_pc(t[3] & wrong), -t[0], t[1]))
+
+        def potential(c: int) -> float:  # wrongly-decided examples of one value, weighted by their share
+            n = _pc(c) or 1
+            return max(_pc(c & m & wrong) ** 2 / n for m in ymask.values())
+
+        by_potential = sorted(cands, key=lambda t: (-potential(t[3]), -t[0], t[1]))
         seen, frontier = set(), []
-        for s, conds, v, c in cands[:beam] + by_wrong[:beam]:
+        for s, conds, v, c in cands[:beam] + by_potential[:beam]:
             if c in seen:
                 continue
             seen.add(c)

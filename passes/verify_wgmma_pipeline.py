@@ -31,6 +31,14 @@ Each rule says, per ptxas version range, which codes ptxas prints and whether it
 which re-runs every case on every pinned ptxas; `tests/test_atlas.py` checks the model
 against those stored observations.
 
+**The fitted layer.**  The RULES table is the prior of a fitted model (`exo_gpu.ptxas.model`):
+per-version decision lists over context features of the kernel (`exo_gpu.ptxas.features`),
+fitted on the TRAIN split of a random litmus corpus (`exo_gpu.ptxas.model_eval`), that decide
+the codes, serialization and injected wait; a list's default is what this table predicts, its
+rules the exceptions found in data.  When `exo_gpu/ptxas/model_rules.json` exists (and
+$EXO_GPU_PTXAS_MODEL is not `rules`), a verdict's `codes` / `serialized` / `injected_wait` are
+the fitted model's; the findings below still say where and why.
+
 **Guarantees.**  Each finding names the culprit instruction (PTX line, and the source line of
 the last `.loc` when present), the wgmma and pipeline stage it conflicts with, the rule, why
 ptxas reacts, and the fix.  Findings are reported for a version only where the rule has an
@@ -164,6 +172,13 @@ RULES: dict[str, Rule] = {r.id: r for r in [
          "make the final wait_group 0 unconditional, in straight-line code before the epilogue",
          ("final_wait_in_branch",),
          (("12.0", "12.4", _SER("C7514")), ("12.5", "13.9", _SER("C7518")))),
+    Rule("wait-in-uniform-branch", "accumulator read after a wait_group that only some paths execute, the "
+         "condition being the same for the whole warpgroup", "B",
+         "on the paths that skip the wait the wgmma is still in flight; the path is not divergent, so ptxas "
+         "treats the read as one between stages (C7514) or, on 12.5, injects a wait (C7517)",
+         "make the final wait_group 0 unconditional, in straight-line code before the epilogue",
+         ("litmus: final or in-loop waits with guard br_prm",),
+         (("12.0", "12.4", _SER("C7514")), ("12.5", "12.5", _NOTE("C7517")), ("12.6", "13.9", _SER("C7514")))),
     Rule("rs-a-redefined", "A fragment registers of an RS wgmma redefined while it is in flight", "B",
          "the wgmma reads its A registers asynchronously; redefining them before the wait is a race that ptxas "
          "resolves by serializing",
@@ -188,6 +203,20 @@ RULES: dict[str, Rule] = {r.id: r for r in [
          "inline the callee (define it in the same PTX / compile without -rdc) or move it to another kernel",
          ("extern_call_in_stage", "extern_call_outside_stage"),
          (("12.0", "13.9", _SER("C7509")),)),
+    Rule("mma-divergent", "a wgmma under a predicate or branch that differs between the threads of a warpgroup", "B",
+         "wgmma is warpgroup-wide (.sync.aligned); under a divergent condition ptxas must insert its own "
+         "WARPGROUP.ARRIVE on the divergent path and serializes (silently before 12.5, C7520 on 12.5-13.0, "
+         "C7519 with the same text on 13.1+)",
+         "issue every wgmma unconditionally, or under a condition that is uniform across the warpgroup "
+         "(e.g. derived from %tid.x / 128)",
+         ("litmus: mmas with guard p_tid / br_tid",),
+         (("12.0", "12.4", _SILENT_SER), ("12.5", "13.0", _SER("C7520")), ("13.1", "13.9", _SER("C7519")))),
+    Rule("call-wgmma", "a call to a function that commits wgmma groups (its own stage, or a bare commit)", "B",
+         "the callee's wgmma.commit_group closes groups of the caller's pipeline across the function boundary; "
+         "ptxas serializes the pipeline (C7510), before any other check of the function",
+         "keep every stage (fence, mmas, commit, wait) inside one function: inline the callee's wgmma code",
+         ("litmus: call_wg / call_wgopen / call_wgcommit programs",),
+         (("12.0", "13.9", _SER("C7510")),)),
     Rule("call-noninlined", "a call that ptxas cannot inline (recursion) in the kernel", "B",
          "a real call with the ABI's callee-saved registers and local stack; ptxas serializes the pipeline "
          "without a message",
@@ -260,12 +289,24 @@ class KernelVerdict:
     name: str
     version: str
     findings: list[Finding] = field(default_factory=list)
+    fitted: object | None = None  # exo_gpu.ptxas.model.Verdict: the fitted model's answer, when it has one
 
     @property
     def codes(self) -> list[str]:
-        """The codes ptxas prints: every note (C7517, C7519), and the serialization code of the
-        first serializing finding only (ptxas reports one reason per function)."""
-        ordered = sorted(self.findings, key=lambda f: f.line)
+        """The codes ptxas prints: the fitted model's (exo_gpu.ptxas.model) when it is loaded,
+        else those of the rule findings."""
+        if self.fitted is not None:
+            return list(self.fitted.codes)
+        return self.rule_codes
+
+    @property
+    def rule_codes(self) -> list[str]:
+        """The codes the RULES findings give: every note (C7517, C7519), and the serialization
+        code of the first serializing finding only (ptxas reports one reason per function)."""
+        # function-level reasons (calls) are checked before the dataflow ones, and an undefined
+        # accumulator input (which ptxas defines inside the stage itself) before the others
+        ordered = sorted(self.findings, key=lambda f: (f.rule not in _FUNCTION_RULES,
+                                                       f.rule != "acc-undefined-input", f.line))
         first = next((f for f in ordered if any(c not in _NOTE_CODES for c in f.codes)), None)
         serial = {c for c in first.codes if c not in _NOTE_CODES} if first else set()
         # C7517 (an injected wait) is printed only before ptxas has decided to serialize
@@ -275,13 +316,21 @@ class KernelVerdict:
 
     @property
     def serialized(self) -> bool:
+        if self.fitted is not None:
+            return bool(self.fitted.serialized)
         return any(f.serialized for f in self.findings)
+
+    @property
+    def injected_wait(self) -> bool:
+        """A wait injected without serializing (the fitted model only)."""
+        return bool(self.fitted.injected_wait) if self.fitted is not None else False
 
 
 # ------------------------------------------------------------------------------------ analysis
 
 _CAP = 8  # commit counts are clamped here
 _NOTE_CODES = frozenset({"C7517", "C7519"})
+_FUNCTION_RULES = frozenset({"extern-call", "call-noninlined", "call-wgmma"})
 
 
 @dataclass(frozen=True)
@@ -307,6 +356,16 @@ def _is(op, prefix: str) -> bool:
     return isinstance(op, ptx.OpaqueInstrOp) and op.opcode.data.startswith(prefix)
 
 
+def _warpgroup_uniform(op) -> bool:
+    """`shr x, >=7` or `div x, 128k`: from %tid.x, the same value for a whole warpgroup."""
+    oc, args = op.opcode.data, op.args
+    try:
+        k = int(args[-1], 0)
+    except (IndexError, ValueError):
+        return False
+    return (oc.startswith("shr") and k >= 7) or (oc.startswith("div") and k > 0 and k % 128 == 0)
+
+
 def _wait_n(op) -> int:
     try:
         return int(op.args[0])
@@ -328,6 +387,7 @@ class _Function:
         self.all_acc = frozenset().union(*self.acc_of.values()) if self.mmas else frozenset()
         self.all_a = frozenset(r for i in self.mmas for r in self.ops[i].a_fragment)
         labels = {op.label.data: i for i, op in enumerate(self.ops) if isinstance(op, ptx.FlatLabelOp)}
+        self.labels = labels
         self.succ: dict[int, list[int]] = {}
         n = len(self.ops)
         for i, op in enumerate(self.ops):
@@ -341,6 +401,10 @@ class _Function:
                 self.succ[i] = [] if op.guard is None else [i + 1] if i + 1 < n else []
             else:
                 self.succ[i] = [i + 1] if i + 1 < n else []
+        # per-op facts the fixpoint reads many times (the xDSL properties rebuild lists on each access)
+        self.rd = [tuple(op.read_regs) if isinstance(op, ptx.OpaqueInstrOp) else () for op in self.ops]
+        self.wr = [tuple(op.write_regs) if isinstance(op, ptx.OpaqueInstrOp) else () for op in self.ops]
+        self.opc = [op.opcode.data if isinstance(op, ptx.OpaqueInstrOp) else "" for op in self.ops]
         self.noop_movs = self._identity_round_trips()
 
     # ---------------------------------------------------------------- facts
@@ -362,25 +426,33 @@ class _Function:
         return out
 
     def by_reg(self, s: _State) -> dict[str, list[tuple[int, int, bool]]]:
-        out: dict[str, list[tuple[int, int, bool]]] = {}
-        for m, c, w in s.inflight:
-            for r in self.acc_of[m]:
-                out.setdefault(r, []).append((m, c, w))
+        """The in-flight entries of each accumulator register (memoized per in-flight set;
+        callers must not modify the result)."""
+        cache = self.__dict__.setdefault("_by_reg", {})
+        out = cache.get(s.inflight)
+        if out is None:
+            out = {}
+            for m, c, w in s.inflight:
+                for r in self.acc_of[m]:
+                    out.setdefault(r, []).append((m, c, w))
+            cache[s.inflight] = out
         return out
 
     def classify_read(self, i: int, s: _State) -> tuple[str, tuple[int, int, bool], str] | None:
         """The read rule an instruction triggers in state s: (rule, in-flight entry, register)."""
         op = self.ops[i]
-        if not isinstance(op, ptx.OpaqueInstrOp) or i in self.noop_movs:
+        if not isinstance(op, ptx.OpaqueInstrOp) or i in self.noop_movs or not s.inflight:
             return None
         by_reg = self.by_reg(s)
-        rregs = [r for r in op.read_regs if r in by_reg]
+        rregs = [r for r in self.rd[i] if r in by_reg]
         if not rregs:
             return None
         entries = [e for r in rregs for e in by_reg[r]]
         maybe = [e for e in entries if e[0] in s.retired]
         if maybe:
-            return "wait-in-branch", maybe[0], rregs[0]
+            uniform = not any(self.opc[j].startswith("wgmma.wait_group") and self.divergent(j)
+                              for j in range(len(self.ops)))
+            return ("wait-in-uniform-branch" if uniform else "wait-in-branch"), maybe[0], rregs[0]
         young = _youngest(entries)
         if young[1] == 0 or not young[2]:
             return "acc-read-in-stage", young, rregs[0]
@@ -395,11 +467,11 @@ class _Function:
             inflight = frozenset(e for e in inflight if e[0] != i) | {(i, 0, False)}
             retired = retired - {i}
             defined = defined | self.acc_of[i]
-        elif _is(op, "wgmma.fence"):
+        elif self.opc[i].startswith("wgmma.fence"):
             touched = frozenset()
-        elif _is(op, "wgmma.commit_group"):
+        elif self.opc[i].startswith("wgmma.commit_group"):
             inflight = frozenset((m, min(c + 1, _CAP), w) for m, c, w in inflight)
-        elif _is(op, "wgmma.wait_group"):
+        elif self.opc[i].startswith("wgmma.wait_group"):
             n = _wait_n(op)
             kept, gone = set(), set()
             for m, c, w in inflight:
@@ -414,12 +486,20 @@ class _Function:
                     # this ptxas injects a wait_group before the read: everything in flight retires
                     retired = retired | {m for m, _, _ in inflight}
                     inflight = frozenset()
-            defined = defined | set(op.write_regs)
-            touched = touched | (set(op.write_regs) & (self.all_acc | self.all_a))
+            if self.wr[i]:
+                defined = defined | set(self.wr[i])
+                hit = set(self.wr[i]) & (self.all_acc | self.all_a)
+                if hit:
+                    touched = touched | hit
         return _State(inflight, retired, defined, touched)
 
     def solve(self) -> dict[int, _State]:
-        """The state before each op (the dataflow fixpoint)."""
+        """The state before each op (the dataflow fixpoint; computed once)."""
+        if getattr(self, "_solved", None) is None:
+            self._solved = self._solve()
+        return self._solved
+
+    def _solve(self) -> dict[int, _State]:
         if not self.ops:
             return {}
         before: dict[int, _State] = {0: _State(frozenset(), frozenset(), frozenset(), frozenset())}
@@ -477,6 +557,33 @@ class _Function:
                 return f"stage opened by wgmma.fence at line {self.ops[j].ptx_line}"
         return "stage with no wgmma.fence before it"
 
+    def tainted(self) -> frozenset:
+        """Registers that may differ between the threads of a warpgroup (derived from %tid, but
+        not through a shift by >= 7 bits or a division by a multiple of 128: the warpgroup index)."""
+        if getattr(self, "_taint", None) is None:
+            taint: set[str] = set()
+            for _ in range(3):
+                for i, op in enumerate(self.ops):
+                    if not self.wr[i] or _warpgroup_uniform(op):
+                        continue
+                    if any(a in x for x in op.args for a in ("%tid", "%laneid", "%warpid")) or set(self.rd[i]) & taint:
+                        taint |= set(self.wr[i])
+            self._taint = frozenset(taint)
+        return self._taint
+
+    def divergent(self, i: int) -> bool:
+        """Op i runs under a %tid-dependent guard, or inside a forward branch on one."""
+        taint, op = self.tainted(), self.ops[i]
+        if op.guard is not None and op.guard.data.lstrip("!") in taint:
+            return True
+        for j in range(i - 1, -1, -1):
+            b = self.ops[j]
+            if isinstance(b, ptx.FlatBranchOp) and b.guard is not None and b.guard.data.lstrip("!") in taint:
+                t = self.labels.get(b.target.data)
+                if t is not None and j < i < t:
+                    return True
+        return False
+
     def recursive(self, name: str) -> bool:
         seen, work = set(), [name]
         while work:
@@ -533,6 +640,8 @@ def analyze(fn: _Function) -> list[_Event]:
                 events.append(_Event("acc-undefined-input", i, i,
                                      f"{how} ({op.scale_d.data}) makes it read {len(undefined)} accumulator register(s) "
                                      f"not defined on every path, e.g. {undefined[0]}"))
+            if fn.divergent(i):
+                events.append(_Event("mma-divergent", i, i, "the wgmma's guard or enclosing branch depends on %tid"))
             touched = sorted((set(op.acc_regs) | set(op.a_fragment)) & s.touched)
             if touched:
                 events.append(_Event("missing-fence", i, i, f"{touched[0]} was defined by another instruction since "
@@ -555,6 +664,8 @@ def analyze(fn: _Function) -> list[_Event]:
                 events.append(_Event("extern-call", i, None, f"calls extern function '{callee}'"))
             elif fn.recursive(callee):
                 events.append(_Event("call-noninlined", i, None, f"calls '{callee}', which is recursive"))
+            elif any(_is(o, "wgmma.commit_group") for o in target.body.block.ops):
+                events.append(_Event("call-wgmma", i, None, f"calls '{callee}', which commits a wgmma group"))
         if i in fn.noop_movs:
             continue
         opcode = op.opcode.data
@@ -569,7 +680,7 @@ def analyze(fn: _Function) -> list[_Event]:
         if read is not None:
             rule, (m, c, w), reg = read
             detail = (f"reads {reg}: retired by a wait_group on some paths, still in flight on others"
-                      if rule == "wait-in-branch" else f"reads {reg} while the wgmma is {_status(c, w)}")
+                      if rule.startswith("wait-in-") else f"reads {reg} while the wgmma is {_status(c, w)}")
             events.append(_Event(rule, i, m, detail))
             eff = RULES[rule].effect(fn.version)
             if eff.injected_wait and not eff.serialized:
@@ -595,45 +706,56 @@ def analyze(fn: _Function) -> list[_Event]:
     return events
 
 
-def verify_module(module: ModuleOp, cuda: str) -> list[KernelVerdict]:
-    """Findings for ptxas `cuda` of every `.entry` in a module of flat `ptx.func` ops."""
+def verify_module(module: ModuleOp, cuda: str, fitted: bool | None = None) -> list[KernelVerdict]:
+    """Findings for ptxas `cuda` of every `.entry` in a module of flat `ptx.func` ops; with the
+    fitted model (the default when its rules file exists, unless $EXO_GPU_PTXAS_MODEL=rules),
+    the verdict's codes and serialization are the model's, and a verdict the findings do not
+    explain gets a `fitted-rule` finding naming the rule."""
+    from exo_gpu.ptxas import model_glue
+
     funcs = {op.sym_name.data: op for op in module.ops if isinstance(op, ptx.FlatFuncOp)}
     verdicts = []
     for name, func in funcs.items():
         if func.kind.data != "entry":
             continue
-        fn = _Function(func, funcs, cuda)
-        verdict = KernelVerdict(name, cuda)
-        seen: set[tuple[str, int]] = set()
-        for ev in analyze(fn):
-            rule = RULES[ev.rule]
-            eff = rule.effect(cuda)
-            if eff.none and not rule.always_report:
-                continue
-            if (ev.rule, ev.op) in seen:
-                continue
-            seen.add((ev.rule, ev.op))
-            op = fn.ops[ev.op]
-            mma = fn.ops[ev.mma] if ev.mma is not None else None
-            category = rule.category
-            if category == "B" and isinstance(op, ptx.OpaqueInstrOp) and op.opcode.data.split(".")[0] in ("mov", "ld", "st") \
-                    and (op.opcode.data.startswith(("mov", "ld.local", "st.local"))):
-                category = "A"  # the C++ compiler moved or spilled the accumulator
-            verdict.findings.append(Finding(
-                ev.rule, category, name, op.ptx_line, op.text.data, op.source,
-                mma.ptx_line if mma is not None else None, mma.text.data if mma is not None else None,
-                fn.stage_of(ev.mma) if ev.mma is not None else "", eff.codes, eff.serialized, rule.why, rule.fix,
-                ev.detail, cuda))
+        verdict = rule_verdict(_Function(func, funcs, cuda))
+        model_glue.attach(verdict, func, funcs, cuda, fitted)
         verdicts.append(verdict)
     return verdicts
 
 
-def verify_text(text: str, cuda: str, filename: str = "<ptx>") -> list[KernelVerdict]:
+def rule_verdict(fn: _Function) -> KernelVerdict:
+    """The RULES findings of one function for its ptxas version (`fn.version`)."""
+    cuda, name = fn.version, fn.name
+    verdict = KernelVerdict(name, cuda)
+    seen: set[tuple[str, int]] = set()
+    for ev in analyze(fn):
+        rule = RULES[ev.rule]
+        eff = rule.effect(cuda)
+        if eff.none and not rule.always_report:
+            continue
+        if (ev.rule, ev.op) in seen:
+            continue
+        seen.add((ev.rule, ev.op))
+        op = fn.ops[ev.op]
+        mma = fn.ops[ev.mma] if ev.mma is not None else None
+        category = rule.category
+        if category == "B" and isinstance(op, ptx.OpaqueInstrOp) and op.opcode.data.startswith(("mov", "ld.local", "st.local")):
+            category = "A"  # the C++ compiler moved or spilled the accumulator
+        verdict.findings.append(Finding(
+            ev.rule, category, name, op.ptx_line, op.text.data, op.source,
+            mma.ptx_line if mma is not None else None, mma.text.data if mma is not None else None,
+            fn.stage_of(ev.mma) if ev.mma is not None else "", eff.codes, eff.serialized, rule.why, rule.fix,
+            ev.detail, cuda))
+    return verdict
+
+
+def verify_text(text: str, cuda: str, filename: str = "<ptx>", fitted: bool | None = None) -> list[KernelVerdict]:
     """Read PTX text and verify every kernel in it for ptxas `cuda` (a minor like "12.3", or
     "13.x"); raises exo_gpu.ptxas.reader.PtxReadError on PTX the reader cannot read."""
     from exo_gpu.ptxas.reader import read_ptx
 
-    return verify_module(read_ptx(text, filename).module, _minor(cuda))
+    return verify_module(read_ptx(text, filename).module, _minor(cuda), fitted)
 
 
 def _minor(cuda: str) -> str:

@@ -484,6 +484,9 @@ def write_doc(corpus: Path = CORPUS, path: Path = DOC) -> Path:
             if diff:
                 out += ["", "Lines added to the base kernel:", "", "```ptx", *diff[:14], "```"]
             out.append("")
+    from exo_gpu.ptxas import model as fitted_model, model_doc
+
+    out += model_doc.sections(fitted_model.load())
     out += ["## Cases with no rule (clean or control cases)", ""]
     covered = {c for r in RULES.values() for c in r.cases}
     for n in names:

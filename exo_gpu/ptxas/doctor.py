@@ -107,7 +107,11 @@ def diagnose(ptx: str, cuda: str, filename: str = "<ptx>", predict_only: bool = 
         observed, note = observe(ptx, tool, toolchain.nvdisasm(nvdisasm, cuda))
     kernels = []
     for v in verdicts:
-        pred = {"codes": v.codes, "serialized": v.serialized}
+        pred = {"codes": v.codes, "serialized": v.serialized, "injected_wait": v.injected_wait,
+                "model": "fitted" if v.fitted is not None else "rules"}
+        if v.fitted is not None:
+            pred["fitted_rules"] = [f"{comp}: if {' and '.join(r.conds) or 'always'} then {r.value}"
+                                    for comp, r in v.fitted.because]
         entry = {"name": v.name, "codes": pred["codes"], "serialized": pred["serialized"],
                  "findings": [f.to_json() for f in v.findings], "predicted": pred,
                  "categories": sorted({f.category for f in v.findings})}

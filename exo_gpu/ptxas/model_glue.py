@@ -1,0 +1,43 @@
+"""Attach the fitted model's verdict (`exo_gpu.ptxas.model`) to a `verify-wgmma-pipeline` verdict.
+
+The RULES findings explain *where* a kernel's pipeline goes wrong; the fitted decision lists
+decide *what ptxas does* (codes, serialized, injected wait).  When the model predicts codes or
+serialization that no finding accounts for, a `fitted-rule` finding names the model's rule, so
+that the doctor and the strict pass still point at a reason.
+"""
+
+from __future__ import annotations
+
+import os
+
+from exo_gpu.ptxas import model as M
+
+
+def enabled(fitted: bool | None) -> bool:
+    if fitted is not None:
+        return fitted
+    return os.environ.get("EXO_GPU_PTXAS_MODEL", "fitted") != "rules"
+
+
+def attach(verdict, func, funcs, cuda: str, fitted: bool | None = None) -> None:
+    if not enabled(fitted):
+        return
+    model = M.load()
+    if model is None:
+        return
+    from exo_gpu.passes.verify_wgmma_pipeline import Finding
+    from exo_gpu.ptxas.features import function_features
+
+    v = model.predict(function_features(func, funcs), cuda)
+    verdict.fitted = v
+    if not (v.codes or v.serialized):
+        return
+    if any(f.codes or f.serialized for f in verdict.findings):
+        return
+    rules = [f"{comp}: if {' and '.join(r.conds) or 'always'} then {r.value}" for comp, r in v.because]
+    verdict.findings.append(Finding(
+        "fitted-rule", "B", verdict.name, func.line.value.data, f".entry {verdict.name}", None, None, None, "",
+        tuple(c for c in v.codes), v.serialized,
+        "the fitted model (exo_gpu/ptxas/model_rules.json) predicts this from the kernel's features: "
+        + "; ".join(rules),
+        "see docs/ptxas-wgmma-rules.md for the rule and its minimal witness", "", cuda))

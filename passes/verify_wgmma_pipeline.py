@@ -35,9 +35,10 @@ against those stored observations.
 per-version decision lists over context features of the kernel (`exo_gpu.ptxas.features`),
 fitted on the TRAIN split of a random litmus corpus (`exo_gpu.ptxas.model_eval`), that decide
 the codes, serialization and injected wait; a list's default is what this table predicts, its
-rules the exceptions found in data.  When `exo_gpu/ptxas/model_rules.json` exists (and
-$EXO_GPU_PTXAS_MODEL is not `rules`), a verdict's `codes` / `serialized` / `injected_wait` are
-the fitted model's; the findings below still say where and why.
+rules the exceptions found in data.  With $EXO_GPU_PTXAS_MODEL=fitted (or `fitted=True`; off
+by default, because on real compilers' PTX for ptxas 12.3 it agrees less than this table), a
+verdict's `codes` / `serialized` / `injected_wait` are the fitted model's; the findings below
+still say where and why.
 
 **Guarantees.**  Each finding names the culprit instruction (PTX line, and the source line of
 the last `.loc` when present), the wgmma and pipeline stage it conflicts with, the rule, why
@@ -708,7 +709,7 @@ def analyze(fn: _Function) -> list[_Event]:
 
 def verify_module(module: ModuleOp, cuda: str, fitted: bool | None = None) -> list[KernelVerdict]:
     """Findings for ptxas `cuda` of every `.entry` in a module of flat `ptx.func` ops; with the
-    fitted model (the default when its rules file exists, unless $EXO_GPU_PTXAS_MODEL=rules),
+    fitted model (opt-in: $EXO_GPU_PTXAS_MODEL=fitted or fitted=True),
     the verdict's codes and serialization are the model's, and a verdict the findings do not
     explain gets a `fitted-rule` finding naming the rule."""
     from exo_gpu.ptxas import model_glue

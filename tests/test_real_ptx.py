@@ -28,6 +28,10 @@ _spec.loader.exec_module(make)
 # (kernel file stem, ptxas version) -> why.  Strict xfail: a model fix makes them pass and fail here, so
 # that this table is updated.
 KNOWN = {
+    ("matmul_tma_warp_specialized", "12.3"): "the mma-divergent rule (a wgmma under a %tid-dependent branch, fitted on "
+    "the litmus corpus) fires on warp specialization, whose role branch depends on %tid; ptxas stays silent",
+    ("matmul_tma_warp_specialized", "13.5"): "the mma-divergent rule (a wgmma under a %tid-dependent branch, fitted on "
+    "the litmus corpus) fires on warp specialization, whose role branch depends on %tid; ptxas stays silent",
     ("f16_array_no_final_wait", "13.5"): "wait-in-branch: model predicts C7518 (atlas case final_wait_in_branch); "
     "ptxas 13.5 prints C7514 + C7517 on the compilers' loop shape (wait_group 1 inside the loop, none after it)",
     ("f16_array_wait_in_branch", "13.5"): "wait-in-branch: model predicts C7518; ptxas 13.5 prints C7514 + C7517",

@@ -75,3 +75,10 @@ def test_every_package_folder_is_installed():
             found.add(".".join((name, *rel)))
     assert found - listed == set()
     assert listed - found == set()
+
+
+def test_no_module_is_shadowed_by_a_package():
+    """A `name.py` beside a `name/` package is dead code (the package wins the import)."""
+    shadowed = [str(p.relative_to(ROOT)) for top in ("exo_gpu", "dialects", "passes")
+                for p in (ROOT / top).rglob("*.py") if (p.parent / p.stem / "__init__.py").exists()]
+    assert shadowed == []

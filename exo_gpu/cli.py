@@ -41,6 +41,16 @@ def _add_toolchain_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--nvdisasm", metavar="PATH", help="use this nvdisasm instead of the pinned one")
 
 
+def _add_output_args(ap: argparse.ArgumentParser) -> None:
+    """What a compile writes and with which tools: shared by `gemm` and `compile`."""
+    ap.add_argument("--allow-serialization", action="store_true",
+                    help="report guard failures as warnings instead of failing the compile")
+    ap.add_argument("--emit", choices=["tile", "ptx", "cubin", "sass", "report"], default="report")
+    ap.add_argument("--json", action="store_true", help="with --emit report: JSON")
+    ap.add_argument("-o", "--output")
+    _add_toolchain_args(ap)
+
+
 def _add_config_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--dtype", choices=["tf32", "f16", "bf16", "e4m3", "e5m2"], default="tf32")
     ap.add_argument("--wgmma-n", type=int, default=128, help="wgmma N, also the block's N (multiple of 8, <= 256)")
@@ -278,24 +288,14 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--producer-maxnreg", type=int, default=40)
     g.add_argument("--scale-d", choices=["immediate", "runtime"], default="immediate",
                    help="runtime: pass scale-d as a run-time predicate (reproduces the serialization)")
-    g.add_argument("--allow-serialization", action="store_true",
-                   help="report guard failures as warnings instead of failing the compile")
-    g.add_argument("--emit", choices=["tile", "ptx", "cubin", "sass", "report"], default="report")
-    g.add_argument("--json", action="store_true", help="with --emit report: JSON")
-    g.add_argument("-o", "--output")
-    _add_toolchain_args(g)
+    _add_output_args(g)
     g.set_defaults(func=cmd_gemm)
 
     p = sub.add_parser("compile", help="compile a tile program (FILE.mlir, or FILE.py defining @tl.kernel "
                        "functions) through the full pipeline")
     p.add_argument("file", help="FILE.mlir (tile IR) or FILE.py (kernels built with exo_gpu.lang)")
     _add_schedule_args(p)
-    p.add_argument("--allow-serialization", action="store_true",
-                   help="report guard failures as warnings instead of failing the compile")
-    p.add_argument("--emit", choices=["tile", "ptx", "cubin", "sass", "report"], default="report")
-    p.add_argument("--json", action="store_true", help="with --emit report: JSON")
-    p.add_argument("-o", "--output")
-    _add_toolchain_args(p)
+    _add_output_args(p)
     p.set_defaults(func=cmd_compile)
 
     r = sub.add_parser("run", help="compile a GEMM, run it on the GPU and check it against float64 "

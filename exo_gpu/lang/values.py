@@ -155,11 +155,9 @@ def cdiv(a, b) -> Index:
     return Index(_add(arith.CeilDivUIOp(to_index(a), to_index(b))).results[0])
 
 
-class Scalar(Value):
-    """An f32 or i32 scalar kernel argument; in tile arithmetic it is splat to the tile's shape."""
-
-    def _tile_like(self, t: Tile) -> Tile:
-        return splat(self, t.shape, element_name(t.element) or "f32")
+class _TileArithmetic:
+    """`+ - * /` that build elementwise tile ops (numbers and scalars are splat to the tile's
+    shape); shared by Scalar and Tile."""
 
     def __add__(self, other):
         return _tile_binary(self, other, tile.AddOp)
@@ -186,7 +184,14 @@ class Scalar(Value):
         return _tile_binary(other, self, tile.DivOp)
 
 
-class Tile(Value):
+class Scalar(_TileArithmetic, Value):
+    """An f32 or i32 scalar kernel argument; in tile arithmetic it is splat to the tile's shape."""
+
+    def _tile_like(self, t: Tile) -> Tile:
+        return splat(self, t.shape, element_name(t.element) or "f32")
+
+
+class Tile(_TileArithmetic, Value):
     """A `!tile.tile` value: `+ - * /` (with tiles, numbers or scalars), unary `-`,
     `< <= > >=` (i1 tiles), `.to(dtype)`, `.exp2()`, `.tanh()`, `.max(dim)`, `.sum(dim)`."""
 
@@ -201,30 +206,6 @@ class Tile(Value):
     @property
     def dtype(self) -> str:
         return element_name(self.element) or str(self.element)
-
-    def __add__(self, other):
-        return _tile_binary(self, other, tile.AddOp)
-
-    def __radd__(self, other):
-        return _tile_binary(other, self, tile.AddOp)
-
-    def __sub__(self, other):
-        return _tile_binary(self, other, tile.SubOp)
-
-    def __rsub__(self, other):
-        return _tile_binary(other, self, tile.SubOp)
-
-    def __mul__(self, other):
-        return _tile_binary(self, other, tile.MulOp)
-
-    def __rmul__(self, other):
-        return _tile_binary(other, self, tile.MulOp)
-
-    def __truediv__(self, other):
-        return _tile_binary(self, other, tile.DivOp)
-
-    def __rtruediv__(self, other):
-        return _tile_binary(other, self, tile.DivOp)
 
     def __neg__(self):
         return Tile(_add(tile.NegOp(self.value)).results[0])

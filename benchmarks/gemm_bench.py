@@ -123,6 +123,8 @@ def kernel_label(d: dict) -> str:
         s += " pp"
     if d.get("c_dtype", "f32") != "f32":
         s += f" C:{d['c_dtype']}"
+    if d.get("tag"):  # an A/B comparison's build, e.g. "old"
+        s += f" [{d['tag']}]"
     if d.get("split_k", 1) > 1:  # split-K (its launches include clearing C)
         s += f" k{d['split_k']}"
     if d.get("a_in_registers"):

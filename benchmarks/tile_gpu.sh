@@ -38,6 +38,15 @@ done
 for s in M=130,N=70,K=40,B=2 M=777,N=1001,K=520,B=3 M=1024,N=1024,K=1024,B=8; do
     run run examples/batched_gemm.mlir --size "$s" --scalar alpha=0.5 --scalar beta=-1.25 --cuda system --seed "$(seed)"
 done
+# Every schedule option that changes the rings' barriers: clusters (A or B multicast, so one ring
+# is released in both blocks and the other locally), ping-pong turns, split-K, A in registers,
+# MN-major operands, wait depth 1 with lagged releases.
+run run --cuda system --dtype bf16 --cluster 1x2 --m 1000 --n 1030 --k 520
+run run --cuda system --dtype bf16 --cluster 2x1 --m 777 --n 1001 --k 520
+run run --cuda system --dtype bf16 --schedule pingpong --m 1000 --n 1000 --k 1000
+run run --cuda system --dtype tf32 --split-k 3 --m 515 --n 260 --k 1000
+run run --cuda system --dtype bf16 --a-in-registers --wait-depth 1 --m 777 --n 1001 --k 520
+run run --cuda system --dtype f16 --layout-a col --layout-b row --m 640 --n 384 --k 520
 run run examples/batched_gemm.py --size M=257,N=130,K=72,B=5 --scalar alpha=2 --scalar beta=0.25 --cuda system --seed "$(seed)"
 echo "tile_gpu: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

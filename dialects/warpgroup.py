@@ -28,6 +28,7 @@ from xdsl.traits import HasParent, IsTerminator, NoTerminator, SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
 
 from exo_gpu.dialects.attrs import int_value as _int
+from exo_gpu.dialects.tma import RingOp, RingPlace, smem_layout
 
 REGISTER_FILE = 65536  # 32-bit registers per SM, all a single block may use
 SMEM_LIMIT = 227 * 1024  # dynamic shared memory a block may opt into on sm_90
@@ -42,8 +43,9 @@ class KernelOp(IRDLOperation):
     """A warp-specialized GEMM thread block.
 
     Entry block arguments: the A and B tensor maps, the C pointer, and M, N, K.  Properties
-    give the block's tile (block_m x block_n, block_k per ring slot), the ring (stages, and
-    the bytes of A and B per slot), the thread count, and the raster: the grid is 1-D, block
+    give the block's tile (block_m x block_n, block_k per ring slot), the thread count, and
+    the raster; the body declares its shared-memory rings first (`mbarrier.ring`, one per
+    loaded operand stream), from which its shared memory is laid out.  The grid is 1-D, block
     i computes the tile at (m, n) where groups of `raster_group` block rows are walked
     column by column.  In a cluster of 2 (`cluster` along N or `cluster_m` along M, not
     both), the walk is over clusters and the CTA of rank r takes block r of its cluster's
@@ -63,9 +65,6 @@ class KernelOp(IRDLOperation):
     block_m = prop_def(IntegerAttr)
     block_n = prop_def(IntegerAttr)
     block_k = prop_def(IntegerAttr)
-    stages = prop_def(IntegerAttr)
-    a_slot_bytes = prop_def(IntegerAttr)
-    b_slot_bytes = prop_def(IntegerAttr)
     wait_depth = prop_def(IntegerAttr)  # wgmma groups left in flight after each stage
     raster_group = opt_prop_def(IntegerAttr)  # block rows walked together by the 1-D launch (8)
     cluster = opt_prop_def(IntegerAttr)  # CTAs per cluster along N (1): pairs share A by multicast
@@ -96,11 +95,18 @@ class KernelOp(IRDLOperation):
     def cluster_m_size(self) -> int:
         return 1 if self.cluster_m is None else _int(self.cluster_m)
 
+    def rings(self) -> list[RingOp]:
+        """The kernel's ring declarations, in order."""
+        return [op for op in self.body.block.ops if isinstance(op, RingOp)]
+
+    def smem_layout(self) -> tuple[dict[str, RingPlace], int]:
+        """Each ring's place in shared memory, and the dynamic shared memory of the kernel."""
+        return smem_layout(r.shape for r in self.rings())
+
     @property
     def smem_bytes(self) -> int:
-        """Dynamic shared memory: the ring, its 2 mbarriers per slot, and 1 KiB to align."""
-        stages = _int(self.stages)
-        return stages * (_int(self.a_slot_bytes) + _int(self.b_slot_bytes)) + 16 * stages + 1024
+        """Dynamic shared memory: the rings' slots and barriers, and 1 KiB to align."""
+        return self.smem_layout()[1]
 
     def roles(self) -> list[RoleOp]:
         return [op for op in self.body.block.ops if isinstance(op, RoleOp)]
@@ -120,10 +126,45 @@ class KernelOp(IRDLOperation):
             raise VerifyException(
                 f"warpgroup.kernel @{self.sym_name.data}: cluster {self.cluster_m_size}x{self.cluster_n_size} (M x N) "
                 "is not supported: use 1x1, 1x2 or 2x1")
+        self._verify_rings()
         if self.smem_bytes > SMEM_LIMIT:
             raise VerifyException(
                 f"warpgroup.kernel @{self.sym_name.data}: shared memory {self.smem_bytes} bytes exceeds the {SMEM_LIMIT}-byte limit: "
                 "use fewer stages or a smaller block")
+
+    def _verify_rings(self) -> None:
+        """Ring names are unique, every ring an op names is declared, and a ring read in a
+        K loop has the loop's stages (its slot and phase are the loop's)."""
+        declared: dict[str, int] = {}
+        for ring in self.rings():
+            name, stages, _ = ring.shape
+            if name in declared:
+                raise VerifyException(f"warpgroup.kernel @{self.sym_name.data}: ring '{name}' is declared twice")
+            declared[name] = stages
+        for op in self.walk():
+            for name in ring_names(op):
+                if name not in declared:
+                    raise VerifyException(
+                        f"{op.name} names ring '{name}', which warpgroup.kernel @{self.sym_name.data} does not "
+                        f"declare (declared: {', '.join(declared) or 'none'}): add an mbarrier.ring for it")
+                loop = op.parent_op()
+                while loop is not None and not isinstance(loop, (KLoopOp, KernelOp)):
+                    loop = loop.parent_op()
+                if isinstance(loop, KLoopOp) and _int(loop.stages) != declared[name]:
+                    raise VerifyException(
+                        f"{op.name} in a k_loop of {_int(loop.stages)} stages uses ring '{name}' of "
+                        f"{declared[name]} stages: a K loop's slot indexes every ring it reads, so give them the same stages")
+
+
+def ring_names(op) -> tuple[str, ...]:
+    """The rings `op` loads into, waits on, releases or reads (none for other ops)."""
+    if isinstance(op, RingOp):
+        return ()
+    names = getattr(op, "rings", None)
+    if isinstance(names, tuple):
+        return names
+    ring = op.properties.get("ring")
+    return (ring.data,) if isinstance(ring, StringAttr) else ()
 
 
 @irdl_op_definition

@@ -172,7 +172,7 @@ class FenceOp(IRDLOperation):
 @irdl_op_definition
 class MmaAsyncOp(IRDLOperation):
     """`wgmma.mma_async`: D = A * B (+ D) on one m64nNk accumulator tile, A and B in shared
-    memory at ring slot `slot`.
+    memory at slot `slot` of rings `a_ring` and `b_ring`.
 
     `scale_d` is an immediate (0: D is not read, 1: D accumulates) unless the optional
     `scale_d_value` operand gives it at run time, a form ptxas may serialize.  The result
@@ -196,11 +196,14 @@ class MmaAsyncOp(IRDLOperation):
     scale_d = prop_def(IntegerAttr)
     trans_a = opt_prop_def(IntegerAttr)  # imm-trans-a: 1 = A is M-major (0 when absent)
     trans_b = opt_prop_def(IntegerAttr)  # imm-trans-b: 1 = B is N-major (0 when absent)
+    a_ring = prop_def(StringAttr)  # the ring holding A's tiles
+    b_ring = prop_def(StringAttr)  # the ring holding B's tiles
 
     irdl_options = (AttrSizedOperandSegments(as_property=True),)
 
     def __init__(self, acc, slot, result_type: AccumulatorType, dtype: str, a_offset: int,
-                 b_offset: int, scale_d: int, scale_d_value=None, trans_a: int = 0, trans_b: int = 0):
+                 b_offset: int, scale_d: int, scale_d_value=None, trans_a: int = 0, trans_b: int = 0,
+                 rings: tuple[str, str] = ("a", "b")):
         trans = {name: IntegerAttr(v, 64) for name, v in (("trans_a", trans_a), ("trans_b", trans_b)) if v}
         super().__init__(
             operands=[[acc] if acc is not None else [], [slot],
@@ -213,8 +216,15 @@ class MmaAsyncOp(IRDLOperation):
                 "b_offset": IntegerAttr(b_offset, 64),
                 "scale_d": IntegerAttr(scale_d, 64),
                 **trans,
+                "a_ring": StringAttr(rings[0]),
+                "b_ring": StringAttr(rings[1]),
             },
         )
+
+    @property
+    def rings(self) -> tuple[str, ...]:
+        """The rings this wgmma reads, A's first."""
+        return self.a_ring.data, self.b_ring.data
 
     def verify_(self) -> None:
         ty = self.result.type
@@ -314,10 +324,15 @@ class LoadFragmentAOp(IRDLOperation):
     slot = operand_def(i32)
     result = result_def(FragmentAType)
     a_offset = prop_def(IntegerAttr)  # bytes into the slot's A tile of this warpgroup
+    ring = prop_def(StringAttr)  # the ring holding A's tiles
 
-    def __init__(self, slot, dtype: str, a_offset: int):
+    def __init__(self, slot, dtype: str, a_offset: int, ring: str = "a"):
         super().__init__(operands=[slot], result_types=[FragmentAType(dtype)],
-                         properties={"a_offset": IntegerAttr(a_offset, 64)})
+                         properties={"a_offset": IntegerAttr(a_offset, 64), "ring": StringAttr(ring)})
+
+    @property
+    def rings(self) -> tuple[str, ...]:
+        return (self.ring.data,)
 
     def verify_(self) -> None:
         off = _int(self.a_offset)
@@ -347,15 +362,23 @@ class MmaAsyncRsOp(IRDLOperation):
     k = prop_def(IntegerAttr)
     b_offset = prop_def(IntegerAttr)  # bytes into the slot's B tile
     scale_d = prop_def(IntegerAttr)
+    b_ring = prop_def(StringAttr)  # the ring holding B's tiles
 
     irdl_options = (AttrSizedOperandSegments(as_property=True),)
 
-    def __init__(self, acc, slot, a, result_type: AccumulatorType, dtype: str, b_offset: int, scale_d: int):
+    def __init__(self, acc, slot, a, result_type: AccumulatorType, dtype: str, b_offset: int, scale_d: int,
+                 b_ring: str = "b"):
         super().__init__(
             operands=[[acc] if acc is not None else [], [slot], [a]],
             result_types=[result_type],
             properties={"dtype": StringAttr(dtype), "k": IntegerAttr(WGMMA_TABLE[dtype].k, 64),
-                        "b_offset": IntegerAttr(b_offset, 64), "scale_d": IntegerAttr(scale_d, 64)})
+                        "b_offset": IntegerAttr(b_offset, 64), "scale_d": IntegerAttr(scale_d, 64),
+                        "b_ring": StringAttr(b_ring)})
+
+    @property
+    def rings(self) -> tuple[str, ...]:
+        """The rings this wgmma reads (B's; A is in registers)."""
+        return (self.b_ring.data,)
 
     def verify_(self) -> None:
         ty = self.result.type

@@ -155,6 +155,8 @@ def _add_schedule_args(ap: argparse.ArgumentParser) -> None:
     s.add_argument("--maxnreg", type=_pair, metavar="C,P", help="consumer and producer register budgets")
     s.add_argument("--scale-d", choices=["immediate", "runtime"], help="wgmma scale-d as an immediate or a predicate")
     s.add_argument("--accumulate", choices=["f32", "f16"], help="wgmma accumulator type")
+    s.add_argument("--rings", choices=["shared", "per_operand"],
+                   help="A and B tiles in one shared-memory ring, or one ring per operand")
 
 
 def cmd_compile(args) -> int:
@@ -166,7 +168,7 @@ def cmd_compile(args) -> int:
     override_schedule(module, args.file, consumers=args.consumers, kind=args.kind, stages=args.stages,
                       wait_depth=args.wait_depth, cluster=args.cluster, split_k=args.split_k,
                       a_in_registers=args.a_in_registers, raster_group=args.raster_group, maxnreg=args.maxnreg,
-                      scale_d=args.scale_d, accumulate=args.accumulate)
+                      scale_d=args.scale_d, accumulate=args.accumulate, rings=args.rings)
     module.verify()
     if args.emit == "tile":
         _write(args.output, print_ir(module))

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, IntegerAttr, StringAttr
 from xdsl.ir import Attribute
 
+from exo_gpu.dialects.tma import smem_layout
 from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP, MAX_SPLIT_K, SMEM_LIMIT
 from exo_gpu.dialects.wgmma import WGMMA_TABLE, check_accumulator, check_shape
 
@@ -86,6 +87,7 @@ class GemmPlan:
     accumulator: str = "f32"
     runtime_scale_d: bool = False
     batched: bool = False
+    rings: str = "shared"  # A and B tiles in one ring, or "per_operand": a ring each
     what: str = ""  # how diagnostics name the source op, e.g. "tile.kernel @gemm"
     location: Attribute | None = field(default=None, compare=False)
     # Where the program's A load, B load, mma and store are (the IR they become is located there).
@@ -112,10 +114,18 @@ class GemmPlan:
         return self.block_m * SWIZZLE_BYTES, b_slot
 
     def smem_bytes(self, stages: int | None = None) -> int:
-        """Dynamic shared memory (as warpgroup.kernel.smem_bytes): the ring, 2 mbarriers per
-        slot, 1 KiB to align."""
+        """Dynamic shared memory of the kernel's rings (laid out as the kernel's ring
+        declarations are: exo_gpu.dialects.tma.smem_layout)."""
         stages = self.stages if stages is None else stages
-        return stages * sum(self.slot_bytes) + 16 * stages + 1024
+        return smem_layout((name, stages, slot) for name, slot, _ in self.ring_slots())[1]
+
+    def ring_slots(self) -> list[tuple[str, int, int]]:
+        """(name, slot bytes, CTAs sharing it) of each ring: "ab" holding A's then B's tile per
+        slot (rings = "shared"), or "a" and "b" (rings = "per_operand")."""
+        a_slot, b_slot = self.slot_bytes
+        if self.rings == "shared":
+            return [("ab", a_slot + b_slot, max(self.cluster_n, self.cluster_m))]
+        return [("a", a_slot, self.cluster_n), ("b", b_slot, self.cluster_m)]
 
     def most_stages(self) -> int:
         """The most ring stages (at most 8) that fit in shared memory; 0 if not even 2 do."""

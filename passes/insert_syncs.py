@@ -1,21 +1,24 @@
 """`insert-syncs`: every synchronisation of the warp-specialized pipeline, and nothing else.
 
 A *stage* is a maximal run of consecutive wgmma.mma_async ops in one block reading the same
-ring slot.  Guarantees on the output:
-- consumers: before each stage, an mbarrier wait for the slot to be full and a wgmma.fence
-  (so any earlier register access, wgmma or not, is ordered before the stage); after it,
-  wgmma.commit_group, then wgmma.wait_group N (N = the kernel's wait_depth) through which the
-  stage's accumulators flow, then an arrive on the empty barrier of the slot whose groups
+slot; the rings it reads are those its wgmmas (and A fragment loads) name, each ring one
+operand stream with its own full and empty barriers.  Guarantees on the output:
+- consumers: before each stage, for each ring it reads (in the order they are first read), an
+  mbarrier wait for that ring's slot to be full, then a wgmma.fence (so any earlier register
+  access, wgmma or not, is ordered before the stage); after it, wgmma.commit_group, then
+  wgmma.wait_group N (N = the kernel's wait_depth) through which the stage's accumulators
+  flow, then, for each ring it read, an arrive on the empty barrier of the slot whose groups
   that wait retired (N K blocks back; skipped in iterations with no such block), in every
-  CTA of the cluster when A or B is multicast;
+  CTA of the cluster for a ring the cluster shares (`multicast` on its mbarrier.ring);
 - in a tile_loop with turns (ping-pong), an await_turn before the tile's first stage and a
   pass_turn right after its K loop has issued every wgmma (before the final wait below), so
   the consumer warpgroups wait on and read the ring one at a time, in tile order;
 - after the last K loop of a block, an unconditional wgmma.wait_group 0 in straight-line code,
   so the epilogue reads only retired accumulators; inside a tile_loop, then the release of
   the slots the loop's lagging arrives left (the next tile's loads wait for them);
-- producers: before each K block's bulk loads, a wait for the slot to be empty and an
-  arrive-expect-tx announcing the bytes of all the block's loads.
+- producers: before the first of each K block's bulk loads into a ring, a wait for that
+  ring's slot to be empty and an arrive-expect-tx announcing the bytes of all the block's
+  loads into that ring.
 With A in registers a stage also holds its wgmma.load_fragment_a ops, all before its first
 wgmma: the full-slot wait precedes the loads and the wgmma.fence follows them.  An A
 fragment must not be rewritten while a wgmma that reads it is in flight, so with wait depth
@@ -23,8 +26,8 @@ N > 0 a K loop that loads fragments gets `unroll = N + 1`: lowered with N + 1 co
 body, K block k writes the registers of block k - N - 1, which the wait_group N after block
 k - 1 retired.
 Outside a K loop the slot must come from a ring_slot of the tile_loop's base (the tile's
-first K block) or be a constant c < stages (a peeled iteration of a kernel without a
-tile_loop, phase 0).
+first K block) or be a constant c < stages of every ring it indexes (a peeled iteration of a
+kernel without a tile_loop, phase 0).
 """
 
 from __future__ import annotations
@@ -67,13 +70,25 @@ def _runs(block: Block, kind: type[Operation]) -> list[list[Operation]]:
     return runs
 
 
-class _Ring:
-    """Where a slot value comes from: a K loop's block argument, or a peeled constant."""
+def _rings_of(ops: list[Operation]) -> list[str]:
+    """The rings `ops` read or load into, in the order first named."""
+    names: list[str] = []
+    for op in ops:
+        for name in wg.ring_names(op):
+            if name not in names:
+                names.append(name)
+    return names
 
-    def __init__(self, stages: int):
-        self.stages = stages
 
-    def phase_and_index(self, slot: SSAValue, before: Operation) -> tuple[SSAValue, int | None]:
+class _Rings:
+    """The kernel's rings' stages, and where a slot value comes from: a K loop's block
+    argument, a ring_slot of a tile_loop's base, or a peeled constant."""
+
+    def __init__(self, kernel: wg.KernelOp):
+        self.stages = {ring.shape[0]: ring.shape[1] for ring in kernel.rings()}
+        self.sharing = {ring.shape[0]: ring.sharing for ring in kernel.rings()}
+
+    def phase_and_index(self, slot: SSAValue, before: Operation, rings: list[str]) -> tuple[SSAValue, int | None]:
         owner = slot.owner
         if isinstance(owner, Block) and isinstance(loop := owner.parent_op(), wg.KLoopOp) and slot is loop.slot:
             return loop.phase, None
@@ -86,9 +101,10 @@ class _Ring:
             return owner.phase, 0
         if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
             index = owner.value.value.data
-            if not 0 <= index < self.stages:
+            stages = min(self.stages.get(name, 0) for name in rings)
+            if not 0 <= index < stages:
                 raise DiagnosticException(f"ring slot {index} outside a K loop is not a peeled iteration "
-                                          f"(stages = {self.stages})")
+                                          f"(stages = {stages})")
             zero = arith.ConstantOp(IntegerAttr(0, i32))
             zero.location = before.location
             before.parent_block().insert_op_before(zero, before)
@@ -112,7 +128,7 @@ _MMAS = (MmaAsyncOp, MmaAsyncRsOp)
 _STAGE_OPS = (LoadFragmentAOp, MmaAsyncOp, MmaAsyncRsOp)
 
 
-def _sync_consumer_stage(stage: list[Operation], ring: _Ring, depth: int, cluster: int) -> None:
+def _sync_consumer_stage(stage: list[Operation], rings: _Rings, depth: int) -> None:
     first, last = stage[0], stage[-1]
     mmas = [op for op in stage if isinstance(op, _MMAS)]
     if not mmas:
@@ -123,10 +139,12 @@ def _sync_consumer_stage(stage: list[Operation], ring: _Ring, depth: int, cluste
         raise DiagnosticException(
             f"{late.name} at {late.location}: an A fragment load after the stage's first wgmma would write "
             "registers inside the stage: load every A fragment of a K block before its first wgmma")
-    phase, index = ring.phase_and_index(first.slot, first)  # type: ignore[attr-defined]
-    # The full-slot wait comes before the fragment loads read the slot; the fence after them,
+    names = _rings_of(stage)
+    slot = first.slot  # type: ignore[attr-defined]
+    phase, index = rings.phase_and_index(slot, first, names)
+    # The full-slot waits come before the fragment loads read the slot; the fence after them,
     # so the wgmmas see the registers they wrote.
-    _insert([WaitOp(first.slot, phase, "full")], first)  # type: ignore[attr-defined]
+    _insert([WaitOp(name, slot, phase, "full") for name in names], first)
     _insert([FenceOp()], mmas[0])
     # The accumulators this stage leaves behind: results not consumed by a later mma of it.
     in_stage = set(stage)
@@ -136,11 +154,11 @@ def _sync_consumer_stage(stage: list[Operation], ring: _Ring, depth: int, cluste
     after: list[Operation] = [CommitGroupOp(), wait]
     if index is not None:  # a peeled iteration: release only a slot that exists
         if index - depth >= 0:
-            after.append(ArriveOp(first.slot, depth, cluster=cluster))  # type: ignore[attr-defined]
+            after += [ArriveOp(name, slot, depth, cluster=rings.sharing[name]) for name in names]
     else:
-        loop = first.slot.owner.parent_op()  # type: ignore[attr-defined]
+        loop = slot.owner.parent_op()
         guard_k = loop.k if _int(loop.start) < depth else None  # early iterations have nothing to release
-        after.append(ArriveOp(first.slot, depth, guard_k, cluster=cluster))  # type: ignore[attr-defined]
+        after += [ArriveOp(name, slot, depth, guard_k, cluster=rings.sharing[name]) for name in names]
     _insert(after, last, after=True)
     _reroute_through(wait)
 
@@ -151,17 +169,18 @@ def _reroute_through(wait: WaitGroupOp) -> None:
         old.replace_uses_with_if(new, lambda use: use.operation is not wait)
 
 
-def _final_wait(loop: wg.KLoopOp, depth: int, stages: int, cluster: int) -> None:
+def _final_wait(loop: wg.KLoopOp, depth: int, rings: _Rings) -> None:
     """wait_group 0 after the loop; in a tile_loop, also release the slots of the tile's last
-    `depth` K blocks, which the loop's lagging arrives have not released (the next tile's
-    loads need them)."""
+    `depth` K blocks of every ring the loop reads, which the loop's lagging arrives have not
+    released (the next tile's loads need them)."""
     wait = WaitGroupOp(0, list(loop.res))
     tiles = loop.parent_op()
     turns = isinstance(tiles, wg.TileLoopOp) and tiles.turn_count > 1
     ops: list[Operation] = [*([wg.PassTurnOp()] if turns else []), wait]
-    if depth and isinstance(tiles, wg.TileLoopOp):
-        end = wg.RingSlotOp(tiles.end, stages)
-        ops += [end, ArriveOp(end.slot, depth, cluster=cluster)]
+    names = _rings_of([op for op in loop.body.block.ops if isinstance(op, _STAGE_OPS)])
+    if depth and isinstance(tiles, wg.TileLoopOp) and names:
+        end = wg.RingSlotOp(tiles.end, _int(loop.stages))
+        ops += [end, *(ArriveOp(name, end.slot, depth, cluster=rings.sharing[name]) for name in names)]
     _insert(ops, loop, after=True)
     _reroute_through(wait)
 
@@ -175,26 +194,35 @@ def _unroll_for_fragments(block: Block, depth: int) -> None:
             loop.unroll = IntegerAttr(max(loop.unroll_factor, depth + 1), 64)
 
 
+def _sync_producer_loads(loads: list[Operation], rings: _Rings) -> None:
+    """Before the first load into each ring: wait for its slot to be empty, and announce the
+    bytes every load of the run brings into it."""
+    slot = loads[0].slot  # type: ignore[attr-defined]
+    names = _rings_of(loads)
+    phase, _ = rings.phase_and_index(slot, loads[0], names)
+    for name in names:
+        mine = [op for op in loads if wg.ring_names(op) == (name,)]
+        nbytes = sum(_int(op.bytes) for op in mine)  # type: ignore[attr-defined]
+        _insert([WaitOp(name, slot, phase, "empty"), ArriveExpectTxOp(name, slot, nbytes)], mine[0])
+
+
 def insert_syncs(kernel: wg.KernelOp) -> None:
-    ring = _Ring(_int(kernel.stages))
+    rings = _Rings(kernel)
     depth = _int(kernel.wait_depth)
     for role in kernel.roles():
         blocks = list(role.walk_blocks())
         for block in blocks:
             if role.role.data == "consumer":
                 for stage in _runs(block, _STAGE_OPS):  # type: ignore[arg-type]
-                    _sync_consumer_stage(stage, ring, depth, kernel.cluster_size)
+                    _sync_consumer_stage(stage, rings, depth)
                 _unroll_for_fragments(block, depth)
             else:
                 for loads in _runs(block, LoadOp):
-                    first = loads[0]
-                    phase, _ = ring.phase_and_index(first.slot, first)  # type: ignore[attr-defined]
-                    nbytes = sum(_int(op.bytes) for op in loads)  # type: ignore[attr-defined]
-                    _insert([WaitOp(first.slot, phase, "empty"), ArriveExpectTxOp(first.slot, nbytes)], first)  # type: ignore[attr-defined]
+                    _sync_producer_loads(loads, rings)
             if role.role.data == "consumer":
                 loops = [op for op in block.ops if isinstance(op, wg.KLoopOp)]
                 if loops:
-                    _final_wait(loops[-1], depth, ring.stages, kernel.cluster_size)
+                    _final_wait(loops[-1], depth, rings)
                 tiles = block.parent_op()
                 if isinstance(tiles, wg.TileLoopOp) and tiles.turn_count > 1 and block.first_op is not None:
                     _insert([wg.AwaitTurnOp()], block.first_op)

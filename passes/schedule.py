@@ -13,7 +13,12 @@ batch index from tile.program_id) gives a `batched` kernel walking batch x tiles
 Guarantees on its output:
 - both roles walk the thread block's output tiles in a warpgroup.tile_loop (persistent
   when the grid is smaller than the number of tiles), the ring carrying on across tiles;
-- one producer warpgroup (warpgroup 0) loads A and B blocks into the ring, one box of A per
+- the rings (`rings` in the schedule): "shared", one ring "ab" whose slot holds A's
+  block_m x block_k tile then B's block_n x block_k tile, with one full and one empty barrier
+  per slot (a stage reads both, so one wait and one release cover them); or "per_operand",
+  ring "a" for A's tiles and ring "b" for B's, each with its own barriers (a stage waits for
+  and releases each); a ring is shared by the cluster when one of its operands is multicast;
+- one producer warpgroup (warpgroup 0) loads A and B blocks into their rings, one box of A per
   consumer warpgroup and one box of B per K block; with cluster_n = 2 the A boxes are
   multicast, each block of the pair loading half; with cluster_m = 2 the B box is, the same way;
 - cooperative schedule: `consumers` consumer warpgroups each own block_m / consumers rows of
@@ -52,7 +57,7 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from exo_gpu.dialects import tile
 from exo_gpu.dialects import warpgroup as wg
-from exo_gpu.dialects.tma import InitRingOp, LoadOp, TensorMapType
+from exo_gpu.dialects.tma import LoadOp, RingOp, TensorMapType
 from exo_gpu.dialects.wgmma import (
     ACCUMULATORS,
     WGMMA_TABLE,
@@ -80,8 +85,18 @@ def k_step_bytes(dtype: str, mn_major: bool) -> int:
     return kind.k * (SWIZZLE_BYTES if mn_major else kind.bytes)
 
 
+@dataclass(frozen=True)
+class _Rings:
+    """Which ring holds A's and B's tiles, and where B's tile starts in its ring's slot."""
+
+    a: str = "a"
+    b: str = "b"
+    b_base: int = 0
+
+
 def _mma_stage(accs, slot, dtype: str, n: int, tiles: int, block_k: int, first: bool, scale_d_value=None,
-               trans_a: int = 0, trans_b: int = 0, acc_type: AccumulatorType | None = None):
+               trans_a: int = 0, trans_b: int = 0, acc_type: AccumulatorType | None = None,
+               rings: _Rings = _Rings()):
     """The wgmma.mma_async ops of one K block: for each tile, block_k / k instructions.  An
     m64 tile of A is 64 rows (K-major) or block_k rows (MN-major) of 128 bytes: 8192 bytes
     either way for block_k = 64."""
@@ -98,21 +113,21 @@ def _mma_stage(accs, slot, dtype: str, n: int, tiles: int, block_k: int, first: 
             mma = MmaAsyncOp(
                 acc if scale_d or runtime is not None else None, slot, acc_type, dtype,
                 a_offset=t * tile_bytes + kk * a_step,
-                b_offset=kk * b_step,
-                scale_d=scale_d, scale_d_value=runtime, trans_a=trans_a, trans_b=trans_b)
+                b_offset=rings.b_base + kk * b_step,
+                scale_d=scale_d, scale_d_value=runtime, trans_a=trans_a, trans_b=trans_b, rings=(rings.a, rings.b))
             ops.append(mma)
             acc = mma.result
         out.append(acc)
     return ops, out
 
 
-def _rs_stage(accs, slot, dtype: str, n: int, tiles: int, block_k: int, first: bool):
+def _rs_stage(accs, slot, dtype: str, n: int, tiles: int, block_k: int, first: bool, rings: _Rings = _Rings()):
     """The ops of one K block with A from registers: every A fragment of the stage first
     (wgmma.load_fragment_a), then the RS wgmmas that read them, so that one wgmma.fence after
     the loads orders all of them before the stage."""
     kind = WGMMA_TABLE[dtype]
     per_tile = block_k // kind.k
-    loads = [[LoadFragmentAOp(slot, dtype, t * M_TILE * SWIZZLE_BYTES + kk * kind.k * kind.bytes)
+    loads = [[LoadFragmentAOp(slot, dtype, t * M_TILE * SWIZZLE_BYTES + kk * kind.k * kind.bytes, ring=rings.a)
               for kk in range(per_tile)] for t in range(tiles)]
     ops: list = [op for row in loads for op in row]
     out = []
@@ -121,7 +136,7 @@ def _rs_stage(accs, slot, dtype: str, n: int, tiles: int, block_k: int, first: b
         for kk in range(per_tile):
             scale_d = 0 if (first and kk == 0) else 1
             mma = MmaAsyncRsOp(acc if scale_d else None, slot, loads[t][kk].result, AccumulatorType(64, n), dtype,
-                               b_offset=kk * kind.k * kind.bytes, scale_d=scale_d)
+                               b_offset=rings.b_base + kk * kind.k * kind.bytes, scale_d=scale_d, b_ring=rings.b)
             ops.append(mma)
             acc = mma.result
         out.append(acc)
@@ -147,6 +162,7 @@ def build_kernel(gemm: GemmPlan) -> wg.KernelOp:
     b_slot = block_n // atom * atom_bytes if trans_b else block_n * SWIZZLE_BYTES
     acc_type = AccumulatorType(M_TILE, block_n, ACCUMULATORS[gemm.accumulator])
     loc = gemm.location
+    rings = _Rings("ab", "ab", a_slot) if gemm.rings == "shared" else _Rings()
 
     entry = Block(arg_types=[TensorMapType(), TensorMapType(), i64, i32, i32, i32, *([i32] if gemm.batched else [])])
     a_map, b_map, c_ptr, m_size, n_size, k_size = entry.args[:6]
@@ -160,16 +176,18 @@ def build_kernel(gemm: GemmPlan) -> wg.KernelOp:
         if trans_a:  # one 64 x block_k atom per m64 tile
             for t in range(tiles):
                 row = c * rows_per_wg + t * M_TILE
-                lb.add_op(LoadOp(a_map, loads.slot, loads.k, "A", row, row * SWIZZLE_BYTES, M_TILE,
+                lb.add_op(LoadOp(a_map, loads.slot, loads.k, rings.a, "A", row, row * SWIZZLE_BYTES, M_TILE,
                                  M_TILE * SWIZZLE_BYTES, multicast=gemm.cluster_n, major="mn"))
             continue
-        lb.add_op(LoadOp(a_map, loads.slot, loads.k, "A", c * rows_per_wg, c * rows_per_wg * SWIZZLE_BYTES,
+        lb.add_op(LoadOp(a_map, loads.slot, loads.k, rings.a, "A", c * rows_per_wg, c * rows_per_wg * SWIZZLE_BYTES,
                          rows_per_wg, rows_per_wg * SWIZZLE_BYTES, multicast=gemm.cluster_n))
     if trans_b:  # one atom per `atom` columns of B
         for j in range(block_n // atom):
-            lb.add_op(LoadOp(b_map, loads.slot, loads.k, "B", j * atom, j * atom_bytes, atom, atom_bytes, major="mn"))
+            lb.add_op(LoadOp(b_map, loads.slot, loads.k, rings.b, "B", j * atom, rings.b_base + j * atom_bytes, atom,
+                             atom_bytes, major="mn"))
     else:
-        lb.add_op(LoadOp(b_map, loads.slot, loads.k, "B", 0, 0, block_n, b_slot, multicast=gemm.cluster_m))
+        lb.add_op(LoadOp(b_map, loads.slot, loads.k, rings.b, "B", 0, rings.b_base, block_n, b_slot,
+                         multicast=gemm.cluster_m))
     lb.add_op(wg.YieldOp())
     producer_tiles.body.block.add_ops([loads, wg.YieldOp()])
     producer = wg.RoleOp("producer", 0, 1, gemm.producer_maxnreg, Region(Block([producer_tiles])))
@@ -192,10 +210,10 @@ def build_kernel(gemm: GemmPlan) -> wg.KernelOp:
     else:
         # Iteration 0, peeled: each tile's first wgmma has scale-d = 0.
         if gemm.a_in_registers:
-            first_ops, accs = _rs_stage(None, first_slot.slot, dtype, block_n, tiles, block_k, first=True)
+            first_ops, accs = _rs_stage(None, first_slot.slot, dtype, block_n, tiles, block_k, first=True, rings=rings)
         else:
             first_ops, accs = _mma_stage(None, first_slot.slot, dtype, block_n, tiles, block_k, first=True,
-                                         trans_a=trans_a, trans_b=trans_b, acc_type=acc_type)
+                                         trans_a=trans_a, trans_b=trans_b, acc_type=acc_type, rings=rings)
         cb.add_ops(first_ops)
         start = 1
     loop = wg.KLoopOp(k_size, accs, start=start, block_k=block_k, stages=stages)
@@ -207,11 +225,11 @@ def build_kernel(gemm: GemmPlan) -> wg.KernelOp:
         body.add_ops([zero, ne])
         scale_d_value = ne.result
     if gemm.a_in_registers:
-        ops, out = _rs_stage(list(loop.carried), loop.slot, dtype, block_n, tiles, block_k, first=False)
+        ops, out = _rs_stage(list(loop.carried), loop.slot, dtype, block_n, tiles, block_k, first=False, rings=rings)
     else:
         ops, out = _mma_stage(list(loop.carried), loop.slot, dtype, block_n, tiles, block_k, first=False,
                               scale_d_value=scale_d_value, trans_a=trans_a, trans_b=trans_b,
-                              acc_type=acc_type)
+                              acc_type=acc_type, rings=rings)
     body.add_ops(ops)
     body.add_op(wg.YieldOp(*out))
     cb.add_op(loop)
@@ -221,27 +239,27 @@ def build_kernel(gemm: GemmPlan) -> wg.KernelOp:
     cb.add_op(wg.YieldOp())
     consumer = wg.RoleOp("consumer", 1, consumers, gemm.consumer_maxnreg, Region(Block([consumer_tiles])))
 
-    # empty[s] counts the consumers of a slot: one arrival per thread, or in a cluster, one per consumer
-    # warp of every block of the cluster (their producers all write slot s).
-    # With turns, one warpgroup consumes each slot position.
-    ctas = gemm.cluster_n * gemm.cluster_m
-    empty_count = (128 if ctas == 1 else 4 * ctas) * owners
-    entry.add_ops([InitRingOp(stages, 1, empty_count), producer, consumer])
+    # empty[s] counts the consumers of a slot: one arrival per thread, or for a ring shared by the
+    # cluster (multicast), one per consumer warp of every block of the cluster (their producers
+    # all write slot s).  With turns, one warpgroup consumes each slot position.
+    def ring(name: str, slot_bytes: int, sharing: int) -> RingOp:
+        empty_count = (128 if sharing == 1 else 4 * sharing) * owners
+        return RingOp(name, stages, slot_bytes, 1, empty_count, multicast=sharing)
+
+    entry.add_ops([*(ring(*r) for r in gemm.ring_slots()), producer, consumer])
     kernel = wg.KernelOp.create(
         properties={
             "sym_name": StringAttr(gemm.name), "dtype": StringAttr(dtype),
             "threads": IntegerAttr(128 * (consumers + 1), 64), "block_m": IntegerAttr(block_m, 64),
             "block_n": IntegerAttr(block_n, 64), "block_k": IntegerAttr(block_k, 64),
-            "stages": IntegerAttr(stages, 64), "a_slot_bytes": IntegerAttr(a_slot, 64),
-            "b_slot_bytes": IntegerAttr(b_slot, 64),
             "wait_depth": IntegerAttr(gemm.wait_depth, 64),
             "raster_group": IntegerAttr(gemm.raster_group, 64),
             **({"cluster": IntegerAttr(gemm.cluster_n, 64)} if gemm.cluster_n > 1 else {}),
             **({"cluster_m": IntegerAttr(gemm.cluster_m, 64)} if gemm.cluster_m > 1 else {}),
             **({"batched": IntegerAttr(1, 64)} if gemm.batched else {}),
         },
-        attributes={"abi": to_attr(gemm.abi())},
         regions=[Region(entry)])
+    kernel.attributes["abi"] = to_attr({**gemm.abi(), "smem_bytes": kernel.smem_bytes})  # the rings' layout
     located = dict(gemm.op_locations)
     for op in kernel.walk():
         op.location = located.get(_source_of(op), loc)

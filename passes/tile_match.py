@@ -192,7 +192,7 @@ def match(kernel: tile.KernelOp) -> GemmMatch:
         consumer_maxnreg=s.maxnreg[0], producer_maxnreg=s.maxnreg[1], accumulate_c=accumulate_c,
         raster_group=s.raster_group, cluster_m=s.cluster[0], cluster_n=s.cluster[1], schedule=s.kind,
         c_dtype=c_dtype, split_k=s.split_k, a_in_registers=s.a_in_registers, accumulator=accumulator or "f32",
-        runtime_scale_d=s.scale_d == "runtime", batched=rank == 3, what=f"tile.kernel @{name}",
+        runtime_scale_d=s.scale_d == "runtime", batched=rank == 3, rings=s.rings, what=f"tile.kernel @{name}",
         location=kernel.location,
         op_locations=(("A", load_a.location), ("B", load_b.location), ("mma", mma.location), ("store", store.location)),
         args=args, arg_index=(ia, ib, ic))

@@ -107,8 +107,8 @@ def check_address_math(dtype="bf16", wgmma_n=128, tiles_per_warpgroup=2, consume
     e = kind.bytes
     block_m, block_n, block_k = (int(kernel.block_m.value.data), int(kernel.block_n.value.data),
                                  int(kernel.block_k.value.data))
-    stages = int(kernel.stages.value.data)
-    a_slot, b_slot = int(kernel.a_slot_bytes.value.data), int(kernel.b_slot_bytes.value.data)
+    rings = {name: (stages, slot) for name, stages, slot in (r.shape for r in kernel.rings())}
+    (stages, a_slot), (_, b_slot) = rings["a"], rings["b"]
     info = runtime.KernelInfo.for_gemm("model", dtype, wgmma_n, tiles_per_warpgroup, consumers, stages,
                                        cluster=cluster_n, layout_a=layout_a, layout_b=layout_b)
     assert info.smem_bytes == kernel.smem_bytes

@@ -7,7 +7,8 @@ default, and `stages` absent means "the most that fit in shared memory", resolve
 
     #tile.schedule<consumers = 2, kind = "cooperative", stages = 4, wait_depth = 1,
                    cluster = [1, 1], split_k = 1, a_in_registers = false, raster_group = 8,
-                   maxnreg = [232, 40], scale_d = "immediate", accumulate = "f32">
+                   maxnreg = [232, 40], scale_d = "immediate", accumulate = "f32",
+                   rings = "shared">
 
 `Schedule` (a frozen dataclass) is the Python side: `ScheduleAttr.from_schedule(s)` and
 `attr.schedule` convert between them; the attribute prints the fields that were given.
@@ -28,6 +29,7 @@ from xdsl.utils.exceptions import VerifyException
 KINDS = ("cooperative", "pingpong")
 SCALE_D = ("immediate", "runtime")
 ACCUMULATE = ("f32", "f16")
+RINGS = ("shared", "per_operand")
 CLUSTERS = ((1, 1), (1, 2), (2, 1))
 MAX_SPLIT_K = 16
 REGISTER_FILE = 65536
@@ -46,7 +48,10 @@ class Schedule:
     flight per K step (0 or 1); cluster: blocks per cluster (M, N): (1, 1), (1, 2) or (2, 1);
     split_k: K ranges per output tile (1..16); a_in_registers: RS wgmma; raster_group: block
     rows launched together; maxnreg: (consumer, producer) register budgets; scale_d:
-    "immediate" or "runtime"; accumulate: wgmma accumulator type "f32" or "f16".
+    "immediate" or "runtime"; accumulate: wgmma accumulator type "f32" or "f16"; rings:
+    "shared" (the operands one stage of wgmmas reads share a ring: A's and B's tiles in one
+    slot, one full and one empty barrier per slot) or "per_operand" (one ring per operand
+    stream, each with its own barriers: a stage waits for and releases each).
     """
 
     consumers: int = 2
@@ -60,6 +65,7 @@ class Schedule:
     maxnreg: tuple[int, int] = (232, 40)
     scale_d: str = "immediate"
     accumulate: str = "f32"
+    rings: str = "shared"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cluster", tuple(self.cluster))
@@ -102,6 +108,8 @@ def _problems(s: Schedule):
         yield f"schedule scale_d must be \"immediate\" or \"runtime\", got \"{s.scale_d}\""
     if s.accumulate not in ACCUMULATE:
         yield f"schedule accumulate must be \"f32\" or \"f16\", got \"{s.accumulate}\""
+    if s.rings not in RINGS:
+        yield f"schedule rings must be \"shared\" or \"per_operand\", got \"{s.rings}\""
 
 
 FIELDS = tuple(f.name for f in dataclasses.fields(Schedule))

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from exo_gpu.dialects.tma import smem_layout
 from exo_gpu.errors import ExoGpuError
 
 # Elements of each dtype: bytes in global memory, and the rel-err threshold of a check.
@@ -280,8 +281,10 @@ class KernelInfo:
         known = {k: v for k, v in options.items() if k in names}
         extra = {k: v for k, v in options.items() if k not in names}
         info = cls(name, dtype, wgmma_n, tiles_per_warpgroup, consumers, stages, 0, extra=extra, **known)
-        smem = stages * (info.block_m * SWIZZLE_BYTES + wgmma_n * SWIZZLE_BYTES) + 16 * stages + 1024
-        return dataclasses.replace(info, smem_bytes=smem)
+        a_slot, b_slot = info.block_m * SWIZZLE_BYTES, wgmma_n * SWIZZLE_BYTES
+        slots = ([("a", stages, a_slot), ("b", stages, b_slot)] if extra.get("rings") == "per_operand"
+                 else [("ab", stages, a_slot + b_slot)])
+        return dataclasses.replace(info, smem_bytes=smem_layout(slots)[1])
 
     @classmethod
     def from_dict(cls, d: dict) -> KernelInfo:

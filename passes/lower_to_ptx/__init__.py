@@ -60,7 +60,7 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from exo_gpu.dialects import ptx
 from exo_gpu.passes.lower_to_ptx.epilogue import FoldFragmentCasts, LowerStoreAccumulator, LowerTileOrigin
-from exo_gpu.passes.lower_to_ptx.kernel import SMEM_SYMBOL, LowerInitRing, LowerKernel, LowerRole, params_of
+from exo_gpu.passes.lower_to_ptx.kernel import SMEM_SYMBOL, LowerKernel, LowerRing, LowerRole, params_of
 from exo_gpu.passes.lower_to_ptx.loops import LowerKLoop, LowerRingSlot, LowerScalars, LowerTileLoop, LowerTurns
 from exo_gpu.passes.lower_to_ptx.ring import (
     WAIT_LABEL,
@@ -88,7 +88,7 @@ __all__ = ["SMEM_SYMBOL", "LowerToPtxPass", "acc_type", "descriptor_bits", "para
 
 LOWERING_PATTERNS: tuple[RewritePattern, ...] = (
     LowerKernel(),  # warpgroup.kernel
-    LowerInitRing(),  # mbarrier.init_ring
+    LowerRing(),  # mbarrier.ring
     LowerRole(),  # warpgroup.role
     LowerTileLoop(),  # warpgroup.tile_loop
     LowerKLoop(),  # warpgroup.k_loop

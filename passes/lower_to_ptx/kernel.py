@@ -1,7 +1,7 @@
 """Kernel, roles and the ring's initialisation: warpgroup.kernel -> ptx.entry (its prologue
 leaves a `lower_to_ptx.kernel` context), warpgroup.role -> a branch on the warpgroup index
 with setmaxnreg (leaving a `lower_to_ptx.role` context and, with A fragments, the lanes'
-`lower_to_ptx.fragment_lanes`), mbarrier.init_ring -> mbarrier.init by thread 0.  Also the
+`lower_to_ptx.fragment_lanes`), mbarrier.ring -> mbarrier.init by thread 0.  Also the
 raster of tiles over the launch, shared with the tile loop."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewri
 from exo_gpu.dialects import ptx
 from exo_gpu.dialects import warpgroup as wg
 from exo_gpu.dialects.attrs import int_value as _int
-from exo_gpu.dialects.tma import InitRingOp
+from exo_gpu.dialects.tma import RingOp
 from exo_gpu.dialects.wgmma import LoadFragmentAOp
 from exo_gpu.passes.lower_to_ptx.state import (
     B32,
@@ -85,21 +85,22 @@ def raster(em: Emitter, env: KernelEnvOp, pid: SSAValue, rows: SSAValue, cols: S
 
 
 def _kernel_shape(kernel: wg.KernelOp) -> dict[str, int]:
-    return {"stages": _int(kernel.stages), "a_slot": _int(kernel.a_slot_bytes), "b_slot": _int(kernel.b_slot_bytes),
-            "block_m": _int(kernel.block_m), "block_n": _int(kernel.block_n), "block_k": _int(kernel.block_k),
+    return {"block_m": _int(kernel.block_m), "block_n": _int(kernel.block_n), "block_k": _int(kernel.block_k),
             "threads": _int(kernel.threads), "raster": kernel.raster, "cluster_n": kernel.cluster_n_size,
             "cluster_m": kernel.cluster_m_size}
 
 
 def _prologue(em: Emitter, kernel: wg.KernelOp, params: list[tuple[str, str]]) -> tuple[KernelEnvOp, list[SSAValue]]:
-    """Thread values, the ring's base and barriers, and the kernel arguments from the params."""
+    """Thread values, the shared-memory base and the rings' places, and the kernel arguments
+    from the params."""
     shape = _kernel_shape(kernel)
     tid = em.v(ptx.MovOp(".u32", "%tid.x", B32()))
     rank = em.v(ptx.MovOp(".u32", "%cluster_ctarank", B32())) if kernel.cluster_size > 1 else None
     warpgroup = em.v(ptx.ShrOp(".u32", tid, 7, B32()))
     raw = em.v(ptx.MovOp(".u32", SMEM_SYMBOL, B32()))
     smem = em.v(ptx.AndOp(".b32", em.add(raw, 1023), -1024, B32()))
-    bars = em.add(smem, shape["stages"] * (shape["a_slot"] + shape["b_slot"]))
+    places = kernel.smem_layout()[0]
+    bars = [em.add(smem, place.bars) for place in places.values()]  # each ring's barriers
     args: list[SSAValue] = []
     for pname, _ in params[:2]:  # tensor maps: the generic address of the parameter
         addr = em.v(ptx.MovOp(".u64", pname, B64()))
@@ -113,7 +114,7 @@ def _prologue(em: Emitter, kernel: wg.KernelOp, params: list[tuple[str, str]]) -
         if ty == ".u64":
             value = em.v(ptx.CvtaToGlobalOp(operands=[value], result_types=[B64()]))
         args.append(value)
-    env = KernelEnvOp([tid, warpgroup, smem, bars], rank, shape)
+    env = KernelEnvOp([tid, warpgroup, smem], bars, rank, shape, places)
     em.emit(env)
     if kernel.is_batched:
         em.emit(BatchEnvOp.create(operands=[args[6]]))
@@ -129,6 +130,7 @@ class LowerKernel(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: wg.KernelOp, rewriter: PatternRewriter) -> None:
         name = op.sym_name.data
+        smem_bytes = op.smem_bytes  # from the ring declarations, before the body moves
         params = params_of(name, [a.type for a in op.body.block.args[6:]])
         em = Emitter(op.location)
         env, args = _prologue(em, op, params)
@@ -143,7 +145,7 @@ class LowerKernel(RewritePattern):
         tail.emit(ptx.RetOp())
         entry = ptx.EntryOp.create(
             properties={"sym_name": StringAttr(name), "params": ArrayAttr([StringAttr(d) for _, d in params]),
-                        "maxntid": IntegerAttr(_int(op.threads), 64), "smem_bytes": IntegerAttr(op.smem_bytes, 64),
+                        "maxntid": IntegerAttr(_int(op.threads), 64), "smem_bytes": IntegerAttr(smem_bytes, 64),
                         **({"cluster": IntegerAttr(env.cluster, 64)} if env.cluster > 1 else {})},
             attributes={"abi": op.attributes["abi"]} if "abi" in op.attributes else {},  # for the host
             regions=[Region(body)])
@@ -152,28 +154,33 @@ class LowerKernel(RewritePattern):
         replace(rewriter, op, done)
 
 
-class LowerInitRing(RewritePattern):
-    """mbarrier.init_ring -> thread 0 initialises every slot's full and empty barrier, then
-    a block (cluster) barrier: no thread, here or in a peer block, uses one before."""
+class LowerRing(RewritePattern):
+    """mbarrier.ring -> thread 0 initialises every slot's full and empty barrier; after the
+    last ring of the kernel, a fence and a block (cluster) barrier: no thread, here or in a
+    peer block, uses a barrier before it exists."""
 
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: InitRingOp, rewriter: PatternRewriter) -> None:
+    def match_and_rewrite(self, op: RingOp, rewriter: PatternRewriter) -> None:
         if (env := enclosing(op, KernelEnvOp)) is None:
             return
         em = Emitter(op.location)
-        stages = env.get("stages")
+        place = env.ring(op.ring)
         first = em.v(ptx.SetpOp("eq", ".u32", env.tid, 0))
+        last = list(env.rings.data)[-1] == op.ring.data  # the kernel's last ring declaration
 
         def body(inner: Emitter) -> None:
-            for s in range(stages):
-                inner.emit(ptx.MbarrierInitOp(operands=[env.bars], properties={
+            bars = env.ring_bars(op.ring)
+            for s in range(place.stages):
+                inner.emit(ptx.MbarrierInitOp(operands=[bars], properties={
                     "offset": IntegerAttr(8 * s, 64), "count": op.full_count}))
-                inner.emit(ptx.MbarrierInitOp(operands=[env.bars], properties={
-                    "offset": IntegerAttr(8 * (stages + s), 64), "count": op.empty_count}))
-            inner.emit(ptx.FenceMbarrierInitOp())
+                inner.emit(ptx.MbarrierInitOp(operands=[bars], properties={
+                    "offset": IntegerAttr(8 * (place.stages + s), 64), "count": op.empty_count}))
+            if last:
+                inner.emit(ptx.FenceMbarrierInitOp())
 
         em.emit(ptx.IfOp(first, em.nested(body)))
-        em.emit(ptx.BarrierClusterOp() if env.cluster > 1 else ptx.BarSyncOp())
+        if last:
+            em.emit(ptx.BarrierClusterOp() if env.cluster > 1 else ptx.BarSyncOp())
         replace(rewriter, op, em)
 
 

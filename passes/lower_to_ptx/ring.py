@@ -27,9 +27,11 @@ from exo_gpu.passes.lower_to_ptx.state import (
 WAIT_LABEL = "$L_wait_"  # numbered 1, 2, ... in program order once the kernel is lowered
 
 
-def barrier_address(em: Emitter, env: KernelEnvOp, slot: SSAValue, barrier: str) -> SSAValue:
-    addr = em.mad(slot, 8, env.bars)
-    return addr if barrier == "full" else em.add(addr, 8 * env.get("stages"))
+def barrier_address(em: Emitter, env: KernelEnvOp, ring: StringAttr, slot: SSAValue, barrier: str) -> SSAValue:
+    """The address of the full (or empty) barrier of `slot` of `ring`."""
+    place = env.ring(ring)
+    addr = em.mad(slot, 8, env.ring_bars(ring))
+    return addr if barrier == "full" else em.add(addr, 8 * place.stages)
 
 
 class LowerWait(RewritePattern):
@@ -41,7 +43,7 @@ class LowerWait(RewritePattern):
         if (env := enclosing(op, KernelEnvOp)) is None or not operands_lowered(op):
             return
         em = Emitter(op.location)
-        addr = barrier_address(em, env, op.slot, op.barrier.data)
+        addr = barrier_address(em, env, op.ring, op.slot, op.barrier.data)
         parity = op.phase
         if op.barrier.data == "empty":
             parity = em.v(ptx.XorOp(".b32", parity, 1, B32()))
@@ -55,10 +57,9 @@ class LowerWait(RewritePattern):
         replace(rewriter, op, em)
 
 
-def _arrive_cluster(em: Emitter, env: KernelEnvOp, addr: SSAValue, peers: int) -> None:
+def _arrive_cluster(em: Emitter, env: KernelEnvOp, empty: SSAValue, peers: int) -> None:
     """Arrive on this slot's empty barrier in every block of the cluster, once per warp (its
     wait_group has retired the groups for all its lanes)."""
-    empty = em.add(addr, 8 * env.get("stages"))
 
     def remote_arrivals(inner: Emitter) -> None:
         for rank in range(peers):
@@ -78,18 +79,18 @@ class LowerArrive(RewritePattern):
     def match_and_rewrite(self, op: ArriveOp, rewriter: PatternRewriter) -> None:
         if (env := enclosing(op, KernelEnvOp)) is None or not operands_lowered(op):
             return
-        lag, stages = _int(op.lag), env.get("stages")
+        lag, stages = _int(op.lag), env.ring(op.ring).stages
 
         def release(em: Emitter) -> None:
             slot = op.slot
             if lag:
                 slot = em.v(ptx.RemOp(".u32", em.add(slot, stages - lag), stages, B32()))
-            addr = em.mad(slot, 8, env.bars)
             peers = 1 if op.cluster is None else _int(op.cluster)
             if peers == 1:
-                em.emit(ptx.MbarrierArriveOp(operands=[addr], properties={"offset": IntegerAttr(8 * stages, 64)}))
+                full = barrier_address(em, env, op.ring, slot, "full")
+                em.emit(ptx.MbarrierArriveOp(operands=[full], properties={"offset": IntegerAttr(8 * stages, 64)}))
             else:
-                _arrive_cluster(em, env, addr, peers)
+                _arrive_cluster(em, env, barrier_address(em, env, op.ring, slot, "empty"), peers)
 
         em = Emitter(op.location)
         if op.k is None:
@@ -107,7 +108,7 @@ class LowerArriveExpectTx(RewritePattern):
         if (env := enclosing(op, KernelEnvOp)) is None or not operands_lowered(op):
             return
         em = Emitter(op.location)
-        addr = barrier_address(em, env, op.slot, "full")
+        addr = barrier_address(em, env, op.ring, op.slot, "full")
         em.emit(ptx.MbarrierArriveExpectTxOp(operands=[addr], properties={"bytes": op.bytes}))
         replace(rewriter, op, em)
 
@@ -124,7 +125,7 @@ class LowerFenceProxyAsync(RewritePattern):
 
 class LowerTmaLoad(RewritePattern):
     """tma.load -> cp.async.bulk.tensor.2d of the current tile's A (or B) box at K block k
-    (split-K: k_begin + k) into the slot; in a cluster, this block's part of the box,
+    (split-K: k_begin + k) into the slot of its ring; in a cluster, this block's part of the box,
     multicast to every block of the cluster."""
 
     @op_type_rewrite_pattern
@@ -134,8 +135,8 @@ class LowerTmaLoad(RewritePattern):
             return
         em = Emitter(op.location)
         is_a = op.operand.data == "A"
-        region = env.smem if is_a else em.add(env.smem, env.get("stages") * env.get("a_slot"))
-        dst = em.mad(op.slot, env.get("a_slot") if is_a else env.get("b_slot"), region)
+        ring = env.ring(op.ring)
+        dst = em.mad(op.slot, ring.slot_bytes, em.add(env.smem, ring.data) if ring.data else env.smem)
         k = op.k if tile.k_begin is None else em.add(op.k, tile.k_begin)  # split-K: the unit's K blocks
         k0 = em.v(ptx.MulLoOp(".u32", k, env.get("block_k"), B32()))
         first_row = em.v(ptx.MulLoOp(".u32", tile.m_block if is_a else tile.n_block,
@@ -143,7 +144,7 @@ class LowerTmaLoad(RewritePattern):
         if (batch := enclosing(op, BatchTileEnvOp)) is not None:  # GEMM b's rows of the stacked A (B)
             first_row = em.add(first_row, batch.a_rows if is_a else batch.b_rows)
         row = em.add(first_row, _int(op.row_offset))
-        mbar = barrier_address(em, env, op.slot, "full")
+        mbar = barrier_address(em, env, op.ring, op.slot, "full")
         mask: list[SSAValue] = []
         parts = 1 if op.multicast is None else _int(op.multicast)
         if parts > 1:  # this block's part of the box, delivered to every block of the cluster

@@ -16,7 +16,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from xdsl.dialects.builtin import ArrayAttr, IntAttr, IntegerAttr, LocationAttr, UnrealizedConversionCastOp
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DictionaryAttr,
+    IntAttr,
+    IntegerAttr,
+    LocationAttr,
+    StringAttr,
+    UnrealizedConversionCastOp,
+)
 from xdsl.ir import Block, Dialect, Operation, Region, SSAValue
 from xdsl.irdl import (
     AttrSizedOperandSegments,
@@ -32,6 +40,7 @@ from xdsl.pattern_rewriter import PatternRewriter
 from xdsl.rewriter import InsertPoint
 
 from exo_gpu.dialects import ptx
+from exo_gpu.dialects.tma import RingPlace
 
 B32, B64, PRED = ptx.B32Type.unallocated, ptx.B64Type.unallocated, ptx.PredType.unallocated
 F32 = ptx.F32Type.unallocated
@@ -51,19 +60,19 @@ class EnvOp(IRDLOperation):
 
 @irdl_op_definition
 class KernelEnvOp(EnvOp):
-    """The kernel's thread values: `tid` (%tid.x), `warpgroup` (tid / 128), `smem` (the ring's
-    1024-byte-aligned base), `bars` (its mbarriers: full[stages], then empty[stages]) and, in a
-    cluster, `rank` (%cluster_ctarank); and its shape (block, ring, cluster, raster)."""
+    """The kernel's thread values: `tid` (%tid.x), `warpgroup` (tid / 128), `smem` (the
+    1024-byte-aligned base of dynamic shared memory), `bars` (the address of each ring's
+    barriers, in the order of `rings`) and, in a cluster, `rank` (%cluster_ctarank); its shape
+    (block, cluster, raster) and `rings`: each ring's place in shared memory, {name: [stages,
+    slot_bytes, data, bars]} (exo_gpu.dialects.tma.smem_layout)."""
 
     name = "lower_to_ptx.kernel"
     tid = operand_def(ptx.B32Type)
     warpgroup = operand_def(ptx.B32Type)
     smem = operand_def(ptx.B32Type)
-    bars = operand_def(ptx.B32Type)
+    bars = var_operand_def(ptx.B32Type)
     rank = opt_operand_def(ptx.B32Type)
-    stages = prop_def(IntegerAttr)
-    a_slot = prop_def(IntegerAttr)
-    b_slot = prop_def(IntegerAttr)
+    rings = prop_def(DictionaryAttr)
     block_m = prop_def(IntegerAttr)
     block_n = prop_def(IntegerAttr)
     block_k = prop_def(IntegerAttr)
@@ -72,12 +81,28 @@ class KernelEnvOp(EnvOp):
     cluster_n = prop_def(IntegerAttr)
     cluster_m = prop_def(IntegerAttr)
 
-    def __init__(self, values: Sequence[SSAValue], rank: SSAValue | None, shape: dict[str, int]):
-        super().__init__(operands=[*values, [rank] if rank is not None else []],
-                         properties={k: _prop(v) for k, v in shape.items()})
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    def __init__(self, values: Sequence[SSAValue], bars: Sequence[SSAValue], rank: SSAValue | None,
+                 shape: dict[str, int], rings: dict[str, RingPlace]):
+        places = DictionaryAttr({name: ArrayAttr([_prop(p.stages), _prop(p.slot_bytes), _prop(p.data), _prop(p.bars)])
+                                 for name, p in rings.items()})
+        super().__init__(operands=[*values, bars, [rank] if rank is not None else []],
+                         properties={"rings": places, **{k: _prop(v) for k, v in shape.items()}})
 
     def get(self, name: str) -> int:
         return _int(getattr(self, name))
+
+    def ring(self, name: StringAttr | str) -> RingPlace:
+        """The place of ring `name` (verified declared by warpgroup.kernel)."""
+        key = name.data if isinstance(name, StringAttr) else name
+        stages, slot, data, bars = (_int(v) for v in self.rings.data[key].data)  # type: ignore[union-attr]
+        return RingPlace(key, stages, slot, data, bars)
+
+    def ring_bars(self, name: StringAttr | str) -> SSAValue:
+        """The address of ring `name`'s barriers (full[stages], then empty[stages])."""
+        key = name.data if isinstance(name, StringAttr) else name
+        return self.bars[list(self.rings.data).index(key)]
 
     @property
     def cluster(self) -> int:
@@ -173,33 +198,38 @@ class TurnEnvOp(EnvOp):
 
 @irdl_op_definition
 class SmemDescriptorsOp(IRDLOperation):
-    """Request: the 64-bit shared-memory descriptors of this warpgroup's A tile and the B tile
-    in ring slot `slot` (`trans_a`/`trans_b`: MN-major), shared by the wgmmas of one block."""
+    """Request: the 64-bit shared-memory descriptors of this warpgroup's A tile in slot `slot`
+    of ring `a_ring` and of the B tile in that slot of ring `b_ring` (`trans_a`/`trans_b`:
+    MN-major), shared by the wgmmas of one block."""
 
     name = "lower_to_ptx.smem_descriptors"
     slot = operand_def(ptx.B32Type)
     trans_a = prop_def(IntegerAttr)
     trans_b = prop_def(IntegerAttr)
+    a_ring = prop_def(StringAttr)
+    b_ring = prop_def(StringAttr)
     desc_a = result_def(ptx.B64Type)
     desc_b = result_def(ptx.B64Type)
 
-    def __init__(self, slot: SSAValue, trans: tuple[int, int]):
+    def __init__(self, slot: SSAValue, trans: tuple[int, int], rings: tuple[str, str]):
         super().__init__(operands=[slot], result_types=[B64(), B64()],
-                         properties={"trans_a": _prop(trans[0]), "trans_b": _prop(trans[1])})
+                         properties={"trans_a": _prop(trans[0]), "trans_b": _prop(trans[1]),
+                                     "a_ring": StringAttr(rings[0]), "b_ring": StringAttr(rings[1])})
 
 
 @irdl_op_definition
 class FragmentAddressOp(IRDLOperation):
-    """Request: this lane's ldmatrix address in the A tile of ring slot `slot`, at fragment K
-    byte offset `kb`, shared by the fragment loads of one block."""
+    """Request: this lane's ldmatrix address in the A tile of slot `slot` of ring `ring`, at
+    fragment K byte offset `kb`, shared by the fragment loads of one block."""
 
     name = "lower_to_ptx.fragment_address"
     slot = operand_def(ptx.B32Type)
     kb = prop_def(IntegerAttr)
+    ring = prop_def(StringAttr)
     result = result_def(ptx.B32Type)
 
-    def __init__(self, slot: SSAValue, kb: int):
-        super().__init__(operands=[slot], result_types=[B32()], properties={"kb": _prop(kb)})
+    def __init__(self, slot: SSAValue, kb: int, ring: str):
+        super().__init__(operands=[slot], result_types=[B32()], properties={"kb": _prop(kb), "ring": StringAttr(ring)})
 
 
 LowerToPtxState = Dialect("lower_to_ptx", [KernelEnvOp, RoleEnvOp, FragmentLanesOp, TileEnvOp, TurnEnvOp,

@@ -87,7 +87,7 @@ class LowerMma(RewritePattern):
         assert isinstance(ty, AccumulatorType)
         trans = (0 if op.trans_a is None else _int(op.trans_a), 0 if op.trans_b is None else _int(op.trans_b))
         em = Emitter(op.location)
-        request = em.emit(SmemDescriptorsOp(op.slot, trans))
+        request = em.emit(SmemDescriptorsOp(op.slot, trans, (op.a_ring.data, op.b_ring.data)))
         desc_a = _offset(em, request.results[0], _int(op.a_offset))
         desc_b = _offset(em, request.results[1], _int(op.b_offset))
         acc = [op.acc] if op.acc is not None else []
@@ -110,7 +110,7 @@ class LowerMmaRs(RewritePattern):
         ty = op.result.type
         assert isinstance(ty, AccumulatorType)
         em = Emitter(op.location)
-        request = em.emit(SmemDescriptorsOp(op.slot, (0, 0)))
+        request = em.emit(SmemDescriptorsOp(op.slot, (0, 0), (op.b_ring.data, op.b_ring.data)))
         desc_b = _offset(em, request.results[1], _int(op.b_offset))
         acc = [op.acc] if op.acc is not None else []
         fragment = op.a.owner
@@ -133,7 +133,7 @@ class LowerLoadFragmentA(RewritePattern):
         off = _int(op.a_offset)
         row_block, kb = off // 128 * 128, off % 128
         em = Emitter(op.location)
-        request = em.emit(FragmentAddressOp(op.slot, kb))
+        request = em.emit(FragmentAddressOp(op.slot, kb, op.ring.data))
         load = em.emit(ptx.LdmatrixX4Op(request.results[0], row_block))
         fragment = em.emit(UnrealizedConversionCastOp.get(list(load.results), [op.result.type]))
         replace(rewriter, op, em, [fragment.results[0]])
@@ -205,8 +205,9 @@ class ExpandSmemDescriptors(RewritePattern):
         def build(em: Emitter) -> list[SSAValue]:
             rows, split = role.owned_rows(env.get("block_m"))
             a_base = em.mad(role.index, rows * 128, env.smem) if split else env.smem
-            a_addr = em.mad(op.slot, env.get("a_slot"), a_base)
-            b_addr = em.mad(op.slot, env.get("b_slot"), em.add(env.smem, env.get("stages") * env.get("a_slot")))
+            a_ring, b_ring = env.ring(op.a_ring), env.ring(op.b_ring)
+            a_addr = em.mad(op.slot, a_ring.slot_bytes, em.add(a_base, a_ring.data) if a_ring.data else a_base)
+            b_addr = em.mad(op.slot, b_ring.slot_bytes, em.add(env.smem, b_ring.data))
             out = []
             for addr, mn_major in zip((a_addr, b_addr), trans):
                 wide = em.v(ptx.CvtOp(".u64", ".u32", em.v(ptx.AndOp(".b32", addr, 0x3FFFF, B32())), B64()))
@@ -229,7 +230,10 @@ class ExpandFragmentAddress(RewritePattern):
         assert env is not None and lanes is not None
 
         def build(em: Emitter) -> list[SSAValue]:
-            row_addr = em.mad(op.slot, env.get("a_slot"), em.add(env.smem, lanes.rows))
+            ring = env.ring(op.ring)
+            row_addr = em.mad(op.slot, ring.slot_bytes, em.add(env.smem, lanes.rows))
+            if ring.data:
+                row_addr = em.add(row_addr, ring.data)
             return [em.add(row_addr, lanes.chunk(_int(op.kb)))]
 
         _expand(rewriter, op, build)

@@ -20,7 +20,7 @@ builtin.module {
 // LOCS:        .loc 1 [[# @LINE + 14]] 7
 // LOCS:        .loc 1 [[# @LINE + 16]] 5
 // LOCS-NOT:    .loc 1 {{[0-9]+}} 9
-  tile.kernel @small(%a: !tile.tensor<?x?xf32>, %b: !tile.tensor<?x?xf32, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 64x16) schedule #tile.schedule<consumers = 1, stages = 2> {
+  tile.kernel @small(%a: !tile.tensor<?x?xf32>, %b: !tile.tensor<?x?xf32, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 64x16) schedule #tile.schedule<consumers = 1, stages = 2, rings = "per_operand"> {
     %i, %j = tile.program_id : index, index
     %k = tile.dim %a, 1 : index
     %c32 = arith.constant 32 : index
@@ -39,6 +39,11 @@ builtin.module {
   }
 }
 
+// Ring "a", then ring "b": full[s] (1 arrival) and empty[s] (128), initialised by thread 0.
+// CHECK:       mbarrier.init.shared::cta.b64 [%r{{[0-9]+}}], 1;
+// CHECK-NEXT:  mbarrier.init.shared::cta.b64 [%r{{[0-9]+}}+16], 128;
+// CHECK-NEXT:  mbarrier.init.shared::cta.b64 [%r{{[0-9]+}}+8], 1;
+// CHECK-NEXT:  mbarrier.init.shared::cta.b64 [%r{{[0-9]+}}+24], 128;
 // CHECK:       mbarrier.init.shared::cta.b64 [%r{{[0-9]+}}], 1;
 // CHECK-NEXT:  mbarrier.init.shared::cta.b64 [%r{{[0-9]+}}+16], 128;
 // CHECK-NEXT:  mbarrier.init.shared::cta.b64 [%r{{[0-9]+}}+8], 1;
@@ -52,8 +57,10 @@ builtin.module {
 // CHECK:       [[PWAIT:\$L_wait_[0-9]+]]:
 // CHECK-NEXT:  mbarrier.try_wait.parity.shared::cta.b64 [[PP:%p[0-9]+]], [%r{{[0-9]+}}], %r{{[0-9]+}};
 // CHECK-NEXT:  @![[PP]] bra [[PWAIT]];
-// CHECK:       mbarrier.arrive.expect_tx.shared::cta.b64 _, [%r{{[0-9]+}}], 10240;
-// CHECK-COUNT-2: cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
+// CHECK:       mbarrier.arrive.expect_tx.shared::cta.b64 _, [%r{{[0-9]+}}], 8192;
+// CHECK:       cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
+// CHECK:       mbarrier.arrive.expect_tx.shared::cta.b64 _, [%r{{[0-9]+}}], 2048;
+// CHECK:       cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
 // CHECK:       bra [[PLOOP]];
 // CHECK:       ret;
 
@@ -62,6 +69,10 @@ builtin.module {
 // CHECK:       [[CWAIT:\$L_wait_[0-9]+]]:
 // CHECK-NEXT:  mbarrier.try_wait.parity.shared::cta.b64 [[CP:%p[0-9]+]], [%r{{[0-9]+}}], %r{{[0-9]+}};
 // CHECK-NEXT:  @![[CP]] bra [[CWAIT]];
+// CHECK-NEXT:  mad.lo.u32
+// CHECK-NEXT:  [[CWAITB:\$L_wait_[0-9]+]]:
+// CHECK-NEXT:  mbarrier.try_wait.parity.shared::cta.b64 [[CPB:%p[0-9]+]], [%r{{[0-9]+}}], %r{{[0-9]+}};
+// CHECK-NEXT:  @![[CPB]] bra [[CWAITB]];
 // CHECK-NEXT:  wgmma.fence.sync.aligned;
 // CHECK:       wgmma.mma_async.sync.aligned.m64n16k8.f32.tf32.tf32 {%acc0, %acc1, %acc2, %acc3, %acc4, %acc5, %acc6, %acc7}, %rd{{[0-9]+}}, %rd{{[0-9]+}}, 0, 1, 1;
 // CHECK-COUNT-3: wgmma.mma_async.sync.aligned.m64n16k8.f32.tf32.tf32 {%acc0, %acc1, %acc2, %acc3, %acc4, %acc5, %acc6, %acc7}, %rd{{[0-9]+}}, %rd{{[0-9]+}}, 1, 1, 1;

@@ -3,7 +3,7 @@
 // Fragment ops reaching lower-to-ptx say which pass lowers them.
 
 builtin.module {
-  "warpgroup.kernel"() <{sym_name = "k", dtype = "bf16", threads = 128 : i64, block_m = 64 : i64, block_n = 8 : i64, block_k = 64 : i64, stages = 2 : i64, a_slot_bytes = 8192 : i64, b_slot_bytes = 1024 : i64, wait_depth = 0 : i64, raster_group = 8 : i64}> ({
+  "warpgroup.kernel"() <{sym_name = "k", dtype = "bf16", threads = 128 : i64, block_m = 64 : i64, block_n = 8 : i64, block_k = 64 : i64, wait_depth = 0 : i64, raster_group = 8 : i64}> ({
   ^bb0(%0: !tma.tensor_map, %1: !tma.tensor_map, %2: i64, %3: i32, %4: i32, %5: i32):
     "warpgroup.role"() <{role = "consumer", first_warpgroup = 0 : i64, num_warpgroups = 1 : i64, maxnreg = 232 : i64}> ({
       %6 = "wgmma.undef_accumulator"() : () -> !wgmma.accumulator<m64n8, f32>

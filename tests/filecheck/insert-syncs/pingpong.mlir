@@ -7,7 +7,7 @@
 // warpgroup consumes each slot, so the empty barriers count 128 arrivals, not 256.
 
 builtin.module {
-  tile.kernel @pp(%a: !tile.tensor<?x?xbf16>, %b: !tile.tensor<?x?xbf16, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 64x64) schedule #tile.schedule<kind = "pingpong", stages = 4> {
+  tile.kernel @pp(%a: !tile.tensor<?x?xbf16>, %b: !tile.tensor<?x?xbf16, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 64x64) schedule #tile.schedule<kind = "pingpong", stages = 4, rings = "per_operand"> {
     %i, %j = tile.program_id : index, index
     %k = tile.dim %a, 1 : index
     %c64 = arith.constant 64 : index
@@ -26,7 +26,8 @@ builtin.module {
   }
 }
 
-// CHECK:         "mbarrier.init_ring"() <{stages = 4 : i64, full_count = 1 : i64, empty_count = 128 : i64}>
+// CHECK:         "mbarrier.ring"() <{ring = "a", stages = 4 : i64, slot_bytes = 8192 : i64, full_count = 1 : i64, empty_count = 128 : i64}>
+// CHECK-NEXT:    "mbarrier.ring"() <{ring = "b", stages = 4 : i64, slot_bytes = 8192 : i64, full_count = 1 : i64, empty_count = 128 : i64}>
 // CHECK:         "warpgroup.role"() <{role = "producer"
 // One box of A per K block: the whole 64-row tile.
 // CHECK:           "tma.load"({{.*}}) <{operand = "A", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 64 : i64
@@ -36,7 +37,8 @@ builtin.module {
 // CHECK-NEXT:      ^bb0(%[[BASE:[0-9]+]]: i32, %[[END:[0-9]+]]: i32):
 // CHECK-NEXT:        warpgroup.await_turn
 // CHECK-NEXT:        %[[SLOT0:[0-9]+]], %[[PHASE0:[0-9]+]] = "warpgroup.ring_slot"(%[[BASE]])
-// CHECK-NEXT:        "mbarrier.wait"(%[[SLOT0]], %[[PHASE0]]) <{barrier = "full"}>
+// CHECK-NEXT:        "mbarrier.wait"(%[[SLOT0]], %[[PHASE0]]) <{barrier = "full", ring = "a"}>
+// CHECK-NEXT:        "mbarrier.wait"(%[[SLOT0]], %[[PHASE0]]) <{barrier = "full", ring = "b"}>
 // CHECK:             "warpgroup.k_loop"
 // CHECK:             warpgroup.pass_turn
 // CHECK-NEXT:        "wgmma.wait_group"({{.*}}) <{pending = 0 : i64}>

@@ -14,37 +14,43 @@
 // wait_group and the loop; the lagged arrive on the empty barrier of the previous slot.
 
 builtin.module {
-  "warpgroup.kernel"() <{sym_name = "small", dtype = "tf32", threads = 256 : i64, block_m = 64 : i64, block_n = 16 : i64, block_k = 32 : i64, stages = 2 : i64, a_slot_bytes = 8192 : i64, b_slot_bytes = 2048 : i64, wait_depth = 1 : i64}> ({
+  "warpgroup.kernel"() <{sym_name = "small", dtype = "tf32", threads = 256 : i64, block_m = 64 : i64, block_n = 16 : i64, block_k = 32 : i64, wait_depth = 1 : i64}> ({
   ^bb0(%a_map: !tma.tensor_map, %b_map: !tma.tensor_map, %c: i64, %m: i32, %n: i32, %k_size: i32):
-    "mbarrier.init_ring"() <{stages = 2 : i64, full_count = 1 : i64, empty_count = 128 : i64}> : () -> ()
+    "mbarrier.ring"() <{ring = "a", stages = 2 : i64, slot_bytes = 8192 : i64, full_count = 1 : i64, empty_count = 128 : i64}> : () -> ()
+    "mbarrier.ring"() <{ring = "b", stages = 2 : i64, slot_bytes = 2048 : i64, full_count = 1 : i64, empty_count = 128 : i64}> : () -> ()
     "warpgroup.role"() <{role = "producer", first_warpgroup = 0 : i64, num_warpgroups = 1 : i64, maxnreg = 40 : i64}> ({
       "warpgroup.k_loop"(%k_size) <{start = 0 : i64, block_k = 32 : i64, stages = 2 : i64}> ({
       ^bb0(%pk: i32, %pslot: i32, %pphase: i32):
-        "mbarrier.wait"(%pslot, %pphase) <{barrier = "empty"}> : (i32, i32) -> ()
-        "mbarrier.arrive_expect_tx"(%pslot) <{bytes = 10240 : i64}> : (i32) -> ()
-        "tma.load"(%a_map, %pslot, %pk) <{operand = "A", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 64 : i64, bytes = 8192 : i64}> : (!tma.tensor_map, i32, i32) -> ()
-        "tma.load"(%b_map, %pslot, %pk) <{operand = "B", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 16 : i64, bytes = 2048 : i64}> : (!tma.tensor_map, i32, i32) -> ()
+        "mbarrier.wait"(%pslot, %pphase) <{barrier = "empty", ring = "a"}> : (i32, i32) -> ()
+        "mbarrier.arrive_expect_tx"(%pslot) <{bytes = 8192 : i64, ring = "a"}> : (i32) -> ()
+        "tma.load"(%a_map, %pslot, %pk) <{operand = "A", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 64 : i64, bytes = 8192 : i64, ring = "a"}> : (!tma.tensor_map, i32, i32) -> ()
+        "mbarrier.wait"(%pslot, %pphase) <{barrier = "empty", ring = "b"}> : (i32, i32) -> ()
+        "mbarrier.arrive_expect_tx"(%pslot) <{bytes = 2048 : i64, ring = "b"}> : (i32) -> ()
+        "tma.load"(%b_map, %pslot, %pk) <{operand = "B", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 16 : i64, bytes = 2048 : i64, ring = "b"}> : (!tma.tensor_map, i32, i32) -> ()
         "warpgroup.yield"() : () -> ()
       }) : (i32) -> ()
     }) : () -> ()
     "warpgroup.role"() <{role = "consumer", first_warpgroup = 1 : i64, num_warpgroups = 1 : i64, maxnreg = 232 : i64}> ({
       %zero = arith.constant 0 : i32
       %0 = arith.constant 0 : i32
-      "mbarrier.wait"(%zero, %0) <{barrier = "full"}> : (i32, i32) -> ()
+      "mbarrier.wait"(%zero, %0) <{barrier = "full", ring = "a"}> : (i32, i32) -> ()
+      "mbarrier.wait"(%zero, %0) <{barrier = "full", ring = "b"}> : (i32, i32) -> ()
       wgmma.fence
-      %p0 = "wgmma.mma_async"(%zero) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, operandSegmentSizes = array<i32: 0, 1, 0>}> : (i32) -> !wgmma.accumulator<m64n16, f32>
-      %p1 = "wgmma.mma_async"(%p0, %zero) <{dtype = "tf32", k = 8 : i64, a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0>}> : (!wgmma.accumulator<m64n16, f32>, i32) -> !wgmma.accumulator<m64n16, f32>
+      %p0 = "wgmma.mma_async"(%zero) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 0, 1, 0>}> : (i32) -> !wgmma.accumulator<m64n16, f32>
+      %p1 = "wgmma.mma_async"(%p0, %zero) <{dtype = "tf32", k = 8 : i64, a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0>}> : (!wgmma.accumulator<m64n16, f32>, i32) -> !wgmma.accumulator<m64n16, f32>
       wgmma.commit_group
       %p1_1 = "wgmma.wait_group"(%p1) <{pending = 1 : i64}> : (!wgmma.accumulator<m64n16, f32>) -> !wgmma.accumulator<m64n16, f32>
       %res = "warpgroup.k_loop"(%k_size, %p1_1) <{start = 1 : i64, block_k = 32 : i64, stages = 2 : i64}> ({
       ^bb0(%k: i32, %slot: i32, %phase: i32, %acc: !wgmma.accumulator<m64n16, f32>):
-        "mbarrier.wait"(%slot, %phase) <{barrier = "full"}> : (i32, i32) -> ()
+        "mbarrier.wait"(%slot, %phase) <{barrier = "full", ring = "a"}> : (i32, i32) -> ()
+        "mbarrier.wait"(%slot, %phase) <{barrier = "full", ring = "b"}> : (i32, i32) -> ()
         wgmma.fence
-        %l0 = "wgmma.mma_async"(%acc, %slot) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0>}> : (!wgmma.accumulator<m64n16, f32>, i32) -> !wgmma.accumulator<m64n16, f32>
-        %l1 = "wgmma.mma_async"(%l0, %slot) <{dtype = "tf32", k = 8 : i64, a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0>}> : (!wgmma.accumulator<m64n16, f32>, i32) -> !wgmma.accumulator<m64n16, f32>
+        %l0 = "wgmma.mma_async"(%acc, %slot) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0>}> : (!wgmma.accumulator<m64n16, f32>, i32) -> !wgmma.accumulator<m64n16, f32>
+        %l1 = "wgmma.mma_async"(%l0, %slot) <{dtype = "tf32", k = 8 : i64, a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0>}> : (!wgmma.accumulator<m64n16, f32>, i32) -> !wgmma.accumulator<m64n16, f32>
         wgmma.commit_group
         %l1_1 = "wgmma.wait_group"(%l1) <{pending = 1 : i64}> : (!wgmma.accumulator<m64n16, f32>) -> !wgmma.accumulator<m64n16, f32>
-        "mbarrier.arrive"(%slot) <{lag = 1 : i64}> : (i32) -> ()
+        "mbarrier.arrive"(%slot) <{lag = 1 : i64, ring = "a"}> : (i32) -> ()
+        "mbarrier.arrive"(%slot) <{lag = 1 : i64, ring = "b"}> : (i32) -> ()
         "warpgroup.yield"(%l1_1) : (!wgmma.accumulator<m64n16, f32>) -> ()
       }) : (i32, !wgmma.accumulator<m64n16, f32>) -> !wgmma.accumulator<m64n16, f32>
       %res_1 = "wgmma.wait_group"(%res) <{pending = 0 : i64}> : (!wgmma.accumulator<m64n16, f32>) -> !wgmma.accumulator<m64n16, f32>
@@ -53,14 +59,16 @@ builtin.module {
   }) : () -> ()
 }
 
-// CHECK:       "ptx.entry"() <{sym_name = "small", params = [".param .align 64 .b8 small_param_a[128]", ".param .align 64 .b8 small_param_b[128]", ".param .u64 small_param_c", ".param .u32 small_param_m", ".param .u32 small_param_n", ".param .u32 small_param_k"], maxntid = 256 : i64, smem_bytes = 21536 : i64}> ({
+// CHECK:       "ptx.entry"() <{sym_name = "small", params = [".param .align 64 .b8 small_param_a[128]", ".param .align 64 .b8 small_param_b[128]", ".param .u64 small_param_c", ".param .u32 small_param_m", ".param .u32 small_param_n", ".param .u32 small_param_k"], maxntid = 256 : i64, smem_bytes = 21568 : i64}> ({
 // CHECK-NEXT:    %[[TID:[0-9]+]] = "ptx.mov"() <{ty = ".u32", source = "%tid.x"}> : () -> !ptx.b32
 // CHECK-NEXT:    %[[WG:[0-9]+]] = "ptx.shr"(%[[TID]]) <{ty = ".u32", imm = 7 : i64}> : (!ptx.b32) -> !ptx.b32
-// The ring is 1024-byte aligned; its mbarriers follow the 2 x (8192 + 2048) bytes of tiles.
+// Shared memory is 1024-byte aligned: ring "a"'s 2 x 8192 bytes of tiles, ring "b"'s 2 x 2048,
+// then ring "a"'s 4 mbarriers (at 20480) and ring "b"'s (at 20512).
 // CHECK-NEXT:    %[[RAW:[0-9]+]] = "ptx.mov"() <{ty = ".u32", source = "exo_smem"}>
 // CHECK-NEXT:    %[[UP:[0-9]+]] = "ptx.add"(%[[RAW]]) <{ty = ".u32", imm = 1023 : i64}>
 // CHECK-NEXT:    %[[SMEM:[0-9]+]] = "ptx.and"(%[[UP]]) <{ty = ".b32", imm = -1024 : i64}>
 // CHECK-NEXT:    %[[BARS:[0-9]+]] = "ptx.add"(%[[SMEM]]) <{ty = ".u32", imm = 20480 : i64}>
+// CHECK-NEXT:    %[[BBARS:[0-9]+]] = "ptx.add"(%[[SMEM]]) <{ty = ".u32", imm = 20512 : i64}>
 // Tensor maps by generic address of the parameter, C as a global pointer, M, N, K loaded.
 // CHECK-NEXT:    %[[PA:[0-9]+]] = "ptx.mov"() <{ty = ".u64", source = "small_param_a"}>
 // CHECK-NEXT:    %[[AMAP:[0-9]+]] = "ptx.cvta_param"(%[[PA]])
@@ -87,13 +95,21 @@ builtin.module {
 // CHECK-NEXT:    %[[CTAY:[0-9]+]] = "ptx.add"(%[[FIRST]], %[[INROW]]) <{ty = ".u32"}>
 // CHECK-NEXT:    %[[CTAX:[0-9]+]] = "ptx.div"(%[[LOCAL]], %[[HEIGHT]]) <{ty = ".u32"}>
 
-// mbarrier.init_ring: thread 0 initialises full[s] (count 1) and empty[s] (count 128).
+// mbarrier.ring "a": thread 0 initialises full[s] (count 1) and empty[s] (count 128).
 // CHECK-NEXT:    %[[T0:[0-9]+]] = "ptx.setp"(%[[TID]]) <{cmp = "eq", ty = ".u32", imm = 0 : i64
 // CHECK-NEXT:    "ptx.if"(%[[T0]]) <{negate = 0 : i64}> ({
 // CHECK-NEXT:      "ptx.mbarrier_init"(%[[BARS]]) <{offset = 0 : i64, count = 1 : i64}>
 // CHECK-NEXT:      "ptx.mbarrier_init"(%[[BARS]]) <{offset = 16 : i64, count = 128 : i64}>
 // CHECK-NEXT:      "ptx.mbarrier_init"(%[[BARS]]) <{offset = 8 : i64, count = 1 : i64}>
 // CHECK-NEXT:      "ptx.mbarrier_init"(%[[BARS]]) <{offset = 24 : i64, count = 128 : i64}>
+// CHECK-NEXT:    }) : (!ptx.pred) -> ()
+// Ring "b", the last: then the fence and one block barrier for both.
+// CHECK-NEXT:    %[[T1:[0-9]+]] = "ptx.setp"(%[[TID]]) <{cmp = "eq", ty = ".u32", imm = 0 : i64
+// CHECK-NEXT:    "ptx.if"(%[[T1]]) <{negate = 0 : i64}> ({
+// CHECK-NEXT:      "ptx.mbarrier_init"(%[[BBARS]]) <{offset = 0 : i64, count = 1 : i64}>
+// CHECK-NEXT:      "ptx.mbarrier_init"(%[[BBARS]]) <{offset = 16 : i64, count = 128 : i64}>
+// CHECK-NEXT:      "ptx.mbarrier_init"(%[[BBARS]]) <{offset = 8 : i64, count = 1 : i64}>
+// CHECK-NEXT:      "ptx.mbarrier_init"(%[[BBARS]]) <{offset = 24 : i64, count = 128 : i64}>
 // CHECK-NEXT:      "ptx.fence_mbarrier_init"() : () -> ()
 // CHECK-NEXT:    }) : (!ptx.pred) -> ()
 // CHECK-NEXT:    "ptx.bar_sync"() : () -> ()
@@ -116,7 +132,7 @@ builtin.module {
 // CHECK-NEXT:        ^bb0(%[[PK:[0-9]+]]: !ptx.b32, %[[PSLOT:[0-9]+]]: !ptx.b32, %[[PPHASE:[0-9]+]]: !ptx.b32):
 // CHECK-NEXT:          %[[DONE:[0-9]+]] = "ptx.setp"(%[[PK]], %[[NK]]) <{cmp = "ge", ty = ".u32"
 // CHECK-NEXT:          "ptx.break_if"(%[[DONE]]) : (!ptx.pred) -> ()
-// Wait for empty[slot] (at bars + 8 * stages + 8 * slot) with the flipped phase.
+// Wait for ring "a"'s empty[slot] (at bars + 8 * stages + 8 * slot) with the flipped phase.
 // CHECK-NEXT:          %[[FULLB:[0-9]+]] = "ptx.mad_lo"(%[[PSLOT]], %[[BARS]]) <{ty = ".u32", imm = 8 : i64
 // CHECK-NEXT:          %[[EMPTYB:[0-9]+]] = "ptx.add"(%[[FULLB]]) <{ty = ".u32", imm = 16 : i64}>
 // CHECK-NEXT:          %[[PAR:[0-9]+]] = "ptx.xor"(%[[PPHASE]]) <{ty = ".b32", imm = 1 : i64}>
@@ -124,7 +140,7 @@ builtin.module {
 // CHECK-NEXT:          %[[READY:[0-9]+]] = "ptx.mbarrier_try_wait_parity"(%[[EMPTYB]], %[[PAR]])
 // CHECK-NEXT:          "ptx.bra"(%[[READY]]) <{target = "[[WAIT1]]", negate = 1 : i64, uniform = 0 : i64}>
 // CHECK-NEXT:          %[[FB:[0-9]+]] = "ptx.mad_lo"(%[[PSLOT]], %[[BARS]]) <{ty = ".u32", imm = 8 : i64
-// CHECK-NEXT:          "ptx.mbarrier_arrive_expect_tx"(%[[FB]]) <{bytes = 10240 : i64}>
+// CHECK-NEXT:          "ptx.mbarrier_arrive_expect_tx"(%[[FB]]) <{bytes = 8192 : i64}>
 // The A box: slot * 8192 into the A tiles, at (k * 32, ctaid.y * 64 + 0).
 // CHECK-NEXT:          %[[ADST:[0-9]+]] = "ptx.mad_lo"(%[[PSLOT]], %[[SMEM]]) <{ty = ".u32", imm = 8192 : i64
 // CHECK-NEXT:          %[[AK:[0-9]+]] = "ptx.mul_lo"(%[[PK]]) <{ty = ".u32", imm = 32 : i64}>
@@ -132,7 +148,16 @@ builtin.module {
 // CHECK-NEXT:          %[[AROW:[0-9]+]] = "ptx.add"(%[[AROW0]]) <{ty = ".u32", imm = 0 : i64}>
 // CHECK-NEXT:          %[[AMBAR:[0-9]+]] = "ptx.mad_lo"(%[[PSLOT]], %[[BARS]]) <{ty = ".u32", imm = 8 : i64
 // CHECK-NEXT:          "ptx.cp_async_bulk_tensor_2d"(%[[ADST]], %[[AMAP]], %[[AK]], %[[AROW]], %[[AMBAR]]) <{dst_offset = 0 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0>}>
-// The B box: past the 2 A tiles (16384 bytes), slot * 2048.
+// Then ring "b": its empty[slot], its 2048 bytes announced, and the B box past ring "a"'s 2
+// tiles (16384 bytes), slot * 2048.
+// CHECK-NEXT:          %[[BFULLB:[0-9]+]] = "ptx.mad_lo"(%[[PSLOT]], %[[BBARS]]) <{ty = ".u32", imm = 8 : i64
+// CHECK-NEXT:          %[[BEMPTYB:[0-9]+]] = "ptx.add"(%[[BFULLB]]) <{ty = ".u32", imm = 16 : i64}>
+// CHECK-NEXT:          %[[BPAR:[0-9]+]] = "ptx.xor"(%[[PPHASE]]) <{ty = ".b32", imm = 1 : i64}>
+// CHECK-NEXT:          "ptx.label"() <{label = "[[WAITB:\$L_wait_[0-9]+]]"}>
+// CHECK-NEXT:          %[[BREADY:[0-9]+]] = "ptx.mbarrier_try_wait_parity"(%[[BEMPTYB]], %[[BPAR]])
+// CHECK-NEXT:          "ptx.bra"(%[[BREADY]]) <{target = "[[WAITB]]", negate = 1 : i64, uniform = 0 : i64}>
+// CHECK-NEXT:          %[[BFB:[0-9]+]] = "ptx.mad_lo"(%[[PSLOT]], %[[BBARS]]) <{ty = ".u32", imm = 8 : i64
+// CHECK-NEXT:          "ptx.mbarrier_arrive_expect_tx"(%[[BFB]]) <{bytes = 2048 : i64}>
 // CHECK-NEXT:          %[[BBASE:[0-9]+]] = "ptx.add"(%[[SMEM]]) <{ty = ".u32", imm = 16384 : i64}>
 // CHECK-NEXT:          "ptx.mad_lo"(%[[PSLOT]], %[[BBASE]]) <{ty = ".u32", imm = 2048 : i64
 // CHECK:               "ptx.cp_async_bulk_tensor_2d"({{.*}}, %[[BMAP]],
@@ -153,13 +178,17 @@ builtin.module {
 // CHECK-NEXT:      "ptx.setmaxnreg"() <{action = "dec", count = 232 : i64}> : () -> ()
 // CHECK-NEXT:      "ptx.and"(%[[TID]]) <{ty = ".b32", imm = 127 : i64}>
 // CHECK-NEXT:      %[[ROLEIDX:[0-9]+]] = "ptx.sub"(%[[WG]]) <{ty = ".u32", imm = 1 : i64}>
-// Peeled K block 0: slot 0, phase 0, full[0] waited for.
+// Peeled K block 0: slot 0, phase 0, full[0] of ring "a" then of ring "b" waited for.
 // CHECK-NEXT:      %[[SLOT0:[0-9]+]] = "ptx.mov"() <{ty = ".u32", imm = 0 : i64}>
 // CHECK-NEXT:      %[[PHASE0:[0-9]+]] = "ptx.mov"() <{ty = ".u32", imm = 0 : i64}>
 // CHECK-NEXT:      %[[FULL0:[0-9]+]] = "ptx.mad_lo"(%[[SLOT0]], %[[BARS]]) <{ty = ".u32", imm = 8 : i64
 // CHECK-NEXT:      "ptx.label"() <{label = "[[WAIT2:\$L_wait_[0-9]+]]"}>
 // CHECK-NEXT:      %[[R2:[0-9]+]] = "ptx.mbarrier_try_wait_parity"(%[[FULL0]], %[[PHASE0]])
 // CHECK-NEXT:      "ptx.bra"(%[[R2]]) <{target = "[[WAIT2]]", negate = 1 : i64, uniform = 0 : i64}>
+// CHECK-NEXT:      %[[BFULL0:[0-9]+]] = "ptx.mad_lo"(%[[SLOT0]], %[[BBARS]]) <{ty = ".u32", imm = 8 : i64
+// CHECK-NEXT:      "ptx.label"() <{label = "[[WAIT2B:\$L_wait_[0-9]+]]"}>
+// CHECK-NEXT:      %[[R2B:[0-9]+]] = "ptx.mbarrier_try_wait_parity"(%[[BFULL0]], %[[PHASE0]])
+// CHECK-NEXT:      "ptx.bra"(%[[R2B]]) <{target = "[[WAIT2B]]", negate = 1 : i64, uniform = 0 : i64}>
 // CHECK-NEXT:      "ptx.wgmma_fence"() : () -> ()
 // Descriptors: this warpgroup's A rows and the slot's B tile, 128B swizzle (bit 62),
 // SBO 1024 bytes (64 << 32), LBO 1 (1 << 16).
@@ -193,16 +222,24 @@ builtin.module {
 // CHECK-NEXT:        "ptx.label"() <{label = "[[WAIT3:\$L_wait_[0-9]+]]"}>
 // CHECK-NEXT:        %[[R3:[0-9]+]] = "ptx.mbarrier_try_wait_parity"(%[[CFULL]], %[[CPHASE]])
 // CHECK-NEXT:        "ptx.bra"(%[[R3]]) <{target = "[[WAIT3]]", negate = 1 : i64, uniform = 0 : i64}>
+// CHECK-NEXT:        %[[CFULLB:[0-9]+]] = "ptx.mad_lo"(%[[CSLOT]], %[[BBARS]]) <{ty = ".u32", imm = 8 : i64
+// CHECK-NEXT:        "ptx.label"() <{label = "[[WAIT3B:\$L_wait_[0-9]+]]"}>
+// CHECK-NEXT:        %[[R3B:[0-9]+]] = "ptx.mbarrier_try_wait_parity"(%[[CFULLB]], %[[CPHASE]])
+// CHECK-NEXT:        "ptx.bra"(%[[R3B]]) <{target = "[[WAIT3B]]", negate = 1 : i64, uniform = 0 : i64}>
 // CHECK-NEXT:        "ptx.wgmma_fence"() : () -> ()
 // CHECK:             %[[E0:[0-9]+]] = "ptx.wgmma_mma_async"(%[[CACC]], {{.*}}scale_d = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 0>}>
 // CHECK:             %[[E1:[0-9]+]] = "ptx.wgmma_mma_async"(%[[E0]], {{.*}}scale_d = 1 : i64
 // CHECK-NEXT:        "ptx.wgmma_commit_group"() : () -> ()
 // CHECK-NEXT:        %[[W1:[0-9]+]] = "ptx.wgmma_wait_group"(%[[E1]]) <{pending = 1 : i64}>
-// Release the slot used 1 K block back: empty[(slot + 2 - 1) mod 2].
+// Release the slot used 1 K block back in both rings: empty[(slot + 2 - 1) mod 2].
 // CHECK-NEXT:        %[[PREV:[0-9]+]] = "ptx.add"(%[[CSLOT]]) <{ty = ".u32", imm = 1 : i64}>
 // CHECK-NEXT:        %[[PREVS:[0-9]+]] = "ptx.rem"(%[[PREV]]) <{ty = ".u32", imm = 2 : i64}>
 // CHECK-NEXT:        %[[PREVB:[0-9]+]] = "ptx.mad_lo"(%[[PREVS]], %[[BARS]]) <{ty = ".u32", imm = 8 : i64
 // CHECK-NEXT:        "ptx.mbarrier_arrive"(%[[PREVB]]) <{offset = 16 : i64}>
+// CHECK-NEXT:        %[[PREVB2:[0-9]+]] = "ptx.add"(%[[CSLOT]]) <{ty = ".u32", imm = 1 : i64}>
+// CHECK-NEXT:        %[[PREVS2:[0-9]+]] = "ptx.rem"(%[[PREVB2]]) <{ty = ".u32", imm = 2 : i64}>
+// CHECK-NEXT:        %[[PREVBB:[0-9]+]] = "ptx.mad_lo"(%[[PREVS2]], %[[BBARS]]) <{ty = ".u32", imm = 8 : i64
+// CHECK-NEXT:        "ptx.mbarrier_arrive"(%[[PREVBB]]) <{offset = 16 : i64}>
 // CHECK:             "ptx.next"({{.*}}, %[[W1]]) : (!ptx.b32, !ptx.b32, !ptx.b32, !ptx.acc<8>) -> ()
 // CHECK-NEXT:      })
 // After the loop: wait_group 0 on the loop's accumulator; the epilogue stores its result.

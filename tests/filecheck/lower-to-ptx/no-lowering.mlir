@@ -4,7 +4,7 @@
 // lower arith.constant and arith.cmpi only) fails the pass with its name and location.
 
 builtin.module {
-  "warpgroup.kernel"() <{sym_name = "addi", dtype = "tf32", threads = 128 : i64, block_m = 64 : i64, block_n = 16 : i64, block_k = 32 : i64, stages = 2 : i64, a_slot_bytes = 8192 : i64, b_slot_bytes = 2048 : i64, wait_depth = 0 : i64}> ({
+  "warpgroup.kernel"() <{sym_name = "addi", dtype = "tf32", threads = 128 : i64, block_m = 64 : i64, block_n = 16 : i64, block_k = 32 : i64, wait_depth = 0 : i64}> ({
   ^bb0(%a_map: !tma.tensor_map, %b_map: !tma.tensor_map, %c: i64, %m: i32, %n: i32, %k_size: i32):
     "warpgroup.role"() <{role = "consumer", first_warpgroup = 0 : i64, num_warpgroups = 1 : i64, maxnreg = 232 : i64}> ({
       %one = arith.constant 1 : i32

@@ -10,38 +10,44 @@
 // consumer's A descriptor and epilogue rows are offset by its index in the role.
 
 builtin.module {
-  "warpgroup.kernel"() <{sym_name = "two_wg", dtype = "tf32", threads = 384 : i64, block_m = 128 : i64, block_n = 16 : i64, block_k = 32 : i64, stages = 2 : i64, a_slot_bytes = 16384 : i64, b_slot_bytes = 2048 : i64, wait_depth = 1 : i64}> ({
+  "warpgroup.kernel"() <{sym_name = "two_wg", dtype = "tf32", threads = 384 : i64, block_m = 128 : i64, block_n = 16 : i64, block_k = 32 : i64, wait_depth = 1 : i64}> ({
   ^bb0(%a_map: !tma.tensor_map, %b_map: !tma.tensor_map, %c: i64, %m: i32, %n: i32, %k_size: i32):
-    "mbarrier.init_ring"() <{stages = 2 : i64, full_count = 1 : i64, empty_count = 256 : i64}> : () -> ()
+    "mbarrier.ring"() <{ring = "a", stages = 2 : i64, slot_bytes = 16384 : i64, full_count = 1 : i64, empty_count = 256 : i64}> : () -> ()
+    "mbarrier.ring"() <{ring = "b", stages = 2 : i64, slot_bytes = 2048 : i64, full_count = 1 : i64, empty_count = 256 : i64}> : () -> ()
     "warpgroup.role"() <{role = "producer", first_warpgroup = 0 : i64, num_warpgroups = 1 : i64, maxnreg = 40 : i64}> ({
       "warpgroup.k_loop"(%k_size) <{start = 0 : i64, block_k = 32 : i64, stages = 2 : i64}> ({
       ^bb0(%pk: i32, %pslot: i32, %pphase: i32):
-        "mbarrier.wait"(%pslot, %pphase) <{barrier = "empty"}> : (i32, i32) -> ()
-        "mbarrier.arrive_expect_tx"(%pslot) <{bytes = 18432 : i64}> : (i32) -> ()
-        "tma.load"(%a_map, %pslot, %pk) <{operand = "A", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 64 : i64, bytes = 8192 : i64}> : (!tma.tensor_map, i32, i32) -> ()
-        "tma.load"(%a_map, %pslot, %pk) <{operand = "A", row_offset = 64 : i64, smem_offset = 8192 : i64, box_rows = 64 : i64, bytes = 8192 : i64}> : (!tma.tensor_map, i32, i32) -> ()
-        "tma.load"(%b_map, %pslot, %pk) <{operand = "B", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 16 : i64, bytes = 2048 : i64}> : (!tma.tensor_map, i32, i32) -> ()
+        "mbarrier.wait"(%pslot, %pphase) <{barrier = "empty", ring = "a"}> : (i32, i32) -> ()
+        "mbarrier.arrive_expect_tx"(%pslot) <{bytes = 16384 : i64, ring = "a"}> : (i32) -> ()
+        "tma.load"(%a_map, %pslot, %pk) <{operand = "A", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 64 : i64, bytes = 8192 : i64, ring = "a"}> : (!tma.tensor_map, i32, i32) -> ()
+        "tma.load"(%a_map, %pslot, %pk) <{operand = "A", row_offset = 64 : i64, smem_offset = 8192 : i64, box_rows = 64 : i64, bytes = 8192 : i64, ring = "a"}> : (!tma.tensor_map, i32, i32) -> ()
+        "mbarrier.wait"(%pslot, %pphase) <{barrier = "empty", ring = "b"}> : (i32, i32) -> ()
+        "mbarrier.arrive_expect_tx"(%pslot) <{bytes = 2048 : i64, ring = "b"}> : (i32) -> ()
+        "tma.load"(%b_map, %pslot, %pk) <{operand = "B", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 16 : i64, bytes = 2048 : i64, ring = "b"}> : (!tma.tensor_map, i32, i32) -> ()
         "warpgroup.yield"() : () -> ()
       }) : (i32) -> ()
     }) : () -> ()
     "warpgroup.role"() <{role = "consumer", first_warpgroup = 1 : i64, num_warpgroups = 2 : i64, maxnreg = 232 : i64}> ({
       %zero = arith.constant 0 : i32
       %0 = arith.constant 0 : i32
-      "mbarrier.wait"(%zero, %0) <{barrier = "full"}> : (i32, i32) -> ()
+      "mbarrier.wait"(%zero, %0) <{barrier = "full", ring = "a"}> : (i32, i32) -> ()
+      "mbarrier.wait"(%zero, %0) <{barrier = "full", ring = "b"}> : (i32, i32) -> ()
       wgmma.fence
-      %p0 = "wgmma.mma_async"(%zero) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, operandSegmentSizes = array<i32: 0, 1, 0>}> : (i32) -> !wgmma.accumulator<m64n16, f32>
-      %p1 = "wgmma.mma_async"(%p0, %zero) <{dtype = "tf32", k = 8 : i64, a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0>}> : (!wgmma.accumulator<m64n16, f32>, i32) -> !wgmma.accumulator<m64n16, f32>
+      %p0 = "wgmma.mma_async"(%zero) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 0, 1, 0>}> : (i32) -> !wgmma.accumulator<m64n16, f32>
+      %p1 = "wgmma.mma_async"(%p0, %zero) <{dtype = "tf32", k = 8 : i64, a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0>}> : (!wgmma.accumulator<m64n16, f32>, i32) -> !wgmma.accumulator<m64n16, f32>
       wgmma.commit_group
       %p1_1 = "wgmma.wait_group"(%p1) <{pending = 1 : i64}> : (!wgmma.accumulator<m64n16, f32>) -> !wgmma.accumulator<m64n16, f32>
       %res = "warpgroup.k_loop"(%k_size, %p1_1) <{start = 1 : i64, block_k = 32 : i64, stages = 2 : i64}> ({
       ^bb0(%k: i32, %slot: i32, %phase: i32, %acc: !wgmma.accumulator<m64n16, f32>):
-        "mbarrier.wait"(%slot, %phase) <{barrier = "full"}> : (i32, i32) -> ()
+        "mbarrier.wait"(%slot, %phase) <{barrier = "full", ring = "a"}> : (i32, i32) -> ()
+        "mbarrier.wait"(%slot, %phase) <{barrier = "full", ring = "b"}> : (i32, i32) -> ()
         wgmma.fence
-        %l0 = "wgmma.mma_async"(%acc, %slot) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0>}> : (!wgmma.accumulator<m64n16, f32>, i32) -> !wgmma.accumulator<m64n16, f32>
-        %l1 = "wgmma.mma_async"(%l0, %slot) <{dtype = "tf32", k = 8 : i64, a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0>}> : (!wgmma.accumulator<m64n16, f32>, i32) -> !wgmma.accumulator<m64n16, f32>
+        %l0 = "wgmma.mma_async"(%acc, %slot) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0>}> : (!wgmma.accumulator<m64n16, f32>, i32) -> !wgmma.accumulator<m64n16, f32>
+        %l1 = "wgmma.mma_async"(%l0, %slot) <{dtype = "tf32", k = 8 : i64, a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0>}> : (!wgmma.accumulator<m64n16, f32>, i32) -> !wgmma.accumulator<m64n16, f32>
         wgmma.commit_group
         %l1_1 = "wgmma.wait_group"(%l1) <{pending = 1 : i64}> : (!wgmma.accumulator<m64n16, f32>) -> !wgmma.accumulator<m64n16, f32>
-        "mbarrier.arrive"(%slot) <{lag = 1 : i64}> : (i32) -> ()
+        "mbarrier.arrive"(%slot) <{lag = 1 : i64, ring = "a"}> : (i32) -> ()
+        "mbarrier.arrive"(%slot) <{lag = 1 : i64, ring = "b"}> : (i32) -> ()
         "warpgroup.yield"(%l1_1) : (!wgmma.accumulator<m64n16, f32>) -> ()
       }) : (i32, !wgmma.accumulator<m64n16, f32>) -> !wgmma.accumulator<m64n16, f32>
       %res_1 = "wgmma.wait_group"(%res) <{pending = 0 : i64}> : (!wgmma.accumulator<m64n16, f32>) -> !wgmma.accumulator<m64n16, f32>
@@ -50,7 +56,7 @@ builtin.module {
   }) : () -> ()
 }
 
-// CHECK:       "ptx.entry"() <{sym_name = "two_wg", {{.*}}maxntid = 384 : i64, smem_bytes = 37920 : i64}>
+// CHECK:       "ptx.entry"() <{sym_name = "two_wg", {{.*}}maxntid = 384 : i64, smem_bytes = 37952 : i64}>
 // CHECK-NEXT:    %[[TID:[0-9]+]] = "ptx.mov"() <{ty = ".u32", source = "%tid.x"}>
 // CHECK-NEXT:    %[[WG:[0-9]+]] = "ptx.shr"(%[[TID]]) <{ty = ".u32", imm = 7 : i64}>
 // CHECK-NEXT:    "ptx.mov"() <{ty = ".u32", source = "exo_smem"}>
@@ -67,7 +73,7 @@ builtin.module {
 // CHECK:         %[[ISPROD:[0-9]+]] = "ptx.setp"(%[[WG]]) <{cmp = "eq", ty = ".u32", imm = 0 : i64
 // CHECK-NEXT:    "ptx.if"(%[[ISPROD]])
 // CHECK-NEXT:      "ptx.setmaxnreg"() <{action = "dec", count = 40 : i64}>
-// CHECK:             "ptx.mbarrier_arrive_expect_tx"({{.*}}) <{bytes = 18432 : i64}>
+// CHECK:             "ptx.mbarrier_arrive_expect_tx"({{.*}}) <{bytes = 16384 : i64}>
 // A box of consumer warpgroup 0: rows ctaid.y * 128 + 0, at the start of the slot's A tile.
 // CHECK-NEXT:        %[[A0:[0-9]+]] = "ptx.mad_lo"(%{{[0-9]+}}, %[[SMEM]]) <{ty = ".u32", imm = 16384 : i64
 // CHECK-NEXT:        "ptx.mul_lo"

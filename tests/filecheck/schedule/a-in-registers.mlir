@@ -9,7 +9,7 @@
 // tile's first wgmma only; no synchronisation.
 
 builtin.module {
-  tile.kernel @rs(%a: !tile.tensor<?x?xbf16>, %b: !tile.tensor<?x?xbf16, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 64x16) schedule #tile.schedule<consumers = 1, stages = 2, a_in_registers = true> {
+  tile.kernel @rs(%a: !tile.tensor<?x?xbf16>, %b: !tile.tensor<?x?xbf16, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 64x16) schedule #tile.schedule<consumers = 1, stages = 2, a_in_registers = true, rings = "per_operand"> {
     %i, %j = tile.program_id : index, index
     %k = tile.dim %a, 1 : index
     %c64 = arith.constant 64 : index
@@ -29,20 +29,20 @@ builtin.module {
 }
 
 // CHECK:       %[[SLOT:[0-9]+]], %{{[0-9]+}} = "warpgroup.ring_slot"
-// CHECK-NEXT:  %[[F0:[0-9]+]] = "wgmma.load_fragment_a"(%[[SLOT]]) <{a_offset = 0 : i64}> : (i32) -> !wgmma.fragment_a<m64k16, bf16>
-// CHECK-NEXT:  %[[F1:[0-9]+]] = "wgmma.load_fragment_a"(%[[SLOT]]) <{a_offset = 32 : i64}> : (i32) -> !wgmma.fragment_a<m64k16, bf16>
-// CHECK-NEXT:  %[[F2:[0-9]+]] = "wgmma.load_fragment_a"(%[[SLOT]]) <{a_offset = 64 : i64}>
-// CHECK-NEXT:  %[[F3:[0-9]+]] = "wgmma.load_fragment_a"(%[[SLOT]]) <{a_offset = 96 : i64}>
-// CHECK-NEXT:  %[[D0:[0-9]+]] = "wgmma.mma_async_rs"(%[[SLOT]], %[[F0]]) <{dtype = "bf16", k = 16 : i64, b_offset = 0 : i64, scale_d = 0 : i64, operandSegmentSizes = array<i32: 0, 1, 1>}> : (i32, !wgmma.fragment_a<m64k16, bf16>) -> !wgmma.accumulator<m64n16, f32>
-// CHECK-NEXT:  %[[D1:[0-9]+]] = "wgmma.mma_async_rs"(%[[D0]], %[[SLOT]], %[[F1]]) <{dtype = "bf16", k = 16 : i64, b_offset = 32 : i64, scale_d = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 1>}>
+// CHECK-NEXT:  %[[F0:[0-9]+]] = "wgmma.load_fragment_a"(%[[SLOT]]) <{a_offset = 0 : i64, ring = "a"}> : (i32) -> !wgmma.fragment_a<m64k16, bf16>
+// CHECK-NEXT:  %[[F1:[0-9]+]] = "wgmma.load_fragment_a"(%[[SLOT]]) <{a_offset = 32 : i64, ring = "a"}> : (i32) -> !wgmma.fragment_a<m64k16, bf16>
+// CHECK-NEXT:  %[[F2:[0-9]+]] = "wgmma.load_fragment_a"(%[[SLOT]]) <{a_offset = 64 : i64, ring = "a"}>
+// CHECK-NEXT:  %[[F3:[0-9]+]] = "wgmma.load_fragment_a"(%[[SLOT]]) <{a_offset = 96 : i64, ring = "a"}>
+// CHECK-NEXT:  %[[D0:[0-9]+]] = "wgmma.mma_async_rs"(%[[SLOT]], %[[F0]]) <{dtype = "bf16", k = 16 : i64, b_offset = 0 : i64, scale_d = 0 : i64, b_ring = "b", operandSegmentSizes = array<i32: 0, 1, 1>}> : (i32, !wgmma.fragment_a<m64k16, bf16>) -> !wgmma.accumulator<m64n16, f32>
+// CHECK-NEXT:  %[[D1:[0-9]+]] = "wgmma.mma_async_rs"(%[[D0]], %[[SLOT]], %[[F1]]) <{dtype = "bf16", k = 16 : i64, b_offset = 32 : i64, scale_d = 1 : i64, b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 1>}>
 // CHECK-NEXT:  %[[D2:[0-9]+]] = "wgmma.mma_async_rs"(%[[D1]], %[[SLOT]], %[[F2]]) <{dtype = "bf16", k = 16 : i64, b_offset = 64 : i64, scale_d = 1 : i64
 // CHECK-NEXT:  %[[D3:[0-9]+]] = "wgmma.mma_async_rs"(%[[D2]], %[[SLOT]], %[[F3]]) <{dtype = "bf16", k = 16 : i64, b_offset = 96 : i64, scale_d = 1 : i64
 // CHECK-NEXT:  "warpgroup.k_loop"(%{{[0-9]+}}, %[[D3]]) <{start = 1 : i64, block_k = 64 : i64, stages = 2 : i64}> ({
 // CHECK-NEXT:  ^{{.*}}(%{{[0-9]+}}: i32, %[[LS:[0-9]+]]: i32, %{{[0-9]+}}: i32, %[[ACC:[0-9]+]]: !wgmma.accumulator<m64n16, f32>):
-// CHECK-NEXT:    %[[G0:[0-9]+]] = "wgmma.load_fragment_a"(%[[LS]]) <{a_offset = 0 : i64}>
-// CHECK-NEXT:    "wgmma.load_fragment_a"(%[[LS]]) <{a_offset = 32 : i64}>
-// CHECK-NEXT:    "wgmma.load_fragment_a"(%[[LS]]) <{a_offset = 64 : i64}>
-// CHECK-NEXT:    "wgmma.load_fragment_a"(%[[LS]]) <{a_offset = 96 : i64}>
+// CHECK-NEXT:    %[[G0:[0-9]+]] = "wgmma.load_fragment_a"(%[[LS]]) <{a_offset = 0 : i64, ring = "a"}>
+// CHECK-NEXT:    "wgmma.load_fragment_a"(%[[LS]]) <{a_offset = 32 : i64, ring = "a"}>
+// CHECK-NEXT:    "wgmma.load_fragment_a"(%[[LS]]) <{a_offset = 64 : i64, ring = "a"}>
+// CHECK-NEXT:    "wgmma.load_fragment_a"(%[[LS]]) <{a_offset = 96 : i64, ring = "a"}>
 // CHECK-NEXT:    "wgmma.mma_async_rs"(%[[ACC]], %[[LS]], %[[G0]]) <{dtype = "bf16", k = 16 : i64, b_offset = 0 : i64, scale_d = 1 : i64
 // CHECK-NOT:     wgmma.fence
 // CHECK:         "warpgroup.yield"

@@ -3,10 +3,11 @@
 // cluster_m = 2: two blocks along M share B.  The B box (32 rows) is multicast, each block
 // of the pair loading half of it; the A boxes stay each block's own (no multicast).  The
 // kernel records the cluster along M, and empty[s] counts one arrival per consumer warp of
-// both blocks (4 warps x 2 consumer warpgroups x 2 blocks).
+// both blocks (4 warps x 2 consumer warpgroups x 2 blocks) on ring "b", which the cluster
+// shares, and one per consumer thread on ring "a", each block's own.
 
 builtin.module {
-  tile.kernel @mpair(%a: !tile.tensor<?x?xf32>, %b: !tile.tensor<?x?xf32, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 128x32) schedule #tile.schedule<stages = 2, cluster = [2, 1]> {
+  tile.kernel @mpair(%a: !tile.tensor<?x?xf32>, %b: !tile.tensor<?x?xf32, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 128x32) schedule #tile.schedule<stages = 2, cluster = [2, 1], rings = "per_operand"> {
     %i, %j = tile.program_id : index, index
     %k = tile.dim %a, 1 : index
     %c32 = arith.constant 32 : index
@@ -27,8 +28,9 @@ builtin.module {
 
 // CHECK:       "warpgroup.kernel"() <{sym_name = "mpair", {{.*}}, raster_group = 8 : i64, cluster_m = 2 : i64}>
 // CHECK-NEXT:  ^bb0
-// CHECK-NEXT:    "mbarrier.init_ring"() <{stages = 2 : i64, full_count = 1 : i64, empty_count = 16 : i64}>
-// CHECK:           "tma.load"({{.*}}) <{operand = "A", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 64 : i64, bytes = 8192 : i64}>
-// CHECK-NEXT:      "tma.load"({{.*}}) <{operand = "A", row_offset = 64 : i64, smem_offset = 8192 : i64, box_rows = 64 : i64, bytes = 8192 : i64}>
-// CHECK-NEXT:      "tma.load"({{.*}}) <{operand = "B", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 32 : i64, bytes = 4096 : i64, multicast = 2 : i64}>
+// CHECK-NEXT:    "mbarrier.ring"() <{ring = "a", stages = 2 : i64, slot_bytes = 16384 : i64, full_count = 1 : i64, empty_count = 256 : i64}>
+// CHECK-NEXT:    "mbarrier.ring"() <{ring = "b", stages = 2 : i64, slot_bytes = {{[0-9]+}} : i64, full_count = 1 : i64, empty_count = 16 : i64, multicast = 2 : i64}>
+// CHECK:           "tma.load"({{.*}}) <{operand = "A", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 64 : i64, bytes = 8192 : i64, ring = "a"}>
+// CHECK-NEXT:      "tma.load"({{.*}}) <{operand = "A", row_offset = 64 : i64, smem_offset = 8192 : i64, box_rows = 64 : i64, bytes = 8192 : i64, ring = "a"}>
+// CHECK-NEXT:      "tma.load"({{.*}}) <{operand = "B", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 32 : i64, bytes = 4096 : i64, multicast = 2 : i64, ring = "b"}>
 // CHECK-NEXT:      "warpgroup.yield"

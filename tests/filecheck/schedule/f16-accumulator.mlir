@@ -5,7 +5,7 @@
 // mma of each tile, the K loop's carried values and results, and the epilogue's operands.
 
 builtin.module {
-  tile.kernel @acc16(%a: !tile.tensor<?x?xf16>, %b: !tile.tensor<?x?xf16, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 128x16) schedule #tile.schedule<consumers = 1, stages = 2, accumulate = "f16"> {
+  tile.kernel @acc16(%a: !tile.tensor<?x?xf16>, %b: !tile.tensor<?x?xf16, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 128x16) schedule #tile.schedule<consumers = 1, stages = 2, accumulate = "f16", rings = "per_operand"> {
     %i, %j = tile.program_id : index, index
     %k = tile.dim %a, 1 : index
     %c64 = arith.constant 64 : index

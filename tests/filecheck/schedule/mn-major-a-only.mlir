@@ -5,7 +5,7 @@
 // K steps, and its wgmma carries no trans_b.
 
 builtin.module {
-  tile.kernel @mn_a(%a: !tile.tensor<?x?xf16, contiguous = 0>, %b: !tile.tensor<?x?xf16, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 64x96) schedule #tile.schedule<consumers = 1, stages = 2> {
+  tile.kernel @mn_a(%a: !tile.tensor<?x?xf16, contiguous = 0>, %b: !tile.tensor<?x?xf16, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 64x96) schedule #tile.schedule<consumers = 1, stages = 2, rings = "per_operand"> {
     %i, %j = tile.program_id : index, index
     %k = tile.dim %a, 1 : index
     %c64 = arith.constant 64 : index
@@ -24,9 +24,9 @@ builtin.module {
   }
 }
 
-// CHECK:       "tma.load"({{.*}}) <{operand = "A", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 64 : i64, bytes = 8192 : i64, major = "mn"}>
-// CHECK-NEXT:  "tma.load"({{.*}}) <{operand = "B", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 96 : i64, bytes = 12288 : i64}>
+// CHECK:       "tma.load"({{.*}}) <{operand = "A", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 64 : i64, bytes = 8192 : i64, major = "mn", ring = "a"}>
+// CHECK-NEXT:  "tma.load"({{.*}}) <{operand = "B", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 96 : i64, bytes = 12288 : i64, ring = "b"}>
 // CHECK-NEXT:  "warpgroup.yield"
-// CHECK:       "wgmma.mma_async"({{.*}}) <{dtype = "f16", k = 16 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, trans_a = 1 : i64, operandSegmentSizes
-// CHECK-NEXT:  "wgmma.mma_async"({{.*}}) <{dtype = "f16", k = 16 : i64, a_offset = 2048 : i64, b_offset = 32 : i64, scale_d = 1 : i64, trans_a = 1 : i64, operandSegmentSizes
+// CHECK:       "wgmma.mma_async"({{.*}}) <{dtype = "f16", k = 16 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, trans_a = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes
+// CHECK-NEXT:  "wgmma.mma_async"({{.*}}) <{dtype = "f16", k = 16 : i64, a_offset = 2048 : i64, b_offset = 32 : i64, scale_d = 1 : i64, trans_a = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes
 // CHECK-NOT:   trans_b

@@ -10,7 +10,7 @@
 // not the K-major 32); the slots take the same bytes as K-major ones.
 
 builtin.module {
-  tile.kernel @mn(%a: !tile.tensor<?x?xbf16, contiguous = 0>, %b: !tile.tensor<?x?xbf16>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 128x128) schedule #tile.schedule<consumers = 1, stages = 2> {
+  tile.kernel @mn(%a: !tile.tensor<?x?xbf16, contiguous = 0>, %b: !tile.tensor<?x?xbf16>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 128x128) schedule #tile.schedule<consumers = 1, stages = 2, rings = "per_operand"> {
     %i, %j = tile.program_id : index, index
     %k = tile.dim %a, 1 : index
     %c64 = arith.constant 64 : index
@@ -29,13 +29,13 @@ builtin.module {
   }
 }
 
-// CHECK:       "warpgroup.kernel"() <{sym_name = "mn", dtype = "bf16", threads = 256 : i64, block_m = 128 : i64, block_n = 128 : i64, block_k = 64 : i64, stages = 2 : i64, a_slot_bytes = 16384 : i64, b_slot_bytes = 16384 : i64, wait_depth = 1 : i64, raster_group = 8 : i64}> ({
+// CHECK:       "warpgroup.kernel"() <{sym_name = "mn", dtype = "bf16", threads = 256 : i64, block_m = 128 : i64, block_n = 128 : i64, block_k = 64 : i64, wait_depth = 1 : i64, raster_group = 8 : i64}> ({
 // CHECK-NEXT:  ^bb0(%[[A:[0-9]+]]: !tma.tensor_map, %[[B:[0-9]+]]: !tma.tensor_map,
 // CHECK:         ^bb0(%[[PK:[0-9]+]]: i32, %[[PSLOT:[0-9]+]]: i32, %{{.*}}: i32):
-// CHECK-NEXT:      "tma.load"(%[[A]], %[[PSLOT]], %[[PK]]) <{operand = "A", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 64 : i64, bytes = 8192 : i64, major = "mn"}>
-// CHECK-NEXT:      "tma.load"(%[[A]], %[[PSLOT]], %[[PK]]) <{operand = "A", row_offset = 64 : i64, smem_offset = 8192 : i64, box_rows = 64 : i64, bytes = 8192 : i64, major = "mn"}>
-// CHECK-NEXT:      "tma.load"(%[[B]], %[[PSLOT]], %[[PK]]) <{operand = "B", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 64 : i64, bytes = 8192 : i64, major = "mn"}>
-// CHECK-NEXT:      "tma.load"(%[[B]], %[[PSLOT]], %[[PK]]) <{operand = "B", row_offset = 64 : i64, smem_offset = 8192 : i64, box_rows = 64 : i64, bytes = 8192 : i64, major = "mn"}>
+// CHECK-NEXT:      "tma.load"(%[[A]], %[[PSLOT]], %[[PK]]) <{operand = "A", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 64 : i64, bytes = 8192 : i64, major = "mn", ring = "a"}>
+// CHECK-NEXT:      "tma.load"(%[[A]], %[[PSLOT]], %[[PK]]) <{operand = "A", row_offset = 64 : i64, smem_offset = 8192 : i64, box_rows = 64 : i64, bytes = 8192 : i64, major = "mn", ring = "a"}>
+// CHECK-NEXT:      "tma.load"(%[[B]], %[[PSLOT]], %[[PK]]) <{operand = "B", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 64 : i64, bytes = 8192 : i64, major = "mn", ring = "b"}>
+// CHECK-NEXT:      "tma.load"(%[[B]], %[[PSLOT]], %[[PK]]) <{operand = "B", row_offset = 64 : i64, smem_offset = 8192 : i64, box_rows = 64 : i64, bytes = 8192 : i64, major = "mn", ring = "b"}>
 // CHECK-NEXT:      "warpgroup.yield"() : () -> ()
 
 // Peeled K block 0: tile 0 reads A at 0, 2048, 4096, 6144; tile 1 at 8192 + the same.

@@ -32,7 +32,7 @@ builtin.module {
 }
 
 // Stages absent: 7 slots of 32 KiB fit (227 KiB).
-// CHECK:       "warpgroup.kernel"() <{sym_name = "batched_gemm", dtype = "tf32", threads = 384 : i64, block_m = 128 : i64, block_n = 128 : i64, block_k = 32 : i64, stages = 7 : i64, a_slot_bytes = 16384 : i64, b_slot_bytes = 16384 : i64, wait_depth = 1 : i64, raster_group = 8 : i64, batched = 1 : i64}>
+// CHECK:       "warpgroup.kernel"() <{sym_name = "batched_gemm", dtype = "tf32", threads = 384 : i64, block_m = 128 : i64, block_n = 128 : i64, block_k = 32 : i64, wait_depth = 1 : i64, raster_group = 8 : i64, batched = 1 : i64}>
 // CHECK-NEXT:  ^bb0(%{{.*}}: !tma.tensor_map, %{{.*}}: !tma.tensor_map, %[[C:[0-9]+]]: i64, %[[M:[0-9]+]]: i32, %[[N:[0-9]+]]: i32, %{{.*}}: i32, %{{.*}}: i32, %{{.*}}: f32, %{{.*}}: f32):
 // CHECK:         wgmma.frag_load_tile %[[C]][%{{.*}}, %{{.*}}], %[[N]], %[[M]], %[[N]] {dtype = "f32"}
 // CHECK:       params = [{kind = "tensor_map", arg = 0 : i64, dtype = "tf32", box = [32 : i64, 64 : i64], swizzle = 128 : i64, flatten = 1 : i64}, {kind = "tensor_map", arg = 1 : i64, dtype = "tf32", box = [32 : i64, 128 : i64], swizzle = 128 : i64, flatten = 1 : i64}, {kind = "pointer", arg = 2 : i64}, {kind = "dim", arg = 2 : i64, dim = 1 : i64}, {kind = "dim", arg = 2 : i64, dim = 2 : i64}, {kind = "dim", arg = 0 : i64, dim = 2 : i64}, {kind = "dim", arg = 2 : i64, dim = 0 : i64}, {kind = "scalar", arg = 3 : i64, type = "f32"}, {kind = "scalar", arg = 4 : i64, type = "f32"}]

@@ -6,7 +6,7 @@
 // the K loop carries one accumulator per tile, and each tile is stored at its row offset.
 
 builtin.module {
-  tile.kernel @two(%a: !tile.tensor<?x?xbf16>, %b: !tile.tensor<?x?xbf16, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 256x8) schedule #tile.schedule<stages = 3, wait_depth = 0> {
+  tile.kernel @two(%a: !tile.tensor<?x?xbf16>, %b: !tile.tensor<?x?xbf16, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 256x8) schedule #tile.schedule<stages = 3, wait_depth = 0, rings = "per_operand"> {
     %i, %j = tile.program_id : index, index
     %k = tile.dim %a, 1 : index
     %c64 = arith.constant 64 : index
@@ -28,18 +28,19 @@ builtin.module {
 }
 
 // 1 producer + 2 consumer warpgroups; the empty barriers count every consumer thread.
-// CHECK:       "warpgroup.kernel"() <{sym_name = "two", dtype = "bf16", threads = 384 : i64, block_m = 256 : i64, block_n = 8 : i64, block_k = 64 : i64, stages = 3 : i64, a_slot_bytes = 32768 : i64, b_slot_bytes = 1024 : i64, wait_depth = 0 : i64, raster_group = 8 : i64}>
+// CHECK:       "warpgroup.kernel"() <{sym_name = "two", dtype = "bf16", threads = 384 : i64, block_m = 256 : i64, block_n = 8 : i64, block_k = 64 : i64, wait_depth = 0 : i64, raster_group = 8 : i64}>
 // CHECK-NEXT:  ^bb0(%[[A:[0-9]+]]: !tma.tensor_map, %[[B:[0-9]+]]: !tma.tensor_map, %{{.*}}: i64, %{{.*}}: i32, %{{.*}}: i32, %[[K:[0-9]+]]: i32):
-// CHECK-NEXT:    "mbarrier.init_ring"() <{stages = 3 : i64, full_count = 1 : i64, empty_count = 256 : i64}>
+// CHECK-NEXT:    "mbarrier.ring"() <{ring = "a", stages = 3 : i64, slot_bytes = 32768 : i64, full_count = 1 : i64, empty_count = 256 : i64}>
+// CHECK-NEXT:    "mbarrier.ring"() <{ring = "b", stages = 3 : i64, slot_bytes = 1024 : i64, full_count = 1 : i64, empty_count = 256 : i64}>
 
 // CHECK-NEXT:    "warpgroup.role"() <{role = "producer", first_warpgroup = 0 : i64, num_warpgroups = 1 : i64, maxnreg = 40 : i64}>
 // CHECK-NEXT:      "warpgroup.tile_loop"
 // CHECK-NEXT:      ^bb0
 // CHECK-NEXT:      "warpgroup.k_loop"(%[[K]]) <{start = 0 : i64, block_k = 64 : i64, stages = 3 : i64}>
 // CHECK-NEXT:      ^bb0(%[[PK:[0-9]+]]: i32, %[[PSLOT:[0-9]+]]: i32, %{{.*}}: i32):
-// CHECK-NEXT:        "tma.load"(%[[A]], %[[PSLOT]], %[[PK]]) <{operand = "A", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 128 : i64, bytes = 16384 : i64}>
-// CHECK-NEXT:        "tma.load"(%[[A]], %[[PSLOT]], %[[PK]]) <{operand = "A", row_offset = 128 : i64, smem_offset = 16384 : i64, box_rows = 128 : i64, bytes = 16384 : i64}>
-// CHECK-NEXT:        "tma.load"(%[[B]], %[[PSLOT]], %[[PK]]) <{operand = "B", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 8 : i64, bytes = 1024 : i64}>
+// CHECK-NEXT:        "tma.load"(%[[A]], %[[PSLOT]], %[[PK]]) <{operand = "A", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 128 : i64, bytes = 16384 : i64, ring = "a"}>
+// CHECK-NEXT:        "tma.load"(%[[A]], %[[PSLOT]], %[[PK]]) <{operand = "A", row_offset = 128 : i64, smem_offset = 16384 : i64, box_rows = 128 : i64, bytes = 16384 : i64, ring = "a"}>
+// CHECK-NEXT:        "tma.load"(%[[B]], %[[PSLOT]], %[[PK]]) <{operand = "B", row_offset = 0 : i64, smem_offset = 0 : i64, box_rows = 8 : i64, bytes = 1024 : i64, ring = "b"}>
 // CHECK-NEXT:        "warpgroup.yield"() : () -> ()
 
 // CHECK:         "warpgroup.role"() <{role = "consumer", first_warpgroup = 1 : i64, num_warpgroups = 2 : i64, maxnreg = 232 : i64}>
@@ -47,12 +48,12 @@ builtin.module {
 // CHECK-NEXT:      ^bb0
 // CHECK-NEXT:      %[[ZERO:[0-9]+]], %{{[0-9]+}} = "warpgroup.ring_slot"
 // Tile 0 (A rows 0..63 of the warpgroup's slice).
-// CHECK-NEXT:      %[[T0A:[0-9]+]] = "wgmma.mma_async"(%[[ZERO]]) <{dtype = "bf16", k = 16 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, operandSegmentSizes = array<i32: 0, 1, 0>}>
+// CHECK-NEXT:      %[[T0A:[0-9]+]] = "wgmma.mma_async"(%[[ZERO]]) <{dtype = "bf16", k = 16 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 0, 1, 0>}>
 // CHECK-NEXT:      %[[T0B:[0-9]+]] = "wgmma.mma_async"(%[[T0A]], %[[ZERO]]) <{{.*}}a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64
 // CHECK-NEXT:      %[[T0C:[0-9]+]] = "wgmma.mma_async"(%[[T0B]], %[[ZERO]]) <{{.*}}a_offset = 64 : i64, b_offset = 64 : i64, scale_d = 1 : i64
 // CHECK-NEXT:      %[[T0D:[0-9]+]] = "wgmma.mma_async"(%[[T0C]], %[[ZERO]]) <{{.*}}a_offset = 96 : i64, b_offset = 96 : i64, scale_d = 1 : i64
 // Tile 1 (64 rows x 128 bytes further into A): starts over with scale_d = 0.
-// CHECK-NEXT:      %[[T1A:[0-9]+]] = "wgmma.mma_async"(%[[ZERO]]) <{dtype = "bf16", k = 16 : i64, a_offset = 8192 : i64, b_offset = 0 : i64, scale_d = 0 : i64, operandSegmentSizes = array<i32: 0, 1, 0>}>
+// CHECK-NEXT:      %[[T1A:[0-9]+]] = "wgmma.mma_async"(%[[ZERO]]) <{dtype = "bf16", k = 16 : i64, a_offset = 8192 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 0, 1, 0>}>
 // CHECK-NEXT:      %[[T1B:[0-9]+]] = "wgmma.mma_async"(%[[T1A]], %[[ZERO]]) <{{.*}}a_offset = 8224 : i64, b_offset = 32 : i64, scale_d = 1 : i64
 // CHECK-NEXT:      %[[T1C:[0-9]+]] = "wgmma.mma_async"(%[[T1B]], %[[ZERO]]) <{{.*}}a_offset = 8256 : i64, b_offset = 64 : i64, scale_d = 1 : i64
 // CHECK-NEXT:      %[[T1D:[0-9]+]] = "wgmma.mma_async"(%[[T1C]], %[[ZERO]]) <{{.*}}a_offset = 8288 : i64, b_offset = 96 : i64, scale_d = 1 : i64

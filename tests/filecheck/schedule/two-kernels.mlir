@@ -3,7 +3,7 @@
 // Every tile.kernel of the module becomes its own warpgroup.kernel, in order, named after it.
 
 builtin.module {
-  tile.kernel @first(%a: !tile.tensor<?x?xf32>, %b: !tile.tensor<?x?xf32, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 64x16) schedule #tile.schedule<consumers = 1, stages = 2> {
+  tile.kernel @first(%a: !tile.tensor<?x?xf32>, %b: !tile.tensor<?x?xf32, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 64x16) schedule #tile.schedule<consumers = 1, stages = 2, rings = "per_operand"> {
     %i, %j = tile.program_id : index, index
     %k = tile.dim %a, 1 : index
     %c32 = arith.constant 32 : index
@@ -20,7 +20,7 @@ builtin.module {
     tile.store %acc, %c[%i, %j] : !tile.tile<64x16xf32>, !tile.tensor<?x?xf32>
     tile.return
   }
-  tile.kernel @second(%a: !tile.tensor<?x?xf16>, %b: !tile.tensor<?x?xf16, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 128x64) schedule #tile.schedule<stages = 4, wait_depth = 0, maxnreg = [224, 24]> {
+  tile.kernel @second(%a: !tile.tensor<?x?xf16>, %b: !tile.tensor<?x?xf16, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 128x64) schedule #tile.schedule<stages = 4, wait_depth = 0, maxnreg = [224, 24], rings = "per_operand"> {
     %i, %j = tile.program_id : index, index
     %k = tile.dim %a, 1 : index
     %c64 = arith.constant 64 : index
@@ -43,7 +43,7 @@ builtin.module {
 // CHECK:      "warpgroup.kernel"() <{sym_name = "first", dtype = "tf32", threads = 256 : i64
 // CHECK:        "warpgroup.role"() <{role = "producer", first_warpgroup = 0 : i64, num_warpgroups = 1 : i64, maxnreg = 40 : i64}>
 // CHECK:        "warpgroup.role"() <{role = "consumer", first_warpgroup = 1 : i64, num_warpgroups = 1 : i64, maxnreg = 232 : i64}>
-// CHECK:      "warpgroup.kernel"() <{sym_name = "second", dtype = "f16", threads = 384 : i64, block_m = 128 : i64, block_n = 64 : i64, block_k = 64 : i64, stages = 4 : i64, a_slot_bytes = 16384 : i64, b_slot_bytes = 8192 : i64, wait_depth = 0 : i64, raster_group = 8 : i64}>
+// CHECK:      "warpgroup.kernel"() <{sym_name = "second", dtype = "f16", threads = 384 : i64, block_m = 128 : i64, block_n = 64 : i64, block_k = 64 : i64, wait_depth = 0 : i64, raster_group = 8 : i64}>
 // CHECK:        "warpgroup.role"() <{role = "producer", first_warpgroup = 0 : i64, num_warpgroups = 1 : i64, maxnreg = 24 : i64}>
 // CHECK:        "warpgroup.role"() <{role = "consumer", first_warpgroup = 1 : i64, num_warpgroups = 2 : i64, maxnreg = 224 : i64}>
 // f16: k = 16, so 4 instructions per 64-wide K block.

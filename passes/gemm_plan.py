@@ -263,6 +263,10 @@ class GemmPlan:
                      "cluster_tiles": [self.cluster_m, self.cluster_n], "split_k": self.split_k,
                      "batch_dims": rank - 2},
             "zero_before_launch": [ic] if self.split_k > 1 and not self.accumulate_c else [],
+            # How the kernel runs inside the block (for the host's reports and its GEMM view).
+            "schedule": {"kind": self.schedule, "consumers": self.consumers, "stages": self.stages,
+                         "wait_depth": self.wait_depth, "a_in_registers": self.a_in_registers,
+                         "accumulator": self.accumulator, "rings": self.rings},
         }
 
 

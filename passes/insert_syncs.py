@@ -3,13 +3,20 @@
 A *stage* is a maximal run of consecutive wgmma.mma_async ops in one block reading the same
 slot; the rings it reads are those its wgmmas (and A fragment loads) name, each ring one
 operand stream with its own full and empty barriers.  Guarantees on the output:
-- consumers: before each stage, for each ring it reads (in the order they are first read), an
-  mbarrier wait for that ring's slot to be full, then a wgmma.fence (so any earlier register
-  access, wgmma or not, is ordered before the stage); after it, wgmma.commit_group, then
-  wgmma.wait_group N (N = the kernel's wait_depth) through which the stage's accumulators
-  flow, then, for each ring it read, an arrive on the empty barrier of the slot whose groups
-  that wait retired (N K blocks back; skipped in iterations with no such block), in every
-  CTA of the cluster for a ring the cluster shares (`multicast` on its mbarrier.ring);
+- consumers: before each stage, for each ring it reads that no earlier stage of its block
+  read at that slot (in the order they are first read), an mbarrier wait for that ring's
+  slot to be full, then a wgmma.fence (so any earlier register access, wgmma or not, is
+  ordered before the stage); after it, wgmma.commit_group: each stage is one group;
+- a stage whose accumulators only wgmmas read (the same chain, or the next K block through
+  the loop) is followed by wgmma.wait_group N (N = the kernel's wait_depth) through which
+  they flow, then, for each ring it is the block's last stage to read, an arrive on the
+  empty barrier of the slot whose groups that wait retired (N K blocks back; skipped in
+  iterations with no such block), in every CTA of the cluster for a ring the cluster shares
+  (`multicast` on its mbarrier.ring);
+- a stage whose accumulators another op of the block reads (a fragment op, a store: chained
+  groups, as attention's S = Q K^T before its softmax) gets its own wait depth: a
+  wgmma.wait_group right before that op, leaving in flight exactly the stages issued since,
+  and the release of its rings' slot right after it;
 - in a tile_loop with turns (ping-pong), an await_turn before the tile's first stage and a
   pass_turn right after its K loop has issued every wgmma (before the final wait below), so
   the consumer warpgroups wait on and read the ring one at a time, in tile order;
@@ -128,39 +135,108 @@ _MMAS = (MmaAsyncOp, MmaAsyncRsOp)
 _STAGE_OPS = (LoadFragmentAOp, MmaAsyncOp, MmaAsyncRsOp)
 
 
-def _sync_consumer_stage(stage: list[Operation], rings: _Rings, depth: int) -> None:
-    first, last = stage[0], stage[-1]
-    mmas = [op for op in stage if isinstance(op, _MMAS)]
+@dataclass
+class _Stage:
+    """One stage of a consumer block: its ops, the rings whose full barrier it waits for (those
+    no earlier stage of the block read at this slot) and those it releases (those no later
+    stage of the block reads at this slot)."""
+
+    ops: list[Operation]
+    waits: list[str]
+    releases: list[str]
+
+
+def _plan_stages(block: Block) -> list[_Stage]:
+    runs = _runs(block, _STAGE_OPS)  # type: ignore[arg-type]
+    stages = [_Stage(run, [], []) for run in runs]
+    waited: set[tuple[SSAValue, str]] = set()
+    for stage in stages:
+        slot = stage.ops[0].slot  # type: ignore[attr-defined]
+        stage.waits = [name for name in _rings_of(stage.ops) if (slot, name) not in waited]
+        waited.update((slot, name) for name in stage.waits)
+    released: set[tuple[SSAValue, str]] = set()
+    for stage in reversed(stages):
+        slot = stage.ops[0].slot  # type: ignore[attr-defined]
+        stage.releases = [name for name in _rings_of(stage.ops) if (slot, name) not in released]
+        released.update((slot, name) for name in stage.releases)
+    return stages
+
+
+def _first_reader(values: list[SSAValue], after: Operation) -> Operation | None:
+    """The first op of `after`'s block, after it, that reads one of `values` other than a wgmma
+    (which orders itself behind the in-flight wgmmas on its accumulator), a wait_group, or a
+    k_loop or yield carrying it into the next K block's wgmmas; an op nested in a later op of
+    the block counts as that op."""
+    block = after.parent_block()
+    readers: set[Operation] = set()
+    for value in values:
+        for use in value.uses:
+            op: Operation | None = use.operation
+            if isinstance(op, (*_MMAS, WaitGroupOp, wg.YieldOp, wg.KLoopOp)):
+                continue
+            while op is not None and op.parent_block() is not block:
+                op = op.parent_op()
+            if op is not None:
+                readers.add(op)
+    op = after.next_op
+    while op is not None and op not in readers:
+        op = op.next_op
+    return op
+
+
+def _sync_consumer_stage(stage: _Stage, later: list[_Stage], rings: _Rings, depth: int) -> None:
+    """Waits, fence, commit, wait_group and releases of one stage (module docstring).  Its
+    accumulators go through a wait_group: right after the commit with `depth` groups left in
+    flight when only wgmmas (or the next iteration) read them, releasing its rings' slot
+    `depth` K blocks back; or, when a non-wgmma op of the block reads them, right before that
+    op with as many groups left in flight as stages issued since (its own wait depth),
+    releasing its rings' slot at once."""
+    ops = stage.ops
+    first, last = ops[0], ops[-1]
+    mmas = [op for op in ops if isinstance(op, _MMAS)]
     if not mmas:
         raise DiagnosticException(f"{first.name} at {first.location}: an A fragment load with no wgmma after it "
                                   "in its stage: load A fragments only for the wgmmas of the same K block")
-    late = next((op for op in stage[stage.index(mmas[0]):] if isinstance(op, LoadFragmentAOp)), None)
+    late = next((op for op in ops[ops.index(mmas[0]):] if isinstance(op, LoadFragmentAOp)), None)
     if late is not None:
         raise DiagnosticException(
             f"{late.name} at {late.location}: an A fragment load after the stage's first wgmma would write "
             "registers inside the stage: load every A fragment of a K block before its first wgmma")
-    names = _rings_of(stage)
     slot = first.slot  # type: ignore[attr-defined]
-    phase, index = rings.phase_and_index(slot, first, names)
+    phase, index = rings.phase_and_index(slot, first, _rings_of(ops))
     # The full-slot waits come before the fragment loads read the slot; the fence after them,
     # so the wgmmas see the registers they wrote.
-    _insert([WaitOp(name, slot, phase, "full") for name in names], first)
+    _insert([WaitOp(name, slot, phase, "full") for name in stage.waits], first)
     _insert([FenceOp()], mmas[0])
     # The accumulators this stage leaves behind: results not consumed by a later mma of it.
-    in_stage = set(stage)
+    in_stage = set(ops)
     live = [op.result for op in mmas  # type: ignore[attr-defined]
             if not any(use.operation in in_stage for use in op.result.uses)]  # type: ignore[attr-defined]
+    reader = _first_reader(live, last)
+    if reader is not None:  # retire this group before the read, later ones may stay in flight
+        block = last.parent_block()
+        position = {op: i for i, op in enumerate(block.ops)}  # type: ignore[union-attr]
+        pending = sum(1 for other in later if position[other.ops[-1]] < position[reader])
+        wait = WaitGroupOp(pending, live)
+        _insert([CommitGroupOp()], last, after=True)
+        _insert([wait, *_releases(stage, slot, 0, index, None, rings)], reader)
+        _reroute_through(wait)
+        return
     wait = WaitGroupOp(depth, live)
-    after: list[Operation] = [CommitGroupOp(), wait]
-    if index is not None:  # a peeled iteration: release only a slot that exists
-        if index - depth >= 0:
-            after += [ArriveOp(name, slot, depth, cluster=rings.sharing[name]) for name in names]
-    else:
+    guard_k = None
+    if index is None:
         loop = slot.owner.parent_op()
         guard_k = loop.k if _int(loop.start) < depth else None  # early iterations have nothing to release
-        after += [ArriveOp(name, slot, depth, guard_k, cluster=rings.sharing[name]) for name in names]
-    _insert(after, last, after=True)
+    _insert([CommitGroupOp(), wait, *_releases(stage, slot, depth, index, guard_k, rings)], last, after=True)
     _reroute_through(wait)
+
+
+def _releases(stage: _Stage, slot: SSAValue, lag: int, index: int | None, guard_k, rings: _Rings) -> list[Operation]:
+    """The arrives releasing the stage's rings' slot `lag` K blocks back (in a peeled iteration,
+    only a slot that exists), in every CTA of the cluster for a ring the cluster shares."""
+    if index is not None and index - lag < 0:
+        return []
+    return [ArriveOp(name, slot, lag, guard_k, cluster=rings.sharing[name]) for name in stage.releases]
 
 
 def _reroute_through(wait: WaitGroupOp) -> None:
@@ -213,8 +289,9 @@ def insert_syncs(kernel: wg.KernelOp) -> None:
         blocks = list(role.walk_blocks())
         for block in blocks:
             if role.role.data == "consumer":
-                for stage in _runs(block, _STAGE_OPS):  # type: ignore[arg-type]
-                    _sync_consumer_stage(stage, rings, depth)
+                stages = _plan_stages(block)
+                for i, stage in enumerate(stages):
+                    _sync_consumer_stage(stage, stages[i + 1:], rings, depth)
                 _unroll_for_fragments(block, depth)
             else:
                 for loads in _runs(block, LoadOp):

@@ -107,8 +107,8 @@ def check_address_math(dtype="bf16", wgmma_n=128, tiles_per_warpgroup=2, consume
     e = kind.bytes
     block_m, block_n, block_k = (int(kernel.block_m.value.data), int(kernel.block_n.value.data),
                                  int(kernel.block_k.value.data))
-    rings = {name: (stages, slot) for name, stages, slot in (r.shape for r in kernel.rings())}
-    (stages, a_slot), (_, b_slot) = rings["a"], rings["b"]
+    (ring,) = kernel.rings()  # the default schedule: A's and B's tiles share ring "ab"
+    _, stages, slot = ring.shape
     info = runtime.KernelInfo.for_gemm("model", dtype, wgmma_n, tiles_per_warpgroup, consumers, stages,
                                        cluster=cluster_n, layout_a=layout_a, layout_b=layout_b)
     assert info.smem_bytes == kernel.smem_bytes
@@ -118,12 +118,12 @@ def check_address_math(dtype="bf16", wgmma_n=128, tiles_per_warpgroup=2, consume
     Bt = rng.permutation(n * k).reshape(n, k) + 1 + m * k
     a_dev, b_dev = info.device_operands(A, Bt)
     maps = info.tensor_maps(m, n, k)
-    smem = np.full((stages * (a_slot + b_slot)) // e, -1, dtype=np.int64)
+    smem = np.full(stages * slot // e, -1, dtype=np.int64)
     m_block, n_block = 1, 1
     rows_per_wg = block_m // consumers
     mismatches = 0
     for kb in range(3):
-        slot = kb % stages
+        position = kb % stages  # the ring slot of K block kb
         smem[:] = -1
         written = 0
         for op in loads:
@@ -132,8 +132,7 @@ def check_address_math(dtype="bf16", wgmma_n=128, tiles_per_warpgroup=2, consume
             dims, strides, box = runtime.tensor_map_geometry(dtype, **geometry)
             matrix = a_dev if is_a else b_dev
             assert list(matrix.shape) == dims[::-1] and strides == [dims[0] * e]
-            region = 0 if is_a else stages * a_slot
-            dst0 = region + slot * (a_slot if is_a else b_slot) + int(op.smem_offset.value.data)
+            dst0 = position * slot + int(op.smem_offset.value.data)  # B's offsets start after A's tile
             row = (m_block * block_m if is_a else n_block * block_n) + int(op.row_offset.value.data)
             parts = 1 if op.multicast is None else int(op.multicast.value.data)
             for rank in range(parts):  # every CTA's part lands in every CTA of the cluster
@@ -146,11 +145,11 @@ def check_address_math(dtype="bf16", wgmma_n=128, tiles_per_warpgroup=2, consume
                     c0, c1, dst = kb * block_k, row + rank * part, dst0 + rank * part * 128
                 assert box[1] == part, (box, part)
                 written += _tma_box(smem, dst, matrix, c0, c1, box, e)
-            assert written <= stages * (a_slot + b_slot)
+            assert written <= stages * slot
         assert written == sum(int(op.bytes.value.data) for op in loads)  # the expect-tx count
         for c in range(consumers):
-            a_base = c * rows_per_wg * 128 + slot * a_slot
-            b_base = stages * a_slot + slot * b_slot
+            a_base = c * rows_per_wg * 128 + position * slot
+            b_base = position * slot  # the wgmma's b_offset counts from the slot, past A's tile
             per_tile = block_k // kind.k
             for index, op in enumerate(mmas):
                 tile, kk = divmod(index, per_tile)  # schedule's order: tile by tile, K slices in order

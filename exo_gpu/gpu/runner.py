@@ -18,13 +18,6 @@ from exo_gpu.ptxas import toolchain
 from exo_gpu.compiler import CompileError, compile, gemm
 
 
-def _info_options(options: dict) -> dict:
-    """gemm() options the runtime must know, as KernelInfo fields (cluster_n is `cluster`)."""
-    fields = runtime.KernelInfo.__dataclass_fields__
-    renamed = {("cluster" if k == "cluster_n" else k): v for k, v in options.items()}
-    return {k: v for k, v in renamed.items() if k in fields}
-
-
 def build(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, consumers: int = 2,
           stages: int = 4, wait_depth: int = 1, accumulate_c: bool = False, cuda: str = toolchain.DEFAULT_CUDA,
           ptxas: str | None = None, nvdisasm: str | None = None, **options) -> tuple[bytes, runtime.KernelInfo]:
@@ -35,11 +28,8 @@ def build(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2,
                   stages=stages, wait_depth=wait_depth, accumulate_c=accumulate_c, **options)
     name = module.ops.first.sym_name.data  # type: ignore[union-attr]
     result = compile(module, cuda=cuda, ptxas=ptxas, nvdisasm=nvdisasm)
-    assert result.smem_bytes is not None
-    info = runtime.KernelInfo(name, dtype, wgmma_n, tiles_per_warpgroup, consumers, stages,
-                              result.smem_bytes, wait_depth, accumulate_c, **_info_options(options))
     assert result.cubin is not None
-    return result.cubin, info
+    return result.cubin, runtime.KernelInfo.from_abi(result.abis[name])  # the launch as the IR records it
 
 
 def run(m: int, n: int, k: int, *, A: np.ndarray | None = None, Bt: np.ndarray | None = None,

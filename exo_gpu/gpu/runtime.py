@@ -287,6 +287,26 @@ class KernelInfo:
         return dataclasses.replace(info, smem_bytes=smem_layout(slots)[1])
 
     @classmethod
+    def from_abi(cls, abi: dict) -> KernelInfo:
+        """The GEMM view of a kernel ABI recorded by `schedule` (exo_gpu.passes.gemm_plan):
+        every launch fact (shared memory, block shape, cluster, split-K, operand layouts and
+        element types) read from the IR, none recomputed."""
+        a, b, c = abi["args"][:3]
+        grid, sched = abi["grid"], abi["schedule"]
+        block_m, block_n = grid["block"]
+        owners = 1 if sched["kind"] == "pingpong" else sched["consumers"]
+        cluster_m, cluster_n = grid["cluster_tiles"]
+        rank = a["rank"]
+        return cls(abi["kernel"], abi["params"][0]["dtype"], block_n, block_m // (M_TILE * owners),
+                   sched["consumers"], sched["stages"], abi["smem_bytes"], sched["wait_depth"],
+                   accumulate_c=c["access"] == "readwrite" and not abi["zero_before_launch"],
+                   cluster=cluster_n, schedule=sched["kind"], c_dtype=c["element"], split_k=grid["split_k"],
+                   a_in_registers=bool(sched["a_in_registers"]), cluster_m=cluster_m,
+                   layout_a="row" if a["contiguous"] == rank - 1 else "col",
+                   layout_b="col" if b["contiguous"] == rank - 2 else "row",
+                   accumulator=sched["accumulator"], extra={"rings": sched["rings"]})
+
+    @classmethod
     def from_dict(cls, d: dict) -> KernelInfo:
         known = {f for f in cls.__dataclass_fields__ if f != "extra"}
         return cls(**{k: v for k, v in d.items() if k in known},

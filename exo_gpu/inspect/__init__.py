@@ -45,17 +45,16 @@ def inspect_file(path: str, *, cuda: str = DEFAULT_CUDA, ptxas: str | None = Non
                  pipeline: str = DEFAULT_PIPELINE) -> Inspection:
     """Inspect a .mlir file (compiled with `pipeline`, by default the whole one from tile IR) or
     any .ptx file."""
-    from exo_gpu.compiler import parse
+    from exo_gpu.compiler import parse, read_mlir
 
     suffix = Path(path).suffix.lower()
     if suffix not in (".mlir", ".ptx"):
         raise InspectError(f"{path}: give a .mlir file (tile IR) or a .ptx file, or no file and the gemm options")
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError as e:
-        raise InspectError(f"cannot read {path}: {e.strerror}") from None
     if suffix == ".ptx":
-        return inspect_ptx(text, path, cuda=cuda, ptxas=ptxas, nvdisasm=nvdisasm)
+        from exo_gpu.ptxas.ptx_input import load_ptx
+
+        return inspect_ptx(load_ptx(path), path, cuda=cuda, ptxas=ptxas, nvdisasm=nvdisasm)
+    text = read_mlir(path)
     return inspect_module(parse(text, path), text, path, title=Path(path).name, mode="mlir", cuda=cuda,
                           ptxas=ptxas, nvdisasm=nvdisasm, pipeline=pipeline)
 

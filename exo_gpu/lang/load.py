@@ -11,7 +11,7 @@ import traceback
 from xdsl.dialects.builtin import FileLineColLoc, ModuleOp
 from xdsl.utils.exceptions import VerifyException
 
-from exo_gpu.compiler import CompileError, parse
+from exo_gpu.compiler import CompileError, parse, read_mlir
 from exo_gpu.dialects import tile
 from exo_gpu.dialects.tile.schedule import Schedule, ScheduleAttr, ScheduleError
 from exo_gpu.errors import ExoGpuError
@@ -29,10 +29,9 @@ def load_program(path: str) -> ModuleOp:
     if not path.endswith(".mlir"):
         raise LoadError(f"{path}: expected a tile program, FILE.mlir or FILE.py")
     try:
-        with open(path) as f:
-            text = f.read()
-    except OSError as e:
-        raise LoadError(f"cannot read {path}: {e.strerror}") from None
+        text = read_mlir(path)
+    except CompileError as e:
+        raise LoadError(str(e)) from None
     try:
         module = parse(text, path)
     except CompileError as e:

@@ -30,7 +30,7 @@ from exo_gpu import sweep
 import exo_gpu
 from exo_gpu.compiler import CompileError, compile, gemm, with_locations
 from exo_gpu import output
-from exo_gpu.errors import ExoGpuError, one_line_usage_errors, use_cli_spelling
+from exo_gpu.errors import ExoGpuError, check_int, one_line_usage_errors, use_cli_spelling
 from exo_gpu.passes import DEFAULT_PIPELINE
 
 
@@ -211,7 +211,7 @@ def cmd_run(args) -> int:
         m, k = a.shape
         n = bt.shape[0]
     else:
-        m, n, k = args.m, args.n, args.k
+        m, n, k = (check_int(name, getattr(args, name), 1, 2**31 - 1, "rows/columns of the GEMM") for name in "mnk")
     result = run(m, n, k, A=None if npz is None else a, Bt=None if npz is None else bt, dtype=args.dtype,
                  wgmma_n=args.wgmma_n, tiles_per_warpgroup=args.tiles_per_warpgroup, consumers=args.consumers,
                  stages=args.stages, wait_depth=args.wait_depth, accumulate_c=False, cuda=args.cuda,
@@ -245,7 +245,11 @@ def cmd_check(args) -> int:
     else:
         text = ptx_input.check_ptx_bytes(data, path)
         tool = toolchain.ptxas(args.cuda, args.ptxas)
-        _, reports = guard.check(text, tool, disasm=nvdisasm)
+        try:
+            _, reports = guard.check(text, tool, disasm=nvdisasm)
+        except guard.PtxasError as e:
+            raise CompileError(f"{path}: {e}; fix the PTX there, or name the ptxas it was written for "
+                               "(--cuda V or --ptxas PATH)") from None
     if args.json:
         sys.stdout.write(_reports_json(reports))
     else:

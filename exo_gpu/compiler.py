@@ -6,6 +6,7 @@ Used by both command-line tools and by the Python API (`exo_gpu.gemm`, `exo_gpu.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from exo_gpu.dialects.tile import Schedule, ScheduleError
 from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP, MAX_SPLIT_K
 from exo_gpu.dialects.wgmma import WGMMA_TABLE
 from exo_gpu.dialects.attrs import kernel_name_problem
-from exo_gpu.errors import ArgumentError, ExoGpuError, check_bool, check_choice, check_int, option
+from exo_gpu.errors import ArgumentError, ExoGpuError, check_bool, check_choice, check_int, is_cli, option
 from exo_gpu.gemm_program import gemm_program
 from exo_gpu.passes import DEFAULT_PIPELINE, PASSES
 from exo_gpu.passes.emit_ptx import EmitPtxPass, print_ptx
@@ -75,9 +76,15 @@ def parse(text: str, filename: str = "<input>") -> ModuleOp:
         module = _LocatingParser(ctx, text, filename).parse_module()
         module.verify()
     except ParseError as e:
+        if re.search(r"^\s*\.(version|target)\s", text, re.M):
+            raise CompileError(f"{filename}: PTX text, not MLIR; fix: give MLIR (tile IR, e.g. exo-gpu gemm --emit "
+                               "tile), or judge PTX with exo-gpu check / exo-gpu doctor") from None
         message = _first_line(str(e), f"{filename}: parse error")
+        if "is not registered" in message:
+            message += (f"; use the ops of exo-gpu's dialects ({', '.join(sorted(d.name for d in ctx.loaded_dialects))})"
+                        if hasattr(ctx, "loaded_dialects") else "; use the ops of exo-gpu's dialects")
         if not str(e).strip().splitlines()[1:2] or not str(e).splitlines()[1].strip():  # no source line: at EOF
-            message += " (at the end of the file: is a closing '}' missing?)"
+            message += " (at the end of the file: close every '{' with its '}')"
         raise CompileError(message) from None
     except VerifyException as e:
         raise CompileError(f"{filename}: invalid IR: {_first_line(str(e))}{_where_invalid(module)}") from None
@@ -163,7 +170,9 @@ def parse_pipeline(spec: str) -> list[ModulePass]:
         try:
             passes.append(PASSES[pass_spec.name].from_pass_spec(pass_spec))
         except (Exception, ArgSpecParseError) as e:
-            raise CompileError(f"bad options for pass '{pass_spec.name}': {_first_line(str(e))}") from None
+            where = "exo-gpu-opt --list-passes" if is_cli() else "exo_gpu.opt.list_passes()"
+            raise CompileError(f"bad options for pass '{pass_spec.name}': {_first_line(str(e))}; "
+                               f"see {where} for its options") from None
     return passes
 
 

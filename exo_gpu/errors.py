@@ -29,6 +29,11 @@ def use_api_spelling() -> None:
     _SPELLING["style"] = "api"
 
 
+def is_cli() -> bool:
+    """Whether messages are for the command line (else for Python callers)."""
+    return _SPELLING["style"] == "cli"
+
+
 def option(name: str, value: object = None) -> str:
     """Option `name` (the Python keyword, e.g. "split_k") as the caller writes it:
     `--split-k 4` from the command line, `split_k=4` from Python."""

@@ -77,7 +77,8 @@ class ExoGpuOptMain(xDSLOptMain):
         except IsADirectoryError:
             raise CompileError(f"{self.args.input_file}: is a directory; give an MLIR file") from None
         except OSError as e:
-            raise CompileError(f"cannot read {self.args.input_file}: {e.strerror}") from None
+            raise CompileError(f"cannot read {self.args.input_file}: {e.strerror}; give the path of an existing "
+                               ".mlir file, or - for standard input") from None
 
     def get_input_name(self) -> str:
         return "<stdin>" if self.args.input_file in (None, "-") else self.args.input_file

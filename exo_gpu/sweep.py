@@ -112,7 +112,7 @@ def load_grid(name_or_file: str) -> list[dict]:
             grid = json.load(f)
     except OSError as e:
         raise ExoGpuError(f"grid '{name_or_file}' is neither a named grid ({', '.join(GRIDS)}) "
-                          f"nor a readable file: {e.strerror}") from None
+                          f"nor a readable file ({e.strerror}); give one of those names or a JSON grid file") from None
     except json.JSONDecodeError as e:
         raise ExoGpuError(f"{name_or_file}: not JSON ({e.msg} at line {e.lineno}): a grid file is a "
                           "list of objects of exo_gpu.gemm() arguments") from None
@@ -135,8 +135,8 @@ def _check_keys(grid: list[dict], where: str) -> None:
     for i, config in enumerate(grid, 1):
         unknown = sorted(set(config) - known)
         if unknown:
-            raise ExoGpuError(f"{where}: configuration {i} has unknown key(s) {', '.join(map(repr, unknown))}: "
-                              f"a grid entry takes exo_gpu.gemm() arguments ({', '.join(sorted(known))})")
+            raise ExoGpuError(f"{where}: configuration {i} has unknown key(s) {', '.join(map(repr, unknown))}; fix: "
+                              f"use exo_gpu.gemm() arguments ({', '.join(sorted(known))})")
 
 
 def compile_one(config: dict, cuda: str) -> Outcome:

@@ -72,11 +72,12 @@ def _load_python(path: str) -> ModuleOp:
     except ExoGpuError:
         raise  # KernelError: already file:line and message
     except SyntaxError as e:
-        raise LoadError(f"{path}:{e.lineno}:{e.offset or 1}: syntax error: {e.msg}") from None
+        raise LoadError(f"{path}:{e.lineno}:{e.offset or 1}: syntax error: {e.msg}; fix the Python there") from None
     except Exception as e:
         line = next((fr.lineno for fr in reversed(traceback.extract_tb(e.__traceback__))
                      if os.path.abspath(fr.filename) == os.path.abspath(path)), 0)
-        raise LoadError(f"{path}:{line}: {type(e).__name__}: {e}") from None
+        raise LoadError(f"{path}:{line}: {type(e).__name__}: {e}; fix: the file must import without errors "
+                        "(python FILE.py shows the traceback)") from None
     finally:
         sys.path.pop(0)
     kernels = [v for v in vars(module).values() if isinstance(v, Kernel)]

@@ -66,8 +66,9 @@ class _LocatingParser(Parser):
 def parse(text: str, filename: str = "<input>") -> ModuleOp:
     """Parse and verify MLIR text; every op is located at its line in `filename`."""
     if not isinstance(text, str):
-        raise CompileError(f"parse() takes MLIR text (str), got {type(text).__name__}"
-                           + ("; fix: decode it first, text.decode()" if isinstance(text, bytes) else ""))
+        raise CompileError(f"parse() takes MLIR text (str), got {type(text).__name__}; fix: "
+                           + ("decode it first, text.decode()" if isinstance(text, bytes) else
+                              "pass the text of a .mlir file"))
     if not isinstance(filename, str):
         raise CompileError(f"parse(): filename must be a str, got {type(filename).__name__}")
     ctx = make_context()
@@ -77,8 +78,8 @@ def parse(text: str, filename: str = "<input>") -> ModuleOp:
         module.verify()
     except ParseError as e:
         if re.search(r"^\s*\.(version|target)\s", text, re.M):
-            raise CompileError(f"{filename}: PTX text, not MLIR; fix: give MLIR (tile IR, e.g. exo-gpu gemm --emit "
-                               "tile), or judge PTX with exo-gpu check / exo-gpu doctor") from None
+            raise CompileError(f"{filename}: PTX text, not MLIR; fix: give MLIR (tile IR, e.g. {_TILE_IR_HINT()}), "
+                               "or judge PTX with exo-gpu check / exo-gpu doctor") from None
         message = _first_line(str(e), f"{filename}: parse error")
         if "is not registered" in message:
             message += (f"; use the ops of exo-gpu's dialects ({', '.join(sorted(d.name for d in ctx.loaded_dialects))})"
@@ -104,6 +105,10 @@ def _where_invalid(module: ModuleOp | None) -> str:
     return ""
 
 
+def _TILE_IR_HINT() -> str:  # noqa: N802 - reads as the constant it stands for
+    return "from exo-gpu gemm --emit tile" if is_cli() else "exo_gpu.print_ir(exo_gpu.gemm())"
+
+
 def read_mlir(path: str) -> str:
     """The text of an MLIR file, or a CompileError naming it: missing, a folder, or not text."""
     if os.path.isdir(path):
@@ -119,7 +124,7 @@ def read_mlir(path: str) -> str:
         text = None
     if text is None or "\0" in text:
         raise CompileError(f"{path}: a binary file, not MLIR text; fix: give tile IR as text (a .mlir file, "
-                           "e.g. from exo-gpu gemm --emit tile)")
+                           f"e.g. {_TILE_IR_HINT()})")
     return text
 
 
@@ -138,8 +143,8 @@ def print_ir(module: ModuleOp) -> str:
     from io import StringIO
 
     if not isinstance(module, Operation):
-        raise CompileError(f"print_ir() takes an operation (the ModuleOp of exo_gpu.gemm() or exo_gpu.parse()), "
-                           f"got {type(module).__name__}")
+        raise CompileError(f"print_ir() takes an operation, got {type(module).__name__}; fix: pass the module that "
+                           "exo_gpu.gemm(...) or exo_gpu.parse(text) returns")
 
     out = StringIO()
     Printer(stream=out).print_op(module)
@@ -340,9 +345,9 @@ class Compiled:
 def _check_compile_arguments(module, pipeline, cuda, ptxas, nvdisasm, assemble, downgrade, keep_ir) -> None:
     """compile()'s arguments, each of its type: one CompileError naming the argument and the fix."""
     if not isinstance(module, ModuleOp):
-        raise CompileError(f"compile() takes a ModuleOp (from exo_gpu.gemm() or exo_gpu.parse()), got "
-                           f"{type(module).__name__}" + ("; fix: parse MLIR text first, exo_gpu.parse(text)"
-                                                         if isinstance(module, str) else ""))
+        raise CompileError(f"compile() takes a ModuleOp, got {type(module).__name__}; fix: pass the module that "
+                           + ("exo_gpu.parse(text) makes of MLIR text" if isinstance(module, str) else
+                              "exo_gpu.gemm(...) or exo_gpu.parse(text) returns"))
     if not isinstance(pipeline, str):
         raise CompileError(f"compile(): pipeline must be a str of comma-separated passes, got "
                            f"{type(pipeline).__name__}; e.g. '{DEFAULT_PIPELINE}'")

@@ -244,18 +244,31 @@ def cmd_check(args) -> int:
                                "-cubin, or the PTX as FILE.ptx") from None
     else:
         text = ptx_input.check_ptx_bytes(data, path)
-        tool = toolchain.ptxas(args.cuda, args.ptxas)
-        try:
-            _, reports = guard.check(text, tool, disasm=nvdisasm)
-        except guard.PtxasError as e:
-            raise CompileError(f"{path}: {e}; fix the PTX there, or name the ptxas it was written for "
-                               "(--cuda V or --ptxas PATH)") from None
+        reports = _check_ptx(text, toolchain.ptxas(args.cuda, args.ptxas), nvdisasm, path)
     if args.json:
         sys.stdout.write(_reports_json(reports))
     else:
         for r in reports:
             print(guard.format_report(r))
     return 0 if all(r.ok for r in reports) else 1
+
+
+def _check_ptx(text: str, tool: toolchain.Tool, nvdisasm: toolchain.Tool, path: str) -> list[guard.GuardReport]:
+    """Guard PTX; PTX of a newer ISA than this ptxas reads (nvcc 13's `.version 9.0`) is lowered
+    to the older equivalent first, as the doctor does, and a note says so."""
+    try:
+        return guard.check(text, tool, disasm=nvdisasm)[1]
+    except guard.PtxasError as e:
+        error = e
+    try:
+        _, lowered, note = doctor._assemble(text, tool)
+    except guard.PtxasError:
+        lowered, note = text, None
+    if note is None:
+        raise CompileError(f"{path}: {error}; fix the PTX there, or name the ptxas it was written for "
+                           "(--cuda V or --ptxas PATH)") from None
+    print(f"exo-gpu: note: {path}: {note}", file=sys.stderr)
+    return guard.check(lowered, tool, disasm=nvdisasm)[1]
 
 
 def _check_cubin(cubin: bytes, nvdisasm: toolchain.Tool, path: str) -> list[guard.GuardReport]:

@@ -96,6 +96,7 @@ def make_inputs(folder: Path) -> dict[str, str]:
         "sm80.ptx": ptx.replace("sm_90a", "sm_80"),
         "noentry.ptx": re.sub(r"\.visible \.entry.*", "", ptx, flags=re.S),
         "badsyntax.ptx": ptx.replace("wgmma.fence.sync.aligned;", "wgmma.fence.sync.bogus;", 1),
+        "v90.ptx": ptx.replace(".version 8.0", ".version 9.0", 1),
         "bad.py": "import exo_gpu.lang as tl\nx = 1 +\n",
         "import.py": "import exo_gpu_no_such_module\n",
         "nokernel.py": "x = 1\n",
@@ -152,6 +153,7 @@ def assert_clear_error(proc: subprocess.CompletedProcess, needles: tuple[str, ..
     assert len(lines) == 1, f"stderr is {len(lines)} lines:\n{proc.stderr}"
     line = lines[0]
     assert re.match(r"^exo-gpu(-opt)?( [a-z]+)?: error: ", line), line
+    assert not re.search(r"exo-gpu-(ptxas|nvdisasm)-\w+", line), f"names a temporary file: {line}"
     for needle in needles:
         assert needle in line, f"{needle!r} not in: {line}"
     assert any(w in line for w in FIX_WORDS), f"no fix in: {line}"

@@ -266,6 +266,15 @@ def test_sweep_bad_output_fails_before_compiling(files):
     assert time.monotonic() - start < 30
 
 
+def test_check_lowers_a_newer_ptx_version_as_doctor_does(files):
+    """`check` reads nvcc 13's `.version 9.0` PTX with ptxas 12.3, as `doctor` does, and says so."""
+    for cmd in ("check", "doctor"):
+        proc = run_tool(CLI, [cmd, files["v90.ptx"], "--cuda", "12.3"], cwd=files["tmp"])
+        assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
+        assert "kernel g" in proc.stdout, (cmd, proc.stdout, proc.stderr)
+        assert ".version 9.0 was lowered" in proc.stdout + proc.stderr, (cmd, proc.stdout, proc.stderr)
+
+
 def test_o_dash_is_standard_output(files):
     """`-o -` writes to standard output (mlir-opt's convention), never a file named '-'."""
     proc = run_tool(CLI, ["gemm", "--emit", "ptx", "-o", "-"], cwd=files["tmp"])

@@ -352,7 +352,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.set_defaults(func=inspector.run)
 
     w = sub.add_parser("sweep", help="compile a grid of configurations with the guard, in parallel")
-    w.add_argument("--grid", default="default", help="a named grid (default, smoke) or a JSON file of gemm() arguments")
+    w.add_argument("--grid", default="default", help=f"a named grid ({', '.join(sweep.GRIDS)}) or a JSON file: a list "
+                   "of objects of exo_gpu.gemm() arguments")
     w.add_argument("--cuda", default=f"{toolchain.DEFAULT_CUDA},13.x", help="comma-separated ptxas versions")
     w.add_argument("--jobs", type=int, default=0, help="parallel compiles (default: one per CPU)")
     w.add_argument("--json", metavar="OUT", help="write every outcome here")

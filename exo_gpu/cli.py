@@ -30,7 +30,7 @@ from exo_gpu import sweep
 import exo_gpu
 from exo_gpu.compiler import CompileError, compile, gemm, with_locations
 from exo_gpu import output
-from exo_gpu.errors import ExoGpuError, check_int, one_line_usage_errors, use_cli_spelling
+from exo_gpu.errors import ExoGpuError, check_int, cli_spelling, one_line_usage_errors
 from exo_gpu.passes import DEFAULT_PIPELINE
 
 
@@ -392,7 +392,11 @@ def _run_file_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    use_cli_spelling()
+    with cli_spelling():
+        return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     if len(argv) >= 2 and argv[0] == "run" and argv[1].endswith((".mlir", ".py")):
         args = _run_file_parser().parse_args(argv[1:])  # `exo-gpu run FILE`: a tile program
     else:

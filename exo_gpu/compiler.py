@@ -267,23 +267,18 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
     return module
 
 
-# gemm()'s integer arguments: (lowest, highest, what they count); the finer rules (wgmma N a
-# multiple of 8, budgets, shared memory) are the verifiers' and the schedule's.
+# gemm()'s integer arguments: (lowest, highest, what they count), or None where the schedule
+# and _gemm_options_problem check the range in their own words; the finer rules (wgmma N a
+# multiple of 8, budgets, shared memory) are the verifiers'.
 _GEMM_INTS = {
     "wgmma_n": (8, 256, "wgmma N, a multiple of 8"),
     "tiles_per_warpgroup": (1, 4, "m64 accumulator tiles per consumer warpgroup"),
-    "consumers": (1, 2, "consumer warpgroups"),
-    "stages": (2, 8, "shared-memory ring slots"),
-    "wait_depth": (0, 1, "wgmma groups left in flight"),
-    "consumer_maxnreg": (24, 256, "setmaxnreg registers per consumer thread"),
-    "producer_maxnreg": (24, 256, "setmaxnreg registers per producer thread"),
     "raster_group": (1, 65535, "block rows launched together"),
-    "cluster_n": (1, 2, "blocks per cluster along N"),
-    "cluster_m": (1, 2, "blocks per cluster along M"),
-    "split_k": (1, MAX_SPLIT_K, "K ranges per output tile"),
+    **dict.fromkeys(("consumers", "stages", "wait_depth", "consumer_maxnreg", "producer_maxnreg", "cluster_n",
+                     "cluster_m", "split_k"), (None, None, "")),
 }
 _GEMM_CHOICES = {"dtype": SUPPORTED_DTYPES, "schedule": SCHEDULES, "c_dtype": C_DTYPES, "layout_a": LAYOUTS,
-                 "layout_b": LAYOUTS, "accumulator": ("f32", "f16")}
+                 "layout_b": LAYOUTS}
 
 
 def _check_gemm_arguments(args: dict) -> None:

@@ -8,6 +8,8 @@ options the way the caller spells them (``option``): ``--split-k 4`` on the comm
 
 from __future__ import annotations
 
+import contextlib
+
 _SPELLING = {"style": "api"}
 
 
@@ -19,9 +21,16 @@ class ArgumentError(ExoGpuError):
     """An argument of the wrong type or out of range, at the API boundary or on the command line."""
 
 
-def use_cli_spelling() -> None:
-    """Called once by the command-line tools: messages then name options as flags."""
+@contextlib.contextmanager
+def cli_spelling():
+    """While the command-line tools run, messages name options as flags (restored after, so an
+    in-process `exo_gpu.cli.main(...)` leaves the Python API's spelling as it was)."""
+    before = _SPELLING["style"]
     _SPELLING["style"] = "cli"
+    try:
+        yield
+    finally:
+        _SPELLING["style"] = before
 
 
 def use_api_spelling() -> None:
@@ -43,17 +52,19 @@ def option(name: str, value: object = None) -> str:
     return name if value is None else f"{name}={value!r}"
 
 
-def check_int(name: str, value: object, lo: int, hi: int | None = None, what: str = "") -> int:
-    """`value` as an int in lo..hi (hi None: no upper bound); bools, strings and floats are
-    not ints.  `what` says what the number counts (for the message)."""
-    span = f"{lo}..{hi}" if hi is not None else f"at least {lo}"
+def check_int(name: str, value: object, lo: int | None, hi: int | None = None, what: str = "") -> int:
+    """`value` as an int in lo..hi (hi None: no upper bound; lo None: any int, the range is
+    checked elsewhere in its own words); bools, strings and floats are not ints.  `what` says
+    what the number counts (for the message)."""
+    span = "" if lo is None else f"{lo}..{hi}" if hi is not None else f"at least {lo}"
     gloss = f" ({what})" if what else ""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ArgumentError(f"{option(name)} must be an integer in {span}{gloss}, got {type(value).__name__} "
-                          f"{value!r}; fix: pass a plain int, e.g. {option(name, lo)}")
-    if value < lo or (hi is not None and value > hi):
+        example = "" if lo is None else f", e.g. {option(name, lo)}"
+        raise ArgumentError(f"{option(name)} must be an integer{' in ' + span if span else ''}{gloss}, got "
+                            f"{type(value).__name__} {value!r}; fix: pass a plain int{example}")
+    if lo is not None and (value < lo or (hi is not None and value > hi)):
         shown = str(value) if len(str(value)) <= 20 else f"{str(value)[:8]}...({len(str(value))} digits)"
-        raise ArgumentError(f"{option(name)} must be in {span}{gloss}, got {shown}")
+        raise ArgumentError(f"{option(name)} must be {'in ' if hi is not None else ''}{span}{gloss}, got {shown}")
     return value
 
 
@@ -67,7 +78,7 @@ def check_bool(name: str, value: object) -> bool:
 def check_choice(name: str, value: object, choices) -> str:
     """`value` as one of `choices` (strings)."""
     if not isinstance(value, str) or value not in choices:
-        raise ArgumentError(f"{option(name)} must be one of {', '.join(choices)}, got {value!r}")
+        raise ArgumentError(f"unknown {option(name)} {value!r}: choose one of {', '.join(choices)}")
     return value
 
 

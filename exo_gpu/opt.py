@@ -26,7 +26,7 @@ from xdsl.xdsl_opt_main import xDSLOptMain
 from exo_gpu import __version__, output
 from exo_gpu.compiler import CompileError, parse, parse_pipeline, print_ir, run_passes
 from exo_gpu.dialects import make_context
-from exo_gpu.errors import ExoGpuError, one_line_usage_errors, use_cli_spelling
+from exo_gpu.errors import ExoGpuError, cli_spelling, one_line_usage_errors
 from exo_gpu.passes import PASSES
 from exo_gpu.passes.emit_ptx import EmitPtxPass, print_ptx
 
@@ -155,7 +155,11 @@ def list_passes() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    use_cli_spelling()
+    with cli_spelling():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         tool = ExoGpuOptMain(description=__doc__.split("\n\n")[0], args=argv)
         if tool.args.list_passes:

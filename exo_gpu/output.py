@@ -29,19 +29,22 @@ def check_writable(path: str | None, flag: str = "-o") -> None:
     if _is_stdout(path):
         return
     if not isinstance(path, (str, os.PathLike)) or not str(path):
-        raise OutputError(f"{flag} {path!r}: not a file name; give a file name (or - for standard output)")
+        raise OutputError(f"cannot write {path!r} ({flag}): not a file name; give a file name (or - for standard "
+                          "output)")
     path = os.fspath(path)
     if os.path.isdir(path):
-        raise OutputError(f"{flag} {path}: is a directory; give a file name inside it")
+        raise OutputError(f"cannot write {path} ({flag}): it is a directory; give a file name inside it")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise OutputError(f"{flag} {path}: the folder {folder} does not exist; create it or write elsewhere")
+        raise OutputError(f"cannot write {path} ({flag}): the folder {folder} does not exist; create it or write "
+                          "elsewhere")
     if os.path.exists(path) and not os.access(path, os.W_OK):
-        raise OutputError(f"{flag} {path}: the file is read-only; chmod u+w it or write elsewhere")
+        raise OutputError(f"cannot write {path} ({flag}): the file is read-only; chmod u+w it or write elsewhere")
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".exo-gpu-", suffix=".tmp")
     except OSError as e:
-        raise OutputError(f"{flag} {path}: cannot write in {folder} ({e.strerror}); write elsewhere") from None
+        raise OutputError(f"cannot write {path} ({flag}): cannot create a file in {folder} ({e.strerror}); "
+                          "write elsewhere") from None
     os.close(fd)
     os.unlink(tmp)
 
@@ -63,7 +66,8 @@ def write(path: str | None, data: str | bytes, flag: str = "-o") -> None:
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".exo-gpu-", suffix=".tmp")
     except OSError as e:
-        raise OutputError(f"{flag} {path}: cannot write in {folder} ({e.strerror}); write elsewhere") from None
+        raise OutputError(f"cannot write {path} ({flag}): cannot create a file in {folder} ({e.strerror}); "
+                          "write elsewhere") from None
     try:
         with os.fdopen(fd, "wb" if isinstance(data, bytes) else "w", **({} if isinstance(data, bytes) else
                                                                          {"encoding": "utf-8"})) as f:
@@ -74,7 +78,7 @@ def write(path: str | None, data: str | bytes, flag: str = "-o") -> None:
         os.replace(tmp, path)
     except OSError as e:
         os.unlink(tmp)
-        raise OutputError(f"{flag} {path}: cannot write ({e.strerror}); write elsewhere") from None
+        raise OutputError(f"cannot write {path} ({flag}): {e.strerror}; write elsewhere") from None
     except BaseException:
         os.unlink(tmp)
         raise

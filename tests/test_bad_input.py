@@ -90,19 +90,21 @@ OPT_ROWS = [
 ]
 
 GEMM_ROWS = [
-    *(row(f"gemm-huge{flag}", CLI, ["gemm", flag, HUGE], (flag, "must be in"))
-      for flag in ("--wgmma-n", "--stages", "--split-k", "--tiles-per-warpgroup", "--consumers", "--wait-depth",
-                   "--consumer-maxnreg")),
+    *(row(f"gemm-huge{flag}", CLI, ["gemm", flag, HUGE], needles)
+      for flag, needles in (("--wgmma-n", ("--wgmma-n", "8..256")), ("--stages", ("stages", "2..8")),
+                            ("--split-k", ("split_k", "1..16")), ("--tiles-per-warpgroup", ("--tiles-per", "1..4")),
+                            ("--consumers", ("consumers", "1 or 2")), ("--wait-depth", ("wait_depth", "0 or 1")),
+                            ("--consumer-maxnreg", ("maxnreg", "24..256")))),
     row("gemm-tiles-zero", CLI, ["gemm", "--tiles-per-warpgroup", "0"], ("--tiles-per-warpgroup", "1..4")),
-    row("gemm-stages-zero", CLI, ["gemm", "--stages", "0"], ("--stages", "2..8")),
-    row("gemm-split-k-zero", CLI, ["gemm", "--split-k", "0"], ("--split-k", "1..16")),
-    row("gemm-producer-maxnreg-negative", CLI, ["gemm", "--producer-maxnreg", "-5"], ("--producer-maxnreg", "24..256")),
-    row("gemm-wait-depth-negative", CLI, ["gemm", "--wait-depth", "-1"], ("--wait-depth", "0..1")),
+    row("gemm-stages-zero", CLI, ["gemm", "--stages", "0"], ("stages", "2..8")),
+    row("gemm-split-k-zero", CLI, ["gemm", "--split-k", "0"], ("split_k", "1..16")),
+    row("gemm-producer-maxnreg-negative", CLI, ["gemm", "--producer-maxnreg", "-5"], ("maxnreg", "24..256")),
+    row("gemm-wait-depth-negative", CLI, ["gemm", "--wait-depth", "-1"], ("wait_depth", "0 or 1")),
     row("gemm-wgmma-n-not-multiple-of-8", CLI, ["gemm", "--wgmma-n", "100"], ("100", "multiple of 8")),
     row("gemm-stages-not-a-number", CLI, ["gemm", "--stages", "four"], ("--stages", "'four'")),
     row("gemm-dtype-unknown", CLI, ["gemm", "--dtype", "fp64"], ("--dtype", "choose from")),
     row("gemm-cluster-not-mxn", CLI, ["gemm", "--cluster", "abc"], ("'abc'", "1x1, 1x2 or 2x1")),
-    row("gemm-cluster-3x1", CLI, ["gemm", "--cluster", "3x1"], ("--cluster-m", "1..2")),
+    row("gemm-cluster-3x1", CLI, ["gemm", "--cluster", "3x1"], ("cluster_m must be 1 or 2", "3")),
     row("gemm-cluster-2x2", CLI, ["gemm", "--cluster", "2x2"], ("2x2", "not both")),
     row("gemm-pingpong-one-consumer", CLI, ["gemm", "--schedule", "pingpong", "--consumers", "1"], ("pingpong", "2")),
     row("gemm-tf32-col-major-a", CLI, ["gemm", "--layout-a", "col"], ("layout_a = col", "use layout_a = row")),
@@ -216,7 +218,7 @@ SWEEP_ROWS = [
     row("sweep-grid-truncated", CLI, ["sweep", "--grid", "{grid_trunc.json}"], ("grid_trunc.json", "not JSON")),
     row("sweep-grid-unknown-name", CLI, ["sweep", "--grid", "nope"], ("'nope'", "JSON grid file")),
     row("sweep-json-unwritable", CLI, ["sweep", "--grid", "smoke", "--json", "/proc/sweep.json"],
-        ("--json /proc/sweep.json", "write elsewhere"), out="/proc/sweep.json"),
+        ("/proc/sweep.json (--json)", "write elsewhere"), out="/proc/sweep.json"),
     row("sweep-summary-directory", CLI, ["sweep", "--grid", "smoke", "--summary", "{dir}"], ("--summary", "directory")),
     row("sweep-json-missing-folder", CLI, ["sweep", "--grid", "smoke", "--json", "{nofolder}"], ("--json", "create it"),
         out="{nofolder}"),
@@ -262,7 +264,7 @@ def test_sweep_bad_output_fails_before_compiling(files):
     """`sweep --json` to an unwritable path fails in seconds, before the default grid's ~1700 compiles."""
     start = time.monotonic()
     proc = run_tool(CLI, ["sweep", "--json", "/proc/sweep.json"], cwd=files["tmp"])
-    assert_clear_error(proc, ("--json /proc/sweep.json",))
+    assert_clear_error(proc, ("/proc/sweep.json (--json)",))
     assert time.monotonic() - start < 30
 
 

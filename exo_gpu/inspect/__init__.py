@@ -52,6 +52,9 @@ def inspect_file(path: str, *, cuda: str = DEFAULT_CUDA, ptxas: str | None = Non
     if suffix == ".ptx":
         from exo_gpu.ptxas.ptx_input import load_ptx
 
+        if not Path(path).exists():
+            raise InspectError(f"cannot read {path}: no such file; fix: give the path of an existing .ptx file")
+
         return inspect_ptx(load_ptx(path), path, cuda=cuda, ptxas=ptxas, nvdisasm=nvdisasm)
     text = read_mlir(path)
     return inspect_module(parse(text, path), text, path, title=Path(path).name, mode="mlir", cuda=cuda,

@@ -114,6 +114,9 @@ class ExoGpuOptMain(xDSLOptMain):
         except UnicodeDecodeError:
             raise CompileError(f"{self.get_input_name()}: not UTF-8 text; give MLIR text (a .mlir "
                                f"file), not a binary") from None
+        if not text.strip() and not self.args.split_input_file:
+            raise CompileError(f"{self.get_input_name()}: the input is empty; give MLIR text (a module, e.g. from "
+                               "exo-gpu gemm --emit tile)")
         return "\n" * offset + text  # keep line numbers those of the whole file
 
     def run_all(self) -> int:

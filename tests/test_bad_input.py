@@ -55,6 +55,7 @@ OPT_ROWS = [
         ("lower-to-ptx", "run schedule, insert-syncs"), out="{existing.mlir}"),
     # Input files.
     row("opt-missing-input", OPT, ["{missing}", "-p", "schedule"], ("no-such-file.mlir", "existing .mlir")),
+    row("opt-empty-input", OPT, ["-", "-p", "schedule"], ("<stdin>", "the input is empty")),
     row("opt-directory-input", OPT, ["{dir}", "-p", "schedule"], ("adir", "give an MLIR file")),
     row("opt-binary-input", OPT, ["{binary.mlir}", "-p", "schedule"], ("binary.mlir", "not a binary")),
     row("opt-syntax-error-at-eof", OPT, ["{eof.mlir}", "-p", "schedule"], ("eof.mlir:", "end of the file")),
@@ -168,6 +169,16 @@ RUN_ROWS = [
     row("run-inputs-not-npz", CLI, ["run", "--inputs", "{inputs.npz}"], ("inputs.npz", "need an .npz")),
     row("run-file-without-shapes", CLI, ["run", "{tile}", "--interpret"], ("tensor 'a'", "give --shape")),
     row("run-file-syntax-error", CLI, ["run", "{eof.mlir}", "--interpret"], ("eof.mlir:", "end of the file")),
+    row("run-file-unknown-scalar", CLI, ["run", "{tile}", "--interpret", "--shape", "a=64x32", "--shape", "b=32x16",
+                                        "--shape", "c=64x16", "--scalar", "alpha=2"], ("'alpha'", "use one of")),
+    row("run-file-unknown-tensor", CLI, ["run", "{tile}", "--interpret", "--shape", "a=64x32", "--shape", "d=32x16"],
+        ("'d'", "use one of: a, b, c")),
+    row("run-file-zero-shape", CLI, ["run", "{tile}", "--interpret", "--shape", "a=0x32"], ("a=0x32", "positive sizes")),
+    row("run-file-o-directory", CLI, ["run", "{tile}", "--interpret", "--shape", "a=64x32", "--shape", "b=32x16",
+                                     "--shape", "c=64x16", "-o", "{dir}"], ("adir (-o)", "is a directory")),
+    row("run-file-o-missing-folder", CLI, ["run", "{tile}", "--interpret", "--shape", "a=64x32", "--shape", "b=32x16",
+                                          "--shape", "c=64x16", "-o", "{tmp}/nope/out.npz"], ("nope", "create it"),
+        out="{tmp}/nope/out.npz"),
 ]
 
 CHECK_ROWS = [

@@ -28,6 +28,7 @@ from xdsl.traits import HasParent, IsTerminator, NoTerminator, SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
 
 from exo_gpu.dialects.attrs import int_value as _int
+from exo_gpu.dialects.attrs import kernel_name_problem
 from exo_gpu.dialects.tma import RingOp, RingPlace, smem_layout
 
 REGISTER_FILE = 65536  # 32-bit registers per SM, all a single block may use
@@ -112,6 +113,8 @@ class KernelOp(IRDLOperation):
         return [op for op in self.body.block.ops if isinstance(op, RoleOp)]
 
     def verify_(self) -> None:
+        if (why := kernel_name_problem(self.sym_name.data)) is not None:
+            raise VerifyException(f"warpgroup.kernel: {why}")
         roles = self.roles()
         warpgroups = sum(_int(r.num_warpgroups) for r in roles)
         if _int(self.threads) != 128 * warpgroups:

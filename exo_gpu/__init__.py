@@ -16,7 +16,11 @@ from exo_gpu.passes import DEFAULT_PIPELINE
 
 def run(m: int, n: int, k: int, **kwargs):
     """Compile, run on the GPU and check against float64 (see exo_gpu.gpu.runner.run)."""
+    from exo_gpu.errors import check_int
     from exo_gpu.gpu.runner import run as _run
+
+    for name, value in (("m", m), ("n", n), ("k", k)):
+        check_int(name, value, 1, 2**31 - 1, "rows/columns of the GEMM")
 
     return _run(m, n, k, **kwargs)
 

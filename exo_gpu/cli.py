@@ -29,7 +29,8 @@ from exo_gpu import inspect as inspector
 from exo_gpu import sweep
 import exo_gpu
 from exo_gpu.compiler import CompileError, compile, gemm, with_locations
-from exo_gpu.errors import ExoGpuError
+from exo_gpu import output
+from exo_gpu.errors import ExoGpuError, check_int, cli_spelling, one_line_usage_errors
 from exo_gpu.passes import DEFAULT_PIPELINE
 
 
@@ -89,13 +90,18 @@ def _cluster_shape(text: str) -> tuple[int, int]:
 
 
 def _write(out: str | None, data: str | bytes) -> None:
-    if out is None:
-        if isinstance(data, bytes):
-            raise CompileError("--emit cubin writes binary: give -o FILE")
-        sys.stdout.write(data)
-        return
-    with open(out, "wb" if isinstance(data, bytes) else "w") as f:
-        f.write(data)
+    """Standard output (None, or -o -) or the file, written whole or not at all."""
+    output.write(out, data)
+
+
+def _check_output_args(args) -> None:
+    """Before any work: the output path can be written, and no option is silently ignored."""
+    if args.json and args.emit != "report":
+        raise CompileError(f"--json applies to --emit report only (got --emit {args.emit}); drop --json, "
+                           "or use --emit report --json")
+    if args.emit == "cubin" and args.output is None:
+        raise CompileError("--emit cubin writes binary: give -o FILE (or -o - for standard output)")
+    output.check_writable(args.output)
 
 
 def _reports_json(reports: list[guard.GuardReport]) -> str:
@@ -103,6 +109,7 @@ def _reports_json(reports: list[guard.GuardReport]) -> str:
 
 
 def cmd_gemm(args) -> int:
+    _check_output_args(args)
     module = gemm(dtype=args.dtype, wgmma_n=args.wgmma_n, tiles_per_warpgroup=args.tiles_per_warpgroup,
                   consumers=args.consumers, stages=args.stages, wait_depth=args.wait_depth,
                   accumulate_c=args.accumulate_c, consumer_maxnreg=args.consumer_maxnreg,
@@ -161,9 +168,9 @@ def _add_schedule_args(ap: argparse.ArgumentParser) -> None:
 
 def cmd_compile(args) -> int:
     from exo_gpu.compiler import print_ir
-    from exo_gpu.dialects.tile import KernelOp
     from exo_gpu.lang.load import load_program, override_schedule
 
+    _check_output_args(args)
     module = load_program(args.file)
     override_schedule(module, args.file, consumers=args.consumers, kind=args.kind, stages=args.stages,
                       wait_depth=args.wait_depth, cluster=args.cluster, split_k=args.split_k,
@@ -173,14 +180,8 @@ def cmd_compile(args) -> int:
     if args.emit == "tile":
         _write(args.output, print_ir(module))
         return 0
-    try:
-        result = compile(module, cuda=args.cuda, ptxas=args.ptxas, assemble=args.emit != "ptx",
-                         downgrade=args.allow_serialization)
-    except CompileError as e:  # a pass's own diagnosis goes through; "nothing was lowered" gets a hint
-        if "no ptx.entry" in str(e) and any(isinstance(op, KernelOp) for op in module.walk()):
-            raise CompileError(f"{args.file}: the schedule pass does not lower tile.kernel in this build: "
-                               "only --emit tile works for tile programs yet") from None
-        raise
+    result = compile(module, cuda=args.cuda, ptxas=args.ptxas, nvdisasm=args.nvdisasm, assemble=args.emit != "ptx",
+                     downgrade=args.allow_serialization)
     return _emit_compiled(args, result)
 
 
@@ -192,7 +193,7 @@ def _emit_compiled(args, result) -> int:
     elif args.emit == "cubin":
         _write(args.output, result.cubin or b"")
     elif args.emit == "sass":
-        _write(args.output, guard.disassemble(result.cubin or b"", toolchain.nvdisasm(args.nvdisasm)))
+        _write(args.output, guard.disassemble(result.cubin or b"", toolchain.nvdisasm(args.nvdisasm, args.cuda)))
     else:
         text = _reports_json(result.reports) if args.json else "\n".join(guard.format_report(r) for r in result.reports) + "\n"
         _write(args.output, text)
@@ -212,7 +213,7 @@ def cmd_run(args) -> int:
         m, k = a.shape
         n = bt.shape[0]
     else:
-        m, n, k = args.m, args.n, args.k
+        m, n, k = (check_int(name, getattr(args, name), 1, 2**31 - 1, "rows/columns of the GEMM") for name in "mnk")
     result = run(m, n, k, A=None if npz is None else a, Bt=None if npz is None else bt, dtype=args.dtype,
                  wgmma_n=args.wgmma_n, tiles_per_warpgroup=args.tiles_per_warpgroup, consumers=args.consumers,
                  stages=args.stages, wait_depth=args.wait_depth, accumulate_c=False, cuda=args.cuda,
@@ -238,17 +239,38 @@ def cmd_check(args) -> int:
         if not data.startswith(b"\x7fELF"):
             raise CompileError(f"{path}: not a cubin (no ELF header{', the file is empty' if not data else ''}); "
                                "fix: pass a cubin from ptxas/nvcc -cubin, or the PTX as FILE.ptx")
-        reports = _check_cubin(data, nvdisasm, path)
+        try:
+            reports = _check_cubin(data, nvdisasm, path)
+        except guard.DisassemblyError as e:
+            raise CompileError(f"{path}: not a valid cubin ({e}); fix: pass a complete cubin from ptxas/nvcc "
+                               "-cubin, or the PTX as FILE.ptx") from None
     else:
         text = ptx_input.check_ptx_bytes(data, path)
-        tool = toolchain.ptxas(args.cuda, args.ptxas)
-        _, reports = guard.check(text, tool, disasm=nvdisasm)
+        reports = _check_ptx(text, toolchain.ptxas(args.cuda, args.ptxas), nvdisasm, path)
     if args.json:
         sys.stdout.write(_reports_json(reports))
     else:
         for r in reports:
             print(guard.format_report(r))
     return 0 if all(r.ok for r in reports) else 1
+
+
+def _check_ptx(text: str, tool: toolchain.Tool, nvdisasm: toolchain.Tool, path: str) -> list[guard.GuardReport]:
+    """Guard PTX; PTX of a newer ISA than this ptxas reads (nvcc 13's `.version 9.0`) is lowered
+    to the older equivalent first, as the doctor does, and a note says so."""
+    try:
+        return guard.check(text, tool, disasm=nvdisasm)[1]
+    except guard.PtxasError as e:
+        error = e
+    try:
+        _, lowered, note = doctor._assemble(text, tool)
+    except guard.PtxasError:
+        lowered, note = text, None
+    if note is None:
+        raise CompileError(f"{path}: {error}; fix the PTX there, or name the ptxas it was written for "
+                           "(--cuda V or --ptxas PATH)") from None
+    print(f"exo-gpu: note: {path}: {note}", file=sys.stderr)
+    return guard.check(lowered, tool, disasm=nvdisasm)[1]
 
 
 def _check_cubin(cubin: bytes, nvdisasm: toolchain.Tool, path: str) -> list[guard.GuardReport]:
@@ -273,6 +295,9 @@ def cmd_toolchain(args) -> int:
             print(f"{v:5} {pin.spec}{'  (default)' if v == toolchain.DEFAULT_CUDA else ''}")
         return 0
     versions = [v.strip() for v in args.cuda.split(",") if v.strip()]
+    if not versions:
+        raise toolchain.ToolchainError(f"--cuda '{args.cuda}' names no version; give comma-separated versions, "
+                                       f"e.g. --cuda {toolchain.DEFAULT_CUDA},13.x (see exo-gpu toolchain list)")
     for tool in toolchain.install(versions):
         print(f"{tool.name} {tool.version}: {tool.path}")
     return 0
@@ -329,7 +354,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.set_defaults(func=inspector.run)
 
     w = sub.add_parser("sweep", help="compile a grid of configurations with the guard, in parallel")
-    w.add_argument("--grid", default="default", help="a named grid (default, smoke) or a JSON file of gemm() arguments")
+    w.add_argument("--grid", default="default", help=f"a named grid ({', '.join(sweep.GRIDS)}) or a JSON file: a list "
+                   "of objects of exo_gpu.gemm() arguments")
     w.add_argument("--cuda", default=f"{toolchain.DEFAULT_CUDA},13.x", help="comma-separated ptxas versions")
     w.add_argument("--jobs", type=int, default=0, help="parallel compiles (default: one per CPU)")
     w.add_argument("--json", metavar="OUT", help="write every outcome here")
@@ -341,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--cuda", default=f"{toolchain.DEFAULT_CUDA},13.x", help="comma-separated versions to install")
     t.set_defaults(func=cmd_toolchain)
     _add_litmus(sub)
+    one_line_usage_errors(ap)
     return ap
 
 
@@ -361,11 +388,17 @@ def _run_file_parser() -> argparse.ArgumentParser:
                                  "check it against the float64 interpreter (--interpret: the interpreter alone)")
     run_file.add_arguments(ap)
     ap.set_defaults(func=run_file.main)
+    one_line_usage_errors(ap)
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    with cli_spelling():
+        return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     if len(argv) >= 2 and argv[0] == "run" and argv[1].endswith((".mlir", ".py")):
         args = _run_file_parser().parse_args(argv[1:])  # `exo-gpu run FILE`: a tile program
     else:

@@ -5,6 +5,8 @@ Used by both command-line tools and by the Python API (`exo_gpu.gemm`, `exo_gpu.
 
 from __future__ import annotations
 
+import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +31,8 @@ from exo_gpu.dialects.ptx import EntryOp
 from exo_gpu.dialects.tile import Schedule, ScheduleError
 from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP, MAX_SPLIT_K
 from exo_gpu.dialects.wgmma import WGMMA_TABLE
-from exo_gpu.errors import ExoGpuError
+from exo_gpu.dialects.attrs import kernel_name_problem
+from exo_gpu.errors import ArgumentError, ExoGpuError, check_bool, check_choice, check_int, is_cli, option
 from exo_gpu.gemm_program import gemm_program
 from exo_gpu.passes import DEFAULT_PIPELINE, PASSES
 from exo_gpu.passes.emit_ptx import EmitPtxPass, print_ptx
@@ -62,27 +65,86 @@ class _LocatingParser(Parser):
 
 def parse(text: str, filename: str = "<input>") -> ModuleOp:
     """Parse and verify MLIR text; every op is located at its line in `filename`."""
+    if not isinstance(text, str):
+        raise CompileError(f"parse() takes MLIR text (str), got {type(text).__name__}; fix: "
+                           + ("decode it first, text.decode()" if isinstance(text, bytes) else
+                              "pass the text of a .mlir file"))
+    if not isinstance(filename, str):
+        raise CompileError(f"parse(): filename must be a str, got {type(filename).__name__}")
     ctx = make_context()
+    module = None
     try:
         module = _LocatingParser(ctx, text, filename).parse_module()
         module.verify()
     except ParseError as e:
-        raise CompileError(_first_line(str(e), f"{filename}: parse error")) from None
+        if re.search(r"^\s*\.(version|target)\s", text, re.M):
+            raise CompileError(f"{filename}: PTX text, not MLIR; fix: give MLIR (tile IR, e.g. {_TILE_IR_HINT()}), "
+                               "or judge PTX with exo-gpu check / exo-gpu doctor") from None
+        message = _first_line(str(e), f"{filename}: parse error")
+        if "is not registered" in message:
+            message += (f"; use the ops of exo-gpu's dialects ({', '.join(sorted(d.name for d in ctx.loaded_dialects))})"
+                        if hasattr(ctx, "loaded_dialects") else "; use the ops of exo-gpu's dialects")
+        if not str(e).strip().splitlines()[1:2] or not str(e).splitlines()[1].strip():  # no source line: at EOF
+            message += " (at the end of the file: close every '{' with its '}')"
+        raise CompileError(message) from None
     except VerifyException as e:
-        raise CompileError(f"{filename}: invalid IR: {_first_line(str(e))}") from None
+        raise CompileError(f"{filename}: invalid IR: {_first_line(str(e))}{_where_invalid(module)}") from None
     return module
+
+
+def _where_invalid(module: ModuleOp | None) -> str:
+    """` (at FILE:LINE:COL)` of the first op whose own verifier fails, or ""."""
+    for op in module.walk() if module is not None else ():
+        try:
+            op.verify(verify_nested_ops=False)
+        except VerifyException:
+            loc = op.location
+            if isinstance(loc, FileLineColLoc):
+                return f" (at {loc.filename.data}:{loc.line.data}:{loc.column.data})"
+            return ""
+    return ""
+
+
+def _TILE_IR_HINT() -> str:  # noqa: N802 - reads as the constant it stands for
+    return "from exo-gpu gemm --emit tile" if is_cli() else "exo_gpu.print_ir(exo_gpu.gemm())"
+
+
+def read_mlir(path: str) -> str:
+    """The text of an MLIR file, or a CompileError naming it: missing, a folder, or not text."""
+    if os.path.isdir(path):
+        raise CompileError(f"{path}: a directory, not an MLIR file; fix: name one .mlir file")
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise CompileError(f"cannot read {path}: {e.strerror}; fix: give the path of an existing .mlir file") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is None or "\0" in text:
+        raise CompileError(f"{path}: a binary file, not MLIR text; fix: give tile IR as text (a .mlir file, "
+                           f"e.g. {_TILE_IR_HINT()})")
+    return text
 
 
 def _first_line(text: str, prefix: str = "") -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
-    # xDSL parse errors print "file:line:col", the source line, a caret line, the message.
-    if len(lines) >= 4 and lines[2].strip().startswith("^"):
-        return f"{lines[0].strip()}: {lines[3].strip()}"
+    # xDSL parse errors print "file:line:col", the source line (absent at the end of the
+    # file), a caret line, the message.
+    caret = next((i for i, line in enumerate(lines[:3]) if line.strip().startswith("^")), None)
+    if caret in (1, 2) and len(lines) > caret + 1:
+        return f"{lines[0].strip()}: {lines[caret + 1].strip()}"
     return (lines[0] if lines else prefix).strip()
 
 
 def print_ir(module: ModuleOp) -> str:
+    """The MLIR text of `module` (any operation)."""
     from io import StringIO
+
+    if not isinstance(module, Operation):
+        raise CompileError(f"print_ir() takes an operation, got {type(module).__name__}; fix: pass the module that "
+                           "exo_gpu.gemm(...) or exo_gpu.parse(text) returns")
 
     out = StringIO()
     Printer(stream=out).print_op(module)
@@ -113,7 +175,9 @@ def parse_pipeline(spec: str) -> list[ModulePass]:
         try:
             passes.append(PASSES[pass_spec.name].from_pass_spec(pass_spec))
         except (Exception, ArgSpecParseError) as e:
-            raise CompileError(f"bad options for pass '{pass_spec.name}': {_first_line(str(e))}") from None
+            where = "exo-gpu-opt --list-passes" if is_cli() else "exo_gpu.opt.list_passes()"
+            raise CompileError(f"bad options for pass '{pass_spec.name}': {_first_line(str(e))}; "
+                               f"see {where} for its options") from None
     return passes
 
 
@@ -171,15 +235,7 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
     `cluster_n = 2` pairs blocks along N that share A, `cluster_m = 2` pairs blocks along M
     that share B (by TMA multicast); not both.  `accumulator="f16"` accumulates in f16
     (f16, e4m3, e5m2 inputs): half the accumulator registers."""
-    if dtype not in WGMMA_TABLE:
-        raise CompileError(f"unknown dtype '{dtype}': choose one of {', '.join(SUPPORTED_DTYPES)}")
-    if schedule not in SCHEDULES:
-        raise CompileError(f"unknown schedule '{schedule}': choose one of {', '.join(SCHEDULES)}")
-    if c_dtype not in C_DTYPES:
-        raise CompileError(f"unknown c_dtype '{c_dtype}': choose one of {', '.join(C_DTYPES)}")
-    for what, layout in (("layout_a", layout_a), ("layout_b", layout_b)):
-        if layout not in LAYOUTS:
-            raise CompileError(f"unknown {what} '{layout}': choose row or col")
+    _check_gemm_arguments(locals())
     kind = WGMMA_TABLE[dtype]
     block_m = 64 * tiles_per_warpgroup * (consumers if schedule == "cooperative" else 1)
     name = name or (f"gemm_{dtype}_m{block_m}n{wgmma_n}_c{consumers}_s{stages}_w{wait_depth}"
@@ -209,6 +265,40 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
     if (why := plan.check()) is not None:
         raise CompileError(f"gemm {name}: {why}")
     return module
+
+
+# gemm()'s integer arguments: (lowest, highest, what they count), or None where the schedule
+# and _gemm_options_problem check the range in their own words; the finer rules (wgmma N a
+# multiple of 8, budgets, shared memory) are the verifiers'.
+_GEMM_INTS = {
+    "wgmma_n": (8, 256, "wgmma N, a multiple of 8"),
+    "tiles_per_warpgroup": (1, 4, "m64 accumulator tiles per consumer warpgroup"),
+    "raster_group": (1, 65535, "block rows launched together"),
+    **dict.fromkeys(("consumers", "stages", "wait_depth", "consumer_maxnreg", "producer_maxnreg", "cluster_n",
+                     "cluster_m", "split_k"), (None, None, "")),
+}
+_GEMM_CHOICES = {"dtype": SUPPORTED_DTYPES, "schedule": SCHEDULES, "c_dtype": C_DTYPES, "layout_a": LAYOUTS,
+                 "layout_b": LAYOUTS}
+
+
+def _check_gemm_arguments(args: dict) -> None:
+    """Type and range of every gemm() argument (bools are not ints, strings are not ints)."""
+    try:
+        for name, choices in _GEMM_CHOICES.items():
+            check_choice(name, args[name], choices)
+        for name, (lo, hi, what) in _GEMM_INTS.items():
+            check_int(name, args[name], lo, hi, what)
+        for name in ("accumulate_c", "a_in_registers"):
+            check_bool(name, args[name])
+    except ArgumentError as e:
+        raise CompileError(f"gemm: {e}") from None
+    name = args["name"]
+    if name is not None:
+        if not isinstance(name, str):
+            raise CompileError(f"gemm: {option('name')} must be a str (the kernel's PTX name) or None, "
+                               f"got {type(name).__name__} {name!r}")
+        if (why := kernel_name_problem(name)) is not None:
+            raise CompileError(f"gemm: {option('name')} = {name!r}: {why}")
 
 
 def _gemm_options_problem(dtype: str, layout_a: str, layout_b: str, split_k: int, cluster_m: int, cluster_n: int,
@@ -247,6 +337,29 @@ class Compiled:
     assemble_seconds: float = 0.0  # ptxas, nvdisasm and the guard
 
 
+def _check_compile_arguments(module, pipeline, cuda, ptxas, nvdisasm, assemble, downgrade, keep_ir) -> None:
+    """compile()'s arguments, each of its type: one CompileError naming the argument and the fix."""
+    if not isinstance(module, ModuleOp):
+        raise CompileError(f"compile() takes a ModuleOp, got {type(module).__name__}; fix: pass the module that "
+                           + ("exo_gpu.parse(text) makes of MLIR text" if isinstance(module, str) else
+                              "exo_gpu.gemm(...) or exo_gpu.parse(text) returns"))
+    if not isinstance(pipeline, str):
+        raise CompileError(f"compile(): pipeline must be a str of comma-separated passes, got "
+                           f"{type(pipeline).__name__}; e.g. '{DEFAULT_PIPELINE}'")
+    if not isinstance(cuda, str):
+        raise CompileError(f"compile(): {option('cuda')} must be a str such as '12.3', '13.x' or 'system', got "
+                           f"{type(cuda).__name__} {cuda!r} (a float cannot say 12.10 from 12.1)")
+    for name, value in (("ptxas", ptxas), ("nvdisasm", nvdisasm)):
+        if value is not None and not isinstance(value, (str, os.PathLike)):
+            raise CompileError(f"compile(): {option(name)} must be the path of a {name} binary (str) or None, "
+                               f"got {type(value).__name__} {value!r}")
+    try:
+        for name, value in (("assemble", assemble), ("downgrade", downgrade), ("keep_ir", keep_ir)):
+            check_bool(name, value)
+    except ArgumentError as e:
+        raise CompileError(f"compile(): {e}") from None
+
+
 def _predict(ptx: str, cuda: str, downgrade: bool) -> list[str]:
     """The wgmma pipeline model's verdict before ptxas: a predicted serialization or ptxas
     code fails the compile (downgrade: a warning), naming the culprit and the fix."""
@@ -263,7 +376,9 @@ def compile(module: ModuleOp, pipeline: str = DEFAULT_PIPELINE, *, cuda: str = t
     """Run `pipeline` (ending in emit-ptx) on `module`; then, unless `assemble` is False, check
     the PTX with the wgmma pipeline model for that ptxas, assemble it with the pinned ptxas (or
     `ptxas`/`nvdisasm` given as paths, or cuda="system": the toolkit on PATH) and enforce the
-    guard (downgrade: findings become warnings, not errors)."""
+    guard (downgrade: findings become warnings, not errors).  `module` itself is left as it was."""
+    _check_compile_arguments(module, pipeline, cuda, ptxas, nvdisasm, assemble, downgrade, keep_ir)
+    module = module.clone()
     passes = parse_pipeline(pipeline)
     if not isinstance(passes[-1], EmitPtxPass):
         raise CompileError(f"pipeline '{pipeline}' must end in emit-ptx to produce PTX")

@@ -15,9 +15,7 @@ and output files written whole or not at all.
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
-import tempfile
 from typing import IO
 
 from xdsl.dialects.builtin import ModuleOp
@@ -25,10 +23,10 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException
 from xdsl.xdsl_opt_main import xDSLOptMain
 
-from exo_gpu import __version__
+from exo_gpu import __version__, output
 from exo_gpu.compiler import CompileError, parse, parse_pipeline, print_ir, run_passes
 from exo_gpu.dialects import make_context
-from exo_gpu.errors import ExoGpuError
+from exo_gpu.errors import ExoGpuError, cli_spelling, one_line_usage_errors
 from exo_gpu.passes import PASSES
 from exo_gpu.passes.emit_ptx import EmitPtxPass, print_ptx
 
@@ -60,6 +58,7 @@ class ExoGpuOptMain(xDSLOptMain):
         add("--print-ir-after-failure", action="store_true",
             help="when a pass fails, print the IR as the failing pass left it (stderr)")
         add("--list-passes", action="store_true", help="list the passes with their options, then exit")
+        one_line_usage_errors(arg_parser)
 
     def setup_pipeline(self):
         """Parse the pipeline with exo-gpu's checks (one-line errors naming the fix)."""
@@ -78,7 +77,8 @@ class ExoGpuOptMain(xDSLOptMain):
         except IsADirectoryError:
             raise CompileError(f"{self.args.input_file}: is a directory; give an MLIR file") from None
         except OSError as e:
-            raise CompileError(f"cannot read {self.args.input_file}: {e.strerror}") from None
+            raise CompileError(f"cannot read {self.args.input_file}: {e.strerror}; give the path of an existing "
+                               ".mlir file, or - for standard input") from None
 
     def get_input_name(self) -> str:
         return "<stdin>" if self.args.input_file in (None, "-") else self.args.input_file
@@ -114,12 +114,16 @@ class ExoGpuOptMain(xDSLOptMain):
         except UnicodeDecodeError:
             raise CompileError(f"{self.get_input_name()}: not UTF-8 text; give MLIR text (a .mlir "
                                f"file), not a binary") from None
+        if not text.strip() and not self.args.split_input_file:
+            raise CompileError(f"{self.get_input_name()}: the input is empty; give MLIR text (a module, e.g. from "
+                               "exo-gpu gemm --emit tile)")
         return "\n" * offset + text  # keep line numbers those of the whole file
 
     def run_all(self) -> int:
         """Every chunk of the input (one unless --split-input-file); the output is written
         only when every chunk succeeded, except under --verify-diagnostics, where each error
         is printed to stdout as the chunk's result and the run succeeds."""
+        output.check_writable(self.args.output_file)
         chunks, _ = self.prepare_input()
         results = []
         for chunk, offset in chunks:
@@ -137,27 +141,8 @@ class ExoGpuOptMain(xDSLOptMain):
 
 
 def write_output(path: str | None, text: str) -> None:
-    """Standard output for None or "-"; else the file, written through a temporary file in the
-    same folder and renamed, so a failure never leaves a half-written file."""
-    if path in (None, "-"):
-        sys.stdout.write(text)
-        return
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise CompileError(f"-o {path}: is a directory; give a file name")
-    if not os.path.isdir(folder):
-        raise CompileError(f"-o {path}: folder {folder} does not exist; create it or write elsewhere")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".exo-gpu-", suffix=".tmp")
-    except OSError as e:
-        raise CompileError(f"-o {path}: cannot write in {folder} ({e.strerror}); write elsewhere") from None
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except OSError as e:
-        os.unlink(tmp)
-        raise CompileError(f"-o {path}: cannot write ({e.strerror}); write elsewhere") from None
+    """Standard output for None or "-"; else the file, written whole or not at all."""
+    output.write(path, text)
 
 
 def list_passes() -> str:
@@ -173,6 +158,11 @@ def list_passes() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    with cli_spelling():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         tool = ExoGpuOptMain(description=__doc__.split("\n\n")[0], args=argv)
         if tool.args.list_passes:

@@ -112,19 +112,39 @@ def load_grid(name_or_file: str) -> list[dict]:
             grid = json.load(f)
     except OSError as e:
         raise ExoGpuError(f"grid '{name_or_file}' is neither a named grid ({', '.join(GRIDS)}) "
-                          f"nor a readable file: {e.strerror}") from None
+                          f"nor a readable file ({e.strerror}); give one of those names or a JSON grid file") from None
     except json.JSONDecodeError as e:
         raise ExoGpuError(f"{name_or_file}: not JSON ({e.msg} at line {e.lineno}): a grid file is a "
                           "list of objects of exo_gpu.gemm() arguments") from None
     if not isinstance(grid, list) or not all(isinstance(c, dict) for c in grid):
         raise ExoGpuError(f"{name_or_file}: a grid file is a JSON list of objects of exo_gpu.gemm() arguments")
+    if not grid:
+        raise ExoGpuError(f"{name_or_file}: the grid is empty; list at least one object of exo_gpu.gemm() "
+                          'arguments, e.g. [{"dtype": "bf16", "wgmma_n": 128}]')
+    _check_keys(grid, name_or_file)
     return grid
+
+
+def _check_keys(grid: list[dict], where: str) -> None:
+    """Every key of every configuration is an exo_gpu.gemm() argument (a typo is not ignored)."""
+    import inspect
+
+    from exo_gpu.compiler import gemm
+
+    known = set(inspect.signature(gemm).parameters)
+    for i, config in enumerate(grid, 1):
+        unknown = sorted(set(config) - known)
+        if unknown:
+            raise ExoGpuError(f"{where}: configuration {i} has unknown key(s) {', '.join(map(repr, unknown))}; fix: "
+                              f"use exo_gpu.gemm() arguments ({', '.join(sorted(known))})")
 
 
 def compile_one(config: dict, cuda: str) -> Outcome:
     """Compile one configuration (in a worker process)."""
     from exo_gpu.compiler import CompileError, compile, gemm
+    from exo_gpu.errors import use_api_spelling
 
+    use_api_spelling()  # a grid entry holds gemm() keywords, not flags
     try:
         result = compile(gemm(**config), cuda=cuda, downgrade=True)
     except TypeError as e:
@@ -250,16 +270,36 @@ def summary(outcomes: list[Outcome], grid_name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+MAX_JOBS = 1024
+
+
 def main(args) -> int:
-    grid = load_grid(args.grid)
+    """`exo-gpu sweep`: every argument and output path is checked before the first compile;
+    the outputs are written whole (a bad path never loses an hour of results)."""
+    from exo_gpu.output import check_writable, write
+
+    if not 0 <= args.jobs <= MAX_JOBS:
+        raise ExoGpuError(f"--jobs {args.jobs}: give 1..{MAX_JOBS} parallel compiles, or 0 for one per CPU")
     versions = [v.strip() for v in args.cuda.split(",") if v.strip()]
-    outcomes = run(grid, versions, args.jobs or os.cpu_count() or 1)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"grid": args.grid, "versions": versions, "outcomes": [asdict(o) for o in outcomes]}, f, indent=1)
+    if not versions:
+        raise ExoGpuError(f"--cuda '{args.cuda}' names no version; give comma-separated versions, "
+                          f"e.g. --cuda {toolchain.DEFAULT_CUDA},13.x")
+    for flag, path in (("--json", args.json), ("--summary", args.summary)):
+        if path == "-":
+            raise ExoGpuError(f"{flag} -: the summary already goes to standard output; give a file name")
+        check_writable(path, flag)
+    grid = load_grid(args.grid)
+    outcomes = run(grid, versions, args.jobs or os.cpu_count() or 1,
+                   progress=sys.stderr if sys.stderr.isatty() else None)
     text = summary(outcomes, args.grid)
+    if args.json:
+        write(args.json, json.dumps({"grid": args.grid, "versions": versions,
+                                     "outcomes": [asdict(o) for o in outcomes]}, indent=1), "--json")
     if args.summary:
-        with open(args.summary, "w") as f:
-            f.write(text)
+        write(args.summary, text, "--summary")
     sys.stdout.write(text)
+    if all(o.status == "rejected" for o in outcomes):
+        first = outcomes[0]
+        raise ExoGpuError(f"grid {args.grid}: every configuration was rejected before ptxas (the first: "
+                          f"{first.reason}); fix the grid's arguments")
     return 0 if not any(o.status == "failed" for o in outcomes) else 1

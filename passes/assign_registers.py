@@ -32,6 +32,7 @@ from xdsl.rewriter import Rewriter
 from xdsl.utils.exceptions import DiagnosticException
 
 from exo_gpu.dialects import ptx
+from exo_gpu.passes.levels import expect_level
 
 
 class _UnionFind:
@@ -161,5 +162,6 @@ class AssignRegistersPass(ModulePass):
     name = "assign-registers"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        expect_level(op, "assign-registers", "ptx")
         for entry in [e for e in op.walk() if isinstance(e, ptx.EntryOp)]:
             assign_registers(entry)

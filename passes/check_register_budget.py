@@ -19,6 +19,7 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException
 
 from exo_gpu.dialects import ptx
+from exo_gpu.passes.levels import expect_level
 
 # Registers a consumer needs beside its accumulators: descriptors, ring state, addresses
 # and epilogue indices.  A budget is rejected when accumulators + this exceed setmaxnreg.
@@ -88,5 +89,6 @@ class CheckRegisterBudgetPass(ModulePass):
     name = "check-register-budget"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        expect_level(op, "check-register-budget", "assigned", "ptx")
         for entry in [e for e in op.walk() if isinstance(e, ptx.EntryOp)]:
             check_budget(entry)

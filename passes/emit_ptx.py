@@ -17,6 +17,7 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException
 
 from exo_gpu.dialects import ptx
+from exo_gpu.passes.levels import expect_level
 from exo_gpu.passes.lower_to_ptx import SMEM_SYMBOL
 
 PTX_VERSION = "8.0"
@@ -111,6 +112,7 @@ def _declarations(entry: ptx.EntryOp) -> list[str]:
 
 def print_ptx(module: ModuleOp) -> str:
     """The PTX text of every ptx.entry in `module`."""
+    expect_level(module, "emit-ptx", "assigned", "ptx", require_kernel=False)  # unassigned: named below
     entries = [op for op in module.walk() if isinstance(op, ptx.EntryOp)]
     if not entries:
         raise DiagnosticException("emit-ptx: the module has no ptx.entry: run the pipeline up to assign-registers first")

@@ -59,6 +59,7 @@ from exo_gpu.dialects.wgmma import (
     MmaAsyncRsOp,
     WaitGroupOp,
 )
+from exo_gpu.passes.levels import expect_level
 
 
 def _runs(block: Block, kind: type[Operation]) -> list[list[Operation]]:
@@ -312,5 +313,6 @@ class InsertSyncsPass(ModulePass):
     name = "insert-syncs"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        expect_level(op, "insert-syncs", "warpgroup")
         for kernel in [k for k in op.walk() if isinstance(k, wg.KernelOp)]:
             insert_syncs(kernel)

@@ -73,6 +73,7 @@ from exo_gpu.dialects.fragment import (
     register_offset,
 )
 from exo_gpu.dialects.wgmma import AccumulatorType, StoreAccumulatorOp
+from exo_gpu.passes.levels import expect_level
 
 B32, B64, F32 = ptx.B32Type.unallocated, ptx.B64Type.unallocated, ptx.F32Type.unallocated
 LOG2E = 1.4426950408889634
@@ -457,6 +458,7 @@ class LowerFragmentsPass(ModulePass):
     name = "lower-fragments"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        expect_level(op, "lower-fragments", "synced")
         for store in op.walk():
             if isinstance(store, StoreAccumulatorOp) and store.atomic and isinstance(store.acc.owner, FRAGMENT_OPS):
                 raise DiagnosticException(

@@ -71,6 +71,7 @@ from exo_gpu.dialects.wgmma import (
 from exo_gpu.passes.gemm_plan import GemmPlan, to_attr
 from exo_gpu.passes.schedule_epilogue import translate
 from exo_gpu.passes.tile_match import match, where
+from exo_gpu.passes.levels import expect_level
 
 SWIZZLE_BYTES = 128  # one row of a 128-byte-swizzled tile
 M_TILE = 64  # rows of one wgmma accumulator tile
@@ -309,6 +310,7 @@ class SchedulePass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.scale_d not in ("immediate", "runtime"):
             raise DiagnosticException(f"schedule: scale-d must be 'immediate' or 'runtime', got '{self.scale_d}'")
+        expect_level(op, "schedule", "tile")
         for source in list(op.walk()):
             if isinstance(source, tile.KernelOp):
                 kernel = schedule_kernel(source, runtime_scale_d=self.scale_d == "runtime")

@@ -19,6 +19,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
 from exo_gpu.dialects import ptx
+from exo_gpu.passes.levels import expect_level
 
 MOV_TYPES = {ptx.B16Type: ".b16", ptx.B32Type: ".b32", ptx.B64Type: ".b64", ptx.F32Type: ".f32",
              ptx.PredType: ".pred"}
@@ -56,5 +57,6 @@ class TieLoopCarriedPass(ModulePass):
     name = "tie-loop-carried"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        expect_level(op, "tie-loop-carried", "ptx")
         for loop in [o for o in op.walk() if isinstance(o, ptx.LoopOp)]:
             copy_loop_scalars(loop)

@@ -61,6 +61,7 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException
 
 from exo_gpu.dialects import ptx
+from exo_gpu.passes.levels import expect_level
 
 # ------------------------------------------------------------------------------------ rules
 
@@ -781,6 +782,16 @@ class VerifyWgmmaPipelinePass(ModulePass):
     strict: bool = True
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        from exo_gpu.ptxas import toolchain
+
+        try:
+            toolchain.resolve(self.cuda)
+        except toolchain.ToolchainError:
+            raise DiagnosticException(
+                f"verify-wgmma-pipeline: cuda=\"{self.cuda}\" is not a pinned ptxas version: write one of "
+                f"{', '.join(toolchain.pinned_versions())} or 13.x, quoted: verify-wgmma-pipeline{{cuda=\"12.3\"}}") from None
+        if not any(isinstance(o, ptx.FlatFuncOp) for o in op.ops):  # foreign PTX read by exo_gpu.ptxas.reader
+            expect_level(op, "verify-wgmma-pipeline", "assigned")
         verdicts = verify_ir(op, self.cuda)
         bad = [f for v in verdicts for f in v.findings if f.codes or f.serialized or f.category != "B"]
         if not bad:

@@ -99,7 +99,7 @@ def test_local_ptxas(ptxas_default):
 def test_local_ptxas_not_found():
     with pytest.raises(ToolchainError) as e:
         toolchain.ptxas(path="/nonexistent")
-    assert str(e.value).startswith("--ptxas /nonexistent: no such file;")
+    assert str(e.value).startswith("ptxas='/nonexistent': no such file;")  # the API's spelling
 
 
 def test_local_ptxas_not_executable(tmp_path):
@@ -142,6 +142,6 @@ def test_download_failure_names_version_and_remedy(tmp_path, monkeypatch):
     msg = str(e.value)
     assert msg.startswith("ptxas for CUDA 12.3 (nvidia-cuda-nvcc-cu12==12.3.999) could not "
                           "be downloaded: ")
-    assert msg.endswith("check network access to PyPI, or pass --ptxas PATH to use a "
+    assert msg.endswith("check network access to PyPI, or pass ptxas='PATH' to use a "
                         "local ptxas")
     assert "\n" not in msg

@@ -21,6 +21,9 @@ from xdsl.irdl import (
     var_result_def,
 )
 from xdsl.traits import IsTerminator, NoTerminator, SymbolOpInterface
+from xdsl.utils.exceptions import VerifyException
+
+from exo_gpu.dialects.attrs import kernel_name_problem
 
 from exo_gpu.dialects.ptx.registers import PredType, PtxOp, Reg, RegisterTies, TiesRegisters, _i, _int_prop
 
@@ -50,6 +53,10 @@ class EntryOp(IRDLOperation):
     cluster = opt_prop_def(IntegerAttr)  # CTAs per cluster (.reqnctapercluster), 1 when absent
     body = region_def("single_block")
     traits = traits_def(SymbolOpInterface(), NoTerminator())
+
+    def verify_(self) -> None:
+        if (why := kernel_name_problem(self.sym_name.data)) is not None:
+            raise VerifyException(f"ptx.entry: {why}")
 
 
 @irdl_op_definition

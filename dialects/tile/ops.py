@@ -38,6 +38,7 @@ from xdsl.printer import Printer
 from xdsl.traits import HasParent, IsolatedFromAbove, IsTerminator, Pure, SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
 
+from exo_gpu.dialects.attrs import kernel_name_problem
 from exo_gpu.dialects.tile.schedule import Schedule, ScheduleAttr
 from exo_gpu.dialects.tile.syntax import (
     defined_operand,
@@ -158,6 +159,8 @@ class KernelOp(IRDLOperation):
 
     def verify_(self) -> None:
         where = f"tile.kernel @{self.sym_name.data}"
+        if (why := kernel_name_problem(self.sym_name.data)) is not None:
+            raise VerifyException(f"tile.kernel: {why}")
         for i, arg in enumerate(self.args):
             if not isinstance(arg.type, TensorType) and str(arg.type) not in SCALAR_ARGS:
                 raise VerifyException(f"{where}: argument {i} has type {arg.type}: kernel arguments are "

@@ -26,6 +26,8 @@ from xdsl.parser import AttrParser
 from xdsl.printer import Printer
 from xdsl.utils.exceptions import VerifyException
 
+from exo_gpu.errors import ExoGpuError
+
 KINDS = ("cooperative", "pingpong")
 SCALE_D = ("immediate", "runtime")
 ACCUMULATE = ("f32", "f16")
@@ -35,7 +37,7 @@ MAX_SPLIT_K = 16
 REGISTER_FILE = 65536
 
 
-class ScheduleError(ValueError):
+class ScheduleError(ExoGpuError, ValueError):
     """A schedule field out of range; the message names the field and its legal values."""
 
 
@@ -68,8 +70,9 @@ class Schedule:
     rings: str = "shared"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "cluster", tuple(self.cluster))
-        object.__setattr__(self, "maxnreg", tuple(self.maxnreg))
+        for pair in ("cluster", "maxnreg"):
+            if isinstance(getattr(self, pair), (list, tuple)):
+                object.__setattr__(self, pair, tuple(getattr(self, pair)))
         for why in _problems(self):
             raise ScheduleError(why)
 
@@ -80,6 +83,9 @@ class Schedule:
 
 def _problems(s: Schedule):
     """Why `s` is not a legal schedule, one message per problem (the first is raised)."""
+    if (why := _type_problem(s)) is not None:
+        yield why
+        return
     if s.consumers not in (1, 2):
         yield f"schedule consumers must be 1 or 2, got {s.consumers}"
     if s.kind not in KINDS:
@@ -110,6 +116,21 @@ def _problems(s: Schedule):
         yield f"schedule accumulate must be \"f32\" or \"f16\", got \"{s.accumulate}\""
     if s.rings not in RINGS:
         yield f"schedule rings must be \"shared\" or \"per_operand\", got \"{s.rings}\""
+
+
+def _type_problem(s: Schedule) -> str | None:
+    """A field of the wrong type (bools and strings are not ints), before any range check."""
+    ints = {"consumers": s.consumers, "wait_depth": s.wait_depth, "split_k": s.split_k,
+            "raster_group": s.raster_group, **({} if s.stages is None else {"stages": s.stages})}
+    for name, v in ints.items():
+        if isinstance(v, bool) or not isinstance(v, int):
+            return f"schedule {name} must be an integer, got {type(v).__name__} {v!r}"
+    if not isinstance(s.a_in_registers, bool):
+        return f"schedule a_in_registers must be True or False, got {type(s.a_in_registers).__name__} {s.a_in_registers!r}"
+    for name, pair in (("cluster", s.cluster), ("maxnreg", s.maxnreg)):
+        if not isinstance(pair, tuple) or any(isinstance(v, bool) or not isinstance(v, int) for v in pair):
+            return f"schedule {name} must be two integers, e.g. {dict(cluster=[1, 1], maxnreg=[232, 40])[name]}, got {pair!r}"
+    return None
 
 
 FIELDS = tuple(f.name for f in dataclasses.fields(Schedule))

@@ -13,10 +13,9 @@ register and shared-memory budgets.  For foreign PTX (FILE.ptx) it is the doctor
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 
+from exo_gpu import output
 from exo_gpu.passes import DEFAULT_PIPELINE
 from exo_gpu.ptxas.toolchain import DEFAULT_CUDA
 from exo_gpu.inspect.collect import Inspection, InspectError, inspect_module, inspect_ptx
@@ -45,41 +44,26 @@ def inspect_file(path: str, *, cuda: str = DEFAULT_CUDA, ptxas: str | None = Non
                  pipeline: str = DEFAULT_PIPELINE) -> Inspection:
     """Inspect a .mlir file (compiled with `pipeline`, by default the whole one from tile IR) or
     any .ptx file."""
-    from exo_gpu.compiler import parse
+    from exo_gpu.compiler import parse, read_mlir
 
     suffix = Path(path).suffix.lower()
     if suffix not in (".mlir", ".ptx"):
         raise InspectError(f"{path}: give a .mlir file (tile IR) or a .ptx file, or no file and the gemm options")
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError as e:
-        raise InspectError(f"cannot read {path}: {e.strerror}") from None
     if suffix == ".ptx":
-        return inspect_ptx(text, path, cuda=cuda, ptxas=ptxas, nvdisasm=nvdisasm)
+        from exo_gpu.ptxas.ptx_input import load_ptx
+
+        if not Path(path).exists():
+            raise InspectError(f"cannot read {path}: no such file; fix: give the path of an existing .ptx file")
+
+        return inspect_ptx(load_ptx(path), path, cuda=cuda, ptxas=ptxas, nvdisasm=nvdisasm)
+    text = read_mlir(path)
     return inspect_module(parse(text, path), text, path, title=Path(path).name, mode="mlir", cuda=cuda,
                           ptxas=ptxas, nvdisasm=nvdisasm, pipeline=pipeline)
 
 
 def write_atomically(path: str, text: str) -> None:
     """Write `text` to `path` through a temporary file in the same folder and a rename."""
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".exo-gpu-inspect-", suffix=".html", dir=folder)
-    except OSError as e:
-        raise InspectError(f"cannot write {path}: {e.strerror} (does the folder {folder} exist?)") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it 0600; the page is an ordinary file
-        os.replace(tmp, path)
-    except OSError as e:
-        os.unlink(tmp)
-        raise InspectError(f"cannot write {path}: {e.strerror}") from None
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    output.write(path, text)
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
@@ -99,9 +83,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     """The subcommand: build the page and write it (an ExoGpuError reaches the CLI's one-line handler)."""
-    folder = os.path.dirname(os.path.abspath(args.output))
-    if not os.path.isdir(folder):
-        raise InspectError(f"cannot write {args.output}: the folder {folder} does not exist")
+    output.check_writable(args.output)
     if args.file:
         ins = inspect_file(args.file, cuda=args.cuda, ptxas=args.ptxas, nvdisasm=args.nvdisasm,
                            pipeline=args.pipeline)
@@ -114,7 +96,7 @@ def run(args) -> int:
                            cluster_m=args.cluster[0], schedule=args.schedule, c_dtype=args.c_dtype,
                            split_k=args.split_k, a_in_registers=args.a_in_registers, layout_a=args.layout_a,
                            layout_b=args.layout_b, accumulator=args.accumulator)
-    write_atomically(args.output, render(ins))
+    output.write(args.output, render(ins))
     print(f"exo-gpu inspect: wrote {args.output} ({len(ins.findings)} doctor finding(s), "
           f"{sum(len(r.failures) for r in ins.reports)} guard failure(s) in {len(ins.reports)} kernel(s))")
     return 0  # the page is the answer: findings are shown, not an error

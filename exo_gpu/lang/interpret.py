@@ -62,7 +62,8 @@ def _kernel(program, name: str | None) -> tile.KernelOp:
         return program
     module = getattr(program, "module", program)
     if not isinstance(module, ModuleOp):
-        raise InterpretError(f"interpret takes a tl.Kernel, a tile.kernel or a module, got {type(program).__name__}")
+        raise InterpretError(f"interpret takes a tl.Kernel, a tile.kernel or a module, got {type(program).__name__}; "
+                             "pass the @tl.kernel function (or its .module)")
     kernels = [op for op in module.walk() if isinstance(op, tile.KernelOp)]
     chosen = [k for k in kernels if name is None or k.sym_name.data == name]
     if len(chosen) != 1:

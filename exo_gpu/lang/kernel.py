@@ -69,6 +69,8 @@ def kernel(fn: Callable | None = None, *, grid: tuple[str, Sequence[int] | int],
     `tl.Tensor[rank, dtype, contiguous]`, `tl.f32`, `tl.i32` or `tl.index`."""
 
     def build(fn: Callable) -> Kernel:
+        if not callable(fn) or not hasattr(fn, "__name__"):
+            raise fail(f"@tl.kernel decorates a function (def name(args): ...), got {type(fn).__name__} {fn!r}")
         return _build(fn, grid, schedule, name or fn.__name__)
 
     return build if fn is None else build(fn)

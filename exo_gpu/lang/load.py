@@ -11,7 +11,7 @@ import traceback
 from xdsl.dialects.builtin import FileLineColLoc, ModuleOp
 from xdsl.utils.exceptions import VerifyException
 
-from exo_gpu.compiler import CompileError, parse
+from exo_gpu.compiler import CompileError, parse, read_mlir
 from exo_gpu.dialects import tile
 from exo_gpu.dialects.tile.schedule import Schedule, ScheduleAttr, ScheduleError
 from exo_gpu.errors import ExoGpuError
@@ -29,10 +29,9 @@ def load_program(path: str) -> ModuleOp:
     if not path.endswith(".mlir"):
         raise LoadError(f"{path}: expected a tile program, FILE.mlir or FILE.py")
     try:
-        with open(path) as f:
-            text = f.read()
-    except OSError as e:
-        raise LoadError(f"cannot read {path}: {e.strerror}") from None
+        text = read_mlir(path)
+    except CompileError as e:
+        raise LoadError(str(e)) from None
     try:
         module = parse(text, path)
     except CompileError as e:
@@ -73,11 +72,12 @@ def _load_python(path: str) -> ModuleOp:
     except ExoGpuError:
         raise  # KernelError: already file:line and message
     except SyntaxError as e:
-        raise LoadError(f"{path}:{e.lineno}:{e.offset or 1}: syntax error: {e.msg}") from None
+        raise LoadError(f"{path}:{e.lineno}:{e.offset or 1}: syntax error: {e.msg}; fix the Python there") from None
     except Exception as e:
         line = next((fr.lineno for fr in reversed(traceback.extract_tb(e.__traceback__))
                      if os.path.abspath(fr.filename) == os.path.abspath(path)), 0)
-        raise LoadError(f"{path}:{line}: {type(e).__name__}: {e}") from None
+        raise LoadError(f"{path}:{line}: {type(e).__name__}: {e}; fix: the file must import without errors "
+                        "(python FILE.py shows the traceback)") from None
     finally:
         sys.path.pop(0)
     kernels = [v for v in vars(module).values() if isinstance(v, Kernel)]

@@ -14,11 +14,13 @@ narrowest mma input type (runtime.TOLERANCE: 1e-3 tf32, 1e-2 f16/bf16, ...).
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 
 import numpy as np
 from xdsl.utils.exceptions import DiagnosticException
 
+from exo_gpu import output
 from exo_gpu.compiler import CompileError
 from exo_gpu.dialects import tile
 from exo_gpu.dialects.tile.types import TensorType, element_name
@@ -77,7 +79,9 @@ def make_inputs(kernel: tile.KernelOp, args) -> tuple[dict[str, np.ndarray], dic
         try:
             shape = tuple(int(d) for d in text.lower().split("x"))
         except ValueError:
-            raise CompileError(f"--shape {name}={text}: expected sizes like 256x128") from None
+            shape = ()
+        if not shape or min(shape) < 1:
+            raise CompileError(f"--shape {name}={text}: expected positive sizes like 256x128") from None
         arrays[name] = rng.standard_normal(shape)
     if getattr(args, "size", None):
         from exo_gpu.passes.tile_match import tensor_shapes
@@ -101,12 +105,24 @@ def make_inputs(kernel: tile.KernelOp, args) -> tuple[dict[str, np.ndarray], dic
             scalars[name] = float(text)
         except ValueError:
             raise CompileError(f"--scalar {name}={text}: expected a number") from None
+    _check_names(kernel, _pairs(args.shape, "shape"), scalars)
     for a in kernel.args:
         name = a.name_hint
         if isinstance(a.type, TensorType) and name not in arrays:
             raise CompileError(f"@{kernel.sym_name.data} needs tensor '{name}' (rank {a.type.rank}): "
                                f"give --shape {name}=" + "x".join(["N"] * a.type.rank) + " or --inputs")
     return arrays, scalars
+
+
+def _check_names(kernel: tile.KernelOp, shapes: dict, scalars: dict) -> None:
+    """--shape names a tensor argument and --scalar a scalar one (a typo is not ignored)."""
+    tensors = [a.name_hint for a in kernel.args if isinstance(a.type, TensorType)]
+    others = [a.name_hint for a in kernel.args if not isinstance(a.type, TensorType)]
+    for flag, what, given, known in (("--shape", "tensor", shapes, tensors), ("--scalar", "scalar", scalars, others)):
+        for name in given:
+            if name not in known:
+                raise CompileError(f"{flag} {name}=...: @{kernel.sym_name.data} has no {what} argument '{name}'; "
+                                   f"use one of: {', '.join(map(str, known)) or '(none)'}")
 
 
 def tolerance(kernel: tile.KernelOp) -> float:
@@ -119,6 +135,7 @@ def tolerance(kernel: tile.KernelOp) -> float:
 
 
 def main(args) -> int:
+    output.check_writable(args.output)
     module = load_program(args.file)
     kernel = _kernel(module, args.kernel)
     arrays, scalars = make_inputs(kernel, args)
@@ -154,5 +171,7 @@ def main(args) -> int:
 
 def _save(path: str | None, arrays: dict, outputs: dict) -> None:
     if path:
-        np.savez(path, **arrays, **{f"out_{k}": v for k, v in outputs.items()})
+        data = io.BytesIO()
+        np.savez(data, **arrays, **{f"out_{k}": v for k, v in outputs.items()})
+        output.write(path, data.getvalue())  # exactly `path`, whole or not at all
         print(f"wrote {path}", file=sys.stderr)

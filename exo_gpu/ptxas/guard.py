@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from exo_gpu.ptxas import toolchain
-from exo_gpu.errors import ExoGpuError
+from exo_gpu.errors import ExoGpuError, option
 from exo_gpu.ptxas.toolchain import Tool
 
 # "Potential Performance Loss: wgmma.mma_async instructions are serialized due to ..."
@@ -188,16 +188,24 @@ def parse_log(log: str) -> tuple[dict[str, KernelLog], list[Diagnostic]]:
     return kernels, diagnostics
 
 
+_TEMP_PATH_RE = re.compile(r"'?\S*exo-gpu-(?:ptxas|nvdisasm)-[^/\s']+/[^\s',]+'?")
+
+
+def _no_temp_path(message: str) -> str:
+    """ptxas and nvdisasm name the temporary file we gave them; the user never saw it."""
+    return _TEMP_PATH_RE.sub("the input", message)
+
+
 def _ptxas_error(log: str, ptx: str, tool: Tool) -> PtxasError:
     errors: list[tuple[int | None, str]] = []
     for line in log.splitlines():
         if m := _ERROR_RE.match(line.strip()):
             if m["line"] is None and "aborted due to errors" in m["msg"]:
                 continue
-            errors.append((int(m["line"]) if m["line"] else None, m["msg"].strip()))
+            errors.append((int(m["line"]) if m["line"] else None, _no_temp_path(m["msg"].strip())))
     if not errors:
         tail = [ln for ln in log.splitlines() if ln.strip()]
-        errors.append((None, tail[-1].strip() if tail else "no output"))
+        errors.append((None, _no_temp_path(tail[-1].strip()) if tail else "no output"))
     shown = "; ".join(f"line {n}: {msg}" if n else msg for n, msg in errors[:3])
     if len(errors) > 3:
         shown += f"; and {len(errors) - 3} more"
@@ -219,7 +227,7 @@ def assemble(ptx: str, tool: Tool, arch: str = "sm_90a", extra_args=()) -> Assem
             proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp)
         except OSError as e:
             raise PtxasError(f"ptxas {tool.version} at {tool.path} could not be run "
-                             f"({e.strerror}); pass --ptxas PATH to a working ptxas",
+                             f"({e.strerror}); pass {option('ptxas', 'PATH')} to a working ptxas",
                              [], "", tool.version) from None
         log = proc.stderr + proc.stdout
         if proc.returncode != 0 or not out.is_file():
@@ -247,10 +255,10 @@ def disassemble(cubin: bytes, tool: Tool | None = None) -> str:
                                   text=True)
         except OSError as e:
             raise DisassemblyError(f"nvdisasm {tool.version} at {tool.path} could not be "
-                                   f"run ({e.strerror}); pass --nvdisasm PATH") from None
+                                   f"run ({e.strerror}); pass {option('nvdisasm', 'PATH')}") from None
     if proc.returncode != 0:
         last = ([ln for ln in proc.stderr.splitlines() if ln.strip()] or ["no output"])[-1]
-        raise DisassemblyError(f"nvdisasm {tool.version} failed on the cubin: {last}")
+        raise DisassemblyError(f"nvdisasm {tool.version} failed on the cubin: {_no_temp_path(last)}")
     return proc.stdout
 
 

@@ -32,7 +32,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from exo_gpu.errors import ExoGpuError
+from exo_gpu.errors import ExoGpuError, option
 
 DEFAULT_CUDA = "12.3"
 
@@ -172,11 +172,11 @@ def resolve(cuda: str) -> Pin:
         if pin is not None and pin.version != key:
             raise ToolchainError(
                 f"CUDA {key} is not pinned: exo-gpu pins {pin.version} for CUDA {pin.cuda}; "
-                f"ask for CUDA {pin.cuda} instead, or pass --ptxas PATH to use a local ptxas")
+                f"ask for CUDA {pin.cuda} instead, or {_LOCAL_HINT['ptxas']()}")
     if pin is None:
         raise ToolchainError(
             f"CUDA {spelled} is not supported: choose one of {', '.join(pinned_versions())} "
-            f"(or 13.x for the newest), or pass --ptxas PATH to use a local ptxas")
+            f"(or 13.x for the newest), or {_LOCAL_HINT['ptxas']()}")
     return pin
 
 
@@ -199,8 +199,8 @@ def _what(pin: Pin) -> str:
     return f"{name} {pin.version} ({pin.spec})"
 
 
-_LOCAL_HINT = {"ptxas": "pass --ptxas PATH to use a local ptxas",
-               "nvdisasm": "pass --nvdisasm PATH to use a local nvdisasm"}
+_LOCAL_HINT = {"ptxas": lambda: f"pass {option('ptxas', 'PATH')} to use a local ptxas",
+               "nvdisasm": lambda: f"pass {option('nvdisasm', 'PATH')} to use a local nvdisasm"}
 
 
 def _version_of(name: str, path: str) -> tuple[str, str]:
@@ -210,10 +210,10 @@ def _version_of(name: str, path: str) -> tuple[str, str]:
                              timeout=60)
     except OSError as e:
         raise ToolchainError(f"{name} {path} could not be run ({e.strerror}); "
-                             f"{_LOCAL_HINT[name]} that works") from None
+                             f"{_LOCAL_HINT[name]()} that works") from None
     except subprocess.TimeoutExpired:
         raise ToolchainError(f"{name} {path} --version did not answer in 60 s; "
-                             f"{_LOCAL_HINT[name]} that works") from None
+                             f"{_LOCAL_HINT[name]()} that works") from None
     text = out.stdout + out.stderr
     m = re.search(r"\bV(\d+\.\d+\.\d+)", text)
     return text, (m.group(1) if m else "")
@@ -222,19 +222,19 @@ def _version_of(name: str, path: str) -> tuple[str, str]:
 def _local(name: str, path: str) -> Tool:
     """A user-given binary (--ptxas PATH / --nvdisasm PATH)."""
     p = Path(path).expanduser()
-    flag = f"--{name} {path}"
+    flag, bare = option(name, path), option(name)
     if not p.exists():
         raise ToolchainError(f"{flag}: no such file; pass the path of a {name} binary, "
-                             f"or leave {flag.split()[0]} out to use the pinned one")
+                             f"or leave {bare} out to use the pinned one")
     if not p.is_file() or not os.access(p, os.X_OK):
         raise ToolchainError(f"{flag}: not an executable file; chmod +x it, or leave "
-                             f"{flag.split()[0]} out to use the pinned {name}")
+                             f"{bare} out to use the pinned {name}")
     text, version = _version_of(name, str(p))
     banner = {"ptxas": "Ptx optimizing assembler", "nvdisasm": "CUDA disassembler"}[name]
     if banner not in text or not version:
         raise ToolchainError(f"{flag}: not a {name} (its --version does not say "
                              f"'{banner}' and 'V<version>'); pass a real {name}, or leave "
-                             f"{flag.split()[0]} out to use the pinned one")
+                             f"{bare} out to use the pinned one")
     return Tool(name, str(p.resolve()), version)
 
 
@@ -249,7 +249,7 @@ def _download(pin: Pin, dest: Path) -> Path:
     except subprocess.TimeoutExpired:
         raise ToolchainError(
             f"{_what(pin)} could not be downloaded: pip took over 30 minutes; check network "
-            f"access to PyPI, or {_LOCAL_HINT[Path(pin.member).name]}") from None
+            f"access to PyPI, or {_LOCAL_HINT[Path(pin.member).name]()}") from None
     wheel = dest / pin.filename
     if out.returncode != 0 or not wheel.is_file():
         lines = [ln.strip() for ln in (out.stderr + out.stdout).splitlines() if ln.strip()]
@@ -260,7 +260,7 @@ def _download(pin: Pin, dest: Path) -> Path:
             last = f"pip fetched {got}, not {pin.filename}"
         raise ToolchainError(
             f"{_what(pin)} could not be downloaded: {last}; check network access to PyPI, "
-            f"or {_LOCAL_HINT[Path(pin.member).name]}")
+            f"or {_LOCAL_HINT[Path(pin.member).name]()}")
     return wheel
 
 
@@ -270,7 +270,7 @@ def fetch(pin: Pin) -> Tool:
     target = _binary_path(pin)
     if target.is_file() and os.access(target, os.X_OK):
         return Tool(name, str(target), pin.version)
-    hint = _LOCAL_HINT[name]
+    hint = _LOCAL_HINT[name]()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -314,8 +314,8 @@ def _on_path(name: str) -> Tool:
     """The `name` binary of the CUDA toolkit on PATH (--cuda system)."""
     found = shutil.which(name)
     if found is None:
-        raise ToolchainError(f"--cuda system: no {name} on PATH; add the CUDA toolkit's bin "
-                             f"folder to PATH, or {_LOCAL_HINT[name]}")
+        raise ToolchainError(f"{option('cuda', 'system')}: no {name} on PATH; add the CUDA toolkit's bin "
+                             f"folder to PATH, or {_LOCAL_HINT[name]()}")
     return _local(name, found)
 
 

@@ -82,6 +82,7 @@ from exo_gpu.passes.lower_to_ptx.wgmma import (
     acc_type,
     descriptor_bits,
 )
+from exo_gpu.passes.levels import expect_level
 
 __all__ = ["SMEM_SYMBOL", "LowerToPtxPass", "acc_type", "descriptor_bits", "params_of", "LOWERING_PATTERNS",
            "lower_module"]
@@ -177,4 +178,5 @@ class LowerToPtxPass(ModulePass):
     name = "lower-to-ptx"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        expect_level(op, "lower-to-ptx", "synced")
         lower_module(op)

@@ -1,6 +1,7 @@
 // RUN: not exo-gpu-opt %s -p emit-ptx 2>&1 | filecheck %s
 //
-// A module without a ptx.entry (here still tile IR) cannot be printed as PTX.
+// A module without a ptx.entry (here still tile IR) cannot be printed as PTX: the error
+// names the kernel, where it is, and the passes to run first.
 
 builtin.module {
   tile.kernel @g(%a: !tile.tensor<?x?xf32>, %b: !tile.tensor<?x?xf32, contiguous = 0>, %c: !tile.tensor<?x?xf32>) grid(%c tiles 64x16) schedule #tile.schedule<consumers = 1, stages = 2> {
@@ -22,4 +23,4 @@ builtin.module {
   }
 }
 
-// CHECK: exo-gpu-opt: error: emit-ptx: the module has no ptx.entry: run the pipeline up to assign-registers first
+// CHECK: exo-gpu-opt: error: emit-ptx: tile.kernel @g at loc("{{.*}}not-lowered.mlir":7:3) is tile-level IR (tile.kernel), but emit-ptx takes PTX-level IR after assign-registers (ptx.entry with PTX registers): run schedule, insert-syncs, lower-fragments, lower-to-ptx, tie-loop-carried, assign-registers before emit-ptx

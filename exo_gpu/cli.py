@@ -168,7 +168,7 @@ def _add_schedule_args(ap: argparse.ArgumentParser) -> None:
 
 def cmd_compile(args) -> int:
     from exo_gpu.compiler import print_ir
-    from exo_gpu.lang.load import load_program, override_schedule
+    from exo_gpu.lang.source import load_program, override_schedule
 
     _check_output_args(args)
     module = load_program(args.file)

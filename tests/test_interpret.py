@@ -10,7 +10,7 @@ import pytest
 
 from exo_gpu import lang as tl
 from exo_gpu.compiler import parse
-from exo_gpu.lang.interpret import InterpretError, interpret, round_to
+from exo_gpu.lang.interpreter import InterpretError, interpret, round_to
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 RNG = np.random.default_rng(7)

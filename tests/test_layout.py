@@ -82,3 +82,14 @@ def test_no_module_is_shadowed_by_a_package():
     shadowed = [str(p.relative_to(ROOT)) for top in ("exo_gpu", "dialects", "passes")
                 for p in (ROOT / top).rglob("*.py") if (p.parent / p.stem / "__init__.py").exists()]
     assert shadowed == []
+
+
+def test_no_submodule_shadows_a_public_function_of_its_package():
+    """Importing a submodule sets its package's attribute of that name: a package function of
+    the same name (tl.interpret and a module `interpret`) would turn into the module."""
+    import pkgutil
+
+    import exo_gpu.lang as lang
+
+    for info in pkgutil.iter_modules(lang.__path__):
+        assert info.name not in getattr(lang, "__all__", ()), f"exo_gpu.lang.{info.name} shadows tl.{info.name}"

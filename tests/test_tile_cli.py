@@ -113,7 +113,7 @@ def test_run_file_interpret_writes_the_reference(capsys, tmp_path: Path) -> None
     assert stdout.startswith("@batched_gemm c[2x130x70]: interpreted (float64)")
     import numpy as np
 
-    from exo_gpu.lang.interpret import round_to
+    from exo_gpu.lang.interpreter import round_to
 
     data = np.load(out)
     a, b, c = (round_to(data[n], "f32") for n in "abc")

@@ -18,7 +18,7 @@ Tiles support + - * / (with tiles, numbers and f32 scalar arguments), unary -, <
 """
 
 from exo_gpu.dialects.tile.schedule import Schedule, ScheduleError
-from exo_gpu.lang.kernel import Kernel, f32, i32, index, kernel, program_id, range
+from exo_gpu.lang.builder import Kernel, f32, i32, index, kernel, program_id, range
 from exo_gpu.lang.values import (
     Index,
     KernelError,
@@ -45,8 +45,8 @@ from exo_gpu.lang.values import (
 
 
 def interpret(kernel_or_module, inputs, scalars=None, name=None):
-    """Run a tile kernel on numpy arrays in float64 (see exo_gpu.lang.interpret)."""
-    from exo_gpu.lang.interpret import interpret as run
+    """Run a tile kernel on numpy arrays in float64 (see exo_gpu.lang.interpreter)."""
+    from exo_gpu.lang.interpreter import interpret as run
 
     return run(kernel_or_module, inputs, scalars, name)
 

@@ -24,8 +24,8 @@ from exo_gpu import output
 from exo_gpu.compiler import CompileError
 from exo_gpu.dialects import tile
 from exo_gpu.dialects.tile.types import TensorType, element_name
-from exo_gpu.lang.interpret import interpret
-from exo_gpu.lang.load import load_program
+from exo_gpu.lang.interpreter import interpret
+from exo_gpu.lang.source import load_program
 
 NARROW_ORDER = ("e5m2", "e4m3", "bf16", "f16", "f32")  # from the least to the most precise input type
 

@@ -15,7 +15,7 @@ from exo_gpu.compiler import CompileError, parse, read_mlir
 from exo_gpu.dialects import tile
 from exo_gpu.dialects.tile.schedule import Schedule, ScheduleAttr, ScheduleError
 from exo_gpu.errors import ExoGpuError
-from exo_gpu.lang.kernel import Kernel
+from exo_gpu.lang.builder import Kernel
 
 
 class LoadError(CompileError):

@@ -1,0 +1,586 @@
+"""A mechanistic model of ptxas's wgmma-pipeline check: an abstract interpretation over the PTX CFG.
+
+ptxas (sm_90a) checks each function's wgmma pipeline with a static dataflow analysis: which
+accumulator registers belong to a wgmma still in flight, and which non-wgmma instructions define
+or read them before the wait_group that retires it.  This module re-does that analysis on the
+reader's flat PTX (`exo_gpu.ptxas.flow_ir`) and turns what it finds into ptxas's verdict for one
+version *family* (`FAMILIES`): the codes C7509..C7520, serialized-or-not, and a wait injected
+without serializing.
+
+**The abstract state** at each program point (`State`): the wgmmas that may be in flight, each
+with the number of commit_groups since it was issued (0 = its group is still open, the stage is
+running) and whether a wait_group passed that left it pending; the wgmmas retired on some path
+but not on all; the registers defined on every path; the registers written since the last
+wgmma.fence.  Transfer functions: a wgmma puts itself in flight; commit_group ages every entry;
+wait_group N retires the entries with more than N commits after them (an open group counts as
+committed); on families that inject a wait before an early read (12.5+), that read retires
+everything in flight; a join is the union of in-flight sets and the intersection of definitions.
+
+**Events** (`Event`) are what the transfer functions meet: a non-wgmma instruction that reads
+or defines an in-flight accumulator (with its status: open stage, committed, pending after a
+wait, retired on some paths only), a wgmma reading an accumulator not defined on every path, an
+RS A register redefined in flight, a group open across a loop back edge, calls (extern,
+recursive, into a function that commits groups), a wgmma under a %tid-dependent condition, a
+wgmma whose registers were written since the last fence, accumulators through local memory.
+
+**The verdict** (`verdict`) is one clause per event kind and family (`CLAUSES`), plus ptxas's
+reporting order: the first serializing event (calls first, then in program order) gives the one
+serialization code; notes (C7517 wait injected, C7519 arrive injected) add up.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from exo_gpu.ptxas.flow_ir import Func, Op
+
+FAMILIES = ("12.0", "12.1", "12.4", "12.5", "12.6", "12.9", "13.1", "13.3")  # the first version of each family
+
+
+def family(version: str) -> str:
+    """The family a ptxas version belongs to: the newest FAMILIES entry not after it."""
+    k = _vkey(version)
+    return max((f for f in FAMILIES if _vkey(f) <= k), key=_vkey, default=FAMILIES[0])
+
+
+def _vkey(v: str) -> tuple[int, int]:
+    a, b = (str(v).split(".") + ["0"])[:2]
+    return int(a), int(b)
+
+
+def at_least(version: str, v: str) -> bool:
+    return _vkey(version) >= _vkey(v)
+
+
+_CAP = 6
+
+
+@dataclass(frozen=True)
+class State:
+    inflight: frozenset  # (mma index, commits since issue, a wait passed leaving it pending)
+    retired: frozenset  # mma indices retired on some path since their last issue
+    defined: frozenset | None  # registers defined on every path (None: unreached)
+    touched: frozenset  # accumulator / A registers written by non-wgmma instructions since the last fence
+
+    def join(self, o: "State") -> "State":
+        if self.defined is None:
+            return o
+        if o.defined is None:
+            return self
+        return State(self.inflight | o.inflight, self.retired | o.retired, self.defined & o.defined,
+                     self.touched | o.touched)
+
+
+UNREACHED = State(frozenset(), frozenset(), None, frozenset())
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str  # read / def / undef / rsa / backedge / call-ext / call-rec / call-wg / mma-div / nofence / local
+    i: int  # the op
+    m: int | None = None  # the in-flight wgmma it conflicts with
+    status: str = ""  # read/def: open / committed / pending / maybe
+    ctx: frozenset = frozenset()  # context facts: later-mma, fenced, loop, branch, pred, div, ...
+
+
+class Analysis:
+    """The CFG of one function and the dataflow facts ptxas's check sees, for one family."""
+
+    def __init__(self, fn: Func, funcs: dict[str, Func], version: str, ops: list[Op] | None = None):
+        self.fn, self.funcs, self.version = fn, funcs, version
+        self.ops: list[Op] = ops if ops is not None else optimized(fn)
+        n = len(self.ops)
+        self.labels = {op.target: i for i, op in enumerate(self.ops) if op.kind == "label"}
+        self.succ: list[list[int]] = []
+        for i, op in enumerate(self.ops):
+            if op.kind == "bra":
+                t = self.labels.get(op.target)
+                s = ([t] if t is not None else []) + ([i + 1] if op.guard is not None else [])
+            elif op.kind == "instr" and op.opc.startswith(("ret", "exit", "trap")):
+                s = [i + 1] if op.guard is not None else []
+            else:
+                s = [i + 1]
+            self.succ.append([x for x in s if x < n])
+        self.mmas = [i for i, op in enumerate(self.ops) if op.kind == "mma"]
+        self.all_acc = frozenset(r for i in self.mmas for r in self.ops[i].acc)
+        self.all_a = frozenset(r for i in self.mmas for r in self.ops[i].a)
+        self.back_edges = [(i, t) for i, s in enumerate(self.succ) for t in s if t <= i]
+        self.loops = [(t, i) for i, t in self.back_edges]
+        self.taint = self._tainted()
+        self.branches = self._branches()
+        self.inject_read_wait = at_least(version, "12.5")
+        self.before = self._solve()
+
+    # ------------------------------------------------------------------ structure
+
+    def _tainted(self) -> frozenset:
+        """Registers that may differ between the threads of a warpgroup (from %tid / %laneid)."""
+        taint: set[str] = set()
+        for _ in range(3):
+            for op in self.ops:
+                if op.kind != "instr" or not op.wr:
+                    continue
+                uniform = op.opc.startswith("shr") and op.args and op.args[-1].isdigit() and int(op.args[-1]) >= 7
+                if uniform:
+                    continue
+                if any(t in a for a in op.args for t in ("%tid", "%laneid", "%warpid")) or set(op.rd) & taint:
+                    taint |= set(op.wr)
+        return frozenset(taint)
+
+    def _branches(self) -> list[tuple[int, int, bool]]:
+        """Forward conditional branches (from, to, divergent) that skip code (not a loop's exit)."""
+        out = []
+        for i, op in enumerate(self.ops):
+            if op.kind == "bra" and op.guard is not None:
+                t = self.labels.get(op.target)
+                if t is not None and t > i:
+                    exits_loop = any(a <= i <= b < t for a, b in self.loops)
+                    if not exits_loop:
+                        out.append((i, t, op.guard.lstrip("!") in self.taint))
+        return out
+
+    def in_loop(self, i: int) -> bool:
+        return any(a <= i <= b for a, b in self.loops)
+
+    def guard_of(self, i: int) -> str:
+        """'' / 'div' / 'uni': the strongest condition op i runs under (predicate or branch)."""
+        op = self.ops[i]
+        kinds = set()
+        if op.guard is not None:
+            kinds.add("div" if op.guard.lstrip("!") in self.taint else "uni")
+        for a, b, div in self.branches:
+            if a < i < b:
+                kinds.add("div" if div else "uni")
+        return "div" if "div" in kinds else "uni" if kinds else ""
+
+    def reaches(self, start: int, stop, goal) -> bool:
+        seen, work = set(), deque(self.succ[start])
+        while work:
+            j = work.popleft()
+            if j in seen:
+                continue
+            seen.add(j)
+            if goal(j):
+                return True
+            if not stop(j):
+                work.extend(self.succ[j])
+        return False
+
+    def later_mma_on(self, i: int, regs: set[str]) -> bool:
+        return self.reaches(i, lambda j: False, lambda j: self.ops[j].kind == "mma" and bool(set(self.ops[j].acc) & regs))
+
+    def fenced_first(self, i: int, regs: set[str]) -> bool:
+        """Every path from op i meets a wgmma.fence before anything touches `regs` again, before a
+        wait_group and before the function ends."""
+        ops = self.ops
+
+        def bad(j):
+            op = ops[j]
+            if op.kind == "mma":
+                return bool(set(op.acc) & regs)
+            if op.is_("wgmma.wait_group") or op.is_("ret") or op.is_("exit") or not self.succ[j]:
+                return True
+            return op.kind == "instr" and bool((set(op.rd) | set(op.wr)) & regs)
+        fence = lambda j: ops[j].is_("wgmma.fence")  # noqa: E731
+        return bool(self.succ[i]) and not self.reaches(i, fence, lambda j: not fence(j) and bad(j))
+
+    # ------------------------------------------------------------------ dataflow
+
+    def by_reg(self, s: State) -> dict[str, list]:
+        out: dict[str, list] = {}
+        for e in s.inflight:
+            for r in self.ops[e[0]].acc:
+                out.setdefault(r, []).append(e)
+        return out
+
+    def read_status(self, i: int, s: State) -> tuple[str, tuple, str] | None:
+        op = self.ops[i]
+        if op.kind != "instr" or not s.inflight:
+            return None
+        by_reg = self.by_reg(s)
+        regs = [r for r in op.rd if r in by_reg]
+        if not regs:
+            return None
+        entries = [e for r in regs for e in by_reg[r]]
+        maybe = [e for e in entries if e[0] in s.retired]
+        if maybe:
+            return "maybe", maybe[0], regs[0]
+        young = min(entries, key=lambda e: (e[1], e[2], -e[0]))
+        return ("open" if young[1] == 0 else "pending" if young[2] else "committed"), young, regs[0]
+
+    def step(self, i: int, s: State) -> State:
+        op = self.ops[i]
+        inflight, retired, defined, touched = s.inflight, s.retired, s.defined or frozenset(), s.touched
+        if op.kind == "mma":
+            inflight = frozenset(e for e in inflight if e[0] != i) | {(i, 0, False)}
+            retired = retired - {i}
+            defined = defined | set(op.acc)
+        elif op.kind != "instr":
+            pass
+        elif op.opc.startswith("wgmma.fence"):
+            touched = frozenset()
+        elif op.opc.startswith("wgmma.commit_group"):
+            inflight = frozenset((m, min(c + 1, _CAP), w) for m, c, w in inflight)
+        elif op.opc.startswith("wgmma.wait_group"):
+            n = _wait_n(op)
+            kept, gone = set(), set()
+            for m, c, w in inflight:
+                c = max(c, 1)
+                (gone.add(m) if c > n else kept.add((m, c, True)))
+            inflight, retired = frozenset(kept), retired | gone
+        else:
+            rs = self.read_status(i, s)
+            if rs is not None and self.inject_read_wait and self.read_injects(i, rs):
+                retired = retired | {m for m, _, _ in inflight}
+                inflight = frozenset()
+            if op.wr:
+                defined = defined | set(op.wr)
+                touched = touched | (set(op.wr) & (self.all_acc | self.all_a))
+        return State(inflight, retired, defined, touched)
+
+    def read_injects(self, i: int, rs) -> bool:
+        """Does this family inject a wait_group before the read (instead of serializing)?"""
+        status = rs[0]
+        if status == "maybe":
+            return False
+        if status == "pending" and at_least(self.version, "12.6"):
+            return not self.later_mma_on(i, {rs[2]})
+        return True
+
+    def _solve(self) -> dict[int, State]:
+        if not self.ops:
+            return {}
+        before = {0: State(frozenset(), frozenset(), frozenset(), frozenset())}
+        work = deque([0])
+        while work:
+            i = work.popleft()
+            out = self.step(i, before[i])
+            for j in self.succ[i]:
+                old = before.get(j, UNREACHED)
+                new = old.join(out)
+                if new != old:
+                    before[j] = new
+                    work.append(j)
+        return before
+
+
+_SIDE = ("st.", "red.", "atom.", "call", "bar", "barrier", "membar", "fence", "wgmma.", "ret", "exit", "trap",
+         "setmaxnreg", "cp.", "mbarrier", "stmatrix", "prefetch", "brkpt")
+
+
+def _succ(ops: list[Op]) -> list[list[int]]:
+    labels = {op.target: i for i, op in enumerate(ops) if op.kind == "label"}
+    out = []
+    for i, op in enumerate(ops):
+        if op.kind == "bra":
+            t = labels.get(op.target)
+            s = ([t] if t is not None else []) + ([i + 1] if op.guard is not None else [])
+        elif op.kind == "instr" and op.opc.startswith(("ret", "exit", "trap")):
+            s = [i + 1] if op.guard is not None else []
+        else:
+            s = [i + 1]
+        out.append([x for x in s if x < len(ops)])
+    return out
+
+
+def _constants(ops: list[Op]) -> dict[str, bool]:
+    """Predicates with one definition whose value is known: `setp.ne/eq x, imm` of a register
+    that has a single `mov` of an immediate (the scale-d of straight-line code, k == 0)."""
+    defs: dict[str, list[Op]] = {}
+    for op in ops:
+        for r in op.wr:
+            defs.setdefault(r, []).append(op)
+    ints: dict[str, int] = {}
+    for r, ds in defs.items():
+        if len(ds) == 1 and ds[0].is_("mov") and ds[0].guard is None and len(ds[0].args) == 2:
+            try:
+                ints[r] = int(ds[0].args[1], 0)
+            except ValueError:
+                pass
+    out: dict[str, bool] = {}
+    for r, ds in defs.items():
+        d = ds[0]
+        if len(ds) == 1 and d.is_("setp.") and d.guard is None and len(d.args) == 3:
+            a, b = (ints.get(x) if x in ints else _int(x) for x in d.args[1:3])
+            cmp = d.opc.split(".")[1]
+            if a is not None and b is not None and cmp in ("eq", "ne"):
+                out[r] = (a == b) == (cmp == "eq")
+    return out
+
+
+def _int(x: str) -> int | None:
+    try:
+        return int(x, 0)
+    except ValueError:
+        return None
+
+
+def optimized(fn: Func) -> list[Op]:
+    """The function as ptxas's check sees it, after what ptxas's optimizer does first: a
+    scale-d predicate of known value becomes the immediate, and instructions whose results
+    are never used (a wgmma whose accumulators nobody reads, a dead `mov`) are removed
+    (faint-code elimination: an iterated backward liveness over the CFG)."""
+    cached = fn.__dict__.get("_optimized")
+    if cached is not None:
+        return cached
+    consts = _constants(fn.ops)
+    ops = []
+    for op in fn.ops:
+        if op.kind == "mma" and op.sd.lstrip("!") in consts:
+            val = consts[op.sd.lstrip("!")] != op.sd.startswith("!")
+            op = Op(**{**op.__dict__, "sd": "1" if val else "0"})
+        ops.append(op)
+    succ = _succ(ops)
+    n = len(ops)
+
+    def uses(op: Op) -> set[str]:
+        u = set(op.rd)
+        if op.kind == "mma" and op.sd != "0":
+            u |= set(op.acc)
+        if op.kind == "mma" and op.sd.startswith(("%", "!")):
+            u.add(op.sd.lstrip("!"))
+        if op.kind == "mma":
+            u |= set(op.a)
+        if op.guard:
+            u.add(op.guard.lstrip("!"))
+            u |= set(op.acc if op.kind == "mma" else op.wr)  # a predicated write keeps the old value
+        return u
+
+    writes = [set(op.acc) if op.kind == "mma" else set(op.wr) for op in ops]
+    use = [uses(op) for op in ops]
+    side = [op.kind in ("label", "bra") or (op.kind == "instr" and (op.opc.startswith(_SIDE) or not op.wr))
+            for op in ops]
+    live_op = list(side)
+    while True:
+        live_in: list[set] = [set() for _ in range(n)]
+        changed = True
+        while changed:
+            changed = False
+            for i in range(n - 1, -1, -1):
+                out = set().union(*(live_in[j] for j in succ[i])) if succ[i] else set()
+                new = ((out - writes[i]) | use[i]) if live_op[i] else out
+                if new != live_in[i]:
+                    live_in[i] = new
+                    changed = True
+        grew = False
+        for i in range(n):
+            if not live_op[i]:
+                out = set().union(*(live_in[j] for j in succ[i])) if succ[i] else set()
+                if writes[i] & out:
+                    live_op[i] = grew = True
+        if not grew:
+            break
+    fn.__dict__["_optimized"] = [op if live_op[i] else Op("nop", line=op.line) for i, op in enumerate(ops)]
+    return fn.__dict__["_optimized"]
+
+
+def _wait_n(op: Op) -> int:
+    try:
+        return int(op.args[0])
+    except (IndexError, ValueError):
+        return 0
+
+
+def _callee_facts(name: str, funcs: dict[str, Func]) -> set[str]:
+    """What a called function does, transitively: ext, rec, commit, wait, mma, fence."""
+    out: set[str] = set()
+    seen, work = set(), [name]
+    while work:
+        f = work.pop()
+        if f in seen:
+            if f == name:
+                out.add("rec")
+            continue
+        seen.add(f)
+        fn = funcs.get(f)
+        if fn is None or fn.extern or not fn.ops:
+            out.add("ext")
+            continue
+        for op in fn.ops:
+            if op.kind == "mma":
+                out.add("mma")
+            elif op.is_("wgmma.commit_group"):
+                out.add("commit")
+            elif op.is_("wgmma.wait_group"):
+                out.add("wait")
+            elif op.is_("wgmma.fence"):
+                out.add("fence")
+            if op.callee:
+                if op.callee == name:
+                    out.add("rec")
+                work.append(op.callee)
+    return out
+
+
+def events(a: Analysis) -> list[Event]:
+    """Everything the check meets in one function, in program order."""
+    out: list[Event] = []
+    for i, op in enumerate(a.ops):
+        s = a.before.get(i)
+        if s is None:
+            continue
+        where = frozenset(x for x in (("loop" if a.in_loop(i) else ""), a.guard_of(i)) if x)
+        if op.kind == "mma":
+            if op.sd != "0":
+                undefined = [r for r in op.acc if r not in (s.defined or frozenset())]
+                if undefined:
+                    out.append(Event("undef", i, i, "", where | {"sd=" + ("p" if op.sd.startswith("%") else op.sd)}))
+            g = a.guard_of(i)
+            if g:
+                out.append(Event("mma-guard", i, i, g, where))
+            if (set(op.acc) | set(op.a)) & s.touched:
+                out.append(Event("nofence", i, i, "", where))
+            continue
+        if op.kind == "bra":
+            for j in a.succ[i]:
+                if j <= i and any(c == 0 for _, c, _ in s.inflight):
+                    out.append(Event("backedge", i, None, "", where))
+            continue
+        if op.kind != "instr":
+            continue
+        if op.callee:
+            facts = _callee_facts(op.callee, a.funcs)
+            kind = ("call-ext" if "ext" in facts else "call-rec" if "rec" in facts
+                    else "call-wg" if facts & {"commit"} else "call-wgx" if facts & {"mma", "wait", "fence"}
+                    else "call")
+            out.append(Event(kind, i, None, "", where | frozenset(facts) | ({"inflight"} if s.inflight else set())))
+        acc_rw = (set(op.rd) | set(op.wr)) & a.all_acc
+        if acc_rw and op.opc.startswith(("ld.local", "st.local")):
+            out.append(Event("local", i, None, "", where))
+        rs = a.read_status(i, s)
+        by_reg = a.by_reg(s)
+        if rs is not None:
+            status, (m, c, w), reg = rs
+            ctx = where | ({"later"} if a.later_mma_on(i, {reg}) else set())
+            out.append(Event("read", i, m, status, ctx))
+            if a.inject_read_wait and a.read_injects(i, rs):
+                by_reg = {}
+        wdefs = [r for r in op.wr if r in by_reg]
+        if wdefs:
+            entries = [e for r in wdefs for e in by_reg[r]]
+            m, c, w = min(entries, key=lambda e: (e[1], e[2], -e[0]))
+            ctx = where | ({"fenced"} if a.fenced_first(i, set(wdefs)) else set())
+            out.append(Event("def", i, m, "open" if c == 0 else "pending" if w else "committed", ctx))
+        for m, c, w in sorted(s.inflight):
+            if set(a.ops[m].a) & set(op.wr):
+                out.append(Event("rsa", i, m, "open" if c == 0 else "committed", where))
+                break
+    return out
+
+
+# ---------------------------------------------------------------------- the verdict
+
+
+@dataclass(frozen=True)
+class Effect:
+    codes: tuple[str, ...] = ()
+    serialized: bool = False
+    wait: bool = False  # a wait injected without serializing
+
+
+NOTE = frozenset({"C7517", "C7519"})
+
+
+def clause(ev: Event, a: Analysis) -> Effect:
+    """What ptxas `a.version` does about one event (the transfer function's verdict)."""
+    v = a.version
+    old = not at_least(v, "12.5")
+    k, st, ctx = ev.kind, ev.status, ev.ctx
+    if k == "call-ext" or k == "call-rec":
+        return Effect(("C7509",), True)
+    if k == "call-wg":
+        return Effect(("C7510", "C7517"), True) if at_least(v, "13.1") else Effect(("C7510",), True)
+    if k == "undef":
+        return Effect(("C7515",), True) if not at_least(v, "12.9") else Effect()
+    if k == "def":
+        if st == "open":
+            if "fenced" in ctx:
+                return Effect((), True)
+            return Effect(("C7515",), True) if old else Effect((), True)
+        if "fenced" in ctx:
+            return Effect()
+        return Effect(("C7515",), True)
+    if k == "read":
+        if st == "maybe":
+            return Effect(("C7514",), True) if old else Effect(("C7518",), True)
+        if st == "open" or st == "committed":
+            return Effect(("C7514",), True) if old else Effect(("C7517",), False, True)
+        if "later" in ctx:
+            return Effect(("C7514",), True) if old or at_least(v, "12.6") else Effect(("C7517",), False, True)
+        return Effect((), False, True) if old else Effect(("C7517",), False, True)
+    if k == "rsa":
+        return Effect(("C7513",), True)
+    if k == "backedge":
+        if v == "12.0":
+            return Effect(("C7515",), True)
+        if old or at_least(v, "13.1"):
+            return Effect((), True)
+        return Effect(("C7519",), True)
+    if k == "mma-guard":  # a wgmma under a predicate or a branch
+        if old:
+            return Effect((), True)
+        if at_least(v, "13.1"):
+            return Effect(("C7519",) if st == "div" else (), True)
+        return Effect(("C7519", "C7520") if st == "div" else ("C7519",), True)
+    if k == "nofence":
+        return Effect(("C7519",)) if at_least(v, "12.5") and not at_least(v, "13.1") else Effect()
+    return Effect()
+
+
+_CALLS = ("call-ext", "call-rec", "call-wg")
+
+
+def verdict(a: Analysis, evs: list[Event] | None = None) -> tuple[tuple[str, ...], bool, bool]:
+    """(codes, serialized, wait injected without serializing) for the analysed function."""
+    evs = events(a) if evs is None else evs
+    effs = [(ev, clause(ev, a)) for ev in evs]
+    ordered = sorted(effs, key=lambda x: (x[0].kind not in ("call-ext", "call-rec"), x[0].i))
+    first = next((x for x in ordered if x[1].serialized and any(c not in NOTE for c in x[1].codes)), None)
+    codes = {c for c in first[1].codes if c not in NOTE} if first else set()
+    for ev, e in ordered:
+        for c in e.codes:
+            if c in NOTE:
+                codes.add(c)
+    ser = any(e.serialized for _, e in effs)
+    wait = any(e.wait for _, e in effs) and not ser
+    return tuple(sorted(codes)), *observed_shape(a, ser, wait)
+
+
+UNROLL = 8  # ptxas unrolls a bottom-tested loop (despite .pragma "nounroll") into this many copies
+
+
+def observed_shape(a: Analysis, ser: bool, wait: bool) -> tuple[bool, bool]:
+    """What the labeller reads from SASS counts (exo_gpu.ptxas.atlas.is_serialized): serialized
+    = every HGMMA carries gsb0 where the PTX had fewer commit_groups than wgmmas; a wait
+    injected = more WARPGROUP.DEPBAR than PTX wait_group lines.  ptxas unrolls bottom-tested
+    loops (the back edge is a conditional branch), which copies the loop's wgmmas, commits and
+    waits, so the counts of an unrolled loop are those of `UNROLL` iterations."""
+    if ser:
+        return True, False
+    bottom = [(t, i) for i, t in a.back_edges if a.ops[i].guard is not None]
+    unrolled = lambda j: any(t <= j <= i for t, i in bottom)  # noqa: E731
+    h = g = commits = waits = d = 0
+    cur = 0
+    for j, op in enumerate(a.ops):
+        k = UNROLL if unrolled(j) else 1
+        if op.kind == "mma":
+            h += k
+            cur += 1
+        elif op.is_("wgmma.commit_group") or op.is_("wgmma.wait_group"):
+            if cur:
+                g += k
+            cur = 0
+            if op.is_("wgmma.wait_group"):
+                waits += 1
+                d += k
+    commits = sum(1 for f in a.funcs.values() for op in f.ops if op.is_("wgmma.commit_group"))
+    waits = sum(1 for f in a.funcs.values() for op in f.ops if op.is_("wgmma.wait_group"))
+    if h >= 2 and g == h and commits < h:
+        return True, False
+    return False, wait or d > waits
+
+
+def predict(funcs: dict[str, Func], kernel: str, version: str) -> tuple[tuple[str, ...], bool, bool]:
+    fn = funcs[kernel]
+    return verdict(Analysis(fn, funcs, version))

@@ -213,7 +213,7 @@ class Analysis:
         op = self.ops[i]
         inflight, retired, defined, touched = s.inflight, s.retired, s.defined or frozenset(), s.touched
         if op.kind == "mma":
-            inflight = frozenset(e for e in inflight if e[0] != i) | {(i, 0, False)}
+            inflight = frozenset(e for e in inflight if e[0] != i) | {(i, 0, 0)}
             retired = retired - {i}
             defined = defined | set(op.acc)
         elif op.kind != "instr":
@@ -227,7 +227,9 @@ class Analysis:
             kept, gone = set(), set()
             for m, c, w in inflight:
                 c = max(c, 1)
-                (gone.add(m) if c > n else kept.add((m, c, True)))
+                # w: 1 = left pending by a wait inside a loop around the wgmma, 2 = by a wait outside it
+                w = max(w, 1 if any(a <= m <= b and a <= i <= b for a, b in self.loops) else 2)
+                (gone.add(m) if c > n else kept.add((m, c, w)))
             inflight, retired = frozenset(kept), retired | gone
         else:
             rs = self.read_status(i, s)
@@ -316,6 +318,30 @@ def _int(x: str) -> int | None:
         return None
 
 
+def _drop_round_trips(ops: list[Op]) -> list[Op]:
+    """`mov X, R` ... `mov R, X` with X used nowhere else and nothing writing R or X in between
+    (straight-line code): ptxas's copy propagation removes both."""
+    uses: dict[str, int] = {}
+    for op in ops:
+        for r in (*op.rd, *op.wr):
+            uses[r] = uses.get(r, 0) + 1
+    out = list(ops)
+    for i, op in enumerate(ops):
+        if not (op.is_("mov") and op.guard is None and len(op.wr) == 1 and len(op.rd) == 1):
+            continue
+        x, r = op.wr[0], op.rd[0]
+        if uses.get(x, 0) != 2:
+            continue
+        for j in range(i + 1, len(ops)):
+            o = ops[j]
+            if o.is_("mov") and o.guard is None and o.wr == (r,) and o.rd == (x,):
+                out[i] = out[j] = Op("nop", line=op.line)
+                break
+            if o.kind in ("label", "bra") or r in o.wr or x in o.wr or (o.kind == "mma" and r in o.acc):
+                break
+    return out
+
+
 def optimized(fn: Func) -> list[Op]:
     """The function as ptxas's check sees it, after what ptxas's optimizer does first: a
     scale-d predicate of known value becomes the immediate, and instructions whose results
@@ -331,6 +357,7 @@ def optimized(fn: Func) -> list[Op]:
             val = consts[op.sd.lstrip("!")] != op.sd.startswith("!")
             op = Op(**{**op.__dict__, "sd": "1" if val else "0"})
         ops.append(op)
+    ops = _drop_round_trips(ops)
     succ = _succ(ops)
     n = len(ops)
 
@@ -453,6 +480,10 @@ def events(a: Analysis) -> list[Event]:
         if rs is not None:
             status, (m, c, w), reg = rs
             ctx = where | ({"later"} if a.later_mma_on(i, {reg}) else set())
+            if w == 2:
+                ctx |= {"waited-out"}
+            if a.reaches(i, lambda j: False, lambda j: a.ops[j].is_("wgmma.wait_group")):
+                ctx |= {"wait-after"}
             out.append(Event("read", i, m, status, ctx))
             if a.inject_read_wait and a.read_injects(i, rs):
                 by_reg = {}
@@ -502,12 +533,22 @@ def clause(ev: Event, a: Analysis) -> Effect:
             return Effect()
         return Effect(("C7515",), True)
     if k == "read":
-        if st == "maybe":
-            return Effect(("C7514",), True) if old else Effect(("C7518",), True)
+        if st == "maybe":  # retired on some paths only (a wait under a branch)
+            if old:
+                return Effect(("C7514",), True)
+            if "waited-out" in ctx:
+                return Effect(("C7514", "C7517"), True) if at_least(v, "12.6") else Effect(("C7517",), False, True)
+            return Effect(("C7518",), True)
         if st == "open" or st == "committed":
             return Effect(("C7514",), True) if old else Effect(("C7517",), False, True)
         if "later" in ctx:
             return Effect(("C7514",), True) if old or at_least(v, "12.6") else Effect(("C7517",), False, True)
+        if old and ctx & {"waited-out", "wait-after"}:
+            return Effect(("C7514",), True)
+        if at_least(v, "12.6") and "waited-out" in ctx:
+            return Effect(("C7514", "C7517"), True)
+        if at_least(v, "12.6") and "wait-after" in ctx:
+            return Effect(("C7514",), True)
         return Effect((), False, True) if old else Effect(("C7517",), False, True)
     if k == "rsa":
         return Effect(("C7513",), True)
@@ -535,7 +576,8 @@ def verdict(a: Analysis, evs: list[Event] | None = None) -> tuple[tuple[str, ...
     """(codes, serialized, wait injected without serializing) for the analysed function."""
     evs = events(a) if evs is None else evs
     effs = [(ev, clause(ev, a)) for ev in evs]
-    ordered = sorted(effs, key=lambda x: (x[0].kind not in ("call-ext", "call-rec"), x[0].i))
+    rank = {"call-rec": 0, "undef": 1, "call-ext": 2}
+    ordered = sorted(effs, key=lambda x: (rank.get(x[0].kind, 3), x[0].i))
     first = next((x for x in ordered if x[1].serialized and any(c not in NOTE for c in x[1].codes)), None)
     codes = {c for c in first[1].codes if c not in NOTE} if first else set()
     for ev, e in ordered:

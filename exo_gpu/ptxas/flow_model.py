@@ -286,28 +286,47 @@ def _succ(ops: list[Op]) -> list[list[int]]:
     return out
 
 
-def _constants(ops: list[Op]) -> dict[str, bool]:
-    """Predicates with one definition whose value is known: `setp.ne/eq x, imm` of a register
-    that has a single `mov` of an immediate (the scale-d of straight-line code, k == 0)."""
-    defs: dict[str, list[Op]] = {}
-    for op in ops:
-        for r in op.wr:
-            defs.setdefault(r, []).append(op)
-    ints: dict[str, int] = {}
-    for r, ds in defs.items():
-        if len(ds) == 1 and ds[0].is_("mov") and ds[0].guard is None and len(ds[0].args) == 2:
-            try:
-                ints[r] = int(ds[0].args[1], 0)
-            except ValueError:
-                pass
-    out: dict[str, bool] = {}
-    for r, ds in defs.items():
-        d = ds[0]
-        if len(ds) == 1 and d.is_("setp.") and d.guard is None and len(d.args) == 3:
-            a, b = (ints.get(x) if x in ints else _int(x) for x in d.args[1:3])
-            cmp = d.opc.split(".")[1]
-            if a is not None and b is not None and cmp in ("eq", "ne"):
-                out[r] = (a == b) == (cmp == "eq")
+def _constant_scale_d(ops: list[Op], succ: list[list[int]]) -> dict[int, bool]:
+    """{mma index: value} for wgmmas whose scale-d predicate has one known value on every path
+    (forward constant propagation of `mov r, imm` and `setp.eq/ne` over the CFG): the k == 0
+    test of straight-line code and of a peeled first K block."""
+    tracked = {r for op in ops if op.is_("mov") or op.is_("setp.") for r in op.wr}
+    if not tracked:
+        return {}
+    before: dict[int, dict] = {0: {}}
+    work = deque([0])
+    top = object()
+
+    def val(env, x):
+        if x in env:
+            return env[x]
+        return top if x.startswith("%") else _int(x) if _int(x) is not None else top
+
+    while work:
+        i = work.popleft()
+        env = dict(before[i])
+        op = ops[i]
+        if op.kind == "instr" and op.wr:
+            for r in op.wr:
+                env[r] = top
+            if op.guard is None and op.is_("mov") and len(op.args) == 2 and op.wr[0] in tracked:
+                env[op.wr[0]] = val(env, op.args[1])
+            elif op.guard is None and op.is_("setp.") and len(op.args) == 3 and op.opc.split(".")[1] in ("eq", "ne"):
+                a, b = val(env, op.args[1]), val(env, op.args[2])
+                if a is not top and b is not top:
+                    env[op.wr[0]] = (a == b) == (op.opc.split(".")[1] == "eq")
+        for j in succ[i]:
+            old = before.get(j)
+            new = env if old is None else {k: v for k, v in old.items() if env.get(k, top) == v}
+            if old is None or new != old:
+                before[j] = new
+                work.append(j)
+    out = {}
+    for i, op in enumerate(ops):
+        if op.kind == "mma" and op.sd.startswith(("%", "!")) and i in before:
+            v = before[i].get(op.sd.lstrip("!"), top)
+            if isinstance(v, bool):
+                out[i] = v != op.sd.startswith("!")
     return out
 
 
@@ -350,13 +369,9 @@ def optimized(fn: Func) -> list[Op]:
     cached = fn.__dict__.get("_optimized")
     if cached is not None:
         return cached
-    consts = _constants(fn.ops)
-    ops = []
-    for op in fn.ops:
-        if op.kind == "mma" and op.sd.lstrip("!") in consts:
-            val = consts[op.sd.lstrip("!")] != op.sd.startswith("!")
-            op = Op(**{**op.__dict__, "sd": "1" if val else "0"})
-        ops.append(op)
+    consts = _constant_scale_d(fn.ops, _succ(fn.ops))
+    ops = [Op(**{**op.__dict__, "sd": "1" if consts[i] else "0"}) if i in consts else op
+           for i, op in enumerate(fn.ops)]
     ops = _drop_round_trips(ops)
     succ = _succ(ops)
     n = len(ops)
@@ -449,13 +464,12 @@ def events(a: Analysis) -> list[Event]:
             continue
         where = frozenset(x for x in (("loop" if a.in_loop(i) else ""), a.guard_of(i)) if x)
         if op.kind == "mma":
-            if op.sd != "0":
-                undefined = [r for r in op.acc if r not in (s.defined or frozenset())]
-                if undefined:
-                    out.append(Event("undef", i, i, "", where | {"sd=" + ("p" if op.sd.startswith("%") else op.sd)}))
+            undefined = op.sd != "0" and [r for r in op.acc if r not in (s.defined or frozenset())]
+            if undefined:
+                out.append(Event("undef", i, i, "", where | {"sd=" + ("p" if op.sd.startswith("%") else op.sd)}))
             g = a.guard_of(i)
             if g:
-                out.append(Event("mma-guard", i, i, g, where))
+                out.append(Event("mma-guard", i, i, g, where | ({"undef"} if undefined else set())))
             if (set(op.acc) | set(op.a)) & s.touched:
                 out.append(Event("nofence", i, i, "", where))
             continue
@@ -466,6 +480,8 @@ def events(a: Analysis) -> list[Event]:
             continue
         if op.kind != "instr":
             continue
+        if op.opc.startswith(("ret", "exit")) and s.inflight:  # leaving with groups in flight
+            out.append(Event("exit", i, min(m for m, _, _ in s.inflight), "", where))
         if op.callee:
             facts = _callee_facts(op.callee, a.funcs)
             kind = ("call-ext" if "ext" in facts else "call-rec" if "rec" in facts
@@ -520,15 +536,13 @@ def clause(ev: Event, a: Analysis) -> Effect:
     k, st, ctx = ev.kind, ev.status, ev.ctx
     if k == "call-ext" or k == "call-rec":
         return Effect(("C7509",), True)
-    if k == "call-wg":
-        return Effect(("C7510", "C7517"), True) if at_least(v, "13.1") else Effect(("C7510",), True)
+    if k == "call-wg":  # the callee commits groups; one that never waits leaves them to the caller (C7517)
+        return Effect(("C7510",) + (("C7517",) if "wait" not in ctx and not old else ()), True)
     if k == "undef":
         return Effect(("C7515",), True) if not at_least(v, "12.9") else Effect()
     if k == "def":
         if st == "open":
-            if "fenced" in ctx:
-                return Effect((), True)
-            return Effect(("C7515",), True) if old else Effect((), True)
+            return Effect((), True) if "fenced" in ctx else Effect(("C7515",), True)
         if "fenced" in ctx:
             return Effect()
         return Effect(("C7515",), True)
@@ -550,6 +564,8 @@ def clause(ev: Event, a: Analysis) -> Effect:
         if at_least(v, "12.6") and "wait-after" in ctx:
             return Effect(("C7514",), True)
         return Effect((), False, True) if old else Effect(("C7517",), False, True)
+    if k == "exit":  # ptxas waits for them before the function returns
+        return Effect((), False, True) if old else Effect(("C7517",), False, True)
     if k == "rsa":
         return Effect(("C7513",), True)
     if k == "backedge":
@@ -561,6 +577,8 @@ def clause(ev: Event, a: Analysis) -> Effect:
     if k == "mma-guard":  # a wgmma under a predicate or a branch
         if old:
             return Effect((), True)
+        if st == "uni" and "undef" in ctx:  # nothing to keep on the paths that skip it
+            return Effect(("C7519",)) if not at_least(v, "13.1") else Effect()
         if at_least(v, "13.1"):
             return Effect(("C7519",) if st == "div" else (), True)
         return Effect(("C7519", "C7520") if st == "div" else ("C7519",), True)
@@ -576,6 +594,8 @@ def verdict(a: Analysis, evs: list[Event] | None = None) -> tuple[tuple[str, ...
     """(codes, serialized, wait injected without serializing) for the analysed function."""
     evs = events(a) if evs is None else evs
     effs = [(ev, clause(ev, a)) for ev in evs]
+    if any(e.serialized for _, e in effs):  # a serialized pipeline has no group left at the exit
+        effs = [(ev, e) for ev, e in effs if ev.kind != "exit"]
     rank = {"call-rec": 0, "undef": 1, "call-ext": 2}
     ordered = sorted(effs, key=lambda x: (rank.get(x[0].kind, 3), x[0].i))
     first = next((x for x in ordered if x[1].serialized and any(c not in NOTE for c in x[1].codes)), None)

@@ -239,6 +239,8 @@ class Analysis:
             if op.wr:
                 defined = defined | set(op.wr)
                 touched = touched | (set(op.wr) & (self.all_acc | self.all_a))
+            if op.callee:  # a real call: the callee may touch any register
+                touched = touched | self.all_acc | self.all_a
         return State(inflight, retired, defined, touched)
 
     def read_injects(self, i: int, rs) -> bool:

@@ -489,7 +489,10 @@ def events(a: Analysis) -> list[Event]:
             kind = ("call-ext" if "ext" in facts else "call-rec" if "rec" in facts
                     else "call-wg" if facts & {"commit"} else "call-wgx" if facts & {"mma", "wait", "fence"}
                     else "call")
-            out.append(Event(kind, i, None, "", where | frozenset(facts) | ({"inflight"} if s.inflight else set())))
+            ctx = where | frozenset(facts) | ({"inflight"} if s.inflight else set())
+            if any(c == 0 for _, c, _ in s.inflight):
+                ctx |= {"open"}  # inside a running stage: ptxas re-arrives after the call
+            out.append(Event(kind, i, None, "", ctx))
         acc_rw = (set(op.rd) | set(op.wr)) & a.all_acc
         if acc_rw and op.opc.startswith(("ld.local", "st.local")):
             out.append(Event("local", i, None, "", where))
@@ -533,6 +536,14 @@ NOTE = frozenset({"C7517", "C7519"})
 
 def clause(ev: Event, a: Analysis) -> Effect:
     """What ptxas `a.version` does about one event (the transfer function's verdict)."""
+    e = _clause(ev, a)
+    if ev.kind.startswith("call") and "open" in ev.ctx and at_least(a.version, "12.5") \
+            and not at_least(a.version, "13.1"):
+        e = Effect(tuple(sorted(set(e.codes) | {"C7519"})), e.serialized, e.wait)
+    return e
+
+
+def _clause(ev: Event, a: Analysis) -> Effect:
     v = a.version
     old = not at_least(v, "12.5")
     k, st, ctx = ev.kind, ev.status, ev.ctx

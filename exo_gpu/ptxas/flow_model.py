@@ -170,19 +170,20 @@ class Analysis:
     def later_mma_on(self, i: int, regs: set[str]) -> bool:
         return self.reaches(i, lambda j: False, lambda j: self.ops[j].kind == "mma" and bool(set(self.ops[j].acc) & regs))
 
-    def fenced_first(self, i: int, regs: set[str]) -> bool:
-        """Every path from op i meets a wgmma.fence before anything touches `regs` again, before a
-        wait_group and before the function ends."""
+    def fenced_first(self, i: int, regs: set[str], by_mma: bool = False) -> bool:
+        """Every path from op i meets a wgmma.fence (`by_mma`: a wgmma on `regs`) before anything
+        touches `regs` again, before a wait_group and before the function ends."""
         ops = self.ops
 
         def bad(j):
             op = ops[j]
             if op.kind == "mma":
-                return bool(set(op.acc) & regs)
+                return not by_mma and bool(set(op.acc) & regs)
             if op.is_("wgmma.wait_group") or op.is_("ret") or op.is_("exit") or not self.succ[j]:
                 return True
             return op.kind == "instr" and bool((set(op.rd) | set(op.wr)) & regs)
-        fence = lambda j: ops[j].is_("wgmma.fence")  # noqa: E731
+        fence = ((lambda j: ops[j].kind == "mma" and bool(set(ops[j].acc) & regs)) if by_mma
+                 else (lambda j: ops[j].is_("wgmma.fence")))
         return bool(self.succ[i]) and not self.reaches(i, fence, lambda j: not fence(j) and bad(j))
 
     # ------------------------------------------------------------------ dataflow
@@ -513,6 +514,8 @@ def events(a: Analysis) -> list[Event]:
             entries = [e for r in wdefs for e in by_reg[r]]
             m, c, w = min(entries, key=lambda e: (e[1], e[2], -e[0]))
             ctx = where | ({"fenced"} if a.fenced_first(i, set(wdefs)) else set())
+            if a.fenced_first(i, set(wdefs), by_mma=True):
+                ctx |= {"mma-next"}
             out.append(Event("def", i, m, "open" if c == 0 else "pending" if w else "committed", ctx))
         for m, c, w in sorted(s.inflight):
             if set(a.ops[m].a) & set(op.wr):
@@ -537,9 +540,9 @@ NOTE = frozenset({"C7517", "C7519"})
 def clause(ev: Event, a: Analysis) -> Effect:
     """What ptxas `a.version` does about one event (the transfer function's verdict)."""
     e = _clause(ev, a)
-    if ev.kind.startswith("call") and "open" in ev.ctx and at_least(a.version, "12.5") \
-            and not at_least(a.version, "13.1"):
-        e = Effect(tuple(sorted(set(e.codes) | {"C7519"})), e.serialized, e.wait)
+    if ev.kind.startswith("call") and "open" in ev.ctx:  # a call inside a running stage serializes it
+        new = {"C7519"} if at_least(a.version, "12.5") and not at_least(a.version, "13.1") else set()
+        e = Effect(tuple(sorted(set(e.codes) | new)), True, False)
     return e
 
 
@@ -556,7 +559,7 @@ def _clause(ev: Event, a: Analysis) -> Effect:
     if k == "def":
         if st == "open":
             return Effect((), True) if "fenced" in ctx else Effect(("C7515",), True)
-        if "fenced" in ctx:
+        if ctx & {"fenced", "mma-next"}:  # redefined before the next wgmma on it reads it: accepted
             return Effect()
         return Effect(("C7515",), True)
     if k == "read":

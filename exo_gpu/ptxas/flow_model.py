@@ -591,8 +591,8 @@ def _clause(ev: Event, a: Analysis) -> Effect:
             return Effect((), True)
         return Effect(("C7519",), True)
     if k == "mma-guard":  # a wgmma under a predicate or a branch
-        if old:
-            return Effect((), True)
+        if old:  # its own group (see observed_shape), no serialization
+            return Effect()
         if st == "uni" and "undef" in ctx:  # nothing to keep on the paths that skip it
             return Effect(("C7519",)) if not at_least(v, "13.1") else Effect()
         if at_least(v, "13.1"):
@@ -636,13 +636,18 @@ def observed_shape(a: Analysis, ser: bool, wait: bool) -> tuple[bool, bool]:
     waits, so the counts of an unrolled loop are those of `UNROLL` iterations."""
     if ser:
         return True, False
+    old = not at_least(a.version, "12.5")
     bottom = [(t, i) for i, t in a.back_edges if a.ops[i].guard is not None]
     unrolled = lambda j: any(t <= j <= i for t, i in bottom)  # noqa: E731
     h = g = commits = waits = d = 0
     cur = 0
     for j, op in enumerate(a.ops):
         k = UNROLL if unrolled(j) else 1
-        if op.kind == "mma":
+        if op.kind == "mma" and old and a.guard_of(j):  # ptxas 12.0-12.4 give a guarded wgmma its own group
+            h += k
+            g += k * (1 + bool(cur))
+            cur = 0
+        elif op.kind == "mma":
             h += k
             cur += 1
         elif op.is_("wgmma.commit_group") or op.is_("wgmma.wait_group"):

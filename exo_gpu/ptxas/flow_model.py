@@ -140,17 +140,26 @@ class Analysis:
                         out.append((i, t, op.guard.lstrip("!") in self.taint))
         return out
 
+    def _whole_stage(self, a: int, b: int, i: int) -> bool:
+        if any(a < t <= j < b for t, j in self.loops):
+            return True
+        ops = self.ops
+        return (any(ops[j].is_("wgmma.fence") for j in range(a, i))
+                and any(ops[j].is_("wgmma.commit_group") for j in range(i, b)))
+
     def in_loop(self, i: int) -> bool:
         return any(a <= i <= b for a, b in self.loops)
 
     def guard_of(self, i: int) -> str:
-        """'' / 'div' / 'uni': the strongest condition op i runs under (predicate or branch)."""
+        """'' / 'div' / 'uni': the strongest condition op i runs under (predicate or branch).  A
+        branch around a whole stage (its fence and commit) or around a loop is not a guard of the
+        wgmma: ptxas sees a complete pipeline on one path."""
         op = self.ops[i]
         kinds = set()
         if op.guard is not None:
             kinds.add("div" if op.guard.lstrip("!") in self.taint else "uni")
         for a, b, div in self.branches:
-            if a < i < b:
+            if a < i < b and not self._whole_stage(a, b, i):
                 kinds.add("div" if div else "uni")
         return "div" if "div" in kinds else "uni" if kinds else ""
 
@@ -521,7 +530,10 @@ def events(a: Analysis) -> list[Event]:
             if set(a.ops[m].a) & set(op.wr):
                 out.append(Event("rsa", i, m, "open" if c == 0 else "committed", where))
                 break
-    return out
+    # a guarded wgmma on an accumulator that some wgmma reads undefined: the skip path needs no value
+    undef_acc = {r for ev in out if ev.kind == "undef" for r in a.ops[ev.i].acc}
+    return [Event(ev.kind, ev.i, ev.m, ev.status, ev.ctx | {"undef"})
+            if ev.kind == "mma-guard" and set(a.ops[ev.i].acc) & undef_acc else ev for ev in out]
 
 
 # ---------------------------------------------------------------------- the verdict
@@ -625,7 +637,8 @@ def verdict(a: Analysis, evs: list[Event] | None = None) -> tuple[tuple[str, ...
     return tuple(sorted(codes)), *observed_shape(a, ser, wait)
 
 
-UNROLL = 8  # ptxas unrolls a bottom-tested loop (despite .pragma "nounroll") into this many copies
+UNROLL = 8  # ptxas unrolls a small bottom-tested loop (despite .pragma "nounroll") into this many copies
+UNROLL_MAX_BODY = 10  # ... when its body has at most this many instructions (measured on TRAIN: 8x below, 1x above)
 
 
 def observed_shape(a: Analysis, ser: bool, wait: bool) -> tuple[bool, bool]:
@@ -637,7 +650,8 @@ def observed_shape(a: Analysis, ser: bool, wait: bool) -> tuple[bool, bool]:
     if ser:
         return True, False
     old = not at_least(a.version, "12.5")
-    bottom = [(t, i) for i, t in a.back_edges if a.ops[i].guard is not None]
+    bottom = [(t, i) for i, t in a.back_edges if a.ops[i].guard is not None
+              and sum(op.kind not in ("nop", "label") for op in a.ops[t:i + 1]) <= UNROLL_MAX_BODY]
     unrolled = lambda j: any(t <= j <= i for t, i in bottom)  # noqa: E731
     h = g = commits = waits = d = 0
     cur = 0

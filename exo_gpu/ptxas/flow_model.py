@@ -639,6 +639,7 @@ def verdict(a: Analysis, evs: list[Event] | None = None) -> tuple[tuple[str, ...
 
 UNROLL = 8  # ptxas unrolls a small bottom-tested loop (despite .pragma "nounroll") into this many copies
 UNROLL_MAX_BODY = 10  # ... when its body has at most this many instructions (measured on TRAIN: 8x below, 1x above)
+UNROLL_MAX_FREE = 40  # without .pragma "nounroll", top- and bottom-tested loops alike (probes: 8x at ~20)
 
 
 def observed_shape(a: Analysis, ser: bool, wait: bool) -> tuple[bool, bool]:
@@ -650,8 +651,11 @@ def observed_shape(a: Analysis, ser: bool, wait: bool) -> tuple[bool, bool]:
     if ser:
         return True, False
     old = not at_least(a.version, "12.5")
-    bottom = [(t, i) for i, t in a.back_edges if a.ops[i].guard is not None
-              and sum(op.kind not in ("nop", "label") for op in a.ops[t:i + 1]) <= UNROLL_MAX_BODY]
+    pragma = any("nounroll" in d for d in a.fn.directives)
+    size = lambda t, i: sum(op.kind not in ("nop", "label") for op in a.ops[t:i + 1])  # noqa: E731
+    bottom = [(t, i) for i, t in a.back_edges
+              if (a.ops[i].guard is not None and size(t, i) <= UNROLL_MAX_BODY)
+              or (not pragma and size(t, i) <= UNROLL_MAX_FREE)]
     unrolled = lambda j: any(t <= j <= i for t, i in bottom)  # noqa: E731
     h = g = commits = waits = d = 0
     cur = 0
@@ -679,5 +683,34 @@ def observed_shape(a: Analysis, ser: bool, wait: bool) -> tuple[bool, bool]:
 
 
 def predict(funcs: dict[str, Func], kernel: str, version: str) -> tuple[tuple[str, ...], bool, bool]:
-    fn = funcs[kernel]
-    return verdict(Analysis(fn, funcs, version))
+    """(codes, serialized, wait injected without serializing) of `kernel` for ptxas `version`."""
+    return verdict(Analysis(funcs[kernel], funcs, version))
+
+
+@dataclass(frozen=True)
+class FlowVerdict:
+    """The flow model's answer for one kernel and version, with the clauses that gave it (the
+    shape `verify-wgmma-pipeline` reads from `KernelVerdict.fitted`)."""
+
+    codes: tuple[str, ...]
+    serialized: bool
+    injected_wait: bool
+    clauses: tuple[str, ...]
+    because: tuple = ()
+    model: str = "flow"
+
+
+def explain(funcs: dict[str, Func], kernel: str, version: str) -> FlowVerdict:
+    a = Analysis(funcs[kernel], funcs, version)
+    evs = events(a)
+    codes, ser, wait = verdict(a, evs)
+    clauses = []
+    for ev in evs:
+        e = clause(ev, a)
+        if e.codes or e.serialized or e.wait:
+            what = " + ".join(e.codes) or "no code"
+            how = "serialized" if e.serialized else "wait injected" if e.wait else "note"
+            ctx = ", ".join(sorted(ev.ctx))
+            clauses.append(f"{ev.kind}{'/' + ev.status if ev.status else ''} at PTX line {a.ops[ev.i].line}"
+                           f"{' (' + ctx + ')' if ctx else ''}: {what}, {how}")
+    return FlowVerdict(codes, ser, wait, tuple(clauses))

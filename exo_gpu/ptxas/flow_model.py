@@ -348,6 +348,9 @@ def events(a: Analysis) -> list[Event]:
             ctx = where | ({"later"} if a.later_mma_on(i, {reg}) else set())
             if w == 2:
                 ctx |= {"waited-out"}
+            if a.reaches(i, lambda j: a.ops[j].is_("wgmma.commit_group") or a.ops[j].is_("wgmma.wait_group"),
+                         lambda j: a.ops[j].kind == "mma"):
+                ctx |= {"mid-stage"}  # more wgmmas of the running stage follow: no wait can go here
             if a.reaches(i, lambda j: False, lambda j: a.ops[j].is_("wgmma.wait_group")):
                 ctx |= {"wait-after"}
             out.append(Event("read", i, m, status, ctx))
@@ -416,6 +419,8 @@ def _clause(ev: Event, a: Analysis) -> Effect:
             if "waited-out" in ctx:
                 return Effect(("C7514", "C7517"), True) if at_least(v, "12.6") else Effect(("C7517",), False, True)
             return Effect(("C7518",), True)
+        if st == "open" and "mid-stage" in ctx:  # between two wgmmas of the running stage
+            return Effect(("C7514",), True)
         if st == "open" or st == "committed":
             return Effect(("C7514",), True) if old else Effect(("C7517",), False, True)
         if "later" in ctx:

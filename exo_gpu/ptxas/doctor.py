@@ -108,8 +108,10 @@ def diagnose(ptx: str, cuda: str, filename: str = "<ptx>", predict_only: bool = 
     kernels = []
     for v in verdicts:
         pred = {"codes": v.codes, "serialized": v.serialized, "injected_wait": v.injected_wait,
-                "model": "fitted" if v.fitted is not None else "rules"}
-        if v.fitted is not None:
+                "model": getattr(v.fitted, "model", "fitted") if v.fitted is not None else "rules"}
+        if getattr(v.fitted, "clauses", None) is not None:
+            pred["flow_clauses"] = list(v.fitted.clauses)
+        elif v.fitted is not None:
             pred["fitted_rules"] = [f"{comp}: if {' and '.join(r.conds) or 'always'} then {r.value}"
                                     for comp, r in v.fitted.because]
         entry = {"name": v.name, "codes": pred["codes"], "serialized": pred["serialized"],

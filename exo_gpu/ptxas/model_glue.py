@@ -22,7 +22,20 @@ def enabled(fitted: bool | None) -> bool:
     return os.environ.get("EXO_GPU_PTXAS_MODEL", "rules") == "fitted"
 
 
+def flow_enabled(fitted: bool | None) -> bool:
+    """The flow model (`exo_gpu.ptxas.flow_model`) is opt-in: $EXO_GPU_PTXAS_MODEL=flow.  It beats the
+    RULES table on held-out random programs and on real compilers' PTX for 12.3 and 13.5 but not on
+    distribution B for 12.5+ (docs/ptxas-model-eval.md)."""
+    return fitted is None and os.environ.get("EXO_GPU_PTXAS_MODEL", "rules") == "flow"
+
+
 def attach(verdict, func, funcs, cuda: str, fitted: bool | None = None) -> None:
+    if flow_enabled(fitted):
+        from exo_gpu.ptxas import flow_ir, flow_model
+
+        converted = {name: flow_ir.convert(f) for name, f in funcs.items()}
+        verdict.fitted = flow_model.explain(converted, verdict.name, cuda)
+        return
     if not enabled(fitted):
         return
     model = M.load()

@@ -35,7 +35,7 @@ from exo_gpu.passes import DEFAULT_PIPELINE
 
 
 def _add_toolchain_args(ap: argparse.ArgumentParser) -> None:
-    ap.add_argument("--cuda", default=toolchain.DEFAULT_CUDA,
+    ap.add_argument("--cuda", default=None,
                     help=f"ptxas version from NVIDIA's wheels (default {toolchain.DEFAULT_CUDA}; 13.x = newest; "
                          "system = the CUDA toolkit on PATH)")
     ap.add_argument("--ptxas", metavar="PATH", help="use this ptxas instead of a pinned one")
@@ -212,8 +212,14 @@ def cmd_run(args) -> int:
             raise CompileError(f"--inputs {args.inputs}: need an .npz with arrays A (M x K) and Bt (N x K): {e}") from None
         m, k = a.shape
         n = bt.shape[0]
+        for name, have in (("m", m), ("n", n), ("k", k)):
+            given = getattr(args, name)
+            if given is not None and given != have:
+                raise CompileError(f"--{name} {given} disagrees with --inputs {args.inputs} ({name.upper()} = {have}): "
+                                   f"drop --{name} or give matching inputs")
     else:
-        m, n, k = (check_int(name, getattr(args, name), 1, 2**31 - 1, "rows/columns of the GEMM") for name in "mnk")
+        m, n, k = (check_int(name, 1024 if getattr(args, name) is None else getattr(args, name), 1, 2**31 - 1,
+                             "rows/columns of the GEMM") for name in "mnk")
     result = run(m, n, k, A=None if npz is None else a, Bt=None if npz is None else bt, dtype=args.dtype,
                  wgmma_n=args.wgmma_n, tiles_per_warpgroup=args.tiles_per_warpgroup, consumers=args.consumers,
                  stages=args.stages, wait_depth=args.wait_depth, accumulate_c=False, cuda=args.cuda,
@@ -328,9 +334,9 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="compile a GEMM, run it on the GPU and check it against float64 "
                        "(exo-gpu run FILE.mlir|FILE.py: a tile program, see exo-gpu run FILE.py --help)")
     _add_config_args(r)
-    r.add_argument("--m", type=int, default=1024)
-    r.add_argument("--n", type=int, default=1024)
-    r.add_argument("--k", type=int, default=1024)
+    r.add_argument("--m", type=int, help="rows of A and C (default 1024; with --inputs, A's)")
+    r.add_argument("--n", type=int, help="columns of B and C (default 1024; with --inputs, Bt's rows)")
+    r.add_argument("--k", type=int, help="the reduced dimension (default 1024; with --inputs, A's columns)")
     r.add_argument("--inputs", metavar="NPZ", help="an .npz with A (M x K) and Bt (N x K); default: fresh random data")
     _add_toolchain_args(r)
     r.set_defaults(func=cmd_run)
@@ -392,6 +398,18 @@ def _run_file_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _resolve_toolchain(args) -> None:
+    """--cuda's default, and no silently ignored choice: a pinned --cuda VERSION with --ptxas PATH
+    would name a ptxas that is not used (--cuda system with --ptxas still takes nvdisasm from PATH)."""
+    if not hasattr(args, "ptxas") or not hasattr(args, "cuda"):
+        return
+    if args.ptxas is not None and args.cuda is not None and str(args.cuda).strip().lower() != toolchain.SYSTEM:
+        raise ExoGpuError(f"--cuda {args.cuda} and --ptxas {args.ptxas} both choose the ptxas: give one "
+                          "(the version of --ptxas PATH is read from it)")
+    if args.cuda is None:
+        args.cuda = toolchain.DEFAULT_CUDA
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     with cli_spelling():
@@ -404,6 +422,7 @@ def _main(argv: list[str]) -> int:
     else:
         args = build_parser().parse_args(argv)
     try:
+        _resolve_toolchain(args)
         return args.func(args)
     except ExoGpuError as e:
         print(f"exo-gpu: error: {e}", file=sys.stderr)

@@ -167,6 +167,8 @@ RUN_ROWS = [
     row("run-bad-config-before-gpu", CLI, ["run", "--wgmma-n", "7"], ("--wgmma-n", "8..256")),
     row("run-inputs-missing", CLI, ["run", "--inputs", "{missing}"], ("--inputs", "need an .npz")),
     row("run-inputs-not-npz", CLI, ["run", "--inputs", "{inputs.npz}"], ("inputs.npz", "need an .npz")),
+    row("run-inputs-and-other-m", CLI, ["run", "--inputs", "{ab.npz}", "--m", "5"], ("--m 5", "M = 100", "drop --m")),
+    row("run-cuda-and-ptxas", CLI, ["run", "--cuda", "13.x", "--ptxas", "/bin/ls"], ("--cuda 13.x", "--ptxas", "give one")),
     row("run-file-without-shapes", CLI, ["run", "{tile}", "--interpret"], ("tensor 'a'", "give --shape")),
     row("run-file-syntax-error", CLI, ["run", "{eof.mlir}", "--interpret"], ("eof.mlir:", "end of the file")),
     row("run-file-unknown-scalar", CLI, ["run", "{tile}", "--interpret", "--shape", "a=64x32", "--shape", "b=32x16",
@@ -244,6 +246,9 @@ TOOLCHAIN_ROWS = [
     row("toolchain-install-99.9", CLI, ["toolchain", "install", "--cuda", "12.3,99.9"], ("CUDA 99.9", "choose one of")),
     row("toolchain-unknown-action", CLI, ["toolchain", "remove"], ("'remove'", "choose from")),
     row("litmus-unknown-command", CLI, ["litmus", "frobnicate"], ("'frobnicate'", "choose from")),
+    row("litmus-negative-count", CLI, ["litmus", "generate", "--count", "-1"], ("--count", "'-1'")),
+    row("gemm-cuda-and-ptxas", CLI, ["gemm", "--cuda", "12.3", "--ptxas", "/bin/ls", "--emit", "ptx"],
+        ("--cuda 12.3", "give one")),
     row("no-subcommand", CLI, [], ("command", "required")),
     row("unknown-subcommand", CLI, ["frobnicate"], ("'frobnicate'", "choose from")),
 ]

@@ -24,6 +24,17 @@ class LitmusError(ExoGpuError):
     """Bad litmus command-line input."""
 
 
+def _at_least(lo: int):
+    """An argparse type: an integer >= lo (argparse turns the ValueError into a usage error)."""
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < lo:
+            raise ValueError(text)
+        return value
+    parse.__name__ = f"integer >= {lo}"
+    return parse
+
+
 def _versions(spec: str) -> list[str]:
     if spec in ("all", "*"):
         return toolchain.pinned_versions()
@@ -109,8 +120,8 @@ def build_parser(ap: argparse.ArgumentParser | None = None) -> argparse.Argument
     l = sub.add_parser("label", help="label programs on pinned ptxas versions; write the corpus")
     for p in (g, l):
         p.add_argument("--dist", default="A", help="distribution: A (main) or B (second test set)")
-        p.add_argument("--count", type=int, default=100, help="distinct programs")
-        p.add_argument("--start", type=int, default=0, help="first seed")
+        p.add_argument("--count", type=_at_least(1), default=100, help="distinct programs (at least 1)")
+        p.add_argument("--start", type=_at_least(0), default=0, help="first seed (0 or more)")
     g.add_argument("--out", help="JSON lines file (default: stdout)")
     g.add_argument("--ptx-dir", help="also write each program's PTX here")
     l.add_argument("--cuda", default="all", help="ptxas versions, comma-separated, or all (default)")

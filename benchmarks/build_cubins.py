@@ -30,7 +30,6 @@ from pathlib import Path
 from xdsl.dialects.builtin import ModuleOp
 
 from exo_gpu import compiler
-from exo_gpu.dialects import ptx
 from exo_gpu.dialects.warpgroup import DEFAULT_RASTER_GROUP
 from exo_gpu.errors import ExoGpuError
 from exo_gpu.passes import DEFAULT_PIPELINE
@@ -356,8 +355,7 @@ def build_one(cfg: Config, out: Path, default_cuda: str, strict: bool, write_ptx
         return None
     for e in errors:
         print(f"  {name}: fell back after {e}", file=sys.stderr)
-    entry = next(op for op in module.walk() if isinstance(op, ptx.EntryOp))
-    smem_ir = entry.smem_bytes.value.data
+    smem_ir = result.smem_bytes  # what the IR's rings declare (compile() leaves `module` as it was)
     report = result.reports[0] if result.reports else None
     shape = report.shape if report else None
     info = KernelInfo.for_gemm(

@@ -198,12 +198,13 @@ class MmaAsyncOp(IRDLOperation):
     trans_b = opt_prop_def(IntegerAttr)  # imm-trans-b: 1 = B is N-major (0 when absent)
     a_ring = prop_def(StringAttr)  # the ring holding A's tiles
     b_ring = prop_def(StringAttr)  # the ring holding B's tiles
+    b_tile = opt_prop_def(IntegerAttr)  # where B's tile starts in its ring's slot (0 when absent)
 
     irdl_options = (AttrSizedOperandSegments(as_property=True),)
 
     def __init__(self, acc, slot, result_type: AccumulatorType, dtype: str, a_offset: int,
                  b_offset: int, scale_d: int, scale_d_value=None, trans_a: int = 0, trans_b: int = 0,
-                 rings: tuple[str, str] = ("a", "b")):
+                 rings: tuple[str, str] = ("a", "b"), b_tile: int = 0):
         trans = {name: IntegerAttr(v, 64) for name, v in (("trans_a", trans_a), ("trans_b", trans_b)) if v}
         super().__init__(
             operands=[[acc] if acc is not None else [], [slot],
@@ -218,6 +219,7 @@ class MmaAsyncOp(IRDLOperation):
                 **trans,
                 "a_ring": StringAttr(rings[0]),
                 "b_ring": StringAttr(rings[1]),
+                **({"b_tile": IntegerAttr(b_tile, 64)} if b_tile else {}),
             },
         )
 
@@ -363,17 +365,19 @@ class MmaAsyncRsOp(IRDLOperation):
     b_offset = prop_def(IntegerAttr)  # bytes into the slot's B tile
     scale_d = prop_def(IntegerAttr)
     b_ring = prop_def(StringAttr)  # the ring holding B's tiles
+    b_tile = opt_prop_def(IntegerAttr)  # where B's tile starts in its ring's slot (0 when absent)
 
     irdl_options = (AttrSizedOperandSegments(as_property=True),)
 
     def __init__(self, acc, slot, a, result_type: AccumulatorType, dtype: str, b_offset: int, scale_d: int,
-                 b_ring: str = "b"):
+                 b_ring: str = "b", b_tile: int = 0):
         super().__init__(
             operands=[[acc] if acc is not None else [], [slot], [a]],
             result_types=[result_type],
             properties={"dtype": StringAttr(dtype), "k": IntegerAttr(WGMMA_TABLE[dtype].k, 64),
                         "b_offset": IntegerAttr(b_offset, 64), "scale_d": IntegerAttr(scale_d, 64),
-                        "b_ring": StringAttr(b_ring)})
+                        "b_ring": StringAttr(b_ring),
+                        **({"b_tile": IntegerAttr(b_tile, 64)} if b_tile else {})})
 
     @property
     def rings(self) -> tuple[str, ...]:

@@ -114,8 +114,8 @@ def _mma_stage(accs, slot, dtype: str, n: int, tiles: int, block_k: int, first: 
             mma = MmaAsyncOp(
                 acc if scale_d or runtime is not None else None, slot, acc_type, dtype,
                 a_offset=t * tile_bytes + kk * a_step,
-                b_offset=rings.b_base + kk * b_step,
-                scale_d=scale_d, scale_d_value=runtime, trans_a=trans_a, trans_b=trans_b, rings=(rings.a, rings.b))
+                b_offset=kk * b_step, scale_d=scale_d, scale_d_value=runtime, trans_a=trans_a, trans_b=trans_b,
+                rings=(rings.a, rings.b), b_tile=rings.b_base)
             ops.append(mma)
             acc = mma.result
         out.append(acc)
@@ -137,7 +137,7 @@ def _rs_stage(accs, slot, dtype: str, n: int, tiles: int, block_k: int, first: b
         for kk in range(per_tile):
             scale_d = 0 if (first and kk == 0) else 1
             mma = MmaAsyncRsOp(acc if scale_d else None, slot, loads[t][kk].result, AccumulatorType(64, n), dtype,
-                               b_offset=rings.b_base + kk * kind.k * kind.bytes, scale_d=scale_d, b_ring=rings.b)
+                               b_offset=kk * kind.k * kind.bytes, scale_d=scale_d, b_ring=rings.b, b_tile=rings.b_base)
             ops.append(mma)
             acc = mma.result
         out.append(acc)

@@ -149,13 +149,14 @@ def check_address_math(dtype="bf16", wgmma_n=128, tiles_per_warpgroup=2, consume
         assert written == sum(int(op.bytes.value.data) for op in loads)  # the expect-tx count
         for c in range(consumers):
             a_base = c * rows_per_wg * 128 + position * slot
-            b_base = position * slot  # the wgmma's b_offset counts from the slot, past A's tile
+            b_base = position * slot  # the wgmma's b_tile says where B's tile starts in the slot
             per_tile = block_k // kind.k
             for index, op in enumerate(mmas):
                 tile, kk = divmod(index, per_tile)  # schedule's order: tile by tile, K slices in order
                 trans_a = op.trans_a is not None and int(op.trans_a.value.data) == 1
                 trans_b = op.trans_b is not None and int(op.trans_b.value.data) == 1
                 a_off, b_off = int(op.a_offset.value.data), int(op.b_offset.value.data)
+                b_off += 0 if op.b_tile is None else int(op.b_tile.value.data)
                 if k_step is not None:  # a deliberately wrong K step, to show the model catches it
                     a_off = tile * 64 * 128 + kk * k_step
                 desc_a = ((a_base + a_off) >> 4) | desc_bits(trans_a, block_k)

@@ -208,13 +208,15 @@ class SmemDescriptorsOp(IRDLOperation):
     trans_b = prop_def(IntegerAttr)
     a_ring = prop_def(StringAttr)
     b_ring = prop_def(StringAttr)
+    b_tile = prop_def(IntegerAttr)  # where B's tile starts in its ring's slot
     desc_a = result_def(ptx.B64Type)
     desc_b = result_def(ptx.B64Type)
 
-    def __init__(self, slot: SSAValue, trans: tuple[int, int], rings: tuple[str, str]):
+    def __init__(self, slot: SSAValue, trans: tuple[int, int], rings: tuple[str, str], b_tile: int = 0):
         super().__init__(operands=[slot], result_types=[B64(), B64()],
                          properties={"trans_a": _prop(trans[0]), "trans_b": _prop(trans[1]),
-                                     "a_ring": StringAttr(rings[0]), "b_ring": StringAttr(rings[1])})
+                                     "a_ring": StringAttr(rings[0]), "b_ring": StringAttr(rings[1]),
+                                     "b_tile": _prop(b_tile)})
 
 
 @irdl_op_definition

@@ -68,6 +68,10 @@ def acc_type(ty: AccumulatorType) -> ptx.AccType:
     return ptx.AccType(ty.registers_per_thread, element=element)
 
 
+def _b_tile(op: MmaAsyncOp | MmaAsyncRsOp) -> int:
+    return 0 if op.b_tile is None else _int(op.b_tile)
+
+
 def _offset(em: Emitter, desc: SSAValue, offset_bytes: int) -> SSAValue:
     """A descriptor `offset_bytes` further (its start address field counts 16 bytes)."""
     offset = offset_bytes >> 4
@@ -87,7 +91,7 @@ class LowerMma(RewritePattern):
         assert isinstance(ty, AccumulatorType)
         trans = (0 if op.trans_a is None else _int(op.trans_a), 0 if op.trans_b is None else _int(op.trans_b))
         em = Emitter(op.location)
-        request = em.emit(SmemDescriptorsOp(op.slot, trans, (op.a_ring.data, op.b_ring.data)))
+        request = em.emit(SmemDescriptorsOp(op.slot, trans, (op.a_ring.data, op.b_ring.data), _b_tile(op)))
         desc_a = _offset(em, request.results[0], _int(op.a_offset))
         desc_b = _offset(em, request.results[1], _int(op.b_offset))
         acc = [op.acc] if op.acc is not None else []
@@ -110,7 +114,7 @@ class LowerMmaRs(RewritePattern):
         ty = op.result.type
         assert isinstance(ty, AccumulatorType)
         em = Emitter(op.location)
-        request = em.emit(SmemDescriptorsOp(op.slot, (0, 0), (op.b_ring.data, op.b_ring.data)))
+        request = em.emit(SmemDescriptorsOp(op.slot, (0, 0), (op.b_ring.data, op.b_ring.data), _b_tile(op)))
         desc_b = _offset(em, request.results[1], _int(op.b_offset))
         acc = [op.acc] if op.acc is not None else []
         fragment = op.a.owner
@@ -207,7 +211,7 @@ class ExpandSmemDescriptors(RewritePattern):
             a_base = em.mad(role.index, rows * 128, env.smem) if split else env.smem
             a_ring, b_ring = env.ring(op.a_ring), env.ring(op.b_ring)
             a_addr = em.mad(op.slot, a_ring.slot_bytes, em.add(a_base, a_ring.data) if a_ring.data else a_base)
-            b_addr = em.mad(op.slot, b_ring.slot_bytes, em.add(env.smem, b_ring.data))
+            b_addr = em.mad(op.slot, b_ring.slot_bytes, em.add(env.smem, b_ring.data + _int(op.b_tile)))
             out = []
             for addr, mn_major in zip((a_addr, b_addr), trans):
                 wide = em.v(ptx.CvtOp(".u64", ".u32", em.v(ptx.AndOp(".b32", addr, 0x3FFFF, B32())), B64()))

@@ -35,10 +35,11 @@ builtin.module {
 // B's tile starts 16384 bytes into the slot, after A's.
 // CHECK-NEXT:        "tma.load"({{.*}}) <{operand = "B", row_offset = 0 : i64, smem_offset = 16384 : i64, box_rows = 256 : i64, bytes = 32768 : i64, ring = "ab"}>
 // CHECK-NEXT:        "warpgroup.yield"
-// The peeled stage: one full wait; its wgmmas read A and B from ring "ab", B 16384 bytes in.
+// The peeled stage: one full wait; its wgmmas read A and B from ring "ab", B's tile 16384
+// bytes into the slot (b_tile), b_offset counting inside that tile.
 // CHECK:           "mbarrier.wait"({{.*}}) <{barrier = "full", ring = "ab"}>
 // CHECK-NEXT:      wgmma.fence
-// CHECK-NEXT:      "wgmma.mma_async"({{.*}}) <{dtype = "bf16", k = 16 : i64, a_offset = 0 : i64, b_offset = 16384 : i64, scale_d = 0 : i64, a_ring = "ab", b_ring = "ab"
+// CHECK-NEXT:      "wgmma.mma_async"({{.*}}) <{dtype = "bf16", k = 16 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "ab", b_ring = "ab", b_tile = 16384 : i64
 // CHECK:           wgmma.commit_group
 // CHECK-NEXT:      "wgmma.wait_group"
 // CHECK-NEXT:      "mbarrier.arrive"({{.*}}) <{lag = 0 : i64, ring = "ab"}>

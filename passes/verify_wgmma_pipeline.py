@@ -99,6 +99,42 @@ class Effect:
 NONE = Effect()
 
 
+def graph_reaches(succ, start: int, stop, goal) -> bool:
+    """Does some path from op `start` (not included) reach an op j with goal(j) before an op
+    with stop(j)?  `succ[i]`: the successors of op i."""
+    seen, work = set(), deque(succ[start] if start in succ or isinstance(succ, list) else [])
+    while work:
+        j = work.popleft()
+        if j in seen:
+            continue
+        seen.add(j)
+        if goal(j):
+            return True
+        if not stop(j):
+            work.extend(succ[j])
+    return False
+
+
+def forward_dataflow(n: int, succ, step, entry, unreached) -> dict:
+    """The state before each of `n` ops of a control-flow graph (`succ[i]`: the successors of
+    op i), from `entry` before op 0, by a worklist to the fixed point: a state joins the
+    output of `step(i, state)` of every predecessor.  Ops never reached are absent."""
+    if not n:
+        return {}
+    before = {0: entry}
+    work = deque([0])
+    while work:
+        i = work.popleft()
+        out = step(i, before[i])
+        for j in succ[i]:
+            old = before.get(j, unreached)
+            new = old.join(out)
+            if new != old:
+                before[j] = new
+                work.append(j)
+    return before
+
+
 @dataclass(frozen=True)
 class Rule:
     """One documented ptxas behaviour.  `effects` maps version ranges (inclusive CUDA minors)
@@ -352,6 +388,7 @@ class _State:
 
 
 _EMPTY = _State(frozenset(), frozenset(), None, frozenset())
+FlowState, UNREACHED = _State, _EMPTY  # shared with exo_gpu.ptxas.flow_model's analysis
 
 
 def _is(op, prefix: str) -> bool:
@@ -502,35 +539,12 @@ class _Function:
         return self._solved
 
     def _solve(self) -> dict[int, _State]:
-        if not self.ops:
-            return {}
-        before: dict[int, _State] = {0: _State(frozenset(), frozenset(), frozenset(), frozenset())}
-        work = deque([0])
-        while work:
-            i = work.popleft()
-            out = self.step(i, before[i])
-            for j in self.succ[i]:
-                old = before.get(j, _EMPTY)
-                new = old.join(out)
-                if new != old:
-                    before[j] = new
-                    work.append(j)
-        return before
+        return forward_dataflow(len(self.ops), self.succ, self.step,
+                                _State(frozenset(), frozenset(), frozenset(), frozenset()), _EMPTY)
 
     def reaches(self, start: int, stop, goal) -> bool:
         """Does some path from op `start` reach an op where goal(op) holds before stop(op)?"""
-        seen, work = set(), deque(self.succ.get(start, []))
-        while work:
-            j = work.popleft()
-            if j in seen:
-                continue
-            seen.add(j)
-            if goal(j):
-                return True
-            if stop(j):
-                continue
-            work.extend(self.succ[j])
-        return False
+        return graph_reaches(self.succ, start, stop, goal)
 
     def def_reaches_fence_first(self, i: int, regs: set[str]) -> bool:
         """Every path from op i meets a wgmma.fence before anything else touches `regs`, before a

@@ -30,10 +30,11 @@ serialization code; notes (C7517 wait injected, C7519 arrive injected) add up.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 
 from exo_gpu.ptxas.flow_ir import Func, Op
+from exo_gpu.passes.verify_wgmma_pipeline import UNREACHED, forward_dataflow, graph_reaches
+from exo_gpu.passes.verify_wgmma_pipeline import FlowState as State
 from exo_gpu.ptxas.flow_opt import optimized, successors, wait_n as _wait_n
 
 FAMILIES = ("12.0", "12.1", "12.4", "12.5", "12.6", "12.9", "13.1", "13.3")  # the first version of each family
@@ -57,23 +58,8 @@ def at_least(version: str, v: str) -> bool:
 _CAP = 6
 
 
-@dataclass(frozen=True)
-class State:
-    inflight: frozenset  # (mma index, commits since issue, a wait passed leaving it pending)
-    retired: frozenset  # mma indices retired on some path since their last issue
-    defined: frozenset | None  # registers defined on every path (None: unreached)
-    touched: frozenset  # accumulator / A registers written by non-wgmma instructions since the last fence
-
-    def join(self, o: "State") -> "State":
-        if self.defined is None:
-            return o
-        if o.defined is None:
-            return self
-        return State(self.inflight | o.inflight, self.retired | o.retired, self.defined & o.defined,
-                     self.touched | o.touched)
-
-
-UNREACHED = State(frozenset(), frozenset(), None, frozenset())
+# The abstract state (in flight, retired on some path, defined on every path, touched since
+# the last fence) and its join are verify-wgmma-pipeline's: `State`, `UNREACHED`.
 
 
 @dataclass(frozen=True)
@@ -156,17 +142,7 @@ class Analysis:
         return "div" if "div" in kinds else "uni" if kinds else ""
 
     def reaches(self, start: int, stop, goal) -> bool:
-        seen, work = set(), deque(self.succ[start])
-        while work:
-            j = work.popleft()
-            if j in seen:
-                continue
-            seen.add(j)
-            if goal(j):
-                return True
-            if not stop(j):
-                work.extend(self.succ[j])
-        return False
+        return graph_reaches(self.succ, start, stop, goal)
 
     def later_mma_on(self, i: int, regs: set[str]) -> bool:
         return self.reaches(i, lambda j: False, lambda j: self.ops[j].kind == "mma" and bool(set(self.ops[j].acc) & regs))
@@ -255,20 +231,8 @@ class Analysis:
         return True
 
     def _solve(self) -> dict[int, State]:
-        if not self.ops:
-            return {}
-        before = {0: State(frozenset(), frozenset(), frozenset(), frozenset())}
-        work = deque([0])
-        while work:
-            i = work.popleft()
-            out = self.step(i, before[i])
-            for j in self.succ[i]:
-                old = before.get(j, UNREACHED)
-                new = old.join(out)
-                if new != old:
-                    before[j] = new
-                    work.append(j)
-        return before
+        return forward_dataflow(len(self.ops), self.succ, self.step,
+                                State(frozenset(), frozenset(), frozenset(), frozenset()), UNREACHED)
 
 
 def _callee_facts(name: str, funcs: dict[str, Func]) -> set[str]:

@@ -168,25 +168,10 @@ def write_report(results: dict[str, dict], model: M.Model, path: Path = REPORT, 
            "None of A-test, B, atlas or real was used for fitting.", ""]
     out += list(notes)
     sets = list(results)
-    out += ["## Exact agreement per ptxas version", "",
-            "| ptxas | " + " | ".join(f"{s} (n)" for s in sets) + " |", "|---" * (len(sets) + 1) + "|"]
-    for v in versions:
-        cells = []
-        for s in sets:
-            r = results[s].get(v)
-            cells.append(f"{100.0 * r['agree'] / r['total']:.1f}% ({r['total']})" if r and r["total"] else "-")
-        out.append(f"| {v} | " + " | ".join(cells) + " |")
-    out.append("")
+    out += _agreement_table("Exact agreement per ptxas version", results, sets, versions)
     if baseline:
-        out += ["## Baseline: the hand-written RULES table alone (no fitted exceptions)", "",
-                "| ptxas | " + " | ".join(f"{s} (n)" for s in sets) + " |", "|---" * (len(sets) + 1) + "|"]
-        for v in versions:
-            cells = []
-            for s in sets:
-                r = baseline.get(s, {}).get(v)
-                cells.append(f"{100.0 * r['agree'] / r['total']:.1f}% ({r['total']})" if r and r["total"] else "-")
-            out.append(f"| {v} | " + " | ".join(cells) + " |")
-        out.append("")
+        out += _agreement_table("Baseline: the hand-written RULES table alone (no fitted exceptions)", baseline,
+                                sets, versions)
     if flow:
         out += _flow_section(flow, results, baseline, sets, versions)
     for s in sets:

@@ -11,7 +11,7 @@ from xdsl.dialects.builtin import Builtin
 from xdsl.dialects.scf import Scf
 from xdsl.ir import Dialect
 
-from exo_gpu.dialects import fragment, ptx_float
+from exo_gpu.dialects import fragment, fragment_pack, ptx_float
 from exo_gpu.dialects.ptx import Ptx
 from exo_gpu.dialects.tile import Tile
 from exo_gpu.dialects.tma import Mbarrier, Tma
@@ -24,8 +24,8 @@ def _extended(dialect: Dialect, ops, attrs=()) -> Dialect:
     return Dialect(dialect.name, [*dialect.operations, *ops], [*dialect.attributes, *attrs])
 
 
-# The wgmma dialect with its fragment ops (dialects/fragment.py); ptx with its float ops.
-Wgmma = _extended(_WgmmaCore, fragment.OPS, fragment.TYPES)
+# The wgmma dialect with its fragment ops (dialects/fragment.py, fragment_pack.py); ptx with its float ops.
+Wgmma = _extended(_WgmmaCore, [*fragment.OPS, *fragment_pack.OPS], fragment.TYPES)
 Ptx = _extended(Ptx, ptx_float.OPS)
 DIALECTS = (Tile, Warpgroup, Tma, Mbarrier, Wgmma, Ptx)
 

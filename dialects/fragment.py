@@ -114,7 +114,7 @@ def _check_f32_accumulator(op: IRDLOperation, ty: Attribute, what: str) -> None:
 # -------------------------------------------------------------------------- elementwise
 
 BINARY_KINDS = ("add", "sub", "mul", "div", "max")
-UNARY_KINDS = ("neg", "exp2", "tanh", "relu", "gelu", "silu")
+UNARY_KINDS = ("neg", "exp2", "log2", "tanh", "relu", "gelu", "silu")
 REDUCE_KINDS = ("max", "sum")
 
 
@@ -186,8 +186,9 @@ class FragBinaryOp(IRDLOperation):
 
 @irdl_op_definition
 class FragUnaryOp(IRDLOperation):
-    """`wgmma.frag_unary "neg"|"exp2"|"tanh"|"relu"|"gelu"|"silu" %x`: elementwise function.
-    exp2 and tanh are the hardware approximations (ex2.approx.f32, tanh.approx.f32); relu is
+    """`wgmma.frag_unary "neg"|"exp2"|"log2"|"tanh"|"relu"|"gelu"|"silu" %x`: elementwise
+    function.  exp2, log2 and tanh are the hardware approximations (ex2.approx.f32,
+    lg2.approx.f32, tanh.approx.f32); relu is
     max(x, 0); gelu the tanh form 0.5 x (1 + tanh(0.7978845608 (x + 0.044715 x^3))); silu
     x / (1 + 2^(-x log2 e)).  On a row vector, a row vector.
 
@@ -235,20 +236,22 @@ class FragSplatOp(IRDLOperation):
     """`wgmma.frag_splat %s : f32 -> !wgmma.accumulator<m64nN, f32>`: every element is the
     scalar `%s` (a kernel parameter or an arith.constant), or an i32 `%s` converted to f32
     (an index or a size, to compare with frag_iota).  No registers of its own: its users
-    read the scalar's register."""
+    read the scalar's register.  To a `!wgmma.row_vector`: every row's value (online
+    softmax's starting max and sum)."""
 
     name = "wgmma.frag_splat"
 
     value = operand_def(EqAttrConstraint(f32) | EqAttrConstraint(i32))
-    result = result_def(AccumulatorType)
+    result = result_def(AccumulatorType | RowVectorType)
 
     assembly_format = "$value attr-dict `:` type($value) `->` type($result)"
 
-    def __init__(self, value, result_type: AccumulatorType):
+    def __init__(self, value, result_type: AccumulatorType | RowVectorType):
         super().__init__(operands=[value], result_types=[result_type])
 
     def verify_(self) -> None:
-        _check_f32_accumulator(self, self.result.type, "result")
+        if isinstance(self.result.type, AccumulatorType):
+            _check_f32_accumulator(self, self.result.type, "result")
 
 
 # -------------------------------------------------------------------------- loads

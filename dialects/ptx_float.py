@@ -172,6 +172,7 @@ FNegOp = _float("FNegOp", "ptx.fneg", "neg.f32", 1, "`neg.f32 d, a`.")
 FmaOp = _float("FmaOp", "ptx.fma", "fma.rn.f32", 3, "`fma.rn.f32 d, a, b, c`: a * b + c, rounded once.")
 Ex2Op = _float("Ex2Op", "ptx.ex2", "ex2.approx.f32", 1, "`ex2.approx.f32 d, a`: 2^a (2 ulp).")
 TanhOp = _float("TanhOp", "ptx.tanh", "tanh.approx.f32", 1, "`tanh.approx.f32 d, a` (sm_75+, ~2^-11 relative).")
+Lg2Op = _float("Lg2Op", "ptx.lg2", "lg2.approx.f32", 1, "`lg2.approx.f32 d, a`: log2(a) (2^-22 absolute).")
 RcpOp = _float("RcpOp", "ptx.rcp", "rcp.approx.ftz.f32", 1, "`rcp.approx.ftz.f32 d, a`: 1 / a (1 ulp).")
 
 
@@ -289,5 +290,5 @@ class AccFreshOp(PtxOp):
         return f"// {reg(self.result)}..: a fresh range for an epilogue value"
 
 
-OPS = [FMovOp, FAddOp, FSubOp, FMulOp, FDivOp, FMaxOp, FNegOp, FmaOp, Ex2Op, TanhOp, RcpOp, FConstOp,
+OPS = [FMovOp, FAddOp, FSubOp, FMulOp, FDivOp, FMaxOp, FNegOp, FmaOp, Ex2Op, Lg2Op, TanhOp, RcpOp, FConstOp,
        ShflBflyF32Op, AccFreshOp, FSetpOp, FSelpOp]

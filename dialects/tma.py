@@ -34,7 +34,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from exo_gpu.dialects.attrs import int_value as _int
 
-OPERANDS = ("A", "B")
+OPERANDS = ("A", "B", "KV")
 MAJORS = ("k", "mn")
 BARRIERS = ("full", "empty")
 RING_NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -100,7 +100,13 @@ class LoadOp(IRDLOperation):
     row-major: the tensor map's rows are K and its contiguous dimension M or N): the box is
     box_rows MN elements (128 bytes, one swizzle atom) by block_k rows of K, landing as
     block_k rows of 128 bytes; a multicast then splits it along K (rows and smem offset moved
-    by r * block_k / n rows of 128 bytes)."""
+    by r * block_k / n rows of 128 bytes).
+
+    Operand "KV" (attention's K and V streams) walks rows instead of columns: the box is
+    box_rows rows starting at row k * block_k + row_offset of the current batch entry's
+    K/V matrix (rows (batch / kv_group) * K of the stacked map) by 64 columns at `col_offset`
+    (128 bytes, one swizzle atom), landing as box_rows rows of 128 bytes whichever way the
+    wgmma then reads it.  `col_offset` (0 when absent) also moves A's box along K."""
 
     name = "tma.load"
 
@@ -115,9 +121,10 @@ class LoadOp(IRDLOperation):
     bytes = prop_def(IntegerAttr)
     multicast = opt_prop_def(IntegerAttr)  # CTAs of the cluster sharing the box (1 when absent)
     major = opt_prop_def(StringAttr)  # "k" (absent) or "mn": which dimension is contiguous in global memory
+    col_offset = opt_prop_def(IntegerAttr)  # elements added to the box's contiguous coordinate (0)
 
     def __init__(self, tensor_map, slot, k, ring: str, operand: str, row_offset: int, smem_offset: int,
-                 box_rows: int, nbytes: int, multicast: int = 1, major: str = "k"):
+                 box_rows: int, nbytes: int, multicast: int = 1, major: str = "k", col_offset: int = 0):
         i = lambda v: IntegerAttr(v, 64)  # noqa: E731
         props = {"operand": StringAttr(operand), "row_offset": i(row_offset),
                  "smem_offset": i(smem_offset), "box_rows": i(box_rows), "bytes": i(nbytes)}
@@ -125,6 +132,8 @@ class LoadOp(IRDLOperation):
             props["multicast"] = i(multicast)
         if major != "k":
             props["major"] = StringAttr(major)
+        if col_offset:
+            props["col_offset"] = i(col_offset)
         props["ring"] = _ring_prop(ring)
         super().__init__(operands=[tensor_map, slot, k], properties=props)
 
@@ -135,8 +144,11 @@ class LoadOp(IRDLOperation):
     def verify_(self) -> None:
         check_ring_name(self.ring.data)
         if self.operand.data not in OPERANDS:
-            raise VerifyException(f"operand must be A (rows of the tile's M block) or B (of its N block), "
-                                  f"got '{self.operand.data}'")
+            raise VerifyException(f"operand must be A (rows of the tile's M block), B (of its N block) or KV "
+                                  f"(rows of K block k), got '{self.operand.data}'")
+        if self.col_offset is not None and (_int(self.col_offset) < 0 or _int(self.col_offset) % 8):
+            raise VerifyException(f"col_offset must be a non-negative multiple of 8 elements (16 bytes), "
+                                  f"got {_int(self.col_offset)}")
         if not 1 <= _int(self.box_rows) <= 256:
             raise VerifyException(f"a TMA box has at most 256 rows, got {_int(self.box_rows)}")
         if self.major is not None and self.major.data not in MAJORS:

@@ -56,6 +56,10 @@ class KernelOp(IRDLOperation):
     batch count, tile loops walk batch x tiles (batch-major), and GEMM b reads rows b * M + m
     of A and b * N + n of B (their tensor maps are 2-D over the batch's operands stacked,
     K-major) and writes C + b * M * N.  Batched kernels have no cluster and no split-K.
+
+    An attention kernel is batched with `kv_group` = G: batch entry b (a query head) reads
+    the K/V matrix b / G (grouped-query attention), whose rows start at (b / G) * K in the
+    stacked K and V tensor maps (tma.load of operand "KV").
     """
 
     name = "warpgroup.kernel"
@@ -71,6 +75,7 @@ class KernelOp(IRDLOperation):
     cluster = opt_prop_def(IntegerAttr)  # CTAs per cluster along N (1): pairs share A by multicast
     cluster_m = opt_prop_def(IntegerAttr)  # CTAs per cluster along M (1): pairs share B by multicast
     batched = opt_prop_def(IntegerAttr)  # 1: a batch of GEMMs, the batch count after M, N, K (0)
+    kv_group = opt_prop_def(IntegerAttr)  # attention: batch entries (query heads) per K/V matrix
     body = region_def("single_block")
 
     traits = traits_def(SymbolOpInterface(), NoTerminator())
@@ -82,6 +87,11 @@ class KernelOp(IRDLOperation):
     @property
     def is_batched(self) -> bool:
         return self.batched is not None and _int(self.batched) != 0
+
+    @property
+    def group(self) -> int:
+        """Query heads per K/V head of an attention kernel (0: not attention)."""
+        return 0 if self.kv_group is None else _int(self.kv_group)
 
     @property
     def cluster_size(self) -> int:
@@ -282,6 +292,9 @@ class TileLoopOp(IRDLOperation):
     (no split of its rows), and `base` still counts every K block of the block's earlier tiles,
     whoever ran them.
 
+    With `causal` = 1 (attention with a causal mask, K = M) tile (m, n) has
+    min(nk, ceil((m + 1) * block_m / block_k)) K blocks: those at or left of its last row.
+
     With `split_k` = S > 1 the loop walks work units (tile, split) instead, unit u being
     split u / T of tile u mod T (T tiles), while u < T * S', where S' = min(S, nk) and
     nk = ceil(K / block_k): split s covers K blocks [k_begin, k_end) = [s*nk/S', (s+1)*nk/S'),
@@ -297,18 +310,25 @@ class TileLoopOp(IRDLOperation):
     k_size = operand_def(i32)
     split_k = opt_prop_def(IntegerAttr)  # K ranges per tile (1 when absent)
     turns = opt_prop_def(IntegerAttr)  # warpgroups of the role taking tiles in turn (1)
+    causal = opt_prop_def(IntegerAttr)  # 1: a tile's K blocks stop at its last row (0 when absent)
     body = region_def("single_block")
 
-    def __init__(self, m_size, n_size, k_size, turns: int = 1, split_k: int = 1):
+    def __init__(self, m_size, n_size, k_size, turns: int = 1, split_k: int = 1, causal: bool = False):
         props = {"turns": IntegerAttr(turns, 64)} if turns > 1 else {}
         if split_k != 1:
             props["split_k"] = IntegerAttr(split_k, 64)
+        if causal:
+            props["causal"] = IntegerAttr(1, 64)
         super().__init__(operands=[m_size, n_size, k_size], regions=[Region(Block(arg_types=[i32, i32]))],
                          properties=props)
 
     @property
     def turn_count(self) -> int:
         return 1 if self.turns is None else _int(self.turns)
+
+    @property
+    def is_causal(self) -> bool:
+        return self.causal is not None and _int(self.causal) != 0
 
     @property
     def split(self) -> int:
@@ -333,6 +353,22 @@ class TileLoopOp(IRDLOperation):
                                   f"{self.turn_count} warpgroups (one turn each)")
         if self.turn_count > 1 and self.split > 1:
             raise VerifyException("a tile_loop cannot both take turns and split K")
+        if self.is_causal and self.split > 1:
+            raise VerifyException("a causal tile_loop cannot split K")
+
+
+@irdl_op_definition
+class TileOrdinalOp(IRDLOperation):
+    """The number of tiles this warpgroup ran before the current one in its tile_loop (0, 1,
+    ...): the ring position of a ring that advances once per tile (attention's Q)."""
+
+    name = "warpgroup.tile_ordinal"
+    result = result_def(i32)
+    assembly_format = "attr-dict `:` type($result)"
+    traits = traits_def(HasParent(TileLoopOp))
+
+    def __init__(self):
+        super().__init__(result_types=[i32])
 
 
 @irdl_op_definition
@@ -384,4 +420,4 @@ class YieldOp(IRDLOperation):
         super().__init__(operands=[values])
 
 
-Warpgroup = Dialect("warpgroup", [KernelOp, RoleOp, TileLoopOp, AwaitTurnOp, PassTurnOp, RingSlotOp, KLoopOp, YieldOp], [])
+Warpgroup = Dialect("warpgroup", [KernelOp, RoleOp, TileLoopOp, TileOrdinalOp, AwaitTurnOp, PassTurnOp, RingSlotOp, KLoopOp, YieldOp], [])

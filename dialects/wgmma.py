@@ -366,18 +366,24 @@ class MmaAsyncRsOp(IRDLOperation):
     scale_d = prop_def(IntegerAttr)
     b_ring = prop_def(StringAttr)  # the ring holding B's tiles
     b_tile = opt_prop_def(IntegerAttr)  # where B's tile starts in its ring's slot (0 when absent)
+    trans_b = opt_prop_def(IntegerAttr)  # imm-trans-b: 1 = B is N-major (0 when absent)
 
     irdl_options = (AttrSizedOperandSegments(as_property=True),)
 
     def __init__(self, acc, slot, a, result_type: AccumulatorType, dtype: str, b_offset: int, scale_d: int,
-                 b_ring: str = "b", b_tile: int = 0):
+                 b_ring: str = "b", b_tile: int = 0, trans_b: int = 0):
         super().__init__(
             operands=[[acc] if acc is not None else [], [slot], [a]],
             result_types=[result_type],
             properties={"dtype": StringAttr(dtype), "k": IntegerAttr(WGMMA_TABLE[dtype].k, 64),
                         "b_offset": IntegerAttr(b_offset, 64), "scale_d": IntegerAttr(scale_d, 64),
                         "b_ring": StringAttr(b_ring),
-                        **({"b_tile": IntegerAttr(b_tile, 64)} if b_tile else {})})
+                        **({"b_tile": IntegerAttr(b_tile, 64)} if b_tile else {}),
+                        **({"trans_b": IntegerAttr(trans_b, 64)} if trans_b else {})})
+
+    @property
+    def transposed_b(self) -> int:
+        return 0 if self.trans_b is None else _int(self.trans_b)
 
     @property
     def rings(self) -> tuple[str, ...]:
@@ -406,6 +412,11 @@ class MmaAsyncRsOp(IRDLOperation):
         off = _int(self.b_offset)
         if off < 0 or off % 16:
             raise VerifyException(f"b_offset must be a non-negative multiple of 16 bytes, got {off}")
+        if self.transposed_b not in (0, 1):
+            raise VerifyException(f"trans_b must be 0 or 1, got {self.transposed_b}")
+        if self.transposed_b and not WGMMA_TABLE[self.dtype.data].transpose:
+            raise VerifyException(f"{self.dtype.data} wgmma has no transpose bits: trans_b must be 0 "
+                                  "(N-major B is f16 and bf16 only)")
 
 
 @irdl_op_definition

@@ -27,7 +27,10 @@ operand stream with its own full and empty barriers.  Guarantees on the output:
   ring's slot to be empty and an arrive-expect-tx announcing the bytes of all the block's
   loads into that ring.
 With A in registers a stage also holds its wgmma.load_fragment_a ops, all before its first
-wgmma: the full-slot wait precedes the loads and the wgmma.fence follows them.  An A
+wgmma: the full-slot wait precedes the loads and the wgmma.fence follows them.  A run of
+fragment loads alone, outside a K loop (attention's Q, loaded once per tile from a ring
+advancing per tile: its slot from a ring_slot of warpgroup.tile_ordinal), waits for its
+slot to be full and releases it right after the loads.  An A
 fragment must not be rewritten while a wgmma that reads it is in flight, so with wait depth
 N > 0 a K loop that loads fragments gets `unroll = N + 1`: lowered with N + 1 copies of its
 body, K block k writes the registers of block k - N - 1, which the wait_group N after block
@@ -52,6 +55,7 @@ from exo_gpu.dialects import warpgroup as wg
 from exo_gpu.dialects.attrs import int_value as _int
 from exo_gpu.dialects.tma import ArriveExpectTxOp, ArriveOp, LoadOp, WaitOp
 from exo_gpu.dialects.wgmma import (
+    AccumulatorType,
     CommitGroupOp,
     FenceOp,
     LoadFragmentAOp,
@@ -102,10 +106,12 @@ class _Rings:
             return loop.phase, None
         if isinstance(owner, wg.RingSlotOp):
             position = owner.position
-            if not (isinstance(position.owner, Block) and isinstance(position.owner.parent_op(), wg.TileLoopOp)
-                    and position is position.owner.parent_op().base):  # type: ignore[union-attr]
+            of_base = isinstance(position.owner, Block) and isinstance(position.owner.parent_op(), wg.TileLoopOp) \
+                and position is position.owner.parent_op().base  # type: ignore[union-attr]
+            if not of_base and not isinstance(position.owner, wg.TileOrdinalOp):
                 raise DiagnosticException(f"{before.name} at {before.location}: a ring_slot read by a stage "
-                                          "must be of its tile_loop's base (the tile's first K block)")
+                                          "must be of its tile_loop's base (the tile's first K block) or of "
+                                          "warpgroup.tile_ordinal (a ring advancing once per tile)")
             return owner.phase, 0
         if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
             index = owner.value.value.data
@@ -196,8 +202,8 @@ def _sync_consumer_stage(stage: _Stage, later: list[_Stage], rings: _Rings, dept
     first, last = ops[0], ops[-1]
     mmas = [op for op in ops if isinstance(op, _MMAS)]
     if not mmas:
-        raise DiagnosticException(f"{first.name} at {first.location}: an A fragment load with no wgmma after it "
-                                  "in its stage: load A fragments only for the wgmmas of the same K block")
+        _sync_register_loads(stage, rings)
+        return
     late = next((op for op in ops[ops.index(mmas[0]):] if isinstance(op, LoadFragmentAOp)), None)
     if late is not None:
         raise DiagnosticException(
@@ -232,6 +238,20 @@ def _sync_consumer_stage(stage: _Stage, later: list[_Stage], rings: _Rings, dept
     _reroute_through(wait)
 
 
+def _sync_register_loads(stage: _Stage, rings: _Rings) -> None:
+    """A stage of A fragment loads only, outside a K loop (attention's Q, read from registers
+    by every K block's wgmmas): wait for its slot to be full, and release the slot right after
+    the loads (the registers hold the data now)."""
+    first, last = stage.ops[0], stage.ops[-1]
+    if isinstance(first.parent_op(), wg.KLoopOp):
+        raise DiagnosticException(f"{first.name} at {first.location}: an A fragment load with no wgmma after it "
+                                  "in its K block: load A fragments only for the wgmmas of the same K block")
+    slot = first.slot  # type: ignore[attr-defined]
+    phase, index = rings.phase_and_index(slot, first, _rings_of(stage.ops))
+    _insert([WaitOp(name, slot, phase, "full") for name in stage.waits], first)
+    _insert(_releases(stage, slot, 0, index, None, rings), last, after=True)
+
+
 def _releases(stage: _Stage, slot: SSAValue, lag: int, index: int | None, guard_k, rings: _Rings) -> list[Operation]:
     """The arrives releasing the stage's rings' slot `lag` K blocks back (in a peeled iteration,
     only a slot that exists), in every CTA of the cluster for a ring the cluster shares."""
@@ -250,7 +270,7 @@ def _final_wait(loop: wg.KLoopOp, depth: int, rings: _Rings) -> None:
     """wait_group 0 after the loop; in a tile_loop, also release the slots of the tile's last
     `depth` K blocks of every ring the loop reads, which the loop's lagging arrives have not
     released (the next tile's loads need them)."""
-    wait = WaitGroupOp(0, list(loop.res))
+    wait = WaitGroupOp(0, [r for r in loop.res if isinstance(r.type, AccumulatorType)])  # not row vectors
     tiles = loop.parent_op()
     turns = isinstance(tiles, wg.TileLoopOp) and tiles.turn_count > 1
     ops: list[Operation] = [*([wg.PassTurnOp()] if turns else []), wait]

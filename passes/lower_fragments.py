@@ -48,6 +48,7 @@ from xdsl.pattern_rewriter import (
     PatternRewriter,
     PatternRewriteWalker,
     RewritePattern,
+    op_type_rewrite_pattern,
 )
 from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import DiagnosticException
@@ -72,14 +73,17 @@ from exo_gpu.dialects.fragment import (
     RowVectorType,
     register_offset,
 )
+from exo_gpu.dialects.fragment_pack import FragPackAOp, packed_elements
 from exo_gpu.dialects.wgmma import AccumulatorType, StoreAccumulatorOp
+from exo_gpu.dialects.attrs import int_value as _int
+from exo_gpu.dialects.warpgroup import KLoopOp, YieldOp
 from exo_gpu.passes.levels import expect_level
 
 B32, B64, F32 = ptx.B32Type.unallocated, ptx.B64Type.unallocated, ptx.F32Type.unallocated
 LOG2E = 1.4426950408889634
 GELU_K0, GELU_K1 = 0.7978845608028654, 0.044715
 LEAVES = (FragSplatOp, FragLoadVectorOp, FragLoadTileOp, FragIotaOp)  # no fragment operands
-FRAGMENT_OPS = (*ELEMENTWISE, *LEAVES, FragReduceOp)
+FRAGMENT_OPS = (*ELEMENTWISE, *LEAVES, FragReduceOp, FragPackAOp)
 
 Source = tuple[SSAValue, int | None]  # an f32 register (None) or element i of a range
 
@@ -233,6 +237,8 @@ def element(e: _Emitter, value: SSAValue, i: int) -> Source:
     """Element `i` of fragment (or row vector) `value`, as an instruction source."""
     owner = value.owner
     if isinstance(value.type, RowVectorType):
+        if isinstance(owner, FragSplatOp):
+            return e.scalar(owner.value, F32()), None
         assert isinstance(owner, UnrealizedConversionCastOp), "row vectors are lowered before their users"
         return owner.inputs[(i // 2) % 2], None
     if isinstance(owner, FragSplatOp):
@@ -311,7 +317,7 @@ def iota_element(e: _Emitter, op: FragIotaOp, i: int) -> SSAValue:
 
 
 BINARY = {"add": pf.FAddOp, "sub": pf.FSubOp, "mul": pf.FMulOp, "div": pf.FDivOp, "max": pf.FMaxOp}
-SIMPLE_UNARY = {"neg": pf.FNegOp, "exp2": pf.Ex2Op, "tanh": pf.TanhOp}
+SIMPLE_UNARY = {"neg": pf.FNegOp, "exp2": pf.Ex2Op, "log2": pf.Lg2Op, "tanh": pf.TanhOp}
 
 
 def compute(e: _Emitter, op: Operation, i: int, dest: tuple[SSAValue, int] | None) -> SSAValue:
@@ -393,12 +399,37 @@ class LowerElementwise(RewritePattern):
 
 class LowerLeaf(RewritePattern):
     """frag_splat / frag_load_vector / frag_load_tile / frag_iota read by an op that is not a
-    fragment op (a store): its elements moved into a fresh range."""
+    fragment op (a store): its elements moved into a fresh range.  A row vector splat read
+    by such an op (a loop's starting value): its two rows' values, the scalar twice."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if isinstance(op, LEAVES) and op.results[0].uses \
-                and not is_virtual(op.results[0]):
-            _materialize(op, rewriter)
+        if not isinstance(op, LEAVES) or not op.results[0].uses or is_virtual(op.results[0]):
+            return
+        if isinstance(op.results[0].type, RowVectorType):
+            e = _Emitter(rewriter, op)
+            scalar = element(e, op.results[0], 0)[0]
+            cast = UnrealizedConversionCastOp.get([scalar, scalar], [op.results[0].type])
+            cast.location = op.location
+            rewriter.replace(op, cast, [cast.results[0]])
+            return
+        _materialize(op, rewriter)
+
+
+class LowerPackA(RewritePattern):
+    """frag_pack_a: four cvt.rn.bf16x2.f32 (f16x2) of the accumulator's element pairs
+    (dialects/fragment_pack.py), standing for the fragment through a cast as an ldmatrix's
+    registers do."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: FragPackAOp, rewriter: PatternRewriter) -> None:
+        e = _Emitter(rewriter, op)
+        chunk = op.chunk.value.data
+        half = op.result.type.dtype.data  # type: ignore[union-attr]
+        source = e.range_of(op.x)  # a pack is no elementwise reader: its operand has a range
+        regs = [e.v(ptx.CvtPackHalf2Op(half, source, packed_elements(chunk, r)[0])) for r in range(4)]
+        cast = UnrealizedConversionCastOp.get(regs, [op.result.type])
+        cast.location = op.location
+        rewriter.replace(op, cast, [cast.results[0]])
 
 
 class LowerReduce(RewritePattern):
@@ -439,6 +470,71 @@ class LowerF32Constant(RewritePattern):
             rewriter.replace(op, [const, back], [back.results[0]])
 
 
+# -------------------------------------------------------------------------- loop-carried row vectors
+
+
+def carry_row_vectors_as_scalars(loop: KLoopOp) -> None:
+    """A k_loop carrying row vectors (online softmax's max and sum) carries each as its two
+    rows' f32 values instead, so lower-to-ptx carries them as scalars (tie-loop-carried gives
+    each its register): the starting value and each yielded value are split by a 1-to-2 cast
+    (folded once their producers are lowered, `_fold_row_casts`), the body and the loop's
+    result see the pair joined by a 2-to-1 cast, as lowered row vectors are."""
+    rows = [i for i, v in enumerate(loop.iter_args) if isinstance(v.type, RowVectorType)]
+    if not rows:
+        return
+    block, yield_op = loop.body.block, loop.body.block.last_op
+    assert isinstance(yield_op, YieldOp)
+    inits, nexts = list(loop.iter_args), list(yield_op.values)
+    for i in reversed(rows):
+        ty = inits[i].type
+        split = UnrealizedConversionCastOp.get([inits[i]], [F32(), F32()])
+        loop.parent_block().insert_op_before(split, loop)
+        inits[i:i + 1] = list(split.results)
+        out = UnrealizedConversionCastOp.get([nexts[i]], [F32(), F32()])
+        block.insert_op_before(out, yield_op)
+        nexts[i:i + 1] = list(out.results)
+        old = block.args[3 + i]
+        pair = [block.insert_arg(F32(), 3 + i), block.insert_arg(F32(), 4 + i)]
+        join = UnrealizedConversionCastOp.get(pair, [ty])
+        block.insert_op_before(join, block.first_op)
+        old.replace_all_uses_with(join.results[0])
+        block.erase_arg(old)
+    new_yield = YieldOp(*nexts)
+    block.insert_op_before(new_yield, yield_op)
+    block.erase_op(yield_op)
+    body = loop.detach_region(loop.body)
+    new = KLoopOp(loop.k_size, inits, _int(loop.start), _int(loop.block_k), _int(loop.stages), body)
+    if loop.unroll is not None:
+        new.unroll = loop.unroll
+    new.location = loop.location
+    loop.parent_block().insert_op_before(new, loop)
+    results, position = [], 0
+    for i, old in enumerate(loop.res):
+        if i in rows:
+            join = UnrealizedConversionCastOp.get([new.res[position], new.res[position + 1]], [old.type])
+            results.append(join.results[0])
+            position += 2
+            loop.parent_block().insert_op_after(join, loop)
+        else:
+            results.append(new.res[position])
+            position += 1
+    for old, value in zip(loop.res, results):
+        old.replace_all_uses_with(value)
+    loop.parent_block().erase_op(loop)
+
+
+def _fold_row_casts(module: ModuleOp) -> None:
+    """A 1-to-2 cast of a lowered row vector (a 2-to-1 cast of two f32 registers) reads those."""
+    for op in list(module.walk()):
+        if isinstance(op, UnrealizedConversionCastOp) and len(op.inputs) == 1 and len(op.outputs) == 2:
+            inner = op.inputs[0].owner
+            if not (isinstance(inner, UnrealizedConversionCastOp) and len(inner.inputs) == 2):
+                raise DiagnosticException(f"lower-fragments: the row vector carried at {op.location} was not lowered")
+            for out, value in zip(op.outputs, inner.inputs):
+                out.replace_all_uses_with(value)
+            Rewriter.erase_op(op)
+
+
 def _erase_dead(module: ModuleOp) -> None:
     """Erase virtual fragment ops and casts that no lowered op reads any more."""
     changed = True
@@ -464,8 +560,11 @@ class LowerFragmentsPass(ModulePass):
                 raise DiagnosticException(
                     f"lower-fragments: the store at {store.location} adds split-K partial sums into C, and an "
                     "epilogue on a partial sum is not the epilogue of the sum: use split_k = 1 with an epilogue")
-        patterns = [LowerF32Constant(), LowerReduce(), LowerElementwise(), LowerLeaf()]
+        for loop in [o for o in op.walk() if isinstance(o, KLoopOp)]:
+            carry_row_vectors_as_scalars(loop)
+        patterns = [LowerF32Constant(), LowerReduce(), LowerElementwise(), LowerLeaf(), LowerPackA()]
         PatternRewriteWalker(GreedyRewritePatternApplier(patterns), apply_recursively=False).rewrite_module(op)
+        _fold_row_casts(op)
         _erase_dead(op)
         left = next((o for o in op.walk() if isinstance(o, FRAGMENT_OPS)), None)
         if left is not None:

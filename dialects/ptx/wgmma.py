@@ -115,6 +115,7 @@ class WgmmaMmaAsyncRsOp(PtxOp, TiesRegisters):
     dtype = prop_def(StringAttr)
     n = prop_def(IntegerAttr)
     scale_d = prop_def(IntegerAttr)
+    trans_b = opt_prop_def(IntegerAttr)  # imm-trans-b (0 when absent): 1 = B N-major
     irdl_options = (AttrSizedOperandSegments(as_property=True),)
 
     def register_ties(self) -> RegisterTies:
@@ -130,10 +131,14 @@ class WgmmaMmaAsyncRsOp(PtxOp, TiesRegisters):
             raise VerifyException(f"m64n{_i(self.n)} f32 accumulator has {_i(self.n) // 2} registers, got {ty.count.data}")
         if len(self.a) != 4:
             raise VerifyException(f"an RS wgmma takes 4 A registers per thread, got {len(self.a)}")
+        trans_b = 0 if self.trans_b is None else _i(self.trans_b)
+        if trans_b not in (0, 1) or (trans_b and not WGMMA_TABLE[self.dtype.data].transpose):
+            raise VerifyException(f"trans_b must be 0 or 1, and 0 for {self.dtype.data}, got {trans_b}")
 
     def assembly_line(self, reg: Reg) -> str:
         kind = WGMMA_TABLE[self.dtype.data]
-        tail = "" if not kind.transpose else ", 0"  # imm-trans-b only: A in registers is K-major
+        trans_b = 0 if self.trans_b is None else _i(self.trans_b)
+        tail = "" if not kind.transpose else f", {trans_b}"  # imm-trans-b only: A in registers is K-major
         a = ", ".join(reg(v) for v in self.a)
         return (f"wgmma.mma_async.sync.aligned.m64n{_i(self.n)}k{kind.k}.f32.{kind.ptx}.{kind.ptx} "
                 f"{_acc_list(self.result)}, {{{a}}}, {reg(self.desc_b)}, {_i(self.scale_d)}, 1, 1{tail};")

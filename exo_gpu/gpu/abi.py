@@ -166,8 +166,9 @@ class KernelAbi:
                 out.append(("tensor_map", self.tensor_map(p, shapes)))
             elif kind == "pointer":
                 out.append(("u64", int(pointers[a["name"]])))
-            elif kind == "dim":
-                out.append(("u32", int(shapes[a["name"]][p["dim"]])))
+            elif kind == "dim":  # one dimension, or the product of several ("dims")
+                shape = shapes[a["name"]]
+                out.append(("u32", int(math.prod(shape[d] for d in p.get("dims", [p.get("dim")])))))
             elif kind == "scalar":
                 if a["name"] not in scalars:
                     raise CudaError(f"kernel {self.kernel}: give a value for scalar '{a['name']}'")

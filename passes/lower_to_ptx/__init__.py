@@ -59,9 +59,16 @@ from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriter, 
 from xdsl.utils.exceptions import DiagnosticException
 
 from exo_gpu.dialects import ptx
-from exo_gpu.passes.lower_to_ptx.epilogue import FoldFragmentCasts, LowerStoreAccumulator, LowerTileOrigin
+from exo_gpu.passes.lower_to_ptx.epilogue import FoldFragmentCasts, LowerStoreAccumulator, LowerStoreRows, LowerTileOrigin
 from exo_gpu.passes.lower_to_ptx.kernel import SMEM_SYMBOL, LowerKernel, LowerRing, LowerRole, params_of
-from exo_gpu.passes.lower_to_ptx.loops import LowerKLoop, LowerRingSlot, LowerScalars, LowerTileLoop, LowerTurns
+from exo_gpu.passes.lower_to_ptx.loops import (
+    LowerKLoop,
+    LowerRingSlot,
+    LowerScalars,
+    LowerTileLoop,
+    LowerTileOrdinal,
+    LowerTurns,
+)
 from exo_gpu.passes.lower_to_ptx.ring import (
     WAIT_LABEL,
     LowerArrive,
@@ -93,6 +100,7 @@ LOWERING_PATTERNS: tuple[RewritePattern, ...] = (
     LowerRole(),  # warpgroup.role
     LowerTileLoop(),  # warpgroup.tile_loop
     LowerKLoop(),  # warpgroup.k_loop
+    LowerTileOrdinal(),  # warpgroup.tile_ordinal
     LowerRingSlot(),  # warpgroup.ring_slot
     LowerTurns(),  # warpgroup.await_turn, pass_turn
     LowerScalars(),  # arith.constant, arith.cmpi
@@ -107,6 +115,7 @@ LOWERING_PATTERNS: tuple[RewritePattern, ...] = (
     LowerWaitGroup(),  # wgmma.wait_group
     LowerWgmmaOneToOne(),  # wgmma.fence, commit_group, undef_accumulator
     LowerStoreAccumulator(),  # wgmma.store_accumulator
+    LowerStoreRows(),  # wgmma.store_rows (attention's log-sum-exp)
     LowerTileOrigin(),  # wgmma.tile_origin (lower-fragments' loads)
     FoldFragmentCasts(),  # lower-fragments' casts, once their input is PTX
 )

@@ -23,16 +23,19 @@ from xdsl.utils.exceptions import DiagnosticException
 from exo_gpu.dialects import ptx
 from exo_gpu.dialects.attrs import int_value as _int
 from exo_gpu.dialects.fragment import TileOriginOp
+from exo_gpu.dialects.fragment_pack import StoreRowsOp
 from exo_gpu.dialects.wgmma import StoreAccumulatorOp
 from exo_gpu.passes.lower_to_ptx.state import (
     rauw,
     B32,
     B64,
+    BatchTileEnvOp,
     Emitter,
     KernelEnvOp,
     RoleEnvOp,
     TileEnvOp,
     enclosing,
+    is_lowered,
     operands_lowered,
     replace,
 )
@@ -237,6 +240,37 @@ class LowerTileOrigin(RewritePattern):
         row = em.add(row, _int(op.row_offset))
         col = em.v(ptx.MulLoOp(".u32", tile.n_block, env.get("block_n"), B32()))
         replace(rewriter, op, em, [row, col])
+
+
+class LowerStoreRows(RewritePattern):
+    """wgmma.store_rows -> in lane 0 of each quad, st.global.f32 of its two rows' values at
+    element (batch rows +) row of the pointer, each guarded by row < m."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: StoreRowsOp, rewriter: PatternRewriter) -> None:
+        env, role, tile = enclosing(op, KernelEnvOp), enclosing(op, RoleEnvOp), enclosing(op, TileEnvOp)
+        pair = op.value.owner
+        if env is None or role is None or tile is None or not is_lowered(op.ptr) or not is_lowered(op.m) \
+                or not isinstance(pair, UnrealizedConversionCastOp) or len(pair.inputs) != 2:
+            return
+        em = Emitter(op.location)
+        rows, split = role.owned_rows(env.get("block_m"))
+        lane = em.v(ptx.AndOp(".b32", role.local_tid, 31, B32()))
+        row = em.v(ptx.MulLoOp(".u32", tile.m_block, env.get("block_m"), B32()))
+        row = em.mad(role.index, rows, row) if split else row
+        row = em.mad(em.v(ptx.ShrOp(".u32", role.local_tid, 5, B32())), 16, em.add(row, _int(op.row_offset)))
+        row = em.add(row, em.v(ptx.ShrOp(".u32", lane, 2, B32())))
+        first = row
+        if (batch := enclosing(op, BatchTileEnvOp)) is not None:
+            first = em.add(row, batch.a_rows)
+        index = em.v(ptx.MulWideOp(".u32", first, 4, B64()))
+        addr = em.v(ptx.AddOp(".s64", index, op.ptr, B64()))
+        quad0 = em.v(ptx.SetpOp("eq", ".u32", em.v(ptx.AndOp(".b32", lane, 3, B32())), 0))
+        for half, value in enumerate(pair.inputs):
+            r = row if half == 0 else em.add(row, 8)
+            ok = em.v(ptx.SetpOp("lt", ".u32", r, op.m, quad0))
+            em.emit(ptx.StGlobalF32Op(addr, 32 * half, value, ok, None))
+        replace(rewriter, op, em)
 
 
 class FoldFragmentCasts(RewritePattern):

@@ -42,8 +42,8 @@ def params_of(name: str, extra: list | tuple = ()) -> list[tuple[str, str]]:
     """(PTX parameter name, declaration) of a GEMM entry, in order: A and B tensor maps, C, M,
     N, K, then one per `extra` argument type (i64 pointers, i32 sizes, f32 scalars), named
     {name}_param_<position>."""
-    extras = [(f"{name}_param_{6 + i}", f".param {EXTRA_PARAMS[str(t)][0]} {name}_param_{6 + i}")
-              for i, t in enumerate(extra)]
+    extras = [(f"{name}_param_{6 + i}", f".param .align 64 .b8 {name}_param_{6 + i}[128]" if _is_map(t)
+               else f".param {EXTRA_PARAMS[str(t)][0]} {name}_param_{6 + i}") for i, t in enumerate(extra)]
     return [
         (f"{name}_param_a", f".param .align 64 .b8 {name}_param_a[128]"),
         (f"{name}_param_b", f".param .align 64 .b8 {name}_param_b[128]"),
@@ -53,6 +53,16 @@ def params_of(name: str, extra: list | tuple = ()) -> list[tuple[str, str]]:
         (f"{name}_param_k", f".param .u32 {name}_param_k"),
         *extras,
     ]
+
+
+def _is_map(ty) -> bool:
+    return str(ty) == "!tma.tensor_map"
+
+
+def _map_address(em: Emitter, pname: str) -> SSAValue:
+    """The generic address of a tensor-map parameter."""
+    addr = em.v(ptx.MovOp(".u64", pname, B64()))
+    return em.v(ptx.CvtaParamOp(operands=[addr], result_types=[B64()]))
 
 
 def tile_counts(em: Emitter, env: KernelEnvOp, m: SSAValue, n: SSAValue) -> tuple[SSAValue, SSAValue]:
@@ -87,7 +97,7 @@ def raster(em: Emitter, env: KernelEnvOp, pid: SSAValue, rows: SSAValue, cols: S
 def _kernel_shape(kernel: wg.KernelOp) -> dict[str, int]:
     return {"block_m": _int(kernel.block_m), "block_n": _int(kernel.block_n), "block_k": _int(kernel.block_k),
             "threads": _int(kernel.threads), "raster": kernel.raster, "cluster_n": kernel.cluster_n_size,
-            "cluster_m": kernel.cluster_m_size}
+            "cluster_m": kernel.cluster_m_size, "kv_group": kernel.group}
 
 
 def _prologue(em: Emitter, kernel: wg.KernelOp, params: list[tuple[str, str]]) -> tuple[KernelEnvOp, list[SSAValue]]:
@@ -103,12 +113,14 @@ def _prologue(em: Emitter, kernel: wg.KernelOp, params: list[tuple[str, str]]) -
     bars = [em.add(smem, place.bars) for place in places.values()]  # each ring's barriers
     args: list[SSAValue] = []
     for pname, _ in params[:2]:  # tensor maps: the generic address of the parameter
-        addr = em.v(ptx.MovOp(".u64", pname, B64()))
-        args.append(em.v(ptx.CvtaParamOp(operands=[addr], result_types=[B64()])))
+        args.append(_map_address(em, pname))
     c = em.v(ptx.LdParamOp(".u64", params[2][0], B64()))
     args.append(em.v(ptx.CvtaToGlobalOp(operands=[c], result_types=[B64()])))
     args += [em.v(ptx.LdParamOp(".u32", pname, B32())) for pname, _ in params[3:6]]
     for (pname, _), arg in zip(params[6:], kernel.body.block.args[6:]):  # batch count, epilogue operands
+        if _is_map(arg.type):  # attention's V
+            args.append(_map_address(em, pname))
+            continue
         ty, reg = EXTRA_PARAMS[str(arg.type)]
         value = em.v(ptx.LdParamOp(ty, pname, reg()))
         if ty == ".u64":

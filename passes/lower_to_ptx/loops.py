@@ -30,6 +30,7 @@ from exo_gpu.passes.lower_to_ptx.state import (
     enclosing,
     inline,
     operands_lowered,
+    rauw,
     replace,
 )
 
@@ -54,10 +55,13 @@ def _tile_body(em: Emitter, env: KernelEnvOp, op: wg.TileLoopOp, tile: SSAValue,
     if op.split == 1:
         em.emit(ptx.BreakIfOp(operands=[em.v(ptx.SetpOp("ge", ".u32", tile, tiles))]))
         if "per_batch" in grid:  # batched: GEMM b = tile / tiles per GEMM
-            tile = _batch_tile(em, op, tile, grid["per_batch"])
+            tile = _batch_tile(em, env, op, tile, grid["per_batch"])
         m_block, n_block = raster(em, env, tile, rows, cols)
+        if op.is_causal:  # the K blocks at or left of the tile's last row
+            last = em.v(ptx.MulLoOp(".u32", em.add(m_block, 1), env.get("block_m"), B32()))
+            nk = em.v(ptx.MinOp(".u32", nk, k_blocks(em, env, last), B32()))
         end = em.add(base, nk)
-        em.emit(TileEnvOp(m_block, n_block, base, op.k_size, nk))
+        em.emit(TileEnvOp(m_block, n_block, base, op.k_size, nk, ordinal=grid.get("ordinal")))
         return end
     unit, splits = tile, grid["splits"]
     em.emit(ptx.BreakIfOp(operands=[em.v(ptx.SetpOp("ge", ".u32", unit, grid["units"]))]))
@@ -72,14 +76,18 @@ def _tile_body(em: Emitter, env: KernelEnvOp, op: wg.TileLoopOp, tile: SSAValue,
     return end
 
 
-def _batch_tile(em: Emitter, op: wg.TileLoopOp, tile: SSAValue, per_batch: SSAValue) -> SSAValue:
+def _batch_tile(em: Emitter, env: KernelEnvOp, op: wg.TileLoopOp, tile: SSAValue, per_batch: SSAValue) -> SSAValue:
     """A batched kernel's tile: GEMM b = tile / per_batch, whose A rows start at b * M and B
-    rows at b * N in their stacked tensor maps (a `lower_to_ptx.batch_tile` context) and
-    whose C is C + b * M * N elements (the loop's uses of C are rewired); returns the tile
-    within GEMM b."""
+    rows at b * N in their stacked tensor maps (a `lower_to_ptx.batch_tile` context; for
+    attention also its K/V rows (b / kv_group) * K) and whose C is C + b * M * N elements (the
+    loop's uses of C are rewired); returns the tile within GEMM b."""
     b = em.v(ptx.DivOp(".u32", tile, per_batch, B32()))
     a_rows = em.v(ptx.MulLoOp(".u32", b, op.m_size, B32()))
-    em.emit(BatchTileEnvOp.create(operands=[a_rows, em.v(ptx.MulLoOp(".u32", b, op.n_size, B32()))]))
+    kv_rows = None
+    if env.get("kv_group"):
+        head = em.v(ptx.DivOp(".u32", b, env.get("kv_group"), B32())) if env.get("kv_group") > 1 else b
+        kv_rows = em.v(ptx.MulLoOp(".u32", head, op.k_size, B32()))
+    em.emit(BatchTileEnvOp(a_rows, em.v(ptx.MulLoOp(".u32", b, op.n_size, B32())), kv_rows))
     stores = [s for s in op.walk() if isinstance(s, StoreAccumulatorOp)]
     if stores:  # the consumers: C of GEMM b
         c = stores[0].c
@@ -126,19 +134,25 @@ class LowerTileLoop(RewritePattern):
         if op.split > 1:  # work units (tile, split): S' = min(S, nk) splits, so none is empty
             grid["splits"] = em.v(ptx.MinOp(".u32", grid["nk"], op.split, B32()))
             grid["units"] = em.v(ptx.MulLoOp(".u32", grid["tiles"], grid["splits"], B32()))
+        counted = any(isinstance(inner, wg.TileOrdinalOp) for inner in op.walk())
+        if counted:  # the tiles this warpgroup ran before: a third carried value
+            inits.append(em.v(ptx.MovOp(".u32", 0, B32())))
         body = Emitter(op.location, Block(arg_types=[a.type for a in inits]))
-        tile, base = body.block.args
+        tile, base = body.block.args[:2]
+        if counted:
+            grid["ordinal"] = body.block.args[2]
         end = _tile_body(body, env, op, tile, base, grid)
         if turns > 1:
             body.emit(TurnEnvOp.create(operands=[tile, first_tile, step, grid["tiles"], *barriers]))
         if isinstance(op.body.block.last_op, wg.YieldOp):
             rewriter.erase(op.body.block.last_op)
         inline(rewriter, op.body.block, body.block, [base, end])
+        more = [body.add(grid["ordinal"], 1)] if counted else []
         if turns == 1:
-            body.emit(ptx.NextOp(body.add(tile, step), end))
+            body.emit(ptx.NextOp(body.add(tile, step), end, *more))
         else:
             jump = body.v(ptx.MulLoOp(".u32", step, turns, B32()))
-            body.emit(ptx.NextOp(body.add(tile, jump), body.mad(grid["nk"], turns - 1, end)))
+            body.emit(ptx.NextOp(body.add(tile, jump), body.mad(grid["nk"], turns - 1, end), *more))
         em.emit(ptx.LoopOp(inits, Region(body.block)))
         replace(rewriter, op, em)
 
@@ -195,6 +209,18 @@ class LowerKLoop(RewritePattern):
         replace(rewriter, op, em, loop.res[3:])
 
 
+class LowerTileOrdinal(RewritePattern):
+    """warpgroup.tile_ordinal -> the tile loop's count of this warpgroup's earlier tiles."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: wg.TileOrdinalOp, rewriter: PatternRewriter) -> None:
+        tile = enclosing(op, TileEnvOp)
+        if tile is None or tile.ordinal is None:
+            return
+        rauw(rewriter, op.result, tile.ordinal)
+        rewriter.erase(op)
+
+
 class LowerRingSlot(RewritePattern):
     """warpgroup.ring_slot -> (position mod stages, (position / stages) mod 2)."""
 
@@ -224,18 +250,24 @@ class LowerTurns(RewritePattern):
 
 
 class LowerScalars(RewritePattern):
-    """arith.constant -> mov.u32; arith.cmpi -> setp.cmp.u32."""
+    """arith.constant -> mov.u32; arith.cmpi -> setp.cmp.u32; arith.addi / muli on i32 ->
+    add.u32 / mul.lo.u32 (attention's mask bases)."""
 
     PREDICATES = {0: "eq", 1: "ne", 6: "lt", 7: "le", 8: "gt", 9: "ge"}
+    BINARY = {arith.AddiOp: ptx.AddOp, arith.MuliOp: ptx.MulLoOp}
 
     def match_and_rewrite(self, op, rewriter: PatternRewriter) -> None:
-        if not isinstance(op, (arith.ConstantOp, arith.CmpiOp)) or enclosing(op, KernelEnvOp) is None:
+        kinds = (arith.ConstantOp, arith.CmpiOp, arith.AddiOp, arith.MuliOp)
+        if not isinstance(op, kinds) or enclosing(op, KernelEnvOp) is None:
             return
         if not operands_lowered(op):
             return
         em = Emitter(op.location)
         if isinstance(op, arith.ConstantOp):
             replace(rewriter, op, em, [em.v(ptx.MovOp(".u32", op.value.value.data, B32()))])
+            return
+        if type(op) in self.BINARY:
+            replace(rewriter, op, em, [em.v(self.BINARY[type(op)](".u32", op.lhs, op.rhs, B32()))])
             return
         cmp = self.PREDICATES.get(op.predicate.value.data)
         if cmp is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from xdsl.dialects.builtin import IntegerAttr, StringAttr
 from xdsl.ir import SSAValue
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewrite_pattern
+from xdsl.utils.exceptions import DiagnosticException
 
 from exo_gpu.dialects import ptx
 from exo_gpu.dialects.attrs import int_value as _int
@@ -126,7 +127,8 @@ class LowerFenceProxyAsync(RewritePattern):
 class LowerTmaLoad(RewritePattern):
     """tma.load -> cp.async.bulk.tensor.2d of the current tile's A (or B) box at K block k
     (split-K: k_begin + k) into the slot of its ring; in a cluster, this block's part of the box,
-    multicast to every block of the cluster."""
+    multicast to every block of the cluster.  A KV box: rows k * block_k + row_offset of the
+    batch entry's K/V matrix, 64 columns at col_offset."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: LoadOp, rewriter: PatternRewriter) -> None:
@@ -134,17 +136,25 @@ class LowerTmaLoad(RewritePattern):
         if env is None or tile is None or not operands_lowered(op):
             return
         em = Emitter(op.location)
-        is_a = op.operand.data == "A"
         ring = env.ring(op.ring)
         dst = em.mad(op.slot, ring.slot_bytes, em.add(env.smem, ring.data) if ring.data else env.smem)
+        mbar = barrier_address(em, env, op.ring, op.slot, "full")
+        if op.operand.data == "KV":
+            c0, c1 = _kv_box(em, env, op)
+            em.emit(ptx.CpAsyncBulkTensor2dOp(operands=[[dst], [op.tensor_map], [c0], [c1], [mbar], []],
+                                              properties={"dst_offset": op.smem_offset}))
+            replace(rewriter, op, em)
+            return
+        is_a = op.operand.data == "A"
         k = op.k if tile.k_begin is None else em.add(op.k, tile.k_begin)  # split-K: the unit's K blocks
         k0 = em.v(ptx.MulLoOp(".u32", k, env.get("block_k"), B32()))
+        if op.col_offset is not None:
+            k0 = em.add(k0, _int(op.col_offset))
         first_row = em.v(ptx.MulLoOp(".u32", tile.m_block if is_a else tile.n_block,
                                      env.get("block_m") if is_a else env.get("block_n"), B32()))
         if (batch := enclosing(op, BatchTileEnvOp)) is not None:  # GEMM b's rows of the stacked A (B)
             first_row = em.add(first_row, batch.a_rows if is_a else batch.b_rows)
         row = em.add(first_row, _int(op.row_offset))
-        mbar = barrier_address(em, env, op.ring, op.slot, "full")
         mask: list[SSAValue] = []
         parts = 1 if op.multicast is None else _int(op.multicast)
         if parts > 1:  # this block's part of the box, delivered to every block of the cluster
@@ -162,3 +172,15 @@ class LowerTmaLoad(RewritePattern):
         em.emit(ptx.CpAsyncBulkTensor2dOp(operands=[[dst], [op.tensor_map], [c0], [c1], [mbar], mask],
                                           properties={"dst_offset": op.smem_offset}))
         replace(rewriter, op, em)
+
+
+def _kv_box(em: Emitter, env: KernelEnvOp, op: LoadOp) -> tuple[SSAValue, SSAValue]:
+    """(column, row) of a KV box: column col_offset, row kv_rows + k * block_k + row_offset."""
+    batch = enclosing(op, BatchTileEnvOp)
+    if batch is None or batch.kv_rows is None:
+        raise DiagnosticException(f"lower-to-ptx: the KV load at {op.location} needs a batched kernel with "
+                                  "kv_group (attention)")
+    row = em.mad(op.k, env.get("block_k"), batch.kv_rows)
+    row = em.add(row, _int(op.row_offset))
+    col = em.v(ptx.MovOp(".u32", 0 if op.col_offset is None else _int(op.col_offset), B32()))
+    return col, row

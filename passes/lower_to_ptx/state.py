@@ -80,6 +80,7 @@ class KernelEnvOp(EnvOp):
     raster = prop_def(IntegerAttr)
     cluster_n = prop_def(IntegerAttr)
     cluster_m = prop_def(IntegerAttr)
+    kv_group = prop_def(IntegerAttr)  # attention's query heads per K/V head (0: not attention)
 
     irdl_options = (AttrSizedOperandSegments(as_property=True),)
 
@@ -155,11 +156,13 @@ class TileEnvOp(EnvOp):
     k_size = opt_operand_def(ptx.B32Type)
     nk = opt_operand_def(ptx.B32Type)
     k_begin = opt_operand_def(ptx.B32Type)
+    ordinal = opt_operand_def(ptx.B32Type)  # tiles this warpgroup ran before (warpgroup.tile_ordinal)
     irdl_options = (AttrSizedOperandSegments(as_property=True),)
 
     def __init__(self, m_block: SSAValue, n_block: SSAValue, k_base: SSAValue | None = None,
-                 k_size: SSAValue | None = None, nk: SSAValue | None = None, k_begin: SSAValue | None = None):
-        optional = ([v] if v is not None else [] for v in (k_base, k_size, nk, k_begin))
+                 k_size: SSAValue | None = None, nk: SSAValue | None = None, k_begin: SSAValue | None = None,
+                 ordinal: SSAValue | None = None):
+        optional = ([v] if v is not None else [] for v in (k_base, k_size, nk, k_begin, ordinal))
         super().__init__(operands=[m_block, n_block, *optional])
 
 
@@ -174,11 +177,15 @@ class BatchEnvOp(EnvOp):
 @irdl_op_definition
 class BatchTileEnvOp(EnvOp):
     """The current tile's GEMM of a batched kernel: the first rows of its A (b * M) and of its
-    B (b * N) in their stacked tensor maps."""
+    B (b * N) in their stacked tensor maps, and for attention (kv_group) its K/V rows."""
 
     name = "lower_to_ptx.batch_tile"
     a_rows = operand_def(ptx.B32Type)
     b_rows = operand_def(ptx.B32Type)
+    kv_rows = opt_operand_def(ptx.B32Type)  # attention: (b / kv_group) * K, its K/V matrix's first row
+
+    def __init__(self, a_rows: SSAValue, b_rows: SSAValue, kv_rows: SSAValue | None = None):
+        super().__init__(operands=[a_rows, b_rows, [kv_rows] if kv_rows is not None else []])
 
 
 @irdl_op_definition

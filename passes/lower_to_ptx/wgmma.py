@@ -114,14 +114,16 @@ class LowerMmaRs(RewritePattern):
         ty = op.result.type
         assert isinstance(ty, AccumulatorType)
         em = Emitter(op.location)
-        request = em.emit(SmemDescriptorsOp(op.slot, (0, 0), (op.b_ring.data, op.b_ring.data), _b_tile(op)))
+        trans_b = op.transposed_b
+        request = em.emit(SmemDescriptorsOp(op.slot, (0, trans_b), (op.b_ring.data, op.b_ring.data), _b_tile(op)))
         desc_b = _offset(em, request.results[1], _int(op.b_offset))
         acc = [op.acc] if op.acc is not None else []
         fragment = op.a.owner
         assert isinstance(fragment, UnrealizedConversionCastOp)
         result = em.v(ptx.WgmmaMmaAsyncRsOp(
             operands=[acc, list(fragment.inputs), [desc_b]], result_types=[ptx.AccType(ty.registers_per_thread)],
-            properties={"dtype": op.dtype, "n": IntegerAttr(ty.n.data, 64), "scale_d": op.scale_d}))
+            properties={"dtype": op.dtype, "n": IntegerAttr(ty.n.data, 64), "scale_d": op.scale_d,
+                        **({"trans_b": IntegerAttr(1, 64)} if trans_b else {})}))
         replace(rewriter, op, em, [result])
 
 

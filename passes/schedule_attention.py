@@ -1,0 +1,191 @@
+"""Attention's warpgroup kernel (part of `schedule`): an `AttentionPlan` -> a warp-specialized
+warpgroup.kernel of tma, mbarrier, wgmma and fragment ops, with no synchronisation
+(`insert-syncs` adds it all, as for GEMM).
+
+The structure, FlashAttention-style (the plan's module gives the shapes):
+- rings: "q" (one slot: the tile's block_m x D queries, advancing once per tile), "k" and
+  "v" (`stages` slots of block_n keys x D each); every tile is D / 64 swizzle atoms of
+  128 bytes across the head dimension;
+- one producer warpgroup: per tile, Q's atoms into ring q at the slot of the tile's ordinal,
+  then per key block k its K atoms into ring k and its V atoms into ring v (operand "KV":
+  rows k * block_n of the batch entry's K/V matrix, its K/V head = query head / kv_group);
+- two consumer warpgroups, 64 query rows each: per tile, Q's D / 16 A fragments loaded once
+  into registers (ldmatrix; the q slot is released at once), O = 0, m = -inf, l = 0; then per
+  key block: S = Q K^T by D / 16 RS wgmmas (m64 n block_n, B = the K tile, K-major); the
+  scores masked (keys past K; with `causal`, keys after the query); the online softmax in
+  log2 units (scale_log2 = scale * log2 e): m' = max(m, rowmax(S) scale_log2),
+  P = 2^(S scale_log2 - m'), alpha = 2^(m - m'), l' = l alpha + rowsum(P), O = O alpha;
+  P packed to bf16/f16 A fragments in registers (no data movement: the accumulator layout
+  is the A fragment layout) and O += P V by block_n / 16 RS wgmmas (m64 n D, B = the V
+  tile, N-major); after the last block O / l is stored (rounded to Q's type) and
+  L = (m + log2 l) ln 2;
+- with `causal` the tile loop walks only the key blocks at or left of the tile's last row.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects import arith
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, StringAttr, f32, i32, i64
+from xdsl.ir import Block, Region, SSAValue
+
+from exo_gpu.dialects import warpgroup as wg
+from exo_gpu.dialects.fragment import (
+    FragBinaryOp,
+    FragIotaOp,
+    FragReduceOp,
+    FragSelectOp,
+    FragSplatOp,
+    FragUnaryOp,
+    RowVectorType,
+    TileOriginOp,
+)
+from exo_gpu.dialects.fragment_pack import FragPackAOp, StoreRowsOp
+from exo_gpu.dialects.tma import LoadOp, RingOp, TensorMapType
+from exo_gpu.dialects.wgmma import AccumulatorType, LoadFragmentAOp, MmaAsyncRsOp, StoreAccumulatorOp
+from exo_gpu.passes.attention_plan import ATOM, LN2, SWIZZLE_BYTES, AttentionPlan
+from exo_gpu.passes.gemm_plan import to_attr
+
+K_STEP = 16  # keys or head dims per bf16/f16 wgmma (32 bytes)
+MN_K_STEP = K_STEP * SWIZZLE_BYTES  # an N-major B's K step: 16 rows of 128 bytes
+
+
+class _Body:
+    """Appends ops to a block and returns their first result."""
+
+    def __init__(self, block: Block):
+        self.block = block
+
+    def __call__(self, op) -> SSAValue:
+        self.block.add_op(op)
+        return op.results[0] if op.results else None
+
+    def f32(self, value: float) -> SSAValue:
+        return self(arith.ConstantOp(FloatAttr(value, f32)))
+
+    def i32(self, value: int) -> SSAValue:
+        return self(arith.ConstantOp(IntegerAttr(value, i32)))
+
+
+def _producer(plan: AttentionPlan, q_map, k_map, v_map, sizes) -> wg.RoleOp:
+    """Q once per tile, then K and V per key block."""
+    m_size, n_size, k_size = sizes
+    tiles = wg.TileLoopOp(m_size, n_size, k_size, causal=plan.causal)
+    body = _Body(tiles.body.block)
+    q_slot = wg.RingSlotOp(body(wg.TileOrdinalOp()), 1)
+    body(q_slot)
+    zero = body.i32(0)
+    bm, bn = plan.block_m, plan.block_n
+    for a in range(plan.atoms):
+        body(LoadOp(q_map, q_slot.slot, zero, "q", "A", 0, a * bm * SWIZZLE_BYTES, bm, bm * SWIZZLE_BYTES,
+                    col_offset=a * ATOM))
+    loads = wg.KLoopOp(k_size, [], start=0, block_k=bn, stages=plan.stages)
+    inner = _Body(loads.body.block)
+    for tensor_map, ring in ((k_map, "k"), (v_map, "v")):
+        for a in range(plan.atoms):
+            inner(LoadOp(tensor_map, loads.slot, loads.k, ring, "KV", 0, a * bn * SWIZZLE_BYTES, bn,
+                         bn * SWIZZLE_BYTES, col_offset=a * ATOM))
+    inner(wg.YieldOp())
+    body(loads)
+    body(wg.YieldOp())
+    return wg.RoleOp("producer", 0, 1, plan.producer_maxnreg, Region(Block([tiles])))
+
+
+def _scores(body: _Body, plan: AttentionPlan, loop: wg.KLoopOp, q_frags: list[SSAValue]) -> SSAValue:
+    """S = Q K^T of the key block: D / 16 RS wgmmas, the K tile's atoms K-major."""
+    s_type = AccumulatorType(64, plan.block_n)
+    s = None
+    for kk, frag in enumerate(q_frags):
+        offset = (kk * K_STEP // ATOM) * plan.block_n * SWIZZLE_BYTES + (kk * K_STEP % ATOM) * 2
+        s = body(MmaAsyncRsOp(s, loop.slot, frag, s_type, plan.dtype, b_offset=offset, scale_d=int(kk > 0),
+                              b_ring="k"))
+    return s
+
+
+def _masked(body: _Body, plan: AttentionPlan, loop: wg.KLoopOp, s: SSAValue, k_size, row0) -> SSAValue:
+    """S with -inf at keys past K and, causal, at keys after the query."""
+    s_type = s.type
+    first_key = body(arith.MuliOp(loop.k, body.i32(plan.block_n)))
+    keys = body(FragIotaOp(first_key, s_type, 1))
+    ninf = body(FragSplatOp(body.f32(float("-inf")), s_type))
+    s = body(FragSelectOp("lt", keys, body(FragSplatOp(k_size, s_type)), s, ninf, s_type))
+    if plan.causal:
+        rows = body(FragIotaOp(row0, s_type, 0))
+        s = body(FragSelectOp("le", keys, rows, s, ninf, s_type))
+    return s
+
+
+def _softmax_step(body: _Body, s: SSAValue, m: SSAValue, l: SSAValue, o: SSAValue, scale: SSAValue):
+    """The online softmax of one key block: (P, the rescaled O, m', l')."""
+    s_type = s.type
+    row_scale = body(FragSplatOp(scale, RowVectorType()))
+    m_new = body(FragBinaryOp("max", m, body(FragBinaryOp("mul", body(FragReduceOp("max", s)), row_scale))))
+    scaled = body(FragBinaryOp("mul", s, body(FragSplatOp(scale, s_type))))
+    p = body(FragUnaryOp("exp2", body(FragBinaryOp("sub", scaled, m_new))))
+    alpha = body(FragUnaryOp("exp2", body(FragBinaryOp("sub", m, m_new))))
+    l_new = body(FragBinaryOp("add", body(FragBinaryOp("mul", l, alpha)), body(FragReduceOp("sum", p))))
+    o = body(FragBinaryOp("mul", o, alpha))
+    return p, o, m_new, l_new
+
+
+def _consumer(plan: AttentionPlan, o_ptr, lse_ptr, scale, sizes) -> wg.RoleOp:
+    """Per tile: Q's fragments, the key-block loop, the epilogue (module docstring)."""
+    m_size, n_size, k_size = sizes
+    tiles = wg.TileLoopOp(m_size, n_size, k_size, causal=plan.causal)
+    body = _Body(tiles.body.block)
+    q_slot = wg.RingSlotOp(body(wg.TileOrdinalOp()), 1)
+    body(q_slot)
+    bm = plan.block_m
+    q_frags = [body(LoadFragmentAOp(q_slot.slot, plan.dtype, (kk * K_STEP // ATOM) * bm * SWIZZLE_BYTES
+                                    + (kk * K_STEP % ATOM) * 2, ring="q"))
+               for kk in range(plan.head_dim // K_STEP)]
+    o_type = AccumulatorType(64, plan.head_dim)
+    row0 = body(TileOriginOp(0)) if plan.causal else None
+    o0 = body(FragSplatOp(body.f32(0.0), o_type))
+    m0 = body(FragSplatOp(body.f32(float("-inf")), RowVectorType()))
+    l0 = body(FragSplatOp(body.f32(0.0), RowVectorType()))
+    loop = wg.KLoopOp(k_size, [o0, m0, l0], start=0, block_k=plan.block_n, stages=plan.stages)
+    inner = _Body(loop.body.block)
+    o, m, l = loop.carried
+    s = _masked(inner, plan, loop, _scores(inner, plan, loop, q_frags), k_size, row0)
+    p, o, m, l = _softmax_step(inner, s, m, l, o, scale)
+    # Every fragment of P first, then the wgmmas that read them: no register is written
+    # inside the running stage (ptxas would serialize it).
+    frags = [inner(FragPackAOp(p, c, plan.dtype)) for c in range(plan.block_n // K_STEP)]
+    for c, frag in enumerate(frags):
+        o = inner(MmaAsyncRsOp(o, loop.slot, frag, o_type, plan.dtype, b_offset=c * MN_K_STEP, scale_d=1,
+                               b_ring="v", trans_b=1))
+    inner(wg.YieldOp(o, m, l))
+    body(loop)
+    o, m, l = loop.res
+    out = body(FragBinaryOp("div", o, l))
+    body(StoreAccumulatorOp(out, o_ptr, m_size, n_size, 0, False, plan.dtype))
+    log_sum = body(FragBinaryOp("add", m, body(FragUnaryOp("log2", l))))
+    lse = body(FragBinaryOp("mul", log_sum, body(FragSplatOp(body.f32(LN2), RowVectorType()))))
+    body(StoreRowsOp(lse, lse_ptr, m_size, 0))
+    body(wg.YieldOp())
+    return wg.RoleOp("consumer", 1, plan.consumers, plan.consumer_maxnreg, Region(Block([tiles])))
+
+
+def build_attention_kernel(plan: AttentionPlan) -> wg.KernelOp:
+    """The warp-specialized warpgroup.kernel of `plan` (module docstring)."""
+    entry = Block(arg_types=[TensorMapType(), TensorMapType(), i64, i32, i32, i32, i32, TensorMapType(), i64, f32])
+    q_map, k_map, o_ptr, m_size, n_size, k_size, _batch, v_map, lse_ptr, scale = entry.args
+    sizes = (m_size, n_size, k_size)
+    empty = 128 * plan.consumers  # every consumer thread releases a slot
+    rings = [RingOp(name, stages, slot, 1, empty) for name, stages, slot in plan.ring_slots()]
+    entry.add_ops([*rings, _producer(plan, q_map, k_map, v_map, sizes),
+                   _consumer(plan, o_ptr, lse_ptr, scale, sizes)])
+    kernel = wg.KernelOp.create(
+        properties={
+            "sym_name": StringAttr(plan.name), "dtype": StringAttr(plan.dtype),
+            "threads": IntegerAttr(128 * (plan.consumers + 1), 64), "block_m": IntegerAttr(plan.block_m, 64),
+            "block_n": IntegerAttr(plan.head_dim, 64), "block_k": IntegerAttr(plan.block_n, 64),
+            "wait_depth": IntegerAttr(plan.wait_depth, 64), "raster_group": IntegerAttr(1, 64),
+            "batched": IntegerAttr(1, 64), "kv_group": IntegerAttr(plan.kv_group, 64),
+        },
+        regions=[Region(entry)])
+    kernel.attributes["abi"] = to_attr(plan.abi())
+    if plan.location is not None:
+        for op in kernel.walk():
+            op.location = plan.location
+    return kernel

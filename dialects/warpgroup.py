@@ -147,7 +147,7 @@ class KernelOp(IRDLOperation):
 
     def _verify_rings(self) -> None:
         """Ring names are unique, every ring an op names is declared, and a ring read in a
-        K loop has the loop's stages (its slot and phase are the loop's)."""
+        K loop at the loop's slot has the loop's stages (its slot and phase are the loop's)."""
         declared: dict[str, int] = {}
         for ring in self.rings():
             name, stages, _ = ring.shape
@@ -163,7 +163,9 @@ class KernelOp(IRDLOperation):
                 loop = op.parent_op()
                 while loop is not None and not isinstance(loop, (KLoopOp, KernelOp)):
                     loop = loop.parent_op()
-                if isinstance(loop, KLoopOp) and _int(loop.stages) != declared[name]:
+                slots = dict(op.ring_slots()) if hasattr(op, "ring_slots") else {}
+                at_loop_slot = isinstance(loop, KLoopOp) and slots.get(name, loop.slot) is loop.slot
+                if at_loop_slot and _int(loop.stages) != declared[name]:  # type: ignore[union-attr]
                     raise VerifyException(
                         f"{op.name} in a k_loop of {_int(loop.stages)} stages uses ring '{name}' of "
                         f"{declared[name]} stages: a K loop's slot indexes every ring it reads, so give them the same stages")

@@ -26,7 +26,7 @@ from xdsl.dialects.builtin import (
     i1,
     i32,
 )
-from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, TypeAttribute
+from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
 from xdsl.irdl import (
     AttrSizedOperandSegments,
     IRDLOperation,
@@ -180,6 +180,9 @@ class MmaAsyncOp(IRDLOperation):
 
     `trans_a` / `trans_b` (absent: 0) are wgmma's imm-trans-a / imm-trans-b: 1 reads A
     M-major / B N-major (MN-major 128-byte-swizzled tiles), legal for f16 and bf16 only.
+
+    With `a_slot`, A is at that slot of its ring instead: a ring advancing once per tile
+    (attention's Q) read by every K block's wgmmas, whose slots walk B's ring.
     """
 
     name = "wgmma.mma_async"
@@ -187,6 +190,7 @@ class MmaAsyncOp(IRDLOperation):
     acc = opt_operand_def(AccumulatorType)
     slot = operand_def(i32)
     scale_d_value = opt_operand_def(i1)
+    a_slot = opt_operand_def(i32)  # A's slot when its ring advances once per tile (absent: slot)
     result = result_def(AccumulatorType)
 
     dtype = prop_def(StringAttr)
@@ -204,11 +208,12 @@ class MmaAsyncOp(IRDLOperation):
 
     def __init__(self, acc, slot, result_type: AccumulatorType, dtype: str, a_offset: int,
                  b_offset: int, scale_d: int, scale_d_value=None, trans_a: int = 0, trans_b: int = 0,
-                 rings: tuple[str, str] = ("a", "b"), b_tile: int = 0):
+                 rings: tuple[str, str] = ("a", "b"), b_tile: int = 0, a_slot=None):
         trans = {name: IntegerAttr(v, 64) for name, v in (("trans_a", trans_a), ("trans_b", trans_b)) if v}
         super().__init__(
             operands=[[acc] if acc is not None else [], [slot],
-                      [scale_d_value] if scale_d_value is not None else []],
+                      [scale_d_value] if scale_d_value is not None else [],
+                      [a_slot] if a_slot is not None else []],
             result_types=[result_type],
             properties={
                 "dtype": StringAttr(dtype),
@@ -227,6 +232,10 @@ class MmaAsyncOp(IRDLOperation):
     def rings(self) -> tuple[str, ...]:
         """The rings this wgmma reads, A's first."""
         return self.a_ring.data, self.b_ring.data
+
+    def ring_slots(self) -> list[tuple[str, SSAValue]]:
+        """(ring, slot) of each ring this wgmma reads, A's first."""
+        return [(self.a_ring.data, self.slot if self.a_slot is None else self.a_slot), (self.b_ring.data, self.slot)]
 
     def verify_(self) -> None:
         ty = self.result.type

@@ -83,8 +83,9 @@ class AttentionPlan:
             return f"kv_group (query heads per K/V head) must be at least 1, got {self.kv_group}"
         if self.wait_depth not in (0, 1):
             return f"wait_depth must be 0 or 1, got {self.wait_depth}"
-        if not 1 <= self.stages <= 8:
-            return f"stages must be in 1..8, got {self.stages}"
+        if not self.wait_depth < self.stages <= 8:
+            return (f"stages must be in {self.wait_depth + 1}..8 (more than the wait depth, or the producer waits "
+                    f"for a slot the consumers release only after its next load), got {self.stages}")
         if self.smem_bytes > SMEM_LIMIT:
             return (f"{self.stages} stages of K and V need {self.smem_bytes} bytes of shared memory, more than "
                     f"{SMEM_LIMIT}: use fewer stages")

@@ -27,10 +27,10 @@ operand stream with its own full and empty barriers.  Guarantees on the output:
   ring's slot to be empty and an arrive-expect-tx announcing the bytes of all the block's
   loads into that ring.
 With A in registers a stage also holds its wgmma.load_fragment_a ops, all before its first
-wgmma: the full-slot wait precedes the loads and the wgmma.fence follows them.  A run of
-fragment loads alone, outside a K loop (attention's Q, loaded once per tile from a ring
-advancing per tile: its slot from a ring_slot of warpgroup.tile_ordinal), waits for its
-slot to be full and releases it right after the loads.  An A
+wgmma: the full-slot wait precedes the loads and the wgmma.fence follows them.
+A wgmma may read A at a slot of its own (`a_slot`: a ring advancing once per tile, as
+attention's Q, at a ring_slot of warpgroup.tile_ordinal): that ring's slot is waited for
+before the K loop and released after the loop's final wait_group.  An A
 fragment must not be rewritten while a wgmma that reads it is in flight, so with wait depth
 N > 0 a K loop that loads fragments gets `unroll = N + 1`: lowered with N + 1 copies of its
 body, K block k writes the registers of block k - N - 1, which the wait_group N after block
@@ -153,20 +153,63 @@ class _Stage:
     releases: list[str]
 
 
+def _ring_slots(op: Operation) -> list[tuple[str, SSAValue]]:
+    """(ring, slot) of each ring `op` reads or loads into."""
+    if isinstance(op, MmaAsyncOp):
+        return op.ring_slots()
+    return [(name, op.slot) for name in wg.ring_names(op)]  # type: ignore[attr-defined]
+
+
+def _own_rings(stage_ops: list[Operation]) -> list[str]:
+    """The rings the stage reads at its own slot, in the order first named (a ring read at a
+    slot of its own, once per tile, is the K loop's: `_sync_tile_rings`)."""
+    slot = stage_ops[0].slot  # type: ignore[attr-defined]
+    names: list[str] = []
+    for op in stage_ops:
+        for name, at in _ring_slots(op):
+            if at is slot and name not in names:
+                names.append(name)
+    return names
+
+
 def _plan_stages(block: Block) -> list[_Stage]:
     runs = _runs(block, _STAGE_OPS)  # type: ignore[arg-type]
     stages = [_Stage(run, [], []) for run in runs]
     waited: set[tuple[SSAValue, str]] = set()
     for stage in stages:
         slot = stage.ops[0].slot  # type: ignore[attr-defined]
-        stage.waits = [name for name in _rings_of(stage.ops) if (slot, name) not in waited]
+        stage.waits = [name for name in _own_rings(stage.ops) if (slot, name) not in waited]
         waited.update((slot, name) for name in stage.waits)
     released: set[tuple[SSAValue, str]] = set()
     for stage in reversed(stages):
         slot = stage.ops[0].slot  # type: ignore[attr-defined]
-        stage.releases = [name for name in _rings_of(stage.ops) if (slot, name) not in released]
+        stage.releases = [name for name in _own_rings(stage.ops) if (slot, name) not in released]
         released.update((slot, name) for name in stage.releases)
     return stages
+
+
+def _sync_tile_rings(loop: wg.KLoopOp, rings: _Rings) -> None:
+    """Rings the K loop's wgmmas read at a slot from outside the loop (A's `a_slot`: a ring
+    advancing once per tile, attention's Q): wait for that slot to be full before the loop,
+    release it after the loop's final wait_group."""
+    outer: list[tuple[str, SSAValue]] = []
+    for op in loop.body.block.ops:
+        if isinstance(op, MmaAsyncOp):
+            for name, slot in op.ring_slots():
+                if slot is not op.slot and (name, slot) not in outer:
+                    outer.append((name, slot))
+    if not outer:
+        return
+    waits = []
+    for name, slot in outer:
+        phase, _ = rings.phase_and_index(slot, loop, [name])
+        waits.append(WaitOp(name, slot, phase, "full"))
+    _insert(waits, loop)
+    final = loop.next_op
+    while final is not None and not isinstance(final, WaitGroupOp):
+        final = final.next_op
+    assert final is not None, "the K loop's final wait_group"
+    _insert([ArriveOp(name, slot, 0, cluster=rings.sharing[name]) for name, slot in outer], final, after=True)
 
 
 def _first_reader(values: list[SSAValue], after: Operation) -> Operation | None:
@@ -202,8 +245,8 @@ def _sync_consumer_stage(stage: _Stage, later: list[_Stage], rings: _Rings, dept
     first, last = ops[0], ops[-1]
     mmas = [op for op in ops if isinstance(op, _MMAS)]
     if not mmas:
-        _sync_register_loads(stage, rings)
-        return
+        raise DiagnosticException(f"{first.name} at {first.location}: an A fragment load with no wgmma after it "
+                                  "in its stage: load A fragments only for the wgmmas of the same K block")
     late = next((op for op in ops[ops.index(mmas[0]):] if isinstance(op, LoadFragmentAOp)), None)
     if late is not None:
         raise DiagnosticException(
@@ -238,20 +281,6 @@ def _sync_consumer_stage(stage: _Stage, later: list[_Stage], rings: _Rings, dept
     _reroute_through(wait)
 
 
-def _sync_register_loads(stage: _Stage, rings: _Rings) -> None:
-    """A stage of A fragment loads only, outside a K loop (attention's Q, read from registers
-    by every K block's wgmmas): wait for its slot to be full, and release the slot right after
-    the loads (the registers hold the data now)."""
-    first, last = stage.ops[0], stage.ops[-1]
-    if isinstance(first.parent_op(), wg.KLoopOp):
-        raise DiagnosticException(f"{first.name} at {first.location}: an A fragment load with no wgmma after it "
-                                  "in its K block: load A fragments only for the wgmmas of the same K block")
-    slot = first.slot  # type: ignore[attr-defined]
-    phase, index = rings.phase_and_index(slot, first, _rings_of(stage.ops))
-    _insert([WaitOp(name, slot, phase, "full") for name in stage.waits], first)
-    _insert(_releases(stage, slot, 0, index, None, rings), last, after=True)
-
-
 def _releases(stage: _Stage, slot: SSAValue, lag: int, index: int | None, guard_k, rings: _Rings) -> list[Operation]:
     """The arrives releasing the stage's rings' slot `lag` K blocks back (in a peeled iteration,
     only a slot that exists), in every CTA of the cluster for a ring the cluster shares."""
@@ -274,7 +303,8 @@ def _final_wait(loop: wg.KLoopOp, depth: int, rings: _Rings) -> None:
     tiles = loop.parent_op()
     turns = isinstance(tiles, wg.TileLoopOp) and tiles.turn_count > 1
     ops: list[Operation] = [*([wg.PassTurnOp()] if turns else []), wait]
-    names = _rings_of([op for op in loop.body.block.ops if isinstance(op, _STAGE_OPS)])
+    names = [name for stage in _plan_stages(loop.body.block) for name in _own_rings(stage.ops)]
+    names = list(dict.fromkeys(names))
     if depth and isinstance(tiles, wg.TileLoopOp) and names:
         end = wg.RingSlotOp(tiles.end, _int(loop.stages))
         ops += [end, *(ArriveOp(name, end.slot, depth, cluster=rings.sharing[name]) for name in names)]
@@ -321,6 +351,8 @@ def insert_syncs(kernel: wg.KernelOp) -> None:
                 loops = [op for op in block.ops if isinstance(op, wg.KLoopOp)]
                 if loops:
                     _final_wait(loops[-1], depth, rings)
+                for loop in loops:
+                    _sync_tile_rings(loop, rings)
                 tiles = block.parent_op()
                 if isinstance(tiles, wg.TileLoopOp) and tiles.turn_count > 1 and block.first_op is not None:
                     _insert([wg.AwaitTurnOp()], block.first_op)

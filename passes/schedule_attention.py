@@ -9,9 +9,10 @@ The structure, FlashAttention-style (the plan's module gives the shapes):
 - one producer warpgroup: per tile, Q's atoms into ring q at the slot of the tile's ordinal,
   then per key block k its K atoms into ring k and its V atoms into ring v (operand "KV":
   rows k * block_n of the batch entry's K/V matrix, its K/V head = query head / kv_group);
-- two consumer warpgroups, 64 query rows each: per tile, Q's D / 16 A fragments loaded once
-  into registers (ldmatrix; the q slot is released at once), O = 0, m = -inf, l = 0; then per
-  key block: S = Q K^T by D / 16 RS wgmmas (m64 n block_n, B = the K tile, K-major); the
+- two consumer warpgroups, 64 query rows each: per tile, O = 0, m = -inf, l = 0; then per
+  key block: S = Q K^T by D / 16 wgmmas (m64 n block_n; A = the warpgroup's rows of the Q
+  tile, at the q slot of the tile (`a_slot`), held until the tile's last block; B = the K
+  tile; both K-major); the
   scores masked (keys past K; with `causal`, keys after the query); the online softmax in
   log2 units (scale_log2 = scale * log2 e): m' = max(m, rowmax(S) scale_log2),
   P = 2^(S scale_log2 - m'), alpha = 2^(m - m'), l' = l alpha + rowsum(P), O = O alpha;
@@ -41,7 +42,7 @@ from exo_gpu.dialects.fragment import (
 )
 from exo_gpu.dialects.fragment_pack import FragPackAOp, StoreRowsOp
 from exo_gpu.dialects.tma import LoadOp, RingOp, TensorMapType
-from exo_gpu.dialects.wgmma import AccumulatorType, LoadFragmentAOp, MmaAsyncRsOp, StoreAccumulatorOp
+from exo_gpu.dialects.wgmma import AccumulatorType, MmaAsyncOp, MmaAsyncRsOp, StoreAccumulatorOp
 from exo_gpu.passes.attention_plan import ATOM, LN2, SWIZZLE_BYTES, AttentionPlan
 from exo_gpu.passes.gemm_plan import to_attr
 
@@ -90,14 +91,16 @@ def _producer(plan: AttentionPlan, q_map, k_map, v_map, sizes) -> wg.RoleOp:
     return wg.RoleOp("producer", 0, 1, plan.producer_maxnreg, Region(Block([tiles])))
 
 
-def _scores(body: _Body, plan: AttentionPlan, loop: wg.KLoopOp, q_frags: list[SSAValue]) -> SSAValue:
-    """S = Q K^T of the key block: D / 16 RS wgmmas, the K tile's atoms K-major."""
+def _scores(body: _Body, plan: AttentionPlan, loop: wg.KLoopOp, q_slot: SSAValue) -> SSAValue:
+    """S = Q K^T of the key block: D / 16 wgmmas, Q's tile (at its own slot) and the K tile
+    both K-major, atom after atom along the head dimension."""
     s_type = AccumulatorType(64, plan.block_n)
     s = None
-    for kk, frag in enumerate(q_frags):
-        offset = (kk * K_STEP // ATOM) * plan.block_n * SWIZZLE_BYTES + (kk * K_STEP % ATOM) * 2
-        s = body(MmaAsyncRsOp(s, loop.slot, frag, s_type, plan.dtype, b_offset=offset, scale_d=int(kk > 0),
-                              b_ring="k"))
+    for kk in range(plan.head_dim // K_STEP):
+        atom, within = divmod(kk * K_STEP, ATOM)
+        s = body(MmaAsyncOp(s, loop.slot, s_type, plan.dtype, a_offset=atom * plan.block_m * SWIZZLE_BYTES + within * 2,
+                            b_offset=atom * plan.block_n * SWIZZLE_BYTES + within * 2, scale_d=int(kk > 0),
+                            rings=("q", "k"), a_slot=q_slot))
     return s
 
 
@@ -134,10 +137,6 @@ def _consumer(plan: AttentionPlan, o_ptr, lse_ptr, scale, sizes) -> wg.RoleOp:
     body = _Body(tiles.body.block)
     q_slot = wg.RingSlotOp(body(wg.TileOrdinalOp()), 1)
     body(q_slot)
-    bm = plan.block_m
-    q_frags = [body(LoadFragmentAOp(q_slot.slot, plan.dtype, (kk * K_STEP // ATOM) * bm * SWIZZLE_BYTES
-                                    + (kk * K_STEP % ATOM) * 2, ring="q"))
-               for kk in range(plan.head_dim // K_STEP)]
     o_type = AccumulatorType(64, plan.head_dim)
     row0 = body(TileOriginOp(0)) if plan.causal else None
     o0 = body(FragSplatOp(body.f32(0.0), o_type))
@@ -146,7 +145,7 @@ def _consumer(plan: AttentionPlan, o_ptr, lse_ptr, scale, sizes) -> wg.RoleOp:
     loop = wg.KLoopOp(k_size, [o0, m0, l0], start=0, block_k=plan.block_n, stages=plan.stages)
     inner = _Body(loop.body.block)
     o, m, l = loop.carried
-    s = _masked(inner, plan, loop, _scores(inner, plan, loop, q_frags), k_size, row0)
+    s = _masked(inner, plan, loop, _scores(inner, plan, loop, q_slot.slot), k_size, row0)
     p, o, m, l = _softmax_step(inner, s, m, l, o, scale)
     # Every fragment of P first, then the wgmmas that read them: no register is written
     # inside the running stage (ptxas would serialize it).

@@ -207,10 +207,11 @@ class TurnEnvOp(EnvOp):
 class SmemDescriptorsOp(IRDLOperation):
     """Request: the 64-bit shared-memory descriptors of this warpgroup's A tile in slot `slot`
     of ring `a_ring` and of the B tile in that slot of ring `b_ring` (`trans_a`/`trans_b`:
-    MN-major), shared by the wgmmas of one block."""
+    MN-major), shared by the wgmmas of one block; with `a_slot`, A's tile is in that slot."""
 
     name = "lower_to_ptx.smem_descriptors"
     slot = operand_def(ptx.B32Type)
+    a_slot = opt_operand_def(ptx.B32Type)
     trans_a = prop_def(IntegerAttr)
     trans_b = prop_def(IntegerAttr)
     a_ring = prop_def(StringAttr)
@@ -219,8 +220,9 @@ class SmemDescriptorsOp(IRDLOperation):
     desc_a = result_def(ptx.B64Type)
     desc_b = result_def(ptx.B64Type)
 
-    def __init__(self, slot: SSAValue, trans: tuple[int, int], rings: tuple[str, str], b_tile: int = 0):
-        super().__init__(operands=[slot], result_types=[B64(), B64()],
+    def __init__(self, slot: SSAValue, trans: tuple[int, int], rings: tuple[str, str], b_tile: int = 0,
+                 a_slot: SSAValue | None = None):
+        super().__init__(operands=[slot, [a_slot] if a_slot is not None else []], result_types=[B64(), B64()],
                          properties={"trans_a": _prop(trans[0]), "trans_b": _prop(trans[1]),
                                      "a_ring": StringAttr(rings[0]), "b_ring": StringAttr(rings[1]),
                                      "b_tile": _prop(b_tile)})

@@ -91,7 +91,7 @@ class LowerMma(RewritePattern):
         assert isinstance(ty, AccumulatorType)
         trans = (0 if op.trans_a is None else _int(op.trans_a), 0 if op.trans_b is None else _int(op.trans_b))
         em = Emitter(op.location)
-        request = em.emit(SmemDescriptorsOp(op.slot, trans, (op.a_ring.data, op.b_ring.data), _b_tile(op)))
+        request = em.emit(SmemDescriptorsOp(op.slot, trans, (op.a_ring.data, op.b_ring.data), _b_tile(op), op.a_slot))
         desc_a = _offset(em, request.results[0], _int(op.a_offset))
         desc_b = _offset(em, request.results[1], _int(op.b_offset))
         acc = [op.acc] if op.acc is not None else []
@@ -180,7 +180,7 @@ def _same_requests(op: Operation) -> list[Operation]:
     """The requests of `op`'s block asking what `op` asks (same slot and properties), in order."""
     block = op.parent_block()
     assert block is not None
-    return [o for o in block.ops if type(o) is type(op) and o.operands[0] is op.operands[0]
+    return [o for o in block.ops if type(o) is type(op) and list(o.operands) == list(op.operands)
             and o.properties == op.properties]
 
 
@@ -200,7 +200,8 @@ def _expand(rewriter: PatternRewriter, op: Operation, build) -> None:
 
 class ExpandSmemDescriptors(RewritePattern):
     """The descriptors of this warpgroup's A tile (its rows of a cooperative tile) and of the
-    B tile in a slot: the slot's shared address, 128-byte swizzle (`descriptor_bits`)."""
+    B tile in a slot (A's in `a_slot` when given): the slot's shared address, 128-byte
+    swizzle (`descriptor_bits`)."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: SmemDescriptorsOp, rewriter: PatternRewriter) -> None:
@@ -212,7 +213,8 @@ class ExpandSmemDescriptors(RewritePattern):
             rows, split = role.owned_rows(env.get("block_m"))
             a_base = em.mad(role.index, rows * 128, env.smem) if split else env.smem
             a_ring, b_ring = env.ring(op.a_ring), env.ring(op.b_ring)
-            a_addr = em.mad(op.slot, a_ring.slot_bytes, em.add(a_base, a_ring.data) if a_ring.data else a_base)
+            a_slot = op.slot if op.a_slot is None else op.a_slot
+            a_addr = em.mad(a_slot, a_ring.slot_bytes, em.add(a_base, a_ring.data) if a_ring.data else a_base)
             b_addr = em.mad(op.slot, b_ring.slot_bytes, em.add(env.smem, b_ring.data + _int(op.b_tile)))
             out = []
             for addr, mn_major in zip((a_addr, b_addr), trans):

@@ -9,6 +9,7 @@ Python API (mirrors the `exo-gpu` command line):
 
 __version__ = "0.2.0"
 
+from exo_gpu.attention import attention, compile_attention
 from exo_gpu.compiler import Compiled, CompileError, compile, gemm, parse, print_ir
 from exo_gpu.errors import ExoGpuError
 from exo_gpu.passes import DEFAULT_PIPELINE
@@ -25,4 +26,5 @@ def run(m: int, n: int, k: int, **kwargs):
     return _run(m, n, k, **kwargs)
 
 
-__all__ = ["__version__", "Compiled", "CompileError", "DEFAULT_PIPELINE", "ExoGpuError", "compile", "gemm", "parse", "print_ir", "run"]
+__all__ = ["__version__", "Compiled", "CompileError", "DEFAULT_PIPELINE", "ExoGpuError", "attention", "compile",
+           "compile_attention", "gemm", "parse", "print_ir", "run"]

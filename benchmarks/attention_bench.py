@@ -1,0 +1,112 @@
+"""Forward attention on the GPU: exo-gpu's kernel against torch's scaled_dot_product_attention
+with the cuDNN backend and with the flash backend, in one process.
+
+    python3 benchmarks/attention_bench.py --cuda system --out DIR [--seqs 512,1024,...] [--rounds 20]
+
+For each head dim (64, 128), causal or not, and sequence length S (16k tokens per batch:
+B = 16384 / S; H = 2048 / D heads), every implementation runs on the same bf16 tensors:
+first a check of exo-gpu's O against cuDNN's (max |diff| / max |ref|), then `rounds` rounds in
+shuffled order, each sample after a 256 MiB write that evicts L2, CUDA events around the
+call.  TFLOP/s = 4 B H S^2 D / median (halved when causal).  Writes attention_bench.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+
+
+def _sdpa(backend_name: str):
+    import torch
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    backend = getattr(SDPBackend, backend_name)
+
+    def run(q, k, v, causal):
+        with sdpa_kernel(backend):
+            return torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=causal)
+    return run
+
+
+def _time(fn, flush, rounds_times: list[float]) -> None:
+    import torch
+
+    flush.zero_()
+    start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    fn()
+    stop.record()
+    stop.synchronize()
+    rounds_times.append(start.elapsed_time(stop))
+
+
+def bench_case(d: int, causal: bool, seq: int, rounds: int, cuda: str, flush) -> dict:
+    import torch
+
+    import exo_gpu
+
+    b, h = max(1, 16384 // seq), 2048 // d
+    gen = torch.Generator(device="cuda").manual_seed(seq * 7 + d + causal)
+    q, k, v = (torch.randn((b, h, seq, d), device="cuda", dtype=torch.bfloat16, generator=gen) for _ in range(3))
+    impls = {"exo-gpu": lambda: exo_gpu.attention(q, k, v, causal=causal, cuda=cuda)[0],
+             "cudnn": lambda: _sdpa("CUDNN_ATTENTION")(q, k, v, causal),
+             "flash": lambda: _sdpa("FLASH_ATTENTION")(q, k, v, causal)}
+    ref = impls["cudnn"]().float()
+    out = impls["exo-gpu"]().float()
+    err = float((out - ref).abs().max() / ref.abs().max())
+    for fn in impls.values():  # warm up (and compile, for exo-gpu)
+        fn()
+    torch.cuda.synchronize()
+    times: dict[str, list[float]] = {name: [] for name in impls}
+    order = list(impls)
+    for _ in range(rounds):
+        random.shuffle(order)
+        for name in order:
+            _time(impls[name], flush, times[name])
+    flops = 4.0 * b * h * seq * seq * d / (2 if causal else 1)
+    row = {"head_dim": d, "causal": causal, "seq": seq, "batch": b, "heads": h, "max_rel_diff_vs_cudnn": err}
+    for name, ts in times.items():
+        med = statistics.median(ts)
+        row[name] = {"median_ms": med, "min_ms": min(ts), "tflops": flops / (med * 1e-3) / 1e12}
+    row["pct_of_cudnn"] = 100.0 * row["exo-gpu"]["tflops"] / row["cudnn"]["tflops"]
+    row["pct_of_flash"] = 100.0 * row["exo-gpu"]["tflops"] / row["flash"]["tflops"]
+    return row
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cuda", default="system", help="exo-gpu's toolkit (system: the machine's)")
+    parser.add_argument("--out", default=".", help="folder for attention_bench.json")
+    parser.add_argument("--seqs", default="512,1024,2048,4096,8192,16384")
+    parser.add_argument("--head-dims", default="64,128")
+    parser.add_argument("--causal", default="0,1")
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args()
+    import torch
+
+    flush = torch.empty(256 << 20, dtype=torch.uint8, device="cuda")
+    rows = []
+    started = time.time()
+    for d in (int(x) for x in args.head_dims.split(",")):
+        for causal in (bool(int(x)) for x in args.causal.split(",")):
+            for seq in (int(x) for x in args.seqs.split(",")):
+                row = bench_case(d, causal, seq, args.rounds, args.cuda, flush)
+                rows.append(row)
+                print(f"D{d:4d} {'causal' if causal else 'full  '} S{seq:6d}  exo {row['exo-gpu']['tflops']:6.1f}  "
+                      f"cudnn {row['cudnn']['tflops']:6.1f}  flash {row['flash']['tflops']:6.1f} TFLOP/s  "
+                      f"{row['pct_of_cudnn']:5.1f}% of cuDNN  diff {row['max_rel_diff_vs_cudnn']:.1e}", flush=True)
+    meta = {"gpu": torch.cuda.get_device_name(), "torch": torch.__version__, "cudnn": torch.backends.cudnn.version(),
+            "cuda": args.cuda, "rounds": args.rounds, "date": time.strftime("%Y-%m-%d"),
+            "seconds": round(time.time() - started, 1), "command": " ".join(sys.argv)}
+    with open(os.path.join(args.out, "attention_bench.json"), "w") as f:
+        json.dump({"meta": meta, "rows": rows}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

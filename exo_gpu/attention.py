@@ -1,0 +1,85 @@
+"""Forward attention, compiled by exo-gpu and callable on torch tensors.
+
+    o, lse = exo_gpu.attention(q, k, v, causal=True)       # (B, H, S, D) bf16/f16 CUDA tensors
+    result = exo_gpu.compile_attention(head_dim=128, causal=True, cuda="12.3")   # PTX, cubin, ABI
+
+O = softmax(Q K^T scale [causal mask]) V and the row log-sum-exp (natural log, f32, (B, H, S)).
+K and V may have fewer heads than Q (grouped-query attention: H a multiple of their heads).
+The kernel is scheduled FlashAttention-style (exo_gpu.passes.schedule_attention) and guarded
+like every exo-gpu kernel; compiled kernels are cached per configuration in this process.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+from exo_gpu.compiler import Compiled, CompileError, compile
+from exo_gpu.errors import check_bool, check_int
+from exo_gpu.ptxas import toolchain
+
+DTYPES = ("bf16", "f16")
+HEAD_DIMS = (64, 128)
+
+
+def attention_program(head_dim: int = 128, dtype: str = "bf16", causal: bool = False, kv_group: int = 1,
+                      block_n: int = 128, stages: int = 2, wait_depth: int = 1, name: str = "attention"):
+    """The attention kernel's module, ready for the default pipeline."""
+    from xdsl.dialects.builtin import ModuleOp
+
+    from exo_gpu.passes.attention_plan import AttentionPlan
+    from exo_gpu.passes.schedule_attention import build_attention_kernel
+
+    _check_options(head_dim, dtype, causal, kv_group, block_n, stages, wait_depth)
+    plan = AttentionPlan(name, dtype=dtype, head_dim=head_dim, causal=causal, kv_group=kv_group, block_n=block_n,
+                         stages=stages, wait_depth=wait_depth)
+    if (why := plan.check()) is not None:
+        raise CompileError(f"attention: {why}")
+    return ModuleOp([build_attention_kernel(plan)])
+
+
+WARPGROUP_PIPELINE = ("insert-syncs,lower-fragments,lower-to-ptx,tie-loop-carried,assign-registers,"
+                      "check-register-budget,emit-ptx")
+
+
+def compile_attention(head_dim: int = 128, dtype: str = "bf16", causal: bool = False, kv_group: int = 1, *,
+                      block_n: int = 128, stages: int = 2, wait_depth: int = 1, cuda: str = toolchain.DEFAULT_CUDA,
+                      ptxas: str | None = None, nvdisasm: str | None = None, assemble: bool = True) -> Compiled:
+    """Compile one attention configuration (PTX, cubin, guard reports, ABI)."""
+    module = attention_program(head_dim, dtype, causal, kv_group, block_n, stages, wait_depth)
+    return compile(module, WARPGROUP_PIPELINE, cuda=cuda, ptxas=ptxas, nvdisasm=nvdisasm, assemble=assemble)
+
+
+def _check_options(head_dim, dtype, causal, kv_group, block_n, stages, wait_depth) -> None:
+    if dtype not in DTYPES:
+        raise CompileError(f"attention: dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    check_int("head_dim", head_dim, 1, 1 << 16, "the head dimension D")
+    if head_dim not in HEAD_DIMS:
+        raise CompileError(f"attention: head_dim {head_dim} is not supported: use 64 or 128 (256 is not built yet)")
+    check_bool("causal", causal)
+    check_int("kv_group", kv_group, 1, 1 << 16, "query heads per K/V head")
+    check_int("block_n", block_n, 1, 256, "keys per K/V block")
+    check_int("stages", stages, 1, 8, "slots of the K and V rings")
+    check_int("wait_depth", wait_depth, 0, 1, "P @ V groups left in flight")
+
+
+@lru_cache(maxsize=64)
+def _kernel(head_dim: int, dtype: str, causal: bool, kv_group: int, cuda: str):
+    from exo_gpu.gpu.attention import AttentionKernel
+
+    result = compile_attention(head_dim, dtype, causal, kv_group, cuda=cuda)
+    return AttentionKernel(result.cubin, result.abi)
+
+
+def attention(q, k, v, *, causal: bool = False, scale: float | None = None, cuda: str = toolchain.DEFAULT_CUDA):
+    """(O, LSE) of torch CUDA tensors q (B, H, S, D), k and v (B, Hkv, Sk, D) on the current
+    stream; see the module docstring.  `scale` defaults to 1 / sqrt(D)."""
+    from exo_gpu.gpu.attention import check_torch_inputs
+
+    dtype, kv_group = check_torch_inputs(q, k, v, causal)
+    head_dim = q.shape[-1]
+    if scale is None:
+        scale = 1.0 / math.sqrt(head_dim)
+    if not isinstance(scale, (int, float)) or isinstance(scale, bool) or not math.isfinite(scale) or scale <= 0:
+        raise CompileError(f"attention: scale must be a positive finite number, got {scale!r}")
+    return _kernel(head_dim, dtype, causal, kv_group, cuda).run_torch(q, k, v, float(scale))

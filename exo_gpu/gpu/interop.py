@@ -151,32 +151,41 @@ class _DLTensor(ctypes.Structure):
 
 
 def _dlpack_view(x, name: str, element: str | None, stream: int | None) -> Operand:
-    """Read a legacy ("dltensor") DLPack capsule; the producer's object keeps the memory alive."""
+    """A DLPack array on a CUDA device; the producer's object keeps the memory alive."""
     try:
         dev_type, dev_id = x.__dlpack_device__()
     except (AttributeError, TypeError, ValueError) as e:
         raise InteropError(f"{name}: __dlpack_device__ failed ({e}); fix: give a DLPack array on a CUDA device") from None
     if int(dev_type) != _KDL_CUDA:
-        raise InteropError(f"{name}: a DLPack array on device type {dev_type}, not CUDA (2); fix: move it to the GPU")
-    capsule = x.__dlpack__(stream=1 if stream is None else stream)
+        raise InteropError(f"{name}: a DLPack array on device type {dev_type} (1 = CPU), not CUDA (2); fix: move "
+                           "it to the GPU")
+    handle = 1 if stream is None else stream
+    ptr, shape, strides, (code, bits, lanes), _ = read_capsule(x.__dlpack__(stream=handle), name)
+    found = _DLPACK.get((code, bits)) if lanes == 1 else None
+    what = f"DLPack type code {code} of {bits} bits"
+    elem = _named_element(name, element, found, bits // 8, what)
+    return Operand(ptr, shape, strides, elem, bits // 8, int(dev_id), handle, "dlpack", what)
+
+
+def read_capsule(capsule, name: str = "array") -> tuple:
+    """(data pointer + byte offset, shape, strides in elements, (type code, bits, lanes),
+    (device type, device id)) of a legacy "dltensor" capsule, which is left unconsumed (its
+    destructor still frees it)."""
     get = ctypes.pythonapi.PyCapsule_GetPointer
     get.restype, get.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
     try:
         address = get(capsule, b"dltensor")
     except ValueError:
-        raise InteropError(f"{name}: __dlpack__ gave no 'dltensor' capsule; fix: give a DLPack (0.x/1.x) array "
-                           "or one with __cuda_array_interface__") from None
+        raise InteropError(f"{name}: __dlpack__ gave no 'dltensor' capsule; fix: give a DLPack array, or one "
+                           "with __cuda_array_interface__") from None
     t = _DLTensor.from_address(address)
     shape = tuple(t.shape[i] for i in range(t.ndim))
     if t.strides:
         strides = tuple(t.strides[i] for i in range(t.ndim))
-    else:
-        strides = tuple(int(_prod(shape[i + 1:])) for i in range(t.ndim))
-    itemsize = t.dtype.bits // 8
-    found = _DLPACK.get((t.dtype.code, t.dtype.bits)) if t.dtype.lanes == 1 else None
-    elem = _named_element(name, element, found, itemsize, f"DLPack code {t.dtype.code}/{t.dtype.bits} bits")
-    return Operand(int(t.data or 0) + int(t.byte_offset), shape, strides, elem, itemsize, int(dev_id),
-                   1 if stream is None else stream, "dlpack", f"DLPack code {t.dtype.code}/{t.dtype.bits} bits")
+    else:  # compact row-major
+        strides = tuple(_prod(shape[i + 1:]) for i in range(t.ndim))
+    return (int(t.data or 0) + int(t.byte_offset), shape, strides, (t.dtype.code, t.dtype.bits, t.dtype.lanes),
+            (t.device.device_type, t.device.device_id))
 
 
 def _prod(xs) -> int:

@@ -75,8 +75,13 @@ def check_folder(path: str | os.PathLike | None, create: bool = True) -> Path:
         except OSError as e:
             raise CacheError(f"{option('cache')} {where}: cannot create the folder ({e.strerror}); give a writable "
                              "folder") from None
-    if where.is_dir() and not os.access(where, os.W_OK | os.X_OK):
-        raise CacheError(f"{option('cache')} {where}: the folder is not writable; chmod u+w it or give another folder")
+    existing = where
+    while not existing.exists() and existing != existing.parent:  # the folder, or the ancestor it is made in
+        existing = existing.parent
+    if not existing.is_dir():
+        raise CacheError(f"{option('cache')} {where}: {existing} is a file, not a folder; give a folder path")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise CacheError(f"{option('cache')} {where}: {existing} is not writable; chmod u+w it or give another folder")
     return where
 
 

@@ -111,7 +111,7 @@ def check_problem(m, n, k, dtype, c_dtype, layout_a, layout_b) -> space.Problem:
                               ("n", n, layout_b == "row")):
         if needs and (size * eb) % 16:
             raise TuneError(f"{option(what, size)} gives {size * eb}-byte rows of a {dtype} operand; TMA needs a "
-                            f"multiple of 16 bytes: fix: pad {what} to a multiple of {16 // eb}")
+                            f"multiple of 16 bytes; fix: pad {what} to a multiple of {16 // eb}")
     return space.Problem(m, n, k, dtype, c_dtype, layout_a, layout_b)
 
 
@@ -156,7 +156,7 @@ def tune(m: int, n: int, k: int, dtype: str = "bf16", *, c_dtype: str | None = N
         check_bool("compile_only", compile_only)
     except ExoGpuError as e:
         raise TuneError(str(e)) from None
-    folder = None if compile_only else str(tune_cache.check_folder(cache))
+    folder = None if compile_only else str(tune_cache.check_folder(cache, create=False))
     gpus, gpu, sms = ([], "", space.DEFAULT_SMS) if compile_only else _gpus()
     configs = candidates if candidates is not None else space.candidates(problem, sms, space_name)
     if not configs:

@@ -12,6 +12,7 @@ stride).  Every check raises `InteropError`, one line naming the argument and th
 from __future__ import annotations
 
 import ctypes
+import sys
 from typing import NamedTuple
 
 from exo_gpu.errors import ExoGpuError
@@ -66,8 +67,9 @@ def torch_dtype(element: str):
 
 
 def is_torch(x) -> bool:
-    t = type(x)
-    return t.__module__.startswith("torch") and hasattr(x, "data_ptr") and hasattr(x, "stride")
+    """Whether x is a torch tensor (torch cannot have made one unless it is imported)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(x, torch.Tensor)
 
 
 def view(x, name: str, element: str | None = None, stream: int | None = None) -> Operand:

@@ -23,6 +23,8 @@ repeated call costs a dictionary lookup and one cuLaunchKernel.
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 
 from exo_gpu.errors import ExoGpuError
@@ -64,6 +66,7 @@ def _device(ordinal: int) -> tuple[str, int]:
     """(name, SMs) of device `ordinal`; makes its primary context current."""
     if ordinal not in _device_facts:
         info = runtime.init(ordinal)
+        _current["device"] = None  # init made `ordinal` current
         _device_facts[ordinal] = (info.name, info.sm_count)
     return _device_facts[ordinal]
 
@@ -81,9 +84,10 @@ def _load(cubin: bytes, info: runtime.KernelInfo, device: int) -> tuple:
     function = runtime._call("cuModuleGetFunction", module, info.name.encode(), kernel=info.name)
     kernel = runtime.Kernel(info.name, module, function, info)
     kernel.set_dynamic_smem(info.smem_bytes)
-    _current["device"] = None  # set_dynamic_smem made device 0 current
+    blocks = kernel.resident_blocks()
+    _current["device"] = None  # set_dynamic_smem and resident_blocks made device 0 current
     _use_device(device)
-    return kernel, info, kernel.resident_blocks()
+    return kernel, info, blocks
 
 
 def _compiled(config: dict, device: int, cuda: str) -> tuple:
@@ -126,7 +130,7 @@ def _tuned(p: space.Problem, device: int, cuda: str, cache_dir) -> tuple | None:
     cubin = cache.cubin_of(entry)
     if cubin is not None and isinstance(entry.get("info"), dict):
         info = runtime.KernelInfo.from_dict(entry["info"])
-        ident = (device, cuda, "tuned", key)
+        ident = (device, cuda, "tuned", hashlib.sha256(cubin).hexdigest())  # a re-tune stores another cubin
         if ident not in _kernels:
             _kernels[ident] = _load(cubin, info, device)
         return _kernels[ident]
@@ -242,18 +246,19 @@ class _Launch:
         self.function = spec.kernel.function
         self.grid = info.grid(spec.m, spec.n, spec.max_blocks)[0]
         self.threads, self.smem, self.name = info.threads, info.smem_bytes, info.name
-        self.zero = (info.split_k > 1 and not info.accumulate_c), c_ptr, spec.m * spec.n
+        self.zero = (info.split_k > 1 and not info.accumulate_c), c_ptr, spec.m * spec.n * runtime.C_BYTES[info.c_dtype]
         self.device = spec.device
+        cuda = runtime._driver()
+        self._launch, self._ok = cuda.cuLaunchKernel, cuda.CUresult.CUDA_SUCCESS
 
     def run(self, stream) -> None:
         if _current["device"] != self.device:
             _use_device(self.device)
-        cuda = runtime._driver()
         if self.zero[0]:  # split-K adds its partial sums into a zeroed C
-            runtime._call("cuMemsetD32Async", self.zero[1], 0, self.zero[2], stream, kernel=self.name)
-        err, = cuda.cuLaunchKernel(self.function, self.grid, 1, 1, self.threads, 1, 1, self.smem, stream,
-                                   self.params, 0)
-        if err != cuda.CUresult.CUDA_SUCCESS:
+            runtime._call("cuMemsetD8Async", self.zero[1], 0, self.zero[2], stream, kernel=self.name)
+        err, = self._launch(self.function, self.grid, 1, 1, self.threads, 1, 1, self.smem, stream, self.params, 0)
+        if err != self._ok:
+            cuda = runtime._driver()
             if err in (cuda.CUresult.CUDA_ERROR_INVALID_CONTEXT, cuda.CUresult.CUDA_ERROR_INVALID_HANDLE):
                 _current["device"] = None  # someone else made another context current: ours, and retry
                 _use_device(self.device)
@@ -321,11 +326,18 @@ class DeviceArray:
         return runtime.c_values(self.buffer.download(stored), self.element)
 
 
-def _torch_stream(device: int) -> int:
-    import torch
+_raw_stream: list = []
 
-    raw = getattr(torch._C, "_cuda_getCurrentRawStream", None)
-    return raw(device) if raw is not None else torch.cuda.current_stream(device).cuda_stream
+
+def _torch_stream(device: int) -> int:
+    """torch's current stream on `device` as an int handle (its private getter when it has
+    one: ~0.1 us, against ~1 us for torch.cuda.current_stream)."""
+    if not _raw_stream:
+        import torch
+
+        raw = getattr(torch._C, "_cuda_getCurrentRawStream", None)
+        _raw_stream.append(raw if raw is not None else (lambda d: torch.cuda.current_stream(d).cuda_stream))
+    return _raw_stream[0](device)
 
 
 def _torch_out(out, spec: _Spec):
@@ -340,7 +352,8 @@ def _torch_out(out, spec: _Spec):
     return out
 
 
-def _matmul_torch(a, b, out, out_dtype, stream, config, cuda: str, cache):
+def _torch_spec(a, b, out_dtype, config, cuda: str, cache) -> _Spec:
+    """The checked problem of torch tensors a and b (one dictionary lookup when seen before)."""
     config_key = None if config is None else tuple(sorted(config.items()))
     key = ("torch", a.dtype, a.shape, a.stride(), a.data_ptr(), a.get_device(), b.dtype, b.shape, b.stride(),
            b.data_ptr(), b.get_device(), out_dtype, config_key, cuda, cache)
@@ -348,6 +361,11 @@ def _matmul_torch(a, b, out, out_dtype, stream, config, cuda: str, cache):
     if spec is None:
         spec = _spec_for(key, interop.view(a, "a"), interop.view(b, "b"), out_dtype, config, cuda, cache)
         spec.torch_out = interop.torch_dtype(spec.c_dtype)
+    return spec
+
+
+def _matmul_torch(a, b, out, out_dtype, stream, config, cuda: str, cache):
+    spec = _torch_spec(a, b, out_dtype, config, cuda, cache)
     out = _torch_out(out, spec) if out is not None else a.new_empty((spec.m, spec.n), dtype=spec.torch_out)
     if spec.empty:
         return out.zero_()
@@ -395,3 +413,19 @@ def matmul(a, b, out=None, *, out_dtype=None, dtype: str | None = None, stream=N
             interop._named_element("a", dtype, interop.torch_elements().get(a.dtype), a.element_size(), str(a.dtype))
         return _matmul_torch(a, b, out, out_dtype, stream, config, cuda, cache)
     return _matmul_any(a, b, out, out_dtype, dtype, stream, config, cuda, cache)
+
+
+def launcher(a, b, out, *, out_dtype=None, stream=None, config: dict | None = None,
+             cuda: str = toolchain.DEFAULT_CUDA, cache: str | None = None):
+    """A function of no arguments that launches `matmul(a, b, out)` again with every check,
+    kernel choice and tensor map done once, here: for a loop over the same torch tensors (and
+    to measure the launch alone).  The stream is fixed now (default: the current one)."""
+    if not (interop.is_torch(a) and interop.is_torch(b) and interop.is_torch(out)):
+        raise InteropError("launcher() takes torch tensors a, b and out; fix: call exo_gpu.matmul for other arrays")
+    spec = _torch_spec(a, b, out_dtype, config, cuda, cache)
+    out = _torch_out(out, spec)
+    if spec.empty:
+        raise InteropError(f"launcher(): the problem {spec.m} x {spec.n} x {spec.k} is empty; fix: call matmul")
+    launch = spec.launch(out.data_ptr())
+    handle = _stream(stream if stream is not None else _torch_stream(spec.device))
+    return lambda: launch.run(handle)

@@ -80,6 +80,16 @@ def test_matmul_rejects(a, b, kw, needle):
     assert "fix" in message or "must" in message
 
 
+@pytest.mark.parametrize("config,needle", [({"wgmma_nn": 128}, "unknown key(s) wgmma_nn"),
+                                            ({"wgmma_n": 128, "dtype": "f16"}, "fixed key(s) dtype")])
+def test_config_keys_are_schedule_arguments(config, needle):
+    from exo_gpu.gpu.matmul import _check_config
+
+    with pytest.raises(InteropError, match=needle.replace("(", r"\(").replace(")", r"\)")):
+        _check_config(config)
+    _check_config({"wgmma_n": 128, "stages": 4, "schedule": "pingpong"})
+
+
 def test_malformed_interface_is_one_line():
     bad = CudaArray((64, 64))
     del bad._cai["typestr"]

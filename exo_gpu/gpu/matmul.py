@@ -27,7 +27,6 @@ import hashlib
 
 import numpy as np
 
-from exo_gpu.errors import ExoGpuError
 from exo_gpu.gpu import interop, runtime
 from exo_gpu.gpu.interop import InteropError, Operand
 from exo_gpu.ptxas import toolchain
@@ -111,6 +110,7 @@ def _plan(p: space.Problem, device: int, cuda: str, config: dict | None, cache_d
     if key not in _plans:
         fixed = dict(dtype=p.dtype, c_dtype=p.c_dtype, layout_a=p.layout_a, layout_b=p.layout_b)
         if config is not None:
+            _check_config(config)
             _plans[key] = _compiled({**config, **fixed}, device, cuda)
         else:
             _plans[key] = _tuned(p, device, cuda, cache_dir) or _compiled(
@@ -393,6 +393,22 @@ def _matmul_any(a, b, out, out_dtype, element, stream, config, cuda: str, cache)
         return out
     spec.launch(c_ptr).run(_stream(handle))
     return out
+
+
+def _check_config(config) -> None:
+    """config= is a dict of exo_gpu.gemm() keywords (the problem's own are filled in)."""
+    import inspect
+
+    from exo_gpu.compiler import gemm
+
+    if not isinstance(config, dict):
+        raise InteropError(f"config must be a dict of exo_gpu.gemm() arguments, got {type(config).__name__}")
+    unknown = sorted(set(config) - set(inspect.signature(gemm).parameters))
+    fixed = sorted(set(config) & {"dtype", "c_dtype", "layout_a", "layout_b", "accumulate_c"})
+    if unknown or fixed:
+        raise InteropError(f"config has {'unknown' if unknown else 'fixed'} key(s) {', '.join(unknown or fixed)}; "
+                           "fix: give exo_gpu.gemm() schedule arguments (wgmma_n, tiles_per_warpgroup, stages, ...); "
+                           "the types and layouts come from the arrays")
 
 
 def matmul(a, b, out=None, *, out_dtype=None, dtype: str | None = None, stream=None, config: dict | None = None,

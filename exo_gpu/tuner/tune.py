@@ -147,7 +147,7 @@ def tune(m: int, n: int, k: int, dtype: str = "bf16", *, c_dtype: str | None = N
     cached).  progress: None = a bar on a TTY, True = always, False = never."""
     c_dtype = DEFAULT_C_DTYPE.get(dtype, "f32") if c_dtype is None else c_dtype
     problem = check_problem(m, n, k, dtype, c_dtype, layout_a, layout_b)
-    jobs = os.cpu_count() or 1 if jobs is None else jobs
+    jobs = (os.cpu_count() or 1) if jobs is None else jobs
     try:
         check_int("jobs", jobs, 1, 4096, "compile processes")
         check_int("runs", runs, 1, 100000, "timed samples")

@@ -7,10 +7,15 @@ saying why, where there is none."""
 
 from __future__ import annotations
 
+import os
 import numpy as np
 import pytest
 
 from hopper import gpu_reason, needs_hopper
+
+# The ptxas of the GPU tests' compiles: the pinned 12.3 by default, `system` on a GPU machine
+# without the pinned toolchain (EXO_GPU_TEST_CUDA=system).
+CUDA = os.environ.get("EXO_GPU_TEST_CUDA", "12.3")
 
 import exo_gpu
 from exo_gpu.gpu import interop, runtime
@@ -165,14 +170,14 @@ def test_gpu_matmul_matches_float64(dtype, b_layout):
     b = torch.randn(k, n, device="cuda").to(tdt) if b_layout == "row" else torch.randn(n, k, device="cuda").to(tdt).T
     stream = torch.cuda.Stream()
     with torch.cuda.stream(stream):
-        c = exo_gpu.matmul(a, b)
+        c = exo_gpu.matmul(a, b, cuda=CUDA)
     stream.synchronize()
     ref = a.double() @ b.double()
     rel = float((c.double() - ref).norm() / ref.norm())
     assert c.dtype == (torch.float32 if dtype == "float32" else tdt) and c.shape == (m, n)
     assert rel < (1e-3 if dtype == "float32" else 1e-2), rel
     out = torch.empty(m, n, device="cuda", dtype=torch.float32)
-    assert exo_gpu.matmul(a, b, out, out_dtype=torch.float32) is out
+    assert exo_gpu.matmul(a, b, out, out_dtype=torch.float32, cuda=CUDA) is out
     torch.cuda.synchronize()
     assert float((out.double() - ref).norm() / ref.norm()) < 1e-2
 
@@ -184,8 +189,9 @@ def test_gpu_matmul_padded_and_cai():
     a = big[:, :200]  # leading dimension 208, K = 200
     b = torch.randn(200, 512, device="cuda", dtype=torch.float16)
     ref = a.double() @ b.double()
-    c = exo_gpu.matmul(a, b)
+    c = exo_gpu.matmul(a, b, cuda=CUDA)
     torch.cuda.synchronize()
     assert float((c.double() - ref).norm() / ref.norm()) < 1e-2
-    d = exo_gpu.matmul(CudaArray(a.shape, "<f2", (416, 2), a.data_ptr()), CudaArray(b.shape, "<f2", None, b.data_ptr()))
+    d = exo_gpu.matmul(CudaArray(a.shape, "<f2", (416, 2), a.data_ptr()), CudaArray(b.shape, "<f2", None, b.data_ptr()),
+                       cuda=CUDA)
     assert np.linalg.norm(d.numpy() - ref.cpu().numpy()) / np.linalg.norm(ref.cpu().numpy()) < 1e-2

@@ -5,6 +5,7 @@ elsewhere)."""
 
 from __future__ import annotations
 
+import os
 import json
 import subprocess
 import sys
@@ -12,6 +13,10 @@ import sys
 import pytest
 
 from hopper import gpu_reason, needs_hopper
+
+# The ptxas of the GPU tests' compiles: the pinned 12.3 by default, `system` on a GPU machine
+# without the pinned toolchain (EXO_GPU_TEST_CUDA=system).
+CUDA = os.environ.get("EXO_GPU_TEST_CUDA", "12.3")
 
 import exo_gpu
 from exo_gpu.dialects.tma import smem_layout
@@ -195,7 +200,8 @@ def test_cli_compile_only_json(tmp_path):
 @needs_hopper
 def test_gpu_tune_checks_times_and_caches(tmp_path):
     cands = [dict(c, dtype="bf16", c_dtype="bf16") for c in (TINY[0], space.default_config(_problem(512, 512, 512)))]
-    result = exo_gpu.tune(512, 512, 512, "bf16", candidates=cands, cache=str(tmp_path), runs=5, progress=False)
+    result = exo_gpu.tune(512, 512, 512, "bf16", candidates=cands, cache=str(tmp_path), runs=5, progress=False,
+                          cuda=CUDA)
     assert all(r["check"] == "ok" and r["median_ms"] > 0 for r in result.rows), result.table()
     assert result.best is not None and result.cache_file is not None
     entry = cache.load(result.key, tmp_path)

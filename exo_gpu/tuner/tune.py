@@ -159,8 +159,11 @@ def tune(m: int, n: int, k: int, dtype: str = "bf16", *, c_dtype: str | None = N
     folder = None if compile_only else str(tune_cache.check_folder(cache, create=False))
     gpus, gpu, sms = ([], "", space.DEFAULT_SMS) if compile_only else _gpus()
     configs = candidates if candidates is not None else space.candidates(problem, sms, space_name)
-    if not configs:
-        raise TuneError("no candidates to try: give at least one configuration")
+    if not configs or not all(isinstance(c, dict) for c in configs):
+        raise TuneError("no candidates to try: give a non-empty list of dicts of exo_gpu.gemm() arguments")
+    # the problem's types and layouts, whatever a given candidate says: the choice is cached under them
+    fixed = dict(dtype=dtype, c_dtype=c_dtype, layout_a=layout_a, layout_b=layout_b)
+    configs = [{**c, **fixed} for c in configs]
     version = toolchain.ptxas(cuda, ptxas).version
     rows, compile_seconds, executor_name = _compile(configs, cuda, ptxas, jobs, scheduler, progress)
     result = TuneResult(problem, None, rows, None, executor=executor_name, compile_seconds=compile_seconds)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from exo_gpu.tuner import space
 from exo_gpu.tuner.tune import tune
@@ -53,6 +54,9 @@ def run(args) -> int:
         print(json.dumps(result.to_json(), indent=1))
     else:
         print(result.table())
-    if args.compile_only:
-        return 0 if any(r["status"] == "ok" for r in result.rows) else 1
-    return 0 if result.best is not None else 1
+    ok = any(r["status"] == "ok" for r in result.rows) if args.compile_only else result.best is not None
+    if not ok:
+        what = "compiled clean" if args.compile_only else "passed its check on the GPU"
+        print(f"exo-gpu: error: no candidate {what}; see the table's notes for why, and fix: try another "
+              "--space or --cuda", file=sys.stderr)
+    return 0 if ok else 1

@@ -57,6 +57,15 @@ def gpu_name(ordinal: int = 0) -> str:
     return name.split(b"\0", 1)[0].decode() if isinstance(name, (bytes, bytearray)) else str(name)
 
 
+def compute_capability(ordinal: int = 0) -> tuple[int, int]:
+    from exo_gpu.gpu import runtime
+
+    dev = runtime._call("cuDeviceGet", ordinal)
+    attr = runtime._driver().CUdevice_attribute
+    return (int(runtime._call("cuDeviceGetAttribute", attr.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev)),
+            int(runtime._call("cuDeviceGetAttribute", attr.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev)))
+
+
 def sm_count(ordinal: int = 0) -> int:
     from exo_gpu.gpu import runtime
 

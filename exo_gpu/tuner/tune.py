@@ -119,13 +119,18 @@ def _gpus() -> tuple[list[str], str, int]:
     """(CUDA_VISIBLE_DEVICES values, GPU name, SMs) for the timing stage, or TuneError."""
     from exo_gpu.gpu.runtime import CudaError
 
+    instead = "--compile-only" if is_cli() else "compile_only=True"
     try:
         gpus = gpu_stage.visible_gpus()
-        return gpus, gpu_stage.gpu_name(0), gpu_stage.sm_count(0)
+        name, cc = gpu_stage.gpu_name(0), gpu_stage.compute_capability(0)
+        sms = gpu_stage.sm_count(0)
     except CudaError as e:
         raise TuneError(f"no GPU for the timing stage ({e}); fix: run on a machine with a Hopper GPU, or pass "
-                        f"{'--compile-only' if is_cli() else 'compile_only=True'} to compile "
-                        "the candidates only") from None
+                        f"{instead} to compile the candidates only") from None
+    if cc[0] != 9:
+        raise TuneError(f"the GPU {name} is sm_{cc[0]}{cc[1]}, not Hopper (sm_90a): the kernels cannot run there; fix: "
+                        f"run on an H100/H200, or pass {instead}")
+    return gpus, name, sms
 
 
 def _row(c: dict) -> dict:

@@ -76,6 +76,16 @@ def test_shape_class_rounds_in_log_scale():
     assert space.shape_class(1, 3, 5) == "1x4x4"
 
 
+def test_check_shape_keeps_the_edge_tiles():
+    """Shapes over 2048 are checked smaller, with the same remainders (so the same edge tiles)."""
+    from exo_gpu.tuner.gpu_stage import check_shape
+
+    assert check_shape(777, 1001, 520) == (777, 1001, 520)
+    for m, n, k in ((8192, 14336, 4096), (8191, 5000, 3000), (2049, 2048, 2177)):
+        cm, cn, ck = check_shape(m, n, k)
+        assert max(cm, cn, ck) <= 2048 and (cm % 256, cn % 256, ck % 128) == (m % 256, n % 256, k % 128)
+
+
 # -- the cache -------------------------------------------------------------------------------
 KEY = cache.TuneKey("NVIDIA H200", "bf16", "bf16", "row", "col", "4096x4096x4096", "12.3.107")
 

@@ -5,7 +5,8 @@ first call's compile, unless the tune cache holds the kernel).
     python3 benchmarks/matmul_overhead.py [--size 1024] [--dtypes bf16,f16,tf32] [--calls 500]
                                           [--repeats 7] [--cuda system] [--cache DIR] [--json OUT]
 
-For each dtype, after warm-up calls (the first compiles and loads the kernel):
+A is row-major and B column-major (B = Bt.T, as benchmarks/gemm_bench.py calls cuBLAS),
+the layout every input type reads.  For each dtype, after warm-up calls (the first compiles and loads the kernel):
 
 * enqueue_us: the GPU is held busy by a long torch.cuda._sleep, then `calls` back-to-back
   calls are made and the host time until the last one returns is divided by `calls`: the
@@ -76,7 +77,7 @@ def _median(measure, fn, calls: int, repeats: int) -> float:
 def bench(dtype: str, size: int, calls: int, repeats: int, cuda: str, cache) -> dict:
     t = TORCH[dtype]
     a = torch.randn(size, size, device="cuda", dtype=t)
-    b = torch.randn(size, size, device="cuda", dtype=t)
+    b = torch.randn(size, size, device="cuda", dtype=t).T  # K contiguous (column-major): every dtype reads it
     out = torch.empty(size, size, device="cuda", dtype=t)
     fns = {
         "exo": lambda: exo_gpu.matmul(a, b, cuda=cuda, cache=cache),

@@ -146,6 +146,7 @@ def _device_of(op: Operand, name: str) -> int:
     if not op.ptr:
         return 0
     runtime.init(0)  # no driver or GPU: that error, not a misleading one about the pointer
+    _current["device"] = None
     cuda = runtime._driver()
     attr = cuda.CUpointer_attribute
     try:

@@ -5,6 +5,8 @@ Python API (mirrors the `exo-gpu` command line):
     import exo_gpu
     module = exo_gpu.gemm(dtype="tf32", wgmma_n=128, tiles_per_warpgroup=2, consumers=2, stages=4)
     result = exo_gpu.compile(module, cuda="12.3")   # PTX, cubin, and the guard's reports
+    c = exo_gpu.matmul(a, b)                         # torch / CUDA-array-interface / DLPack arrays
+    exo_gpu.tune(4096, 4096, 4096, "bf16")           # pick and cache the fastest schedule
 """
 
 __version__ = "0.2.0"
@@ -13,6 +15,8 @@ from exo_gpu.attention import attention, compile_attention
 from exo_gpu.compiler import Compiled, CompileError, compile, gemm, parse, print_ir
 from exo_gpu.errors import ExoGpuError
 from exo_gpu.passes import DEFAULT_PIPELINE
+from exo_gpu.gpu.matmul import matmul
+from exo_gpu.tuner import tune
 
 
 def run(m: int, n: int, k: int, **kwargs):
@@ -27,4 +31,4 @@ def run(m: int, n: int, k: int, **kwargs):
 
 
 __all__ = ["__version__", "Compiled", "CompileError", "DEFAULT_PIPELINE", "ExoGpuError", "attention", "compile",
-           "compile_attention", "gemm", "parse", "print_ir", "run"]
+           "compile_attention", "gemm", "matmul", "parse", "print_ir", "run", "tune"]

@@ -12,6 +12,7 @@
   exo-gpu sweep [--grid NAME|FILE] [--cuda 12.3,13.x] [--jobs N] [--json OUT] [--summary OUT]
   exo-gpu toolchain {install,list} [--cuda V,V,...]
   exo-gpu litmus {generate,label,stats} ...   (random wgmma litmus programs and their ptxas labels)
+  exo-gpu tune --m M --n N --k K --dtype D [--jobs J] [--scheduler ADDR] [--cache DIR] [--json]   (needs a GPU)
 """
 
 from __future__ import annotations
@@ -373,6 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--cuda", default=f"{toolchain.DEFAULT_CUDA},13.x", help="comma-separated versions to install")
     t.set_defaults(func=cmd_toolchain)
     _add_litmus(sub)
+    _add_tune(sub)
     one_line_usage_errors(ap)
     return ap
 
@@ -385,6 +387,16 @@ def _add_litmus(sub) -> None:
                         "pinned ptxas versions, count the codes")
     litmus_cli.build_parser(lt)
     lt.set_defaults(func=litmus_cli.run)
+
+
+def _add_tune(sub) -> None:
+    """`exo-gpu tune ...`: the autotuner (exo_gpu.tuner.cli)."""
+    from exo_gpu.tuner import cli as tune_cli
+
+    tu = sub.add_parser("tune", help="compile candidate schedules of one GEMM in parallel, check and time them "
+                        "on every GPU, cache the fastest for exo_gpu.matmul")
+    tune_cli.add_arguments(tu)
+    tu.set_defaults(func=tune_cli.run)
 
 
 def _run_file_parser() -> argparse.ArgumentParser:

@@ -253,7 +253,29 @@ TOOLCHAIN_ROWS = [
     row("unknown-subcommand", CLI, ["frobnicate"], ("'frobnicate'", "choose from")),
 ]
 
-ROWS = (OPT_ROWS + GEMM_ROWS + COMPILE_ROWS + RUN_ROWS + CHECK_ROWS + INSPECT_ROWS + SWEEP_ROWS + TOOLCHAIN_ROWS)
+TUNE = ["tune", "--m", "256", "--n", "256", "--k", "256"]
+TUNE_ROWS = [
+    row("tune-m-zero", CLI, ["tune", "--m", "0", "--n", "8", "--k", "8"], ("--m", "1..2147483647")),
+    row("tune-k-negative", CLI, ["tune", "--m", "8", "--n", "8", "--k", "-8"], ("--k", "got -8")),
+    row("tune-m-not-int", CLI, ["tune", "--m", "x", "--n", "8", "--k", "8"], ("--m", "'x'")),
+    row("tune-missing-k", CLI, ["tune", "--m", "8", "--n", "8"], ("--k",)),
+    row("tune-dtype-unknown", CLI, TUNE + ["--dtype", "fp64"], ("--dtype 'fp64'", "choose one of")),
+    row("tune-c-dtype-unknown", CLI, TUNE + ["--c-dtype", "f64"], ("--c-dtype 'f64'", "choose one of")),
+    row("tune-k-misaligned", CLI, ["tune", "--m", "64", "--n", "64", "--k", "100"], ("--k 100", "multiple of 8")),
+    row("tune-tf32-n-major-b", CLI, TUNE + ["--dtype", "tf32", "--layout-b", "row"], ("--layout-b col", "use")),
+    row("tune-layout-unknown", CLI, TUNE + ["--layout-a", "diagonal"], ("--layout-a 'diagonal'", "choose one of")),
+    row("tune-jobs-zero", CLI, TUNE + ["--jobs", "0", "--compile-only"], ("--jobs", "1..4096")),
+    row("tune-space-unknown", CLI, TUNE + ["--space", "huge"], ("--space 'huge'", "choose one of")),
+    row("tune-runs-zero", CLI, TUNE + ["--runs", "0"], ("--runs", "1..100000")),
+    row("tune-cache-is-a-file", CLI, TUNE + ["--cache", "{existing.mlir}"], ("--cache", "not a folder")),
+    row("tune-cache-under-a-file", CLI, TUNE + ["--cache", "{existing.mlir}/sub"], ("--cache", "not a folder")),
+    row("tune-cuda-banana", CLI, TUNE + ["--cuda", "banana", "--compile-only"], ("CUDA banana", "choose one of")),
+    row("tune-scheduler-local-0", CLI, TUNE + ["--scheduler", "local:0", "--compile-only"],
+        ("--scheduler local:0", "N >= 1")),
+]
+
+ROWS = (OPT_ROWS + GEMM_ROWS + COMPILE_ROWS + RUN_ROWS + CHECK_ROWS + INSPECT_ROWS + SWEEP_ROWS + TOOLCHAIN_ROWS
+        + TUNE_ROWS)
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 import pytest
 
 import exo_gpu
@@ -25,6 +27,14 @@ def _gemm(**kw):
 
 def _compile(module=None, *args, **kw):
     return lambda: exo_gpu.compile(exo_gpu.parse(TILE, "tile.mlir") if module is None else module, *args, **kw)
+
+
+class _Cai:
+    """A device array as CuPy or Numba show it: only `__cuda_array_interface__` (f16)."""
+
+    def __init__(self, shape, ptr=0x7F0000000000):
+        self.__cuda_array_interface__ = {"shape": shape, "typestr": "<f2", "data": (ptr, False), "strides": None,
+                                         "version": 3}
 
 
 def row(id_: str, call, *needles: str):
@@ -167,7 +177,27 @@ LANG_ROWS = [
     row("toolchain-install-empty-version", _toolchain(lambda t: t.install(["99.9"])), "CUDA 99.9", "choose one of"),
 ]
 
-API_ROWS = GEMM_ROWS + COMPILE_ROWS + PARSE_ROWS + RUN_ROWS + LANG_ROWS
+TUNE_ROWS = [
+    row("tune-m-zero", lambda: exo_gpu.tune(0, 8, 8), "m ", "1..2147483647"),
+    row("tune-k-bool", lambda: exo_gpu.tune(8, 8, True), "k ", "bool"),
+    row("tune-dtype-unknown", lambda: exo_gpu.tune(64, 64, 64, "fp64"), "dtype 'fp64'", "choose one of"),
+    row("tune-k-misaligned", lambda: exo_gpu.tune(64, 64, 100, "bf16"), "k=100", "multiple of 8"),
+    row("tune-tf32-n-major-b", lambda: exo_gpu.tune(64, 64, 64, "tf32", layout_b="row"), "layout_b='col'"),
+    row("tune-jobs-zero", lambda: exo_gpu.tune(64, 64, 64, jobs=0, compile_only=True), "jobs", "1..4096"),
+    row("tune-space-unknown", lambda: exo_gpu.tune(64, 64, 64, space_name="huge"), "space 'huge'"),
+    row("tune-compile-only-int", lambda: exo_gpu.tune(64, 64, 64, compile_only=1), "compile_only", "True or False"),
+    row("tune-no-candidates", lambda: exo_gpu.tune(64, 64, 64, candidates=[], compile_only=True), "no candidates"),
+    row("tune-cache-not-a-path", lambda: exo_gpu.tune(64, 64, 64, cache=3), "cache", "folder path"),
+    row("matmul-3d", lambda: exo_gpu.matmul(_Cai((2, 64, 64)), _Cai((64, 64))), "a must be 2-D", "batched"),
+    row("matmul-k-differs", lambda: exo_gpu.matmul(_Cai((64, 32)), _Cai((64, 64))), "K differ (32 vs 64)"),
+    row("matmul-host-array", lambda: exo_gpu.matmul([[1.0]], _Cai((64, 64))), "a: expected a CUDA array"),
+    row("matmul-cpu-dlpack", lambda: exo_gpu.matmul(np.zeros((8, 8), np.float32), _Cai((8, 8))), "not CUDA (2)"),
+    row("matmul-out-dtype", lambda: exo_gpu.matmul(_Cai((64, 64)), _Cai((64, 64)), out_dtype="f64"), "out_dtype"),
+    row("matmul-misaligned", lambda: exo_gpu.matmul(_Cai((64, 64), ptr=0x7F0000000002), _Cai((64, 64))),
+        "not 16-byte aligned"),
+]
+
+API_ROWS = GEMM_ROWS + COMPILE_ROWS + PARSE_ROWS + RUN_ROWS + LANG_ROWS + TUNE_ROWS
 
 
 def _our_flags() -> set[str]:

@@ -258,10 +258,7 @@ def _sync_consumer_stage(stage: _Stage, later: list[_Stage], rings: _Rings, dept
     # so the wgmmas see the registers they wrote.
     _insert([WaitOp(name, slot, phase, "full") for name in stage.waits], first)
     _insert([FenceOp()], mmas[0])
-    # The accumulators this stage leaves behind: results not consumed by a later mma of it.
-    in_stage = set(ops)
-    live = [op.result for op in mmas  # type: ignore[attr-defined]
-            if not any(use.operation in in_stage for use in op.result.uses)]  # type: ignore[attr-defined]
+    live = _live_results(ops)
     reader = _first_reader(live, last)
     if reader is not None:  # retire this group before the read, later ones may stay in flight
         block = last.parent_block()
@@ -295,16 +292,33 @@ def _reroute_through(wait: WaitGroupOp) -> None:
         old.replace_uses_with_if(new, lambda use: use.operation is not wait)
 
 
+def _live_results(ops: list[Operation]) -> list[SSAValue]:
+    """The accumulators a stage leaves behind: its wgmmas' results no later wgmma of it reads."""
+    in_stage = set(ops)
+    return [op.result for op in ops if isinstance(op, _MMAS)  # type: ignore[attr-defined]
+            and not any(use.operation in in_stage for use in op.result.uses)]  # type: ignore[attr-defined]
+
+
+def _lagged_rings(block: Block) -> list[str]:
+    """The rings of `block` (a K loop's body, not synchronised yet) released `depth` K blocks
+    late: those of stages whose accumulators only wgmmas read (the others release theirs at
+    once, after their own wait_group)."""
+    names: list[str] = []
+    for stage in _plan_stages(block):
+        if _first_reader(_live_results(stage.ops), stage.ops[-1]) is None:
+            names += [name for name in stage.releases if name not in names]
+    return names
+
+
 def _final_wait(loop: wg.KLoopOp, depth: int, rings: _Rings) -> None:
     """wait_group 0 after the loop; in a tile_loop, also release the slots of the tile's last
-    `depth` K blocks of every ring the loop reads, which the loop's lagging arrives have not
-    released (the next tile's loads need them)."""
+    `depth` K blocks of every ring the loop releases late (`_lagged_rings`), which its lagging
+    arrives have not released (the next tile's loads need them)."""
     wait = WaitGroupOp(0, [r for r in loop.res if isinstance(r.type, AccumulatorType)])  # not row vectors
     tiles = loop.parent_op()
     turns = isinstance(tiles, wg.TileLoopOp) and tiles.turn_count > 1
     ops: list[Operation] = [*([wg.PassTurnOp()] if turns else []), wait]
-    names = [name for stage in _plan_stages(loop.body.block) for name in _own_rings(stage.ops)]
-    names = list(dict.fromkeys(names))
+    names = _lagged_rings(loop.body.block)
     if depth and isinstance(tiles, wg.TileLoopOp) and names:
         end = wg.RingSlotOp(tiles.end, _int(loop.stages))
         ops += [end, *(ArriveOp(name, end.slot, depth, cluster=rings.sharing[name]) for name in names)]

@@ -13,6 +13,9 @@
   exo-gpu toolchain {install,list} [--cuda V,V,...]
   exo-gpu litmus {generate,label,stats} ...   (random wgmma litmus programs and their ptxas labels)
   exo-gpu tune --m M --n N --k K --dtype D [--jobs J] [--scheduler ADDR] [--cache DIR] [--json]   (needs a GPU)
+  exo-gpu attention [--head-dim 128] [--dtype bf16] [--causal] [--kv-group G] [--block-n 128] [--stages 2]
+               [--wait-depth 1] [--cuda 12.3] --emit {tile,ptx,cubin,sass,report} [--json] [-o OUT]
+  exo-gpu attention [attention options] --run --batch B --heads H [--kv-heads HK] --seq S [--seed N]   (needs a GPU)
 """
 
 from __future__ import annotations
@@ -375,6 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_toolchain)
     _add_litmus(sub)
     _add_tune(sub)
+    _add_attention(sub)
     one_line_usage_errors(ap)
     return ap
 
@@ -397,6 +401,98 @@ def _add_tune(sub) -> None:
                         "on every GPU, cache the fastest for exo_gpu.matmul")
     tune_cli.add_arguments(tu)
     tu.set_defaults(func=tune_cli.run)
+
+
+def _add_attention(sub) -> None:
+    """`exo-gpu attention ...`: compile forward attention (exo_gpu.attention), or run and check it."""
+    from exo_gpu.attention import DTYPES, HEAD_DIMS
+
+    a = sub.add_parser("attention", help="build a forward-attention kernel and compile it through the full "
+                       "pipeline and the guard (--run: run it on the GPU against a float64 reference)")
+    a.add_argument("--head-dim", type=int, choices=HEAD_DIMS, default=128, help="D, the head dimension")
+    a.add_argument("--dtype", choices=DTYPES, default="bf16", help="Q, K, V and O element type")
+    a.add_argument("--causal", action="store_true", help="mask keys after the query (top-left aligned)")
+    a.add_argument("--kv-group", type=int, metavar="G", help="query heads per K/V head (grouped-query attention; default 1, "
+                   "with --run --heads / --kv-heads)")
+    a.add_argument("--block-n", type=int, choices=(64, 128), default=128, help="keys per K/V block")
+    a.add_argument("--stages", type=int, default=2, metavar="N", help="slots of the K and V rings")
+    a.add_argument("--wait-depth", type=int, choices=(0, 1), default=1, help="P @ V groups left in flight")
+    _add_output_args(a)
+    a.set_defaults(emit=None, func=cmd_attention)  # --emit report unless --run
+    r = a.add_argument_group("run on the GPU (needs a Hopper GPU)")
+    r.add_argument("--run", action="store_true", help="compile, run on random inputs, check against float64")
+    r.add_argument("--batch", type=int, metavar="B")
+    r.add_argument("--heads", type=int, metavar="H", help="query heads")
+    r.add_argument("--kv-heads", type=int, metavar="HK", help="K/V heads (H a multiple of HK; default H / --kv-group)")
+    r.add_argument("--seq", type=int, metavar="S", help="sequence length (queries and keys)")
+    r.add_argument("--seed", type=int, metavar="N", help="random inputs' seed (default: fresh)")
+
+
+RUN_ONLY = ("batch", "heads", "kv_heads", "seq", "seed")
+
+
+def _attention_run_shape(args) -> tuple[int, int, int, int, int]:
+    """(batch, heads, kv_heads, seq, kv_group) of `attention --run`, checked before any work."""
+    missing = [f"--{n} {n[0].upper()}" for n in ("batch", "heads", "seq") if getattr(args, n) is None]
+    if missing:
+        raise CompileError(f"--run needs {', '.join(missing)}: give {'it' if len(missing) == 1 else 'them'}, e.g. --run --batch 2 --heads 4 --seq 1000")
+    if args.emit is not None or args.output is not None or args.json:
+        given = "--emit" if args.emit is not None else "-o" if args.output is not None else "--json"
+        raise CompileError(f"--run prints the check's line and writes no output: drop {given}, or drop --run")
+    batch, heads, seq = (check_int(n, getattr(args, n), 1, 2**31 - 1, w) for n, w in
+                         (("batch", "batches"), ("heads", "query heads"), ("seq", "sequence length")))
+    if args.seed is not None:
+        check_int("seed", args.seed, 0, 2**63 - 1, "the random inputs' seed")
+    if args.kv_heads is None:
+        group = 1 if args.kv_group is None else check_int("kv_group", args.kv_group, 1, 2**31 - 1,
+                                                          "query heads per K/V head")
+        if heads % group:
+            raise CompileError(f"--heads {heads} is not a multiple of --kv-group {group}: give --heads a multiple "
+                               "of --kv-group (each K/V head serves --kv-group query heads)")
+        return batch, heads, heads // group, seq, group
+    kv_heads = check_int("kv_heads", args.kv_heads, 1, 2**31 - 1, "K/V heads")
+    if heads % kv_heads:
+        raise CompileError(f"--heads {heads} is not a multiple of --kv-heads {kv_heads}: give --kv-heads a divisor "
+                           f"of --heads (grouped-query attention)")
+    if args.kv_group is not None and args.kv_group != heads // kv_heads:
+        raise CompileError(f"--kv-group {args.kv_group} disagrees with --heads {heads} / --kv-heads {kv_heads} = "
+                           f"{heads // kv_heads}: drop --kv-group (it follows from them)")
+    return batch, heads, kv_heads, seq, heads // kv_heads
+
+
+def cmd_attention(args) -> int:
+    from exo_gpu.attention import WARPGROUP_PIPELINE, attention_program
+
+    shape = None
+    if args.run:
+        shape = _attention_run_shape(args)
+    else:
+        given = [n for n in RUN_ONLY if getattr(args, n) is not None]
+        if given:
+            flag = "--" + given[0].replace("_", "-")
+            raise CompileError(f"{flag} applies to --run only: add --run (needs a GPU), or drop {flag}")
+        args.emit = args.emit or "report"
+        _check_output_args(args)
+    kv_group = shape[4] if shape else (1 if args.kv_group is None else args.kv_group)
+    module = attention_program(args.head_dim, args.dtype, args.causal, kv_group, args.block_n, args.stages,
+                               args.wait_depth)
+    module, tile_text = with_locations(module, "attention.mlir")
+    if args.emit == "tile":
+        _write(args.output, tile_text)
+        return 0
+    result = compile(module, WARPGROUP_PIPELINE, cuda=args.cuda, ptxas=args.ptxas, nvdisasm=args.nvdisasm,
+                     assemble=args.emit != "ptx", downgrade=args.allow_serialization)
+    if shape is None:
+        return _emit_compiled(args, result)
+    from exo_gpu.gpu.attention import check
+
+    for w in result.warnings:
+        print(f"exo-gpu: warning: {w}", file=sys.stderr)
+    batch, heads, kv_heads, seq, _ = shape
+    outcome = check(result.cubin or b"", result.abi or {}, batch, heads, kv_heads, seq, args.head_dim, args.causal,
+                    dtype=args.dtype, seed=args.seed)
+    print(outcome.line())
+    return 0 if outcome.passed else 1
 
 
 def _run_file_parser() -> argparse.ArgumentParser:

@@ -274,8 +274,54 @@ TUNE_ROWS = [
         ("--scheduler local:0", "N >= 1")),
 ]
 
+ATT = ["attention"]
+ATT_RUN = ["attention", "--run", "--batch", "1", "--heads", "2"]
+ATTENTION_ROWS = [
+    row("attention-head-dim-96", CLI, ATT + ["--head-dim", "96"], ("--head-dim", "96", "choose from 64, 128")),
+    row("attention-dtype-tf32", CLI, ATT + ["--dtype", "tf32"], ("--dtype", "'tf32'", "choose from")),
+    row("attention-kv-group-zero", CLI, ATT + ["--kv-group", "0"], ("--kv-group", "1..")),
+    row("attention-kv-group-huge", CLI, ATT + ["--kv-group", HUGE], ("--kv-group", "digits")),
+    row("attention-stages-9", CLI, ATT + ["--stages", "9"], ("--stages", "1..8")),
+    row("attention-stages-1-wait-depth-1", CLI, ATT + ["--stages", "1"], ("stages", "2..8", "more than the wait depth")),
+    row("attention-stages-not-a-number", CLI, ATT + ["--stages", "two"], ("--stages", "'two'")),
+    row("attention-block-n-100", CLI, ATT + ["--block-n", "100"], ("--block-n", "choose from 64, 128")),
+    row("attention-wait-depth-2", CLI, ATT + ["--wait-depth", "2"], ("--wait-depth", "choose from 0, 1")),
+    row("attention-cubin-to-terminal", CLI, ATT + ["--emit", "cubin"], ("--emit cubin", "-o FILE")),
+    row("attention-json-with-emit-ptx", CLI, ATT + ["--json", "--emit", "ptx"], ("--json", "--emit report")),
+    row("attention-o-directory", CLI, ATT + ["--emit", "ptx", "-o", "{dir}"], ("-o", "is a directory")),
+    row("attention-o-missing-folder", CLI, ATT + ["--emit", "ptx", "-o", "{nofolder}"], ("no-such-folder", "create it"),
+        out="{nofolder}"),
+    row("attention-o-existing-kept-on-failure", CLI, ATT + ["--stages", "9", "--emit", "ptx", "-o", "{existing.ptx}"],
+        ("--stages", "1..8"), out="{existing.ptx}"),
+    row("attention-cuda-banana", CLI, ATT + ["--cuda", "banana"], ("CUDA banana", "choose one of")),
+    row("attention-cuda-and-ptxas", CLI, ATT + ["--cuda", "13.x", "--ptxas", "/bin/ls"], ("--cuda 13.x", "give one")),
+    row("attention-ptxas-ls", CLI, ATT + ["--ptxas", "/bin/ls"], ("--ptxas /bin/ls", "pass a real ptxas")),
+    row("attention-nvdisasm-ls-sass", CLI, ATT + ["--head-dim", "64", "--emit", "sass", "--nvdisasm", "/bin/ls"],
+        ("--nvdisasm /bin/ls", "pass a real nvdisasm")),
+    row("attention-run-without-seq", CLI, ATT_RUN, ("--run needs --seq S", "give it")),
+    row("attention-run-without-anything", CLI, ATT + ["--run"], ("--batch B, --heads H, --seq S", "give them")),
+    row("attention-seq-without-run", CLI, ATT + ["--seq", "128"], ("--seq applies to --run only", "add --run")),
+    row("attention-kv-heads-without-run", CLI, ATT + ["--kv-heads", "1"], ("--kv-heads", "add --run")),
+    row("attention-run-with-emit", CLI, ATT_RUN + ["--seq", "8", "--emit", "ptx"], ("--run", "drop --emit")),
+    row("attention-run-with-o", CLI, ATT_RUN + ["--seq", "8", "-o", "{tmp}/o.ptx"], ("--run", "drop -o"),
+        out="{tmp}/o.ptx"),
+    row("attention-run-seq-zero", CLI, ATT_RUN + ["--seq", "0"], ("--seq", "1..2147483647")),
+    row("attention-run-batch-negative", CLI, ["attention", "--run", "--batch", "-1", "--heads", "2", "--seq", "8"],
+        ("--batch", "got -1")),
+    row("attention-run-seed-negative", CLI, ATT_RUN + ["--seq", "8", "--seed", "-3"], ("--seed", "got -3")),
+    row("attention-run-heads-not-multiple-of-kv-heads", CLI, ["attention", "--run", "--batch", "1", "--heads", "6",
+                                                              "--kv-heads", "4", "--seq", "8"],
+        ("--heads 6", "--kv-heads 4", "divisor")),
+    row("attention-run-heads-not-multiple-of-kv-group", CLI, ATT_RUN + ["--seq", "8", "--kv-group", "4"],
+        ("--heads 2", "--kv-group 4", "multiple")),
+    row("attention-run-kv-group-disagrees", CLI, ["attention", "--run", "--batch", "1", "--heads", "8", "--kv-heads",
+                                                  "2", "--kv-group", "2", "--seq", "8"], ("--kv-group 2", "= 4", "drop")),
+    row("attention-run-bad-config-before-gpu", CLI, ATT_RUN + ["--seq", "8", "--stages", "9"], ("--stages", "1..8")),
+    row("attention-run-without-gpu", CLI, ATT_RUN + ["--seq", "17", "--head-dim", "64"], ("NVIDIA driver", "installed")),
+]
+
 ROWS = (OPT_ROWS + GEMM_ROWS + COMPILE_ROWS + RUN_ROWS + CHECK_ROWS + INSPECT_ROWS + SWEEP_ROWS + TOOLCHAIN_ROWS
-        + TUNE_ROWS)
+        + TUNE_ROWS + ATTENTION_ROWS)
 
 
 @pytest.fixture(scope="module")

@@ -197,7 +197,27 @@ TUNE_ROWS = [
         "not 16-byte aligned"),
 ]
 
-API_ROWS = GEMM_ROWS + COMPILE_ROWS + PARSE_ROWS + RUN_ROWS + LANG_ROWS + TUNE_ROWS
+def _attention(**kw):
+    return lambda: exo_gpu.compile_attention(**kw)
+
+
+ATTENTION_ROWS = [
+    row("attention-head_dim-96", _attention(head_dim=96), "head_dim 96", "use 64 or 128"),
+    row("attention-head_dim-str", _attention(head_dim="128"), "head_dim", "got str '128'"),
+    row("attention-dtype-tf32", _attention(dtype="tf32"), "dtype", "'tf32'", "bf16, f16"),
+    row("attention-causal-int", _attention(causal=1), "causal", "True or False"),
+    row("attention-kv_group-zero", _attention(kv_group=0), "kv_group", "1.."),
+    row("attention-stages-9", _attention(stages=9), "stages", "1..8"),
+    row("attention-stages-1-wait-depth-1", _attention(stages=1), "stages", "2..8", "more than the wait depth"),
+    row("attention-block_n-100", _attention(block_n=100), "block_n", "64 or 128"),
+    row("attention-wait_depth-2", _attention(wait_depth=2), "wait_depth", "0..1"),
+    row("attention-cuda-banana", _attention(cuda="banana"), "CUDA banana", "choose one of"),
+    row("attention-ptxas-ls", _attention(ptxas="/bin/ls"), "ptxas='/bin/ls'", "pass a real ptxas"),
+    row("attention-numpy-q", lambda: exo_gpu.attention(np.zeros((1, 1, 8, 64)), None, None), "q must be a torch tensor",
+        "ndarray"),
+]
+
+API_ROWS = GEMM_ROWS + COMPILE_ROWS + PARSE_ROWS + RUN_ROWS + LANG_ROWS + TUNE_ROWS + ATTENTION_ROWS
 
 
 def _our_flags() -> set[str]:

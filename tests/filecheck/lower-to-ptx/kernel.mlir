@@ -36,8 +36,8 @@ builtin.module {
       "mbarrier.wait"(%zero, %0) <{barrier = "full", ring = "a"}> : (i32, i32) -> ()
       "mbarrier.wait"(%zero, %0) <{barrier = "full", ring = "b"}> : (i32, i32) -> ()
       wgmma.fence
-      %p0 = "wgmma.mma_async"(%zero) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 0, 1, 0>}> : (i32) -> !wgmma.accumulator<m64n16, f32>
-      %p1 = "wgmma.mma_async"(%p0, %zero) <{dtype = "tf32", k = 8 : i64, a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0>}> : (!wgmma.accumulator<m64n16, f32>, i32) -> !wgmma.accumulator<m64n16, f32>
+      %p0 = "wgmma.mma_async"(%zero) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 0, 1, 0, 0>}> : (i32) -> !wgmma.accumulator<m64n16, f32>
+      %p1 = "wgmma.mma_async"(%p0, %zero) <{dtype = "tf32", k = 8 : i64, a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0, 0>}> : (!wgmma.accumulator<m64n16, f32>, i32) -> !wgmma.accumulator<m64n16, f32>
       wgmma.commit_group
       %p1_1 = "wgmma.wait_group"(%p1) <{pending = 1 : i64}> : (!wgmma.accumulator<m64n16, f32>) -> !wgmma.accumulator<m64n16, f32>
       %res = "warpgroup.k_loop"(%k_size, %p1_1) <{start = 1 : i64, block_k = 32 : i64, stages = 2 : i64}> ({
@@ -45,8 +45,8 @@ builtin.module {
         "mbarrier.wait"(%slot, %phase) <{barrier = "full", ring = "a"}> : (i32, i32) -> ()
         "mbarrier.wait"(%slot, %phase) <{barrier = "full", ring = "b"}> : (i32, i32) -> ()
         wgmma.fence
-        %l0 = "wgmma.mma_async"(%acc, %slot) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0>}> : (!wgmma.accumulator<m64n16, f32>, i32) -> !wgmma.accumulator<m64n16, f32>
-        %l1 = "wgmma.mma_async"(%l0, %slot) <{dtype = "tf32", k = 8 : i64, a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0>}> : (!wgmma.accumulator<m64n16, f32>, i32) -> !wgmma.accumulator<m64n16, f32>
+        %l0 = "wgmma.mma_async"(%acc, %slot) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0, 0>}> : (!wgmma.accumulator<m64n16, f32>, i32) -> !wgmma.accumulator<m64n16, f32>
+        %l1 = "wgmma.mma_async"(%l0, %slot) <{dtype = "tf32", k = 8 : i64, a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0, 0>}> : (!wgmma.accumulator<m64n16, f32>, i32) -> !wgmma.accumulator<m64n16, f32>
         wgmma.commit_group
         %l1_1 = "wgmma.wait_group"(%l1) <{pending = 1 : i64}> : (!wgmma.accumulator<m64n16, f32>) -> !wgmma.accumulator<m64n16, f32>
         "mbarrier.arrive"(%slot) <{lag = 1 : i64, ring = "a"}> : (i32) -> ()
@@ -143,10 +143,10 @@ builtin.module {
 // CHECK-NEXT:          "ptx.mbarrier_arrive_expect_tx"(%[[FB]]) <{bytes = 8192 : i64}>
 // The A box: slot * 8192 into the A tiles, at (k * 32, ctaid.y * 64 + 0).
 // CHECK-NEXT:          %[[ADST:[0-9]+]] = "ptx.mad_lo"(%[[PSLOT]], %[[SMEM]]) <{ty = ".u32", imm = 8192 : i64
+// CHECK-NEXT:          %[[AMBAR:[0-9]+]] = "ptx.mad_lo"(%[[PSLOT]], %[[BARS]]) <{ty = ".u32", imm = 8 : i64
 // CHECK-NEXT:          %[[AK:[0-9]+]] = "ptx.mul_lo"(%[[PK]]) <{ty = ".u32", imm = 32 : i64}>
 // CHECK-NEXT:          %[[AROW0:[0-9]+]] = "ptx.mul_lo"(%[[CTAY]]) <{ty = ".u32", imm = 64 : i64}>
 // CHECK-NEXT:          %[[AROW:[0-9]+]] = "ptx.add"(%[[AROW0]]) <{ty = ".u32", imm = 0 : i64}>
-// CHECK-NEXT:          %[[AMBAR:[0-9]+]] = "ptx.mad_lo"(%[[PSLOT]], %[[BARS]]) <{ty = ".u32", imm = 8 : i64
 // CHECK-NEXT:          "ptx.cp_async_bulk_tensor_2d"(%[[ADST]], %[[AMAP]], %[[AK]], %[[AROW]], %[[AMBAR]]) <{dst_offset = 0 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0>}>
 // Then ring "b": its empty[slot], its 2048 bytes announced, and the B box past ring "a"'s 2
 // tiles (16384 bytes), slot * 2048.

@@ -57,16 +57,16 @@ builtin.module {
 // CHECK-NEXT:      ^bb0(%[[BASE:[0-9]+]]: i32, %{{.*}}: i32):
 // CHECK-NEXT:        %[[FIRST:[0-9]+]], %{{.*}} = "warpgroup.ring_slot"(%[[BASE]]) <{stages = 2 : i64}>
 // First mma of the tile: scale_d = 0 and no accumulator operand (only the slot).
-// CHECK-NEXT:        %[[P0:[0-9]+]] = "wgmma.mma_async"(%[[FIRST]]) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 0, 1, 0>}> : (i32) -> !wgmma.accumulator<m64n16, f32>
+// CHECK-NEXT:        %[[P0:[0-9]+]] = "wgmma.mma_async"(%[[FIRST]]) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 0, 1, 0, 0>}> : (i32) -> !wgmma.accumulator<m64n16, f32>
 // Every later mma of K block 0 accumulates (scale_d = 1) into the previous result.
-// CHECK-NEXT:        %[[P1:[0-9]+]] = "wgmma.mma_async"(%[[P0]], %[[FIRST]]) <{dtype = "tf32", k = 8 : i64, a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0>}>
-// CHECK-NEXT:        %[[P2:[0-9]+]] = "wgmma.mma_async"(%[[P1]], %[[FIRST]]) <{dtype = "tf32", k = 8 : i64, a_offset = 64 : i64, b_offset = 64 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0>}>
-// CHECK-NEXT:        %[[P3:[0-9]+]] = "wgmma.mma_async"(%[[P2]], %[[FIRST]]) <{dtype = "tf32", k = 8 : i64, a_offset = 96 : i64, b_offset = 96 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0>}>
+// CHECK-NEXT:        %[[P1:[0-9]+]] = "wgmma.mma_async"(%[[P0]], %[[FIRST]]) <{dtype = "tf32", k = 8 : i64, a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0, 0>}>
+// CHECK-NEXT:        %[[P2:[0-9]+]] = "wgmma.mma_async"(%[[P1]], %[[FIRST]]) <{dtype = "tf32", k = 8 : i64, a_offset = 64 : i64, b_offset = 64 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0, 0>}>
+// CHECK-NEXT:        %[[P3:[0-9]+]] = "wgmma.mma_async"(%[[P2]], %[[FIRST]]) <{dtype = "tf32", k = 8 : i64, a_offset = 96 : i64, b_offset = 96 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0, 0>}>
 
 // The K loop starts at 1 and carries the accumulator; all its mmas have scale_d = 1.
 // CHECK-NEXT:        %[[RES:[0-9]+]] = "warpgroup.k_loop"(%[[K]], %[[P3]]) <{start = 1 : i64, block_k = 32 : i64, stages = 2 : i64}> ({
 // CHECK-NEXT:        ^bb0(%{{.*}}: i32, %[[SLOT:[0-9]+]]: i32, %{{.*}}: i32, %[[ACC:[0-9]+]]: !wgmma.accumulator<m64n16, f32>):
-// CHECK-NEXT:          %[[L0:[0-9]+]] = "wgmma.mma_async"(%[[ACC]], %[[SLOT]]) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0>}>
+// CHECK-NEXT:          %[[L0:[0-9]+]] = "wgmma.mma_async"(%[[ACC]], %[[SLOT]]) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0, 0>}>
 // CHECK-NEXT:          %[[L1:[0-9]+]] = "wgmma.mma_async"(%[[L0]], %[[SLOT]]) <{{.*}}a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64
 // CHECK-NEXT:          %[[L2:[0-9]+]] = "wgmma.mma_async"(%[[L1]], %[[SLOT]]) <{{.*}}a_offset = 64 : i64, b_offset = 64 : i64, scale_d = 1 : i64
 // CHECK-NEXT:          %[[L3:[0-9]+]] = "wgmma.mma_async"(%[[L2]], %[[SLOT]]) <{{.*}}a_offset = 96 : i64, b_offset = 96 : i64, scale_d = 1 : i64

@@ -196,3 +196,62 @@ def test_program_prints_and_parses_back():
     b = exo_gpu.compile(again, pipeline, assemble=False).ptx
     strip = lambda ptx: [l for l in ptx.splitlines() if not l.lstrip().startswith((".loc", ".file"))]  # noqa: E731
     assert strip(a) == strip(b)
+
+
+# -- exo-gpu attention (the command line, in process) -------------------------------------------
+
+
+def _cli(capsys, *argv: str) -> tuple[int, str, str]:
+    from exo_gpu import cli
+
+    rc = cli.main(["attention", *argv])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_cli_report_json_both_versions(capsys):
+    import json
+
+    for cuda in VERSIONS:
+        rc, out, err = _cli(capsys, "--head-dim", "64", "--dtype", "f16", "--causal", "--kv-group", "2", "--json",
+                            "--cuda", cuda)
+        assert rc == 0 and err == "", err
+        (kernel,) = json.loads(out)["kernels"]
+        assert kernel["kernel"] == "attention" and kernel["ok"] and kernel["codes"] == []
+        assert kernel["ptxas"].startswith("12.3.") if cuda == "12.3" else kernel["ptxas"].startswith("13.")
+        assert kernel["sass"]["hgmma_gsb0"] == 2 and kernel["sass"]["ldl"] == kernel["sass"]["stl"] == 0
+
+
+def test_cli_tile_ptx_cubin_sass(capsys, tmp_path):
+    """--emit tile prints attention_program's IR (it parses back); the PTX is compile_attention's
+    with .loc lines into that text; the cubin is an ELF; the SASS has the 12 HGMMA of D 64."""
+    rc, tile, _ = _cli(capsys, "--head-dim", "64", "--block-n", "64", "--stages", "3", "--emit", "tile")
+    assert rc == 0 and tile == exo_gpu.print_ir(attention_program(64, block_n=64, stages=3))
+    exo_gpu.parse(tile, "attention.mlir")
+    ptx = tmp_path / "a.ptx"
+    rc, out, _ = _cli(capsys, "--head-dim", "64", "--causal", "--emit", "ptx", "-o", str(ptx))
+    assert rc == 0 and out == ""
+    text = ptx.read_text()
+    assert '.file 1 "attention.mlir"' in text and "\t.loc 1 " in text
+    strip = lambda p: [l for l in p.splitlines() if not l.lstrip().startswith((".loc", ".file"))]  # noqa: E731
+    assert strip(text) == strip(compile_attention(64, causal=True, assemble=False).ptx)
+    cubin = tmp_path / "a.cubin"
+    rc, _, _ = _cli(capsys, "--head-dim", "64", "--emit", "cubin", "-o", str(cubin))
+    assert rc == 0 and cubin.read_bytes().startswith(b"\x7fELF")
+    rc, sass, _ = _cli(capsys, "--head-dim", "64", "--emit", "sass")
+    assert rc == 0 and sass.count("HGMMA.64x") == 12, sass.count("HGMMA.64x")
+
+
+def test_cli_run_without_a_gpu_is_one_line(capsys):
+    """--run compiles, then needs the driver: without one, one error line and exit 1."""
+    from exo_gpu.gpu import runtime
+
+    try:
+        runtime.init()
+    except runtime.CudaError:
+        pass
+    else:
+        pytest.skip("a GPU and driver are present: this checks the message without one")
+    rc, out, err = _cli(capsys, "--head-dim", "64", "--run", "--batch", "1", "--heads", "2", "--kv-heads", "1",
+                        "--seq", "17")
+    assert rc == 1 and out == "" and len(err.splitlines()) == 1 and "NVIDIA driver" in err, err

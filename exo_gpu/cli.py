@@ -1,4 +1,4 @@
-"""`exo-gpu`: build, compile, check and inspect Hopper GEMM kernels.
+"""`exo-gpu`: build, compile, check and inspect Hopper GEMM and attention kernels.
 
   exo-gpu gemm [--dtype tf32] [--wgmma-n 128] [--tiles-per-warpgroup 2] [--consumers 2] [--stages 4] [--split-k 1]
                [--cuda 12.3] --emit {tile,ptx,cubin,sass,report} [-o OUT]
@@ -429,6 +429,7 @@ def _add_attention(sub) -> None:
 
 
 RUN_ONLY = ("batch", "heads", "kv_heads", "seq", "seed")
+REFERENCE_SCORES = 2**30  # float64 scores of the reference (8 GiB an array; numpy holds a few at once)
 
 
 def _attention_run_shape(args) -> tuple[int, int, int, int, int]:
@@ -443,6 +444,10 @@ def _attention_run_shape(args) -> tuple[int, int, int, int, int]:
                          (("batch", "batches"), ("heads", "query heads"), ("seq", "sequence length")))
     if args.seed is not None:
         check_int("seed", args.seed, 0, 2**63 - 1, "the random inputs' seed")
+    if batch * heads * seq * seq > REFERENCE_SCORES:
+        raise CompileError(f"--run checks against a float64 reference holding --batch x --heads x --seq^2 = "
+                           f"{batch * heads * seq * seq:.3g} scores ({batch * heads * seq * seq * 8 / 2**30:.0f} GiB per "
+                           f"array): use a smaller --batch, --heads or --seq (at most {REFERENCE_SCORES:.3g} scores)")
     if args.kv_heads is None:
         group = 1 if args.kv_group is None else check_int("kv_group", args.kv_group, 1, 2**31 - 1,
                                                           "query heads per K/V head")

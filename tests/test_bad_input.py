@@ -316,6 +316,8 @@ ATTENTION_ROWS = [
         ("--heads 2", "--kv-group 4", "multiple")),
     row("attention-run-kv-group-disagrees", CLI, ["attention", "--run", "--batch", "1", "--heads", "8", "--kv-heads",
                                                   "2", "--kv-group", "2", "--seq", "8"], ("--kv-group 2", "= 4", "drop")),
+    row("attention-run-reference-too-big", CLI, ["attention", "--run", "--batch", "1", "--heads", "16", "--seq", "16384"],
+        ("float64 reference", "32 GiB", "use a smaller --batch, --heads or --seq")),
     row("attention-run-bad-config-before-gpu", CLI, ATT_RUN + ["--seq", "8", "--stages", "9"], ("--stages", "1..8")),
     row("attention-run-without-gpu", CLI, ATT_RUN + ["--seq", "17", "--head-dim", "64"], ("NVIDIA driver", "installed")),
 ]

@@ -234,16 +234,20 @@ class KLoopOp(IRDLOperation):
     # registers a body defines are U distinct sets, so a value of iteration k survives while
     # iterations k+1 .. k+U-1 run (A fragments still read by in-flight wgmmas).
     unroll = opt_prop_def(IntegerAttr)
+    # Which K blocks (all when absent): "but_last" runs k in [start, nk - 1), "last" runs only
+    # k = nk - 1 (start 0): a loop whose last block differs (attention masks only it).
+    part = opt_prop_def(StringAttr)
     body = region_def("single_block")
 
-    def __init__(self, k_size, iter_args, start: int, block_k: int, stages: int, body: Region | None = None):
+    def __init__(self, k_size, iter_args, start: int, block_k: int, stages: int, body: Region | None = None,
+                 part: str | None = None):
         types = [a.type for a in iter_args]
         if body is None:
             body = Region(Block(arg_types=[i32, i32, i32, *types]))
         super().__init__(
             operands=[k_size, iter_args], result_types=[types], regions=[body],
             properties={"start": IntegerAttr(start, 64), "block_k": IntegerAttr(block_k, 64),
-                        "stages": IntegerAttr(stages, 64)})
+                        "stages": IntegerAttr(stages, 64), **({"part": StringAttr(part)} if part else {})})
 
     @property
     def k(self):
@@ -265,8 +269,16 @@ class KLoopOp(IRDLOperation):
     def unroll_factor(self) -> int:
         return 1 if self.unroll is None else _int(self.unroll)
 
+    @property
+    def range_part(self) -> str:
+        return "all" if self.part is None else self.part.data
+
     def verify_(self) -> None:
         args = self.body.block.args
+        if self.range_part not in ("all", "but_last", "last"):
+            raise VerifyException(f"k_loop part must be but_last or last (absent: all), got '{self.range_part}'")
+        if self.range_part == "last" and (_int(self.start) != 0 or self.unroll_factor != 1):
+            raise VerifyException("a k_loop over the last K block only has start 0 and no unroll")
         if not 1 <= self.unroll_factor <= 8:
             raise VerifyException(f"k_loop unroll must be in 1..8, got {self.unroll_factor}")
         if len(args) != 3 + len(self.iter_args):
@@ -295,7 +307,9 @@ class TileLoopOp(IRDLOperation):
     whoever ran them.
 
     With `causal` = 1 (attention with a causal mask, K = M) tile (m, n) has
-    min(nk, ceil((m + 1) * block_m / block_k)) K blocks: those at or left of its last row.
+    min(nk, ceil((m + 1) * block_m / block_k)) K blocks: those at or left of its last row;
+    the tile rows are walked from the last (the longest) to the first, so that a persistent
+    block's short tiles come last.
 
     With `split_k` = S > 1 the loop walks work units (tile, split) instead, unit u being
     split u / T of tile u mod T (T tiles), while u < T * S', where S' = min(S, nk) and

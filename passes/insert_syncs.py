@@ -188,27 +188,26 @@ def _plan_stages(block: Block) -> list[_Stage]:
     return stages
 
 
-def _sync_tile_rings(loop: wg.KLoopOp, rings: _Rings) -> None:
-    """Rings the K loop's wgmmas read at a slot from outside the loop (A's `a_slot`: a ring
-    advancing once per tile, attention's Q): wait for that slot to be full before the loop,
-    release it after the loop's final wait_group."""
-    outer: list[tuple[str, SSAValue]] = []
-    for op in loop.body.block.ops:
-        if isinstance(op, MmaAsyncOp):
-            for name, slot in op.ring_slots():
-                if slot is not op.slot and (name, slot) not in outer:
-                    outer.append((name, slot))
+def _sync_tile_rings(loops: list[wg.KLoopOp], rings: _Rings) -> None:
+    """Rings the block's K loops' wgmmas read at a slot from outside the loops (A's `a_slot`:
+    a ring advancing once per tile, attention's Q): wait for that slot to be full before the
+    first loop reading it, release it after the final wait_group that follows the loops."""
+    outer: dict[tuple[str, SSAValue], wg.KLoopOp] = {}
+    for loop in loops:
+        for op in loop.body.block.ops:
+            if isinstance(op, MmaAsyncOp):
+                for name, slot in op.ring_slots():
+                    if slot is not op.slot:
+                        outer.setdefault((name, slot), loop)
     if not outer:
         return
-    waits = []
-    for name, slot in outer:
+    for (name, slot), loop in outer.items():
         phase, _ = rings.phase_and_index(slot, loop, [name])
-        waits.append(WaitOp(name, slot, phase, "full"))
-    _insert(waits, loop)
-    final = loop.next_op
+        _insert([WaitOp(name, slot, phase, "full")], loop)
+    final = loops[-1].next_op
     while final is not None and not isinstance(final, WaitGroupOp):
         final = final.next_op
-    assert final is not None, "the K loop's final wait_group"
+    assert final is not None, "the K loops' final wait_group"
     _insert([ArriveOp(name, slot, 0, cluster=rings.sharing[name]) for name, slot in outer], final, after=True)
 
 
@@ -365,8 +364,7 @@ def insert_syncs(kernel: wg.KernelOp) -> None:
                 loops = [op for op in block.ops if isinstance(op, wg.KLoopOp)]
                 if loops:
                     _final_wait(loops[-1], depth, rings)
-                for loop in loops:
-                    _sync_tile_rings(loop, rings)
+                    _sync_tile_rings(loops, rings)
                 tiles = block.parent_op()
                 if isinstance(tiles, wg.TileLoopOp) and tiles.turn_count > 1 and block.first_op is not None:
                     _insert([wg.AwaitTurnOp()], block.first_op)

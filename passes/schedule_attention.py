@@ -130,22 +130,17 @@ def _softmax_step(body: _Body, s: SSAValue, m: SSAValue, l: SSAValue, o: SSAValu
     return p, o, m_new, l_new
 
 
-def _consumer(plan: AttentionPlan, o_ptr, lse_ptr, scale, sizes) -> wg.RoleOp:
-    """Per tile: Q's fragments, the key-block loop, the epilogue (module docstring)."""
-    m_size, n_size, k_size = sizes
-    tiles = wg.TileLoopOp(m_size, n_size, k_size, causal=plan.causal)
-    body = _Body(tiles.body.block)
-    q_slot = wg.RingSlotOp(body(wg.TileOrdinalOp()), 1)
-    body(q_slot)
-    o_type = AccumulatorType(64, plan.head_dim)
-    row0 = body(TileOriginOp(0)) if plan.causal else None
-    o0 = body(FragSplatOp(body.f32(0.0), o_type))
-    m0 = body(FragSplatOp(body.f32(float("-inf")), RowVectorType()))
-    l0 = body(FragSplatOp(body.f32(0.0), RowVectorType()))
-    loop = wg.KLoopOp(k_size, [o0, m0, l0], start=0, block_k=plan.block_n, stages=plan.stages)
+def _key_blocks(plan: AttentionPlan, carried: list[SSAValue], q_slot: SSAValue, scale, k_size, row0,
+                masked: bool, part: str | None) -> wg.KLoopOp:
+    """A K loop over key blocks carrying (O, m, l): S, its mask when `masked`, the online
+    softmax, P V (module docstring)."""
+    o_type = carried[0].type
+    loop = wg.KLoopOp(k_size, carried, start=0, block_k=plan.block_n, stages=plan.stages, part=part)
     inner = _Body(loop.body.block)
     o, m, l = loop.carried
-    s = _masked(inner, plan, loop, _scores(inner, plan, loop, q_slot.slot), k_size, row0)
+    s = _scores(inner, plan, loop, q_slot)
+    if masked:
+        s = _masked(inner, plan, loop, s, k_size, row0)
     p, o, m, l = _softmax_step(inner, s, m, l, o, scale)
     # Every fragment of P first, then the wgmmas that read them: no register is written
     # inside the running stage (ptxas would serialize it).
@@ -154,8 +149,32 @@ def _consumer(plan: AttentionPlan, o_ptr, lse_ptr, scale, sizes) -> wg.RoleOp:
         o = inner(MmaAsyncRsOp(o, loop.slot, frag, o_type, plan.dtype, b_offset=c * MN_K_STEP, scale_d=1,
                                b_ring="v", trans_b=1))
     inner(wg.YieldOp(o, m, l))
-    body(loop)
-    o, m, l = loop.res
+    return loop
+
+
+def _consumer(plan: AttentionPlan, o_ptr, lse_ptr, scale, sizes) -> wg.RoleOp:
+    """Per tile: the key-block loops, the epilogue (module docstring).  Only the last key
+    block can hold keys past K or (block_n = block_m) keys after a query: the blocks before
+    it run unmasked, the last one masked, in a second loop."""
+    m_size, n_size, k_size = sizes
+    tiles = wg.TileLoopOp(m_size, n_size, k_size, causal=plan.causal)
+    body = _Body(tiles.body.block)
+    q_slot = wg.RingSlotOp(body(wg.TileOrdinalOp()), 1)
+    body(q_slot)
+    o_type = AccumulatorType(64, plan.head_dim)
+    row0 = body(TileOriginOp(0)) if plan.causal else None  # the tile row of its first query
+    carried = [body(FragSplatOp(body.f32(0.0), o_type)),
+               body(FragSplatOp(body.f32(float("-inf")), RowVectorType())),
+               body(FragSplatOp(body.f32(0.0), RowVectorType()))]
+    if plan.causal and plan.block_n != plan.block_m:  # the diagonal spans several key blocks
+        parts = [(True, None)]
+    else:
+        parts = [(False, "but_last"), (True, "last")]
+    for masked, part in parts:
+        loop = _key_blocks(plan, carried, q_slot.slot, scale, k_size, row0, masked, part)
+        body(loop)
+        carried = list(loop.res)
+    o, m, l = carried
     out = body(FragBinaryOp("div", o, l))
     body(StoreAccumulatorOp(out, o_ptr, m_size, n_size, 0, False, plan.dtype))
     log_sum = body(FragBinaryOp("add", m, body(FragUnaryOp("log2", l))))

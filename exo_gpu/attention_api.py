@@ -5,8 +5,10 @@
 
 O = softmax(Q K^T scale [causal mask]) V and the row log-sum-exp (natural log, f32, (B, H, S)).
 K and V may have fewer heads than Q (grouped-query attention: H a multiple of their heads).
-The kernel is scheduled FlashAttention-style (exo_gpu.passes.schedule_attention) and guarded
-like every exo-gpu kernel; compiled kernels are cached per configuration in this process.
+The kernel is a tile program (exo_gpu.attention_builder, examples/attention.py) that the
+schedule pass recognises and builds FlashAttention-style (exo_gpu.passes.schedule_attention),
+guarded like every exo-gpu kernel; compiled kernels are cached per configuration in this
+process.
 """
 
 from __future__ import annotations
@@ -24,30 +26,20 @@ HEAD_DIMS = (64, 128)
 
 def attention_program(head_dim: int = 128, dtype: str = "bf16", causal: bool = False, kv_group: int = 1,
                       block_n: int = 128, stages: int = 2, wait_depth: int = 1, name: str = "attention"):
-    """The attention kernel's module, ready for the default pipeline."""
-    from xdsl.dialects.builtin import ModuleOp
-
-    from exo_gpu.passes.attention_plan import AttentionPlan
-    from exo_gpu.passes.schedule_attention import build_attention_kernel
+    """The attention tile program (exo_gpu.attention_builder) as a module."""
+    from exo_gpu.attention_builder import attention_program as build
 
     _check_options(head_dim, dtype, causal, kv_group, block_n, stages, wait_depth)
-    plan = AttentionPlan(name, dtype=dtype, head_dim=head_dim, causal=causal, kv_group=kv_group, block_n=block_n,
-                         stages=stages, wait_depth=wait_depth)
-    if (why := plan.check()) is not None:
-        raise CompileError(f"attention: {why}")
-    return ModuleOp([build_attention_kernel(plan)])
-
-
-WARPGROUP_PIPELINE = ("insert-syncs,lower-fragments,lower-to-ptx,tie-loop-carried,assign-registers,"
-                      "check-register-budget,emit-ptx")
+    return build(head_dim, dtype, causal, kv_group, block_n, stages, wait_depth, name)
 
 
 def compile_attention(head_dim: int = 128, dtype: str = "bf16", causal: bool = False, kv_group: int = 1, *,
                       block_n: int = 128, stages: int = 2, wait_depth: int = 1, cuda: str = toolchain.DEFAULT_CUDA,
                       ptxas: str | None = None, nvdisasm: str | None = None, assemble: bool = True) -> Compiled:
-    """Compile one attention configuration (PTX, cubin, guard reports, ABI)."""
+    """Compile one attention configuration through the default pipeline (PTX, cubin, guard
+    reports, ABI)."""
     module = attention_program(head_dim, dtype, causal, kv_group, block_n, stages, wait_depth)
-    return compile(module, WARPGROUP_PIPELINE, cuda=cuda, ptxas=ptxas, nvdisasm=nvdisasm, assemble=assemble)
+    return compile(module, cuda=cuda, ptxas=ptxas, nvdisasm=nvdisasm, assemble=assemble)
 
 
 def _check_options(head_dim, dtype, causal, kv_group, block_n, stages, wait_depth) -> None:

@@ -29,7 +29,8 @@ Guarantees:
 - frag_reduce combines each thread's elements of its two rows, then the 4 lanes of a quad
   by `shfl.sync.bfly` 1 and 2; a row vector is two f32 registers per thread (elementwise
   ops on row vectors compute those two);
-- gelu and silu expand to the formulas of wgmma.frag_unary; exp2, tanh are the .approx
+- frag_fma is one fma.rn.f32 per element;
+- gelu and silu expand to the formulas of wgmma.frag_unary; exp2, log2, tanh are the .approx
   instructions; div is div.rn.f32; frag_select is setp.CMP.f32 then selp.f32; frag_iota
   is the element's row or column (plus its base) converted by cvt.rn.f32.u32.
 """
@@ -63,6 +64,7 @@ from exo_gpu.dialects.fragment import (
     QUAD,
     WARP_ROWS,
     FragBinaryOp,
+    FragFmaOp,
     FragIotaOp,
     FragLoadTileOp,
     FragLoadVectorOp,
@@ -329,6 +331,8 @@ def compute(e: _Emitter, op: Operation, i: int, dest: tuple[SSAValue, int] | Non
         return e.v(pf.FSelpOp(x, y, e.v(pf.FSetpOp(op.kind.data, a, b)), dest=dest))
     if isinstance(op, FragBinaryOp):
         return e.v(BINARY[op.kind.data](*srcs, dest=dest))
+    if isinstance(op, FragFmaOp):
+        return e.v(pf.FmaOp(*srcs, dest=dest))
     assert isinstance(op, FragUnaryOp)
     (x,) = srcs
     kind = op.kind.data

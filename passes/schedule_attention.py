@@ -15,7 +15,7 @@ The structure, FlashAttention-style (the plan's module gives the shapes):
   tile; both K-major); the
   scores masked (keys past K; with `causal`, keys after the query); the online softmax in
   log2 units (scale_log2 = scale * log2 e): m' = max(m, rowmax(S) scale_log2),
-  P = 2^(S scale_log2 - m'), alpha = 2^(m - m'), l' = l alpha + rowsum(P), O = O alpha;
+  P = 2^(fma(S, scale_log2, -m')), alpha = 2^(m - m'), l' = l alpha + rowsum(P), O = O alpha;
   P packed to bf16/f16 A fragments in registers (no data movement: the accumulator layout
   is the A fragment layout) and O += P V by block_n / 16 RS wgmmas (m64 n D, B = the V
   tile, N-major); after the last block O / l is stored (rounded to Q's type) and
@@ -32,6 +32,7 @@ from xdsl.ir import Block, Region, SSAValue
 from exo_gpu.dialects import warpgroup as wg
 from exo_gpu.dialects.fragment import (
     FragBinaryOp,
+    FragFmaOp,
     FragIotaOp,
     FragReduceOp,
     FragSelectOp,
@@ -122,8 +123,8 @@ def _softmax_step(body: _Body, s: SSAValue, m: SSAValue, l: SSAValue, o: SSAValu
     s_type = s.type
     row_scale = body(FragSplatOp(scale, RowVectorType()))
     m_new = body(FragBinaryOp("max", m, body(FragBinaryOp("mul", body(FragReduceOp("max", s)), row_scale))))
-    scaled = body(FragBinaryOp("mul", s, body(FragSplatOp(scale, s_type))))
-    p = body(FragUnaryOp("exp2", body(FragBinaryOp("sub", scaled, m_new))))
+    neg_m = body(FragUnaryOp("neg", m_new))
+    p = body(FragUnaryOp("exp2", body(FragFmaOp(s, body(FragSplatOp(scale, s_type)), neg_m, s_type))))
     alpha = body(FragUnaryOp("exp2", body(FragBinaryOp("sub", m, m_new))))
     l_new = body(FragBinaryOp("add", body(FragBinaryOp("mul", l, alpha)), body(FragReduceOp("sum", p))))
     o = body(FragBinaryOp("mul", o, alpha))

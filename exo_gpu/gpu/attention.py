@@ -36,14 +36,14 @@ def reference(q: np.ndarray, k: np.ndarray, v: np.ndarray, scale: float, causal:
     group = q.shape[1] // k.shape[1]
     k = np.repeat(k.astype(np.float64), group, axis=1)
     v = np.repeat(v.astype(np.float64), group, axis=1)
-    s = np.einsum("bhqd,bhkd->bhqk", q.astype(np.float64), k) * scale
+    s = np.matmul(q.astype(np.float64), k.swapaxes(-1, -2)) * scale
     if causal:
         sq, sk = s.shape[-2:]
         s = np.where(np.arange(sk)[None, :] > np.arange(sq)[:, None], -np.inf, s)
     top = s.max(axis=-1, keepdims=True)
     e = np.exp(s - top)
     total = e.sum(axis=-1, keepdims=True)
-    o = np.einsum("bhqk,bhkd->bhqd", e / total, v)
+    o = np.matmul(e / total, v)
     return o, (np.log(total) + top)[..., 0]
 
 

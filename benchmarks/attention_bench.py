@@ -7,7 +7,8 @@ For each head dim (64, 128), causal or not, and sequence length S (16k tokens pe
 B = 16384 / S; H = 2048 / D heads), every implementation runs on the same bf16 tensors:
 first a check of exo-gpu's O against cuDNN's (max |diff| / max |ref|), then `rounds` rounds in
 shuffled order, each sample after a 256 MiB write that evicts L2, CUDA events around the
-call.  TFLOP/s = 4 B H S^2 D / median (halved when causal).  Writes attention_bench.json.
+call.  TFLOP/s = 4 B H S^2 D / median (halved when causal).  Writes attention_bench.json and
+(with matplotlib) attention_bench.png.
 """
 
 from __future__ import annotations
@@ -78,6 +79,35 @@ def bench_case(d: int, causal: bool, seq: int, rounds: int, cuda: str, flush) ->
     return row
 
 
+def plot(rows: list[dict], meta: dict, path: str) -> None:
+    """TFLOP/s against sequence length, one panel per (head dim, causal)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = sorted({(r["head_dim"], r["causal"]) for r in rows})
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.8), squeeze=False)
+    for ax, (d, causal) in zip(axes[0], panels):
+        mine = [r for r in rows if r["head_dim"] == d and r["causal"] == causal]
+        seqs = [r["seq"] for r in mine]
+        for name, style in (("exo-gpu", "r-o"), ("cudnn", "k-s"), ("flash", "b--^")):
+            ax.plot(seqs, [r[name]["tflops"] for r in mine], style, label=name)
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(seqs)
+        ax.set_xticklabels([str(s) for s in seqs], fontsize=7)
+        ax.set_title(f"D={d} {'causal' if causal else 'non-causal'}", fontsize=9)
+        ax.set_xlabel("sequence length (16k tokens per batch)")
+        ax.set_ylabel("TFLOP/s")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle(f"forward attention, bf16, {meta['gpu']}, torch {meta['torch']}, cuDNN {meta['cudnn']}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cuda", default="system", help="exo-gpu's toolkit (system: the machine's)")
@@ -105,6 +135,10 @@ def main() -> int:
             "seconds": round(time.time() - started, 1), "command": " ".join(sys.argv)}
     with open(os.path.join(args.out, "attention_bench.json"), "w") as f:
         json.dump({"meta": meta, "rows": rows}, f, indent=1)
+    try:
+        plot(rows, meta, os.path.join(args.out, "attention_bench.png"))
+    except ImportError:
+        print("no matplotlib: no plot", file=sys.stderr)
     return 0
 
 

@@ -234,8 +234,8 @@ class KLoopOp(IRDLOperation):
     # registers a body defines are U distinct sets, so a value of iteration k survives while
     # iterations k+1 .. k+U-1 run (A fragments still read by in-flight wgmmas).
     unroll = opt_prop_def(IntegerAttr)
-    # Which K blocks (all when absent): "but_last" runs k in [start, nk - 1), "last" runs only
-    # k = nk - 1 (start 0): a loop whose last block differs (attention masks only it).
+    # Which K blocks (all when absent): "but_last" runs k in [start, nk - 1), "last" runs k in
+    # [max(start, nk - 1), nk): a loop whose last block differs (attention masks only it).
     part = opt_prop_def(StringAttr)
     body = region_def("single_block")
 
@@ -277,8 +277,8 @@ class KLoopOp(IRDLOperation):
         args = self.body.block.args
         if self.range_part not in ("all", "but_last", "last"):
             raise VerifyException(f"k_loop part must be but_last or last (absent: all), got '{self.range_part}'")
-        if self.range_part == "last" and (_int(self.start) != 0 or self.unroll_factor != 1):
-            raise VerifyException("a k_loop over the last K block only has start 0 and no unroll")
+        if self.range_part == "last" and self.unroll_factor != 1:
+            raise VerifyException("a k_loop over the last K block only has no unroll")
         if not 1 <= self.unroll_factor <= 8:
             raise VerifyException(f"k_loop unroll must be in 1..8, got {self.unroll_factor}")
         if len(args) != 3 + len(self.iter_args):
@@ -410,17 +410,40 @@ class PassTurnOp(IRDLOperation):
 
 @irdl_op_definition
 class RingSlotOp(IRDLOperation):
-    """The ring slot of K block `position` (a ring position, e.g. a tile_loop's base) and the
-    phase of that slot's barriers: (position mod stages, (position / stages) mod 2)."""
+    """The ring slot of K block `position` - `back` (a ring position, e.g. a tile_loop's base;
+    `back` absent: 0) and the phase of that slot's barriers: (p mod stages, (p / stages) mod 2)."""
 
     name = "warpgroup.ring_slot"
     position = operand_def(i32)
     stages = prop_def(IntegerAttr)
+    back = opt_prop_def(IntegerAttr)
     slot = result_def(i32)
     phase = result_def(i32)
 
-    def __init__(self, position, stages: int):
-        super().__init__(operands=[position], result_types=[i32, i32], properties={"stages": IntegerAttr(stages, 64)})
+    def __init__(self, position, stages: int, back: int = 0):
+        super().__init__(operands=[position], result_types=[i32, i32],
+                         properties={"stages": IntegerAttr(stages, 64), **({"back": IntegerAttr(back, 64)} if back else {})})
+
+    @property
+    def steps_back(self) -> int:
+        return 0 if self.back is None else _int(self.back)
+
+
+@irdl_op_definition
+class PrevSlotOp(IRDLOperation):
+    """The slot and phase of the ring position one before (`slot`, `phase`) of a ring of
+    `stages` slots: in a k_loop, K block k - 1's, for a stage that reads the previous block's
+    tile (attention's P V overlapped with the next block's S)."""
+
+    name = "warpgroup.prev_slot"
+    slot = operand_def(i32)
+    phase = operand_def(i32)
+    stages = prop_def(IntegerAttr)
+    prev_slot = result_def(i32)
+    prev_phase = result_def(i32)
+
+    def __init__(self, slot, phase, stages: int):
+        super().__init__(operands=[slot, phase], result_types=[i32, i32], properties={"stages": IntegerAttr(stages, 64)})
 
 
 @irdl_op_definition
@@ -436,4 +459,5 @@ class YieldOp(IRDLOperation):
         super().__init__(operands=[values])
 
 
-Warpgroup = Dialect("warpgroup", [KernelOp, RoleOp, TileLoopOp, TileOrdinalOp, AwaitTurnOp, PassTurnOp, RingSlotOp, KLoopOp, YieldOp], [])
+Warpgroup = Dialect("warpgroup", [KernelOp, RoleOp, TileLoopOp, TileOrdinalOp, AwaitTurnOp, PassTurnOp, RingSlotOp,
+                                  PrevSlotOp, KLoopOp, YieldOp], [])

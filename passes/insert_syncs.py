@@ -104,13 +104,15 @@ class _Rings:
         owner = slot.owner
         if isinstance(owner, Block) and isinstance(loop := owner.parent_op(), wg.KLoopOp) and slot is loop.slot:
             return loop.phase, None
+        if isinstance(owner, wg.PrevSlotOp):  # K block k - 1 of a K loop
+            return owner.prev_phase, None
         if isinstance(owner, wg.RingSlotOp):
             position = owner.position
-            of_base = isinstance(position.owner, Block) and isinstance(position.owner.parent_op(), wg.TileLoopOp) \
-                and position is position.owner.parent_op().base  # type: ignore[union-attr]
-            if not of_base and not isinstance(position.owner, wg.TileOrdinalOp):
+            tiles = position.owner.parent_op() if isinstance(position.owner, Block) else None
+            of_tile = isinstance(tiles, wg.TileLoopOp) and (position is tiles.base or position is tiles.end)
+            if not of_tile and not isinstance(position.owner, wg.TileOrdinalOp):
                 raise DiagnosticException(f"{before.name} at {before.location}: a ring_slot read by a stage "
-                                          "must be of its tile_loop's base (the tile's first K block) or of "
+                                          "must be of its tile_loop's base or end (a K block of the tile) or of "
                                           "warpgroup.tile_ordinal (a ring advancing once per tile)")
             return owner.phase, 0
         if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
@@ -188,27 +190,39 @@ def _plan_stages(block: Block) -> list[_Stage]:
     return stages
 
 
-def _sync_tile_rings(loops: list[wg.KLoopOp], rings: _Rings) -> None:
-    """Rings the block's K loops' wgmmas read at a slot from outside the loops (A's `a_slot`:
-    a ring advancing once per tile, attention's Q): wait for that slot to be full before the
-    first loop reading it, release it after the final wait_group that follows the loops."""
-    outer: dict[tuple[str, SSAValue], wg.KLoopOp] = {}
-    for loop in loops:
-        for op in loop.body.block.ops:
-            if isinstance(op, MmaAsyncOp):
-                for name, slot in op.ring_slots():
-                    if slot is not op.slot:
-                        outer.setdefault((name, slot), loop)
-    if not outer:
+def _outer_reads(op: Operation) -> list[tuple[str, SSAValue]]:
+    """(ring, slot) that the wgmmas of `op` (a wgmma, or a K loop's) read at a slot of their
+    own (A's `a_slot`)."""
+    found: list[tuple[str, SSAValue]] = []
+    for inner in ([op] if isinstance(op, MmaAsyncOp) else op.walk()):
+        if isinstance(inner, MmaAsyncOp):
+            found += [(name, slot) for name, slot in inner.ring_slots() if slot is not inner.slot]
+    return found
+
+
+def _sync_tile_rings(block: Block, rings: _Rings) -> None:
+    """Rings that wgmmas of the block (or of its K loops) read at a slot of their own (A's
+    `a_slot`: a ring advancing once per tile, attention's Q): wait for that slot to be full
+    before the first op reading it, release it after the first wait_group following the last."""
+    if isinstance(block.parent_op(), wg.KLoopOp):  # a K loop's reads count at the loop, in its block
         return
-    for (name, slot), loop in outer.items():
-        phase, _ = rings.phase_and_index(slot, loop, [name])
-        _insert([WaitOp(name, slot, phase, "full")], loop)
-    final = loops[-1].next_op
+    first: dict[tuple[str, SSAValue], Operation] = {}
+    last: Operation | None = None
+    for op in list(block.ops):
+        reads = _outer_reads(op) if isinstance(op, (MmaAsyncOp, wg.KLoopOp)) else []
+        for pair in reads:
+            first.setdefault(pair, op)
+        last = op if reads else last
+    if last is None:
+        return
+    for (name, slot), op in first.items():
+        phase, _ = rings.phase_and_index(slot, op, [name])
+        _insert([WaitOp(name, slot, phase, "full")], op)
+    final = last.next_op
     while final is not None and not isinstance(final, WaitGroupOp):
         final = final.next_op
-    assert final is not None, "the K loops' final wait_group"
-    _insert([ArriveOp(name, slot, 0, cluster=rings.sharing[name]) for name, slot in outer], final, after=True)
+    assert final is not None, "a wait_group after the last wgmma reading a tile's ring"
+    _insert([ArriveOp(name, slot, 0, cluster=rings.sharing[name]) for name, slot in first], final, after=True)
 
 
 def _first_reader(values: list[SSAValue], after: Operation) -> Operation | None:
@@ -364,7 +378,7 @@ def insert_syncs(kernel: wg.KernelOp) -> None:
                 loops = [op for op in block.ops if isinstance(op, wg.KLoopOp)]
                 if loops:
                     _final_wait(loops[-1], depth, rings)
-                    _sync_tile_rings(loops, rings)
+                _sync_tile_rings(block, rings)
                 tiles = block.parent_op()
                 if isinstance(tiles, wg.TileLoopOp) and tiles.turn_count > 1 and block.first_op is not None:
                     _insert([wg.AwaitTurnOp()], block.first_op)

@@ -89,3 +89,12 @@ def test_the_example_compiles_clean_on_12_3() -> None:
     assert report.codes == [] and report.spill_stores == 0 and report.shape.ldl == report.shape.stl == 0
     # Two K loops (the unmasked blocks, the masked last one), each two groups: S, then P V.
     assert report.shape.hgmma == 32 and report.shape.hgmma_gsb0 == 4
+
+
+def test_lower_fragments_keeps_each_loop_s_part() -> None:
+    # The unmasked key blocks and the masked last one are two k_loops; carrying the softmax's
+    # row vectors as scalars rebuilds each loop and must keep which blocks it runs.
+    module = exo_gpu.attention_program(64)
+    run_passes(module, parse_pipeline("schedule,insert-syncs,lower-fragments"))
+    parts = [op.range_part for op in module.walk() if isinstance(op, wg.KLoopOp)]
+    assert parts == ["all", "but_last", "last"]  # the producer's loop, then the consumers' two

@@ -187,8 +187,10 @@ class LowerKLoop(RewritePattern):
         part = op.range_part
         if part == "but_last":
             nk = em.v(ptx.SubOp(".u32", nk, 1, B32()))
-        if part == "last":  # k = nk - 1 only (nk >= 1: every tile has a K block)
+        if part == "last":  # k from max(start, nk - 1) (nk >= 1: every tile has a K block)
             k0 = em.v(ptx.SubOp(".u32", nk, 1, B32()))
+            if start:
+                k0 = em.v(ptx.MaxOp(".u32", k0, start, B32()))
             first = list(ring_position(em, k0 if base is None else em.add(base, k0), stages))
         elif base is None:  # one tile per thread block: ring position = k
             k0 = em.v(ptx.MovOp(".u32", start, B32()))
@@ -230,14 +232,33 @@ class LowerTileOrdinal(RewritePattern):
 
 
 class LowerRingSlot(RewritePattern):
-    """warpgroup.ring_slot -> (position mod stages, (position / stages) mod 2)."""
+    """warpgroup.ring_slot -> (p mod stages, (p / stages) mod 2), p = position - back."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: wg.RingSlotOp, rewriter: PatternRewriter) -> None:
         if not operands_lowered(op):
             return
         em = Emitter(op.location)
-        replace(rewriter, op, em, ring_position(em, op.position, _int(op.stages)))
+        position = op.position
+        if op.steps_back:
+            position = em.v(ptx.SubOp(".u32", position, op.steps_back, B32()))
+        replace(rewriter, op, em, ring_position(em, position, _int(op.stages)))
+
+
+class LowerPrevSlot(RewritePattern):
+    """warpgroup.prev_slot -> (slot + stages - 1) mod stages, and the phase, flipped when the
+    slot is 0 (the ring wrapped)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: wg.PrevSlotOp, rewriter: PatternRewriter) -> None:
+        if not operands_lowered(op):
+            return
+        stages = _int(op.stages)
+        em = Emitter(op.location)
+        prev = em.v(ptx.RemOp(".u32", em.add(op.slot, stages - 1), stages, B32()))
+        wrapped = em.v(ptx.SetpOp("eq", ".u32", op.slot, 0))
+        flipped = em.v(ptx.XorOp(".b32", op.phase, 1, B32()))
+        replace(rewriter, op, em, [prev, em.v(ptx.SelpOp(flipped, op.phase, wrapped))])
 
 
 class LowerTurns(RewritePattern):

@@ -44,6 +44,7 @@ class AttentionPlan:
     block_n: int = 128
     stages: int = 2
     wait_depth: int = 1
+    overlap: bool = False  # each block's softmax under the previous block's P V (schedule_attention)
     consumer_maxnreg: int = 240
     producer_maxnreg: int = 24
     what: str = ""  # how diagnostics name the source, e.g. "tile.kernel @attention"
@@ -81,6 +82,8 @@ class AttentionPlan:
                     "for the S = Q K^T wgmmas, not built yet)")
         if self.block_m != 128:
             return f"block_m must be 128 (two consumer warpgroups of 64 query rows), got {self.block_m}"
+        if self.overlap and self.causal and self.block_n != self.block_m:
+            return "overlap with a causal mask needs block_n = block_m (the diagonal in the last key block)"
         if self.block_n not in (64, 128):
             return f"block_n (keys per block) must be 64 or 128, got {self.block_n}"
         if self.kv_group < 1:
@@ -130,7 +133,7 @@ class AttentionPlan:
             "zero_before_launch": [],
             "schedule": {"kind": "attention", "consumers": self.consumers, "stages": self.stages,
                          "wait_depth": self.wait_depth, "block_n": bn, "causal": int(self.causal),
-                         "kv_group": self.kv_group, "roles": role},
+                         "kv_group": self.kv_group, "overlap": int(self.overlap), "roles": role},
         }
 
 

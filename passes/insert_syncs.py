@@ -164,7 +164,7 @@ def _ring_slots(op: Operation) -> list[tuple[str, SSAValue]]:
 
 def _own_rings(stage_ops: list[Operation]) -> list[str]:
     """The rings the stage reads at its own slot, in the order first named (a ring read at a
-    slot of its own, once per tile, is the K loop's: `_sync_tile_rings`)."""
+    slot of its own, once per tile, is the K loop's: `_wait_tile_rings`)."""
     slot = stage_ops[0].slot  # type: ignore[attr-defined]
     names: list[str] = []
     for op in stage_ops:
@@ -200,24 +200,36 @@ def _outer_reads(op: Operation) -> list[tuple[str, SSAValue]]:
     return found
 
 
-def _sync_tile_rings(block: Block, rings: _Rings) -> None:
-    """Rings that wgmmas of the block (or of its K loops) read at a slot of their own (A's
-    `a_slot`: a ring advancing once per tile, attention's Q): wait for that slot to be full
-    before the first op reading it, release it after the first wait_group following the last."""
-    if isinstance(block.parent_op(), wg.KLoopOp):  # a K loop's reads count at the loop, in its block
-        return
+def _tile_ring_reads(block: Block) -> tuple[dict[tuple[str, SSAValue], Operation], Operation | None]:
+    """The (ring, slot) pairs that wgmmas of the block (or of its K loops) read at a slot of
+    their own (A's `a_slot`: a ring advancing once per tile, attention's Q), each with the
+    first op reading it, and the last such op.  A K loop's body is seen from its block."""
     first: dict[tuple[str, SSAValue], Operation] = {}
     last: Operation | None = None
+    if isinstance(block.parent_op(), wg.KLoopOp):
+        return first, last
     for op in list(block.ops):
         reads = _outer_reads(op) if isinstance(op, (MmaAsyncOp, wg.KLoopOp)) else []
         for pair in reads:
             first.setdefault(pair, op)
         last = op if reads else last
-    if last is None:
-        return
-    for (name, slot), op in first.items():
+    return first, last
+
+
+def _wait_tile_rings(block: Block, rings: _Rings) -> None:
+    """Wait for each tile ring's slot to be full before the first op reading it (before the
+    stages are synchronised, so the wait comes before that stage's wgmma.fence: no branch
+    between a fence and its wgmmas)."""
+    for (name, slot), op in _tile_ring_reads(block)[0].items():
         phase, _ = rings.phase_and_index(slot, op, [name])
         _insert([WaitOp(name, slot, phase, "full")], op)
+
+
+def _release_tile_rings(block: Block, rings: _Rings) -> None:
+    """Release each tile ring's slot after the first wait_group following the last op reading it."""
+    first, last = _tile_ring_reads(block)
+    if last is None:
+        return
     final = last.next_op
     while final is not None and not isinstance(final, WaitGroupOp):
         final = final.next_op
@@ -367,6 +379,7 @@ def insert_syncs(kernel: wg.KernelOp) -> None:
         blocks = list(role.walk_blocks())
         for block in blocks:
             if role.role.data == "consumer":
+                _wait_tile_rings(block, rings)
                 stages = _plan_stages(block)
                 for i, stage in enumerate(stages):
                     _sync_consumer_stage(stage, stages[i + 1:], rings, depth)
@@ -378,7 +391,7 @@ def insert_syncs(kernel: wg.KernelOp) -> None:
                 loops = [op for op in block.ops if isinstance(op, wg.KLoopOp)]
                 if loops:
                     _final_wait(loops[-1], depth, rings)
-                _sync_tile_rings(block, rings)
+                _release_tile_rings(block, rings)
                 tiles = block.parent_op()
                 if isinstance(tiles, wg.TileLoopOp) and tiles.turn_count > 1 and block.first_op is not None:
                     _insert([wg.AwaitTurnOp()], block.first_op)

@@ -284,6 +284,9 @@ def schedule_kernel(kernel: tile.KernelOp, runtime_scale_d: bool = False) -> wg.
     schedule, with `stages` resolved to the most that fit when absent, is recorded on it."""
     found = match(kernel)
     plan = found.plan
+    if kernel.schedule_value.overlap:
+        raise DiagnosticException(f"{where(kernel)}{plan.what}: schedule overlap = true runs attention's softmax "
+                                  "under its P V; a GEMM has no softmax: drop it")
     if runtime_scale_d:
         plan = replace(plan, runtime_scale_d=True)
     if kernel.schedule_value.stages is None:

@@ -134,7 +134,8 @@ def _plan(kernel: tile.KernelOp, dtype, bm: int, d: int, bn: int, group: int, ro
     s = kernel.schedule_value
     regs = (240, 24) if s.maxnreg == (232, 40) else s.maxnreg  # the GEMM default: attention's own
     return AttentionPlan(kernel.sym_name.data, dtype=dtype or "?", head_dim=d, kv_group=group, block_m=bm,
-                         block_n=bn, stages=s.stages or 2, wait_depth=s.wait_depth, consumer_maxnreg=regs[0],
+                         block_n=bn, stages=s.stages or 2, wait_depth=s.wait_depth, overlap=s.overlap,
+                         consumer_maxnreg=regs[0],
                          producer_maxnreg=regs[1], what=f"tile.kernel @{kernel.sym_name.data}",
                          location=kernel.location, roles=tuple(sorted(roles.items(), key=lambda r: r[1])),
                          arg_names=tuple(a.name_hint or f"arg{n}" for n, a in enumerate(kernel.args)))

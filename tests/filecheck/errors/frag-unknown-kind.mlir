@@ -7,4 +7,4 @@ builtin.module {
   %r = wgmma.frag_unary "sqrt" %x : !wgmma.accumulator<m64n16, f32>
 }
 
-// CHECK: exo-gpu-opt: error: {{.*}}frag-unknown-kind.mlir: invalid IR: wgmma.frag_unary: unknown kind 'sqrt' (expected one of neg, exp2, tanh, relu, gelu, silu)
+// CHECK: exo-gpu-opt: error: {{.*}}frag-unknown-kind.mlir: invalid IR: wgmma.frag_unary: unknown kind 'sqrt' (expected one of neg, exp2, log2, tanh, relu, gelu, silu)

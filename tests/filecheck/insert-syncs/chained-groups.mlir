@@ -18,9 +18,9 @@ builtin.module {
     "mbarrier.ring"() <{ring = "v", stages = 2 : i64, slot_bytes = 8192 : i64, full_count = 1 : i64, empty_count = 128 : i64}> : () -> ()
     "warpgroup.role"() <{role = "consumer", first_warpgroup = 0 : i64, num_warpgroups = 1 : i64, maxnreg = 232 : i64}> ({
       %zero = arith.constant 0 : i32
-      %s = "wgmma.mma_async"(%zero) <{dtype = "bf16", k = 16 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "q", b_ring = "k", operandSegmentSizes = array<i32: 0, 1, 0>}> : (i32) -> !wgmma.accumulator<m64n64, f32>
+      %s = "wgmma.mma_async"(%zero) <{dtype = "bf16", k = 16 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "q", b_ring = "k", operandSegmentSizes = array<i32: 0, 1, 0, 0>}> : (i32) -> !wgmma.accumulator<m64n64, f32>
       %half = arith.constant 5.000000e-01 : f32
-      %o = "wgmma.mma_async"(%zero) <{dtype = "bf16", k = 16 : i64, a_offset = 32 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "q", b_ring = "v", operandSegmentSizes = array<i32: 0, 1, 0>}> : (i32) -> !wgmma.accumulator<m64n64, f32>
+      %o = "wgmma.mma_async"(%zero) <{dtype = "bf16", k = 16 : i64, a_offset = 32 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "q", b_ring = "v", operandSegmentSizes = array<i32: 0, 1, 0, 0>}> : (i32) -> !wgmma.accumulator<m64n64, f32>
       %e = wgmma.frag_unary "exp2" %s : !wgmma.accumulator<m64n64, f32>
       "wgmma.store_accumulator"(%e, %c, %m, %n) <{row_offset = 0 : i64, accumulate_c = 0 : i64}> : (!wgmma.accumulator<m64n64, f32>, i64, i32, i32) -> ()
       "wgmma.store_accumulator"(%o, %c, %m, %n) <{row_offset = 0 : i64, accumulate_c = 0 : i64}> : (!wgmma.accumulator<m64n64, f32>, i64, i32, i32) -> ()

@@ -32,8 +32,8 @@ builtin.module {
       %res = "warpgroup.k_loop"(%k_size, %undef) <{start = 0 : i64, block_k = 32 : i64, stages = 2 : i64}> ({
       ^bb0(%k: i32, %slot: i32, %phase: i32, %acc: !wgmma.accumulator<m64n16, f32>):
         %ne = arith.cmpi ne, %k, %zero : i32
-        %l0 = "wgmma.mma_async"(%acc, %slot, %ne) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 1>}> : (!wgmma.accumulator<m64n16, f32>, i32, i1) -> !wgmma.accumulator<m64n16, f32>
-        %l1 = "wgmma.mma_async"(%l0, %slot) <{dtype = "tf32", k = 8 : i64, a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0>}> : (!wgmma.accumulator<m64n16, f32>, i32) -> !wgmma.accumulator<m64n16, f32>
+        %l0 = "wgmma.mma_async"(%acc, %slot, %ne) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 1, 0>}> : (!wgmma.accumulator<m64n16, f32>, i32, i1) -> !wgmma.accumulator<m64n16, f32>
+        %l1 = "wgmma.mma_async"(%l0, %slot) <{dtype = "tf32", k = 8 : i64, a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0, 0>}> : (!wgmma.accumulator<m64n16, f32>, i32) -> !wgmma.accumulator<m64n16, f32>
         "warpgroup.yield"(%l1) : (!wgmma.accumulator<m64n16, f32>) -> ()
       }) : (i32, !wgmma.accumulator<m64n16, f32>) -> !wgmma.accumulator<m64n16, f32>
       "wgmma.store_accumulator"(%res, %c, %m, %n) <{row_offset = 0 : i64, accumulate_c = 0 : i64}> : (!wgmma.accumulator<m64n16, f32>, i64, i32, i32) -> ()

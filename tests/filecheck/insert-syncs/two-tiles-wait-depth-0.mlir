@@ -23,12 +23,12 @@ builtin.module {
     }) : () -> ()
     "warpgroup.role"() <{role = "consumer", first_warpgroup = 1 : i64, num_warpgroups = 1 : i64, maxnreg = 232 : i64}> ({
       %zero = arith.constant 0 : i32
-      %t0 = "wgmma.mma_async"(%zero) <{dtype = "bf16", k = 16 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 0, 1, 0>}> : (i32) -> !wgmma.accumulator<m64n8, f32>
-      %t1 = "wgmma.mma_async"(%zero) <{dtype = "bf16", k = 16 : i64, a_offset = 8192 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 0, 1, 0>}> : (i32) -> !wgmma.accumulator<m64n8, f32>
+      %t0 = "wgmma.mma_async"(%zero) <{dtype = "bf16", k = 16 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 0, 1, 0, 0>}> : (i32) -> !wgmma.accumulator<m64n8, f32>
+      %t1 = "wgmma.mma_async"(%zero) <{dtype = "bf16", k = 16 : i64, a_offset = 8192 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 0, 1, 0, 0>}> : (i32) -> !wgmma.accumulator<m64n8, f32>
       %r0, %r1 = "warpgroup.k_loop"(%k_size, %t0, %t1) <{start = 1 : i64, block_k = 64 : i64, stages = 3 : i64}> ({
       ^bb0(%k: i32, %slot: i32, %phase: i32, %acc0: !wgmma.accumulator<m64n8, f32>, %acc1: !wgmma.accumulator<m64n8, f32>):
-        %u0 = "wgmma.mma_async"(%acc0, %slot) <{dtype = "bf16", k = 16 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0>}> : (!wgmma.accumulator<m64n8, f32>, i32) -> !wgmma.accumulator<m64n8, f32>
-        %u1 = "wgmma.mma_async"(%acc1, %slot) <{dtype = "bf16", k = 16 : i64, a_offset = 8192 : i64, b_offset = 0 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0>}> : (!wgmma.accumulator<m64n8, f32>, i32) -> !wgmma.accumulator<m64n8, f32>
+        %u0 = "wgmma.mma_async"(%acc0, %slot) <{dtype = "bf16", k = 16 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0, 0>}> : (!wgmma.accumulator<m64n8, f32>, i32) -> !wgmma.accumulator<m64n8, f32>
+        %u1 = "wgmma.mma_async"(%acc1, %slot) <{dtype = "bf16", k = 16 : i64, a_offset = 8192 : i64, b_offset = 0 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0, 0>}> : (!wgmma.accumulator<m64n8, f32>, i32) -> !wgmma.accumulator<m64n8, f32>
         "warpgroup.yield"(%u0, %u1) : (!wgmma.accumulator<m64n8, f32>, !wgmma.accumulator<m64n8, f32>) -> ()
       }) : (i32, !wgmma.accumulator<m64n8, f32>, !wgmma.accumulator<m64n8, f32>) -> (!wgmma.accumulator<m64n8, f32>, !wgmma.accumulator<m64n8, f32>)
       "wgmma.store_accumulator"(%r0, %c, %m, %n) <{row_offset = 0 : i64, accumulate_c = 0 : i64}> : (!wgmma.accumulator<m64n8, f32>, i64, i32, i32) -> ()

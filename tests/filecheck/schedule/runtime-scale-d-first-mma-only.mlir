@@ -29,7 +29,7 @@ builtin.module {
 }
 
 // CHECK:        %[[NE:[0-9]+]] = arith.cmpi ne, %{{[0-9]+}}, %{{[0-9]+}} : i32
-// CHECK-NEXT:   %[[M0:[0-9]+]] = "wgmma.mma_async"(%{{[0-9]+}}, %{{[0-9]+}}, %[[NE]]) <{{.*}}a_offset = 0 : i64{{.*}}a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 1>}>
-// CHECK-NEXT:   %[[M1:[0-9]+]] = "wgmma.mma_async"(%[[M0]], %{{[0-9]+}}) <{{.*}}a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0>}>
-// CHECK-NEXT:   %[[M2:[0-9]+]] = "wgmma.mma_async"(%[[M1]], %{{[0-9]+}}) <{{.*}}a_offset = 64 : i64, b_offset = 64 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0>}>
-// CHECK-NEXT:   %[[M3:[0-9]+]] = "wgmma.mma_async"(%[[M2]], %{{[0-9]+}}) <{{.*}}a_offset = 96 : i64, b_offset = 96 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0>}>
+// CHECK-NEXT:   %[[M0:[0-9]+]] = "wgmma.mma_async"(%{{[0-9]+}}, %{{[0-9]+}}, %[[NE]]) <{{.*}}a_offset = 0 : i64{{.*}}a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 1, 0>}>
+// CHECK-NEXT:   %[[M1:[0-9]+]] = "wgmma.mma_async"(%[[M0]], %{{[0-9]+}}) <{{.*}}a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0, 0>}>
+// CHECK-NEXT:   %[[M2:[0-9]+]] = "wgmma.mma_async"(%[[M1]], %{{[0-9]+}}) <{{.*}}a_offset = 64 : i64, b_offset = 64 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0, 0>}>
+// CHECK-NEXT:   %[[M3:[0-9]+]] = "wgmma.mma_async"(%[[M2]], %{{[0-9]+}}) <{{.*}}a_offset = 96 : i64, b_offset = 96 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 0, 0>}>

@@ -36,7 +36,7 @@ builtin.module {
 // scale-d = (k != 0), computed once per iteration, feeds the mma as its run-time operand.
 // CHECK-NEXT:       %[[ZERO:[0-9]+]] = arith.constant 0 : i32
 // CHECK-NEXT:       %[[NE:[0-9]+]] = arith.cmpi ne, %[[K]], %[[ZERO]] : i32
-// CHECK-NEXT:       %[[M0:[0-9]+]] = "wgmma.mma_async"(%[[ACC]], %[[SLOT]], %[[NE]]) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 1>}> : (!wgmma.accumulator<m64n16, f32>, i32, i1) -> !wgmma.accumulator<m64n16, f32>
+// CHECK-NEXT:       %[[M0:[0-9]+]] = "wgmma.mma_async"(%[[ACC]], %[[SLOT]], %[[NE]]) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 1 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 1, 1, 1, 0>}> : (!wgmma.accumulator<m64n16, f32>, i32, i1) -> !wgmma.accumulator<m64n16, f32>
 // CHECK-NEXT:       "wgmma.mma_async"(%[[M0]], %[[SLOT]]
 // CHECK-NEXT:       "wgmma.mma_async"
 // CHECK-NEXT:       %[[M3:[0-9]+]] = "wgmma.mma_async"({{.*}}a_offset = 96 : i64

@@ -40,7 +40,7 @@ builtin.module {
 // CHECK-NEXT:      ^bb0(%[[BASE:[0-9]+]]: i32, %{{.*}}: i32):
 // CHECK-NEXT:        %[[FIRST:[0-9]+]], %{{.*}} = "warpgroup.ring_slot"(%[[BASE]]) <{stages = 2 : i64}>
 // The peeled first K block of the work unit stays: scale_d = 0, no accumulator operand.
-// CHECK-NEXT:        %{{[0-9]+}} = "wgmma.mma_async"(%[[FIRST]]) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 0, 1, 0>}>
+// CHECK-NEXT:        %{{[0-9]+}} = "wgmma.mma_async"(%[[FIRST]]) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 0, 1, 0, 0>}>
 // CHECK:             %[[RES:[0-9]+]] = "warpgroup.k_loop"(%[[K]], %{{[0-9]+}}) <{start = 1 : i64, block_k = 32 : i64, stages = 2 : i64}>
 // CHECK:             "wgmma.store_accumulator"(%[[RES]], %[[C]], %[[M]], %[[N]]) <{row_offset = 0 : i64, accumulate_c = 0 : i64, atomic_add = 1 : i64}>
 // CHECK-NEXT:        "warpgroup.yield"() : () -> ()

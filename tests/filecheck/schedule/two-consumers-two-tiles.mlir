@@ -48,12 +48,12 @@ builtin.module {
 // CHECK-NEXT:      ^bb0
 // CHECK-NEXT:      %[[ZERO:[0-9]+]], %{{[0-9]+}} = "warpgroup.ring_slot"
 // Tile 0 (A rows 0..63 of the warpgroup's slice).
-// CHECK-NEXT:      %[[T0A:[0-9]+]] = "wgmma.mma_async"(%[[ZERO]]) <{dtype = "bf16", k = 16 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 0, 1, 0>}>
+// CHECK-NEXT:      %[[T0A:[0-9]+]] = "wgmma.mma_async"(%[[ZERO]]) <{dtype = "bf16", k = 16 : i64, a_offset = 0 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 0, 1, 0, 0>}>
 // CHECK-NEXT:      %[[T0B:[0-9]+]] = "wgmma.mma_async"(%[[T0A]], %[[ZERO]]) <{{.*}}a_offset = 32 : i64, b_offset = 32 : i64, scale_d = 1 : i64
 // CHECK-NEXT:      %[[T0C:[0-9]+]] = "wgmma.mma_async"(%[[T0B]], %[[ZERO]]) <{{.*}}a_offset = 64 : i64, b_offset = 64 : i64, scale_d = 1 : i64
 // CHECK-NEXT:      %[[T0D:[0-9]+]] = "wgmma.mma_async"(%[[T0C]], %[[ZERO]]) <{{.*}}a_offset = 96 : i64, b_offset = 96 : i64, scale_d = 1 : i64
 // Tile 1 (64 rows x 128 bytes further into A): starts over with scale_d = 0.
-// CHECK-NEXT:      %[[T1A:[0-9]+]] = "wgmma.mma_async"(%[[ZERO]]) <{dtype = "bf16", k = 16 : i64, a_offset = 8192 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 0, 1, 0>}>
+// CHECK-NEXT:      %[[T1A:[0-9]+]] = "wgmma.mma_async"(%[[ZERO]]) <{dtype = "bf16", k = 16 : i64, a_offset = 8192 : i64, b_offset = 0 : i64, scale_d = 0 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 0, 1, 0, 0>}>
 // CHECK-NEXT:      %[[T1B:[0-9]+]] = "wgmma.mma_async"(%[[T1A]], %[[ZERO]]) <{{.*}}a_offset = 8224 : i64, b_offset = 32 : i64, scale_d = 1 : i64
 // CHECK-NEXT:      %[[T1C:[0-9]+]] = "wgmma.mma_async"(%[[T1B]], %[[ZERO]]) <{{.*}}a_offset = 8256 : i64, b_offset = 64 : i64, scale_d = 1 : i64
 // CHECK-NEXT:      %[[T1D:[0-9]+]] = "wgmma.mma_async"(%[[T1C]], %[[ZERO]]) <{{.*}}a_offset = 8288 : i64, b_offset = 96 : i64, scale_d = 1 : i64

@@ -9,8 +9,9 @@ CUDA=${CUDA:-system}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 step() { echo "== $*"; }
 step checks
-timeout 300 python3 "$HERE/benchmarks/attention_check.py" --cuda "$CUDA" --out "$OUT" > "$OUT/attention_check.log" 2>&1
-echo "rc=$?"; tail -3 "$OUT/attention_check.log"
+timeout 300 python3 "$HERE/benchmarks/attention_check.py" --cuda "$CUDA" --out "$OUT" --dtypes "${DTYPES:-bf16,f16}" \
+  --overlap "${OVERLAP:-0,1}" > "$OUT/attention_check.log" 2>&1
+echo "rc=$?"; grep -v " ok$" "$OUT/attention_check.log" | tail -5
 step "exo-gpu run examples/attention.mlir (the tile program, checked against the interpreter)"
 timeout 120 exo-gpu run "$HERE/examples/attention.mlir" --cuda "$CUDA" --shape q=2x4x1000x128 --shape kt=2x4x128x1000 \
   --shape v=2x4x1000x128 --shape o=2x4x1000x128 --shape lse=2x4x1000 --scalar scale_log2=0.12751743

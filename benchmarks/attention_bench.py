@@ -6,8 +6,10 @@ with the cuDNN backend and with the flash backend, in one process.
 For each head dim (64, 128), causal or not, and sequence length S (16k tokens per batch:
 B = 16384 / S; H = 2048 / D heads), every implementation runs on the same bf16 tensors:
 first a check of exo-gpu's O against cuDNN's (max |diff| / max |ref|), then `rounds` rounds in
-shuffled order, each sample after a 256 MiB write that evicts L2, CUDA events around the
-call.  TFLOP/s = 4 B H S^2 D / median (halved when causal).  Writes attention_bench.json.
+shuffled order, each sample after a 256 MiB write that evicts L2 and a 0.2 ms GPU sleep (so
+the host's launch overhead does not count), CUDA events around the call.  exo-gpu runs both
+attention schedules: plain and `overlap = true`.  TFLOP/s = 4 B H S^2 D / median (halved when causal).  Writes attention_bench.json and
+(with matplotlib) attention_bench.png.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import statistics
 import sys
 import time
 
+SLEEP_CYCLES = 400_000  # about 0.2 ms of GPU time before each sample
+EXO = ("exo-gpu", "exo-gpu overlap")  # the schedule without and with overlap = true
 
 def _sdpa(backend_name: str):
     import torch
@@ -37,6 +41,7 @@ def _time(fn, flush, rounds_times: list[float]) -> None:
     import torch
 
     flush.zero_()
+    torch.cuda._sleep(SLEEP_CYCLES)  # the GPU stays busy while the host enqueues the call: no launch gap
     start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
     start.record()
     fn()
@@ -54,11 +59,11 @@ def bench_case(d: int, causal: bool, seq: int, rounds: int, cuda: str, flush) ->
     gen = torch.Generator(device="cuda").manual_seed(seq * 7 + d + causal)
     q, k, v = (torch.randn((b, h, seq, d), device="cuda", dtype=torch.bfloat16, generator=gen) for _ in range(3))
     impls = {"exo-gpu": lambda: exo_gpu.attention(q, k, v, causal=causal, cuda=cuda)[0],
+             "exo-gpu overlap": lambda: exo_gpu.attention(q, k, v, causal=causal, cuda=cuda, overlap=True)[0],
              "cudnn": lambda: _sdpa("CUDNN_ATTENTION")(q, k, v, causal),
              "flash": lambda: _sdpa("FLASH_ATTENTION")(q, k, v, causal)}
     ref = impls["cudnn"]().float()
-    out = impls["exo-gpu"]().float()
-    err = float((out - ref).abs().max() / ref.abs().max())
+    errs = {name: float((impls[name]().float() - ref).abs().max() / ref.abs().max()) for name in EXO}
     for fn in impls.values():  # warm up (and compile, for exo-gpu)
         fn()
     torch.cuda.synchronize()
@@ -69,13 +74,43 @@ def bench_case(d: int, causal: bool, seq: int, rounds: int, cuda: str, flush) ->
         for name in order:
             _time(impls[name], flush, times[name])
     flops = 4.0 * b * h * seq * seq * d / (2 if causal else 1)
-    row = {"head_dim": d, "causal": causal, "seq": seq, "batch": b, "heads": h, "max_rel_diff_vs_cudnn": err}
+    row = {"head_dim": d, "causal": causal, "seq": seq, "batch": b, "heads": h, "max_rel_diff_vs_cudnn": errs}
     for name, ts in times.items():
         med = statistics.median(ts)
         row[name] = {"median_ms": med, "min_ms": min(ts), "tflops": flops / (med * 1e-3) / 1e12}
-    row["pct_of_cudnn"] = 100.0 * row["exo-gpu"]["tflops"] / row["cudnn"]["tflops"]
-    row["pct_of_flash"] = 100.0 * row["exo-gpu"]["tflops"] / row["flash"]["tflops"]
+    for name in EXO:
+        row[name]["pct_of_cudnn"] = 100.0 * row[name]["tflops"] / row["cudnn"]["tflops"]
+        row[name]["pct_of_flash"] = 100.0 * row[name]["tflops"] / row["flash"]["tflops"]
     return row
+
+
+def plot(rows: list[dict], meta: dict, path: str) -> None:
+    """TFLOP/s against sequence length, one panel per (head dim, causal)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = sorted({(r["head_dim"], r["causal"]) for r in rows})
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.8), squeeze=False)
+    for ax, (d, causal) in zip(axes[0], panels):
+        mine = [r for r in rows if r["head_dim"] == d and r["causal"] == causal]
+        seqs = [r["seq"] for r in mine]
+        for name, style in (("exo-gpu", "r-o"), ("exo-gpu overlap", "m-d"), ("cudnn", "k-s"), ("flash", "b--^")):
+            ax.plot(seqs, [r[name]["tflops"] for r in mine], style, label=name)
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(seqs)
+        ax.set_xticklabels([str(s) for s in seqs], fontsize=7)
+        ax.set_title(f"D={d} {'causal' if causal else 'non-causal'}", fontsize=9)
+        ax.set_xlabel("sequence length (16k tokens per batch)")
+        ax.set_ylabel("TFLOP/s")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle(f"forward attention, bf16, {meta['gpu']}, torch {meta['torch']}, cuDNN {meta['cudnn']}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def main() -> int:
@@ -98,13 +133,19 @@ def main() -> int:
                 row = bench_case(d, causal, seq, args.rounds, args.cuda, flush)
                 rows.append(row)
                 print(f"D{d:4d} {'causal' if causal else 'full  '} S{seq:6d}  exo {row['exo-gpu']['tflops']:6.1f}  "
-                      f"cudnn {row['cudnn']['tflops']:6.1f}  flash {row['flash']['tflops']:6.1f} TFLOP/s  "
-                      f"{row['pct_of_cudnn']:5.1f}% of cuDNN  diff {row['max_rel_diff_vs_cudnn']:.1e}", flush=True)
+                      f"overlap {row['exo-gpu overlap']['tflops']:6.1f}  cudnn {row['cudnn']['tflops']:6.1f}  "
+                      f"flash {row['flash']['tflops']:6.1f} TFLOP/s  ({row['exo-gpu']['pct_of_cudnn']:5.1f}%, "
+                      f"{row['exo-gpu overlap']['pct_of_cudnn']:5.1f}% of cuDNN)  "
+                      f"diff {max(row['max_rel_diff_vs_cudnn'].values()):.1e}", flush=True)
     meta = {"gpu": torch.cuda.get_device_name(), "torch": torch.__version__, "cudnn": torch.backends.cudnn.version(),
             "cuda": args.cuda, "rounds": args.rounds, "date": time.strftime("%Y-%m-%d"),
             "seconds": round(time.time() - started, 1), "command": " ".join(sys.argv)}
     with open(os.path.join(args.out, "attention_bench.json"), "w") as f:
         json.dump({"meta": meta, "rows": rows}, f, indent=1)
+    try:
+        plot(rows, meta, os.path.join(args.out, "attention_bench.png"))
+    except ImportError:
+        print("no matplotlib: no plot", file=sys.stderr)
     return 0
 
 

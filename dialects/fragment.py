@@ -185,6 +185,35 @@ class FragBinaryOp(IRDLOperation):
 
 
 @irdl_op_definition
+class FragFmaOp(IRDLOperation):
+    """`wgmma.frag_fma %a, %b, %c`: a * b + c elementwise, rounded once (fma.rn.f32); each operand
+    a fragment of the result's type or a row vector broadcast along its rows (attention's
+    2^(S scale - m) is exp2 of fma(S, scale, -m)).
+
+        %r = wgmma.frag_fma %s, %c, %nm : !wgmma.accumulator<m64n128, f32>, !wgmma.accumulator<m64n128, f32>, !wgmma.row_vector<m64, f32> -> !wgmma.accumulator<m64n128, f32>
+    """
+
+    name = "wgmma.frag_fma"
+
+    a = operand_def(AccumulatorType | RowVectorType)
+    b = operand_def(AccumulatorType | RowVectorType)
+    c = operand_def(AccumulatorType | RowVectorType)
+    result = result_def(AccumulatorType)
+
+    assembly_format = "$a `,` $b `,` $c attr-dict `:` type($a) `,` type($b) `,` type($c) `->` type($result)"
+
+    def __init__(self, a, b, c, result_type: AccumulatorType):
+        super().__init__(operands=[a, b, c], result_types=[result_type])
+
+    def verify_(self) -> None:
+        _check_f32_accumulator(self, self.result.type, "result")
+        for v in self.operands:
+            if isinstance(v.type, AccumulatorType) and v.type != self.result.type:
+                raise VerifyException(f"wgmma.frag_fma: operand {v.type} is not the result type {self.result.type}: "
+                                      "elementwise ops take fragments of one shape")
+
+
+@irdl_op_definition
 class FragUnaryOp(IRDLOperation):
     """`wgmma.frag_unary "neg"|"exp2"|"log2"|"tanh"|"relu"|"gelu"|"silu" %x`: elementwise
     function.  exp2, log2 and tanh are the hardware approximations (ex2.approx.f32,
@@ -469,7 +498,7 @@ class TileOriginOp(IRDLOperation):
                                   f"(an m64 tile), got {off}")
 
 
-OPS = [FragBinaryOp, FragUnaryOp, FragSplatOp, FragLoadVectorOp, FragLoadTileOp, FragReduceOp, FragIotaOp,
+OPS = [FragBinaryOp, FragFmaOp, FragUnaryOp, FragSplatOp, FragLoadVectorOp, FragLoadTileOp, FragReduceOp, FragIotaOp,
        FragSelectOp, TileOriginOp]
 TYPES = [RowVectorType]
-ELEMENTWISE = (FragBinaryOp, FragUnaryOp, FragSelectOp)
+ELEMENTWISE = (FragBinaryOp, FragFmaOp, FragUnaryOp, FragSelectOp)

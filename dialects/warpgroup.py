@@ -234,16 +234,20 @@ class KLoopOp(IRDLOperation):
     # registers a body defines are U distinct sets, so a value of iteration k survives while
     # iterations k+1 .. k+U-1 run (A fragments still read by in-flight wgmmas).
     unroll = opt_prop_def(IntegerAttr)
+    # Which K blocks (all when absent): "but_last" runs k in [start, nk - 1), "last" runs k in
+    # [max(start, nk - 1), nk): a loop whose last block differs (attention masks only it).
+    part = opt_prop_def(StringAttr)
     body = region_def("single_block")
 
-    def __init__(self, k_size, iter_args, start: int, block_k: int, stages: int, body: Region | None = None):
+    def __init__(self, k_size, iter_args, start: int, block_k: int, stages: int, body: Region | None = None,
+                 part: str | None = None):
         types = [a.type for a in iter_args]
         if body is None:
             body = Region(Block(arg_types=[i32, i32, i32, *types]))
         super().__init__(
             operands=[k_size, iter_args], result_types=[types], regions=[body],
             properties={"start": IntegerAttr(start, 64), "block_k": IntegerAttr(block_k, 64),
-                        "stages": IntegerAttr(stages, 64)})
+                        "stages": IntegerAttr(stages, 64), **({"part": StringAttr(part)} if part else {})})
 
     @property
     def k(self):
@@ -265,8 +269,16 @@ class KLoopOp(IRDLOperation):
     def unroll_factor(self) -> int:
         return 1 if self.unroll is None else _int(self.unroll)
 
+    @property
+    def range_part(self) -> str:
+        return "all" if self.part is None else self.part.data
+
     def verify_(self) -> None:
         args = self.body.block.args
+        if self.range_part not in ("all", "but_last", "last"):
+            raise VerifyException(f"k_loop part must be but_last or last (absent: all), got '{self.range_part}'")
+        if self.range_part == "last" and self.unroll_factor != 1:
+            raise VerifyException("a k_loop over the last K block only has no unroll")
         if not 1 <= self.unroll_factor <= 8:
             raise VerifyException(f"k_loop unroll must be in 1..8, got {self.unroll_factor}")
         if len(args) != 3 + len(self.iter_args):
@@ -295,7 +307,9 @@ class TileLoopOp(IRDLOperation):
     whoever ran them.
 
     With `causal` = 1 (attention with a causal mask, K = M) tile (m, n) has
-    min(nk, ceil((m + 1) * block_m / block_k)) K blocks: those at or left of its last row.
+    min(nk, ceil((m + 1) * block_m / block_k)) K blocks: those at or left of its last row;
+    the tile rows are walked from the last (the longest) to the first, so that a persistent
+    block's short tiles come last.
 
     With `split_k` = S > 1 the loop walks work units (tile, split) instead, unit u being
     split u / T of tile u mod T (T tiles), while u < T * S', where S' = min(S, nk) and
@@ -396,17 +410,40 @@ class PassTurnOp(IRDLOperation):
 
 @irdl_op_definition
 class RingSlotOp(IRDLOperation):
-    """The ring slot of K block `position` (a ring position, e.g. a tile_loop's base) and the
-    phase of that slot's barriers: (position mod stages, (position / stages) mod 2)."""
+    """The ring slot of K block `position` - `back` (a ring position, e.g. a tile_loop's base;
+    `back` absent: 0) and the phase of that slot's barriers: (p mod stages, (p / stages) mod 2)."""
 
     name = "warpgroup.ring_slot"
     position = operand_def(i32)
     stages = prop_def(IntegerAttr)
+    back = opt_prop_def(IntegerAttr)
     slot = result_def(i32)
     phase = result_def(i32)
 
-    def __init__(self, position, stages: int):
-        super().__init__(operands=[position], result_types=[i32, i32], properties={"stages": IntegerAttr(stages, 64)})
+    def __init__(self, position, stages: int, back: int = 0):
+        super().__init__(operands=[position], result_types=[i32, i32],
+                         properties={"stages": IntegerAttr(stages, 64), **({"back": IntegerAttr(back, 64)} if back else {})})
+
+    @property
+    def steps_back(self) -> int:
+        return 0 if self.back is None else _int(self.back)
+
+
+@irdl_op_definition
+class PrevSlotOp(IRDLOperation):
+    """The slot and phase of the ring position one before (`slot`, `phase`) of a ring of
+    `stages` slots: in a k_loop, K block k - 1's, for a stage that reads the previous block's
+    tile (attention's P V overlapped with the next block's S)."""
+
+    name = "warpgroup.prev_slot"
+    slot = operand_def(i32)
+    phase = operand_def(i32)
+    stages = prop_def(IntegerAttr)
+    prev_slot = result_def(i32)
+    prev_phase = result_def(i32)
+
+    def __init__(self, slot, phase, stages: int):
+        super().__init__(operands=[slot, phase], result_types=[i32, i32], properties={"stages": IntegerAttr(stages, 64)})
 
 
 @irdl_op_definition
@@ -422,4 +459,5 @@ class YieldOp(IRDLOperation):
         super().__init__(operands=[values])
 
 
-Warpgroup = Dialect("warpgroup", [KernelOp, RoleOp, TileLoopOp, TileOrdinalOp, AwaitTurnOp, PassTurnOp, RingSlotOp, KLoopOp, YieldOp], [])
+Warpgroup = Dialect("warpgroup", [KernelOp, RoleOp, TileLoopOp, TileOrdinalOp, AwaitTurnOp, PassTurnOp, RingSlotOp,
+                                  PrevSlotOp, KLoopOp, YieldOp], [])

@@ -11,7 +11,7 @@ Python API (mirrors the `exo-gpu` command line):
 
 __version__ = "0.2.0"
 
-from exo_gpu.attention import attention, compile_attention
+from exo_gpu.attention_api import attention, attention_program, compile_attention
 from exo_gpu.compiler import Compiled, CompileError, compile, gemm, parse, print_ir
 from exo_gpu.errors import ExoGpuError
 from exo_gpu.passes import DEFAULT_PIPELINE
@@ -30,5 +30,5 @@ def run(m: int, n: int, k: int, **kwargs):
     return _run(m, n, k, **kwargs)
 
 
-__all__ = ["__version__", "Compiled", "CompileError", "DEFAULT_PIPELINE", "ExoGpuError", "attention", "compile",
+__all__ = ["__version__", "Compiled", "CompileError", "DEFAULT_PIPELINE", "ExoGpuError", "attention", "attention_program", "compile",
            "compile_attention", "gemm", "matmul", "parse", "print_ir", "run", "tune"]

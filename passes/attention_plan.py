@@ -44,10 +44,15 @@ class AttentionPlan:
     block_n: int = 128
     stages: int = 2
     wait_depth: int = 1
+    overlap: bool = False  # each block's softmax under the previous block's P V (schedule_attention)
     consumer_maxnreg: int = 240
     producer_maxnreg: int = 24
     what: str = ""  # how diagnostics name the source, e.g. "tile.kernel @attention"
     location: Attribute | None = field(default=None, compare=False)
+    # The kernel's arguments: their names, and which argument plays each role (q, kt, v, o,
+    # lse, scale_log2); K comes as K^T, a (B, Hkv, D, S) view with D contiguous.
+    arg_names: tuple[str, ...] = ("q", "kt", "v", "o", "lse", "scale_log2")
+    roles: tuple[tuple[str, int], ...] = (("q", 0), ("kt", 1), ("v", 2), ("o", 3), ("lse", 4), ("scale_log2", 5))
 
     @property
     def consumers(self) -> int:
@@ -77,6 +82,8 @@ class AttentionPlan:
                     "for the S = Q K^T wgmmas, not built yet)")
         if self.block_m != 128:
             return f"block_m must be 128 (two consumer warpgroups of 64 query rows), got {self.block_m}"
+        if self.overlap and self.causal and self.block_n != self.block_m:
+            return "overlap with a causal mask needs block_n = block_m (the diagonal in the last key block)"
         if self.block_n not in (64, 128):
             return f"block_n (keys per block) must be 64 or 128, got {self.block_n}"
         if self.kv_group < 1:
@@ -94,35 +101,39 @@ class AttentionPlan:
         return None
 
     def abi(self) -> dict:
-        """The kernel ABI (GemmPlan.abi's format): arguments q, k, v, o, lse, scale_log2."""
+        """The kernel ABI (GemmPlan.abi's format): the arguments in the program's order."""
         d, bm, bn = self.head_dim, self.block_m, self.block_n
-        tensor = lambda name, access="read", rank=4: {  # noqa: E731
-            "name": name, "kind": "tensor", "element": "f32" if name == "lse" else self.dtype, "rank": rank,
-            "contiguous": rank - 1, "access": access}
-        args = [tensor("q"), tensor("k"), tensor("v"), tensor("o", "write"), tensor("lse", "write", 3),
-                {"name": "scale_log2", "kind": "scalar", "type": "f32"}]
-        box = lambda rows: [ATOM, rows]  # noqa: E731
+        role = dict(self.roles)
+        shapes = {"q": (4, 3, self.dtype), "kt": (4, 2, self.dtype), "v": (4, 3, self.dtype),
+                  "o": (4, 3, self.dtype), "lse": (3, 2, "f32")}
+        args: list[dict] = [{}] * len(self.arg_names)
+        for name, (rank, contiguous, element) in shapes.items():
+            args[role[name]] = {"name": self.arg_names[role[name]], "kind": "tensor", "element": element,
+                                "rank": rank, "contiguous": contiguous,
+                                "access": "write" if name in ("o", "lse") else "read"}
+        args[role["scale_log2"]] = {"name": self.arg_names[role["scale_log2"]], "kind": "scalar", "type": "f32"}
+        tmap = lambda name, rows: {"kind": "tensor_map", "arg": role[name], "dtype": self.dtype,  # noqa: E731
+                                   "box": [ATOM, rows], "swizzle": SWIZZLE_BYTES, "flatten": True}
         params = [
-            {"kind": "tensor_map", "arg": 0, "dtype": self.dtype, "box": box(bm), "swizzle": 128, "flatten": True},
-            {"kind": "tensor_map", "arg": 1, "dtype": self.dtype, "box": box(bn), "swizzle": 128, "flatten": True},
-            {"kind": "pointer", "arg": 3},
-            {"kind": "dim", "arg": 3, "dim": 2},  # M: queries
-            {"kind": "dim", "arg": 3, "dim": 3},  # N: the head dim
-            {"kind": "dim", "arg": 1, "dim": 2},  # K: keys
-            {"kind": "dim", "arg": 3, "dims": [0, 1]},  # batch entries: B * H
-            {"kind": "tensor_map", "arg": 2, "dtype": self.dtype, "box": box(bn), "swizzle": 128, "flatten": True},
-            {"kind": "pointer", "arg": 4},
-            {"kind": "scalar", "arg": 5, "type": "f32"},
+            tmap("q", bm), tmap("kt", bn),
+            {"kind": "pointer", "arg": role["o"]},
+            {"kind": "dim", "arg": role["o"], "dim": 2},  # M: queries
+            {"kind": "dim", "arg": role["o"], "dim": 3},  # N: the head dim
+            {"kind": "dim", "arg": role["kt"], "dim": 3},  # K: keys
+            {"kind": "dim", "arg": role["o"], "dims": [0, 1]},  # batch entries: B * H
+            tmap("v", bn),
+            {"kind": "pointer", "arg": role["lse"]},
+            {"kind": "scalar", "arg": role["scale_log2"], "type": "f32"},
         ]
         return {
             "kernel": self.name, "args": args, "params": params, "smem_bytes": self.smem_bytes,
             "threads": 128 * (self.consumers + 1), "cluster": [1, 1, 1],
-            "grid": {"rule": "persistent", "tensor": 3, "block": [bm, d], "cluster_tiles": [1, 1], "split_k": 1,
-                     "batch_dims": 2},
+            "grid": {"rule": "persistent", "tensor": role["o"], "block": [bm, d], "cluster_tiles": [1, 1],
+                     "split_k": 1, "batch_dims": 2},
             "zero_before_launch": [],
             "schedule": {"kind": "attention", "consumers": self.consumers, "stages": self.stages,
                          "wait_depth": self.wait_depth, "block_n": bn, "causal": int(self.causal),
-                         "kv_group": self.kv_group},
+                         "kv_group": self.kv_group, "overlap": int(self.overlap), "roles": role},
         }
 
 

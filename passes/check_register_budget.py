@@ -1,8 +1,10 @@
 """`check-register-budget`: each warpgroup role's registers must fit its setmaxnreg budget.
 
 Guarantees: per role (a ptx.if whose body sets setmaxnreg), the accumulator registers of
-its distinct ranges (32-bit registers: an f16x2 register holds two f16 elements, so an
-m64nN f16 tile counts N/4, an f32 one N/2) plus the A fragment registers live at once (RS
+its ranges live at once (32-bit registers: an f16x2 register holds two f16 elements, so an
+m64nN f16 tile counts N/4, an f32 one N/2; a range lives from its first to its last mention,
+through any loop it crosses: attention's score tiles of different loops are never live
+together) plus the A fragment registers live at once (RS
 wgmma: the most any one block loads, one set per unrolled K-loop copy) plus
 `ADDRESSING_RESERVE` (plus `F16_EPILOGUE_RESERVE` with f16 accumulators) fit the role's
 setmaxnreg budget; otherwise the pass fails instead of letting ptxas serialize or spill
@@ -56,13 +58,36 @@ def _accumulator_ranges(entry: ptx.EntryOp, role: ptx.IfOp) -> dict[tuple[str, i
     return sizes
 
 
+def _live_at_once(role: ptx.IfOp, sizes: dict[tuple[str, int], int]) -> int:
+    """The most accumulator registers live at one point of the role: each range lives from the
+    first op that names it to the last (in program order), through the whole of any loop it is
+    named both inside and outside of (carried, or used across the back edge)."""
+    order = list(role.walk())
+    spans: dict[tuple[str, int], list[int]] = {}
+    for i, op in enumerate(order):
+        values = [*op.operands, *op.results, *(a for r in op.regions for b in r.blocks for a in b.args)]
+        for v in values:
+            if isinstance(v.type, ptx.AccType) and v.type.is_allocated:
+                key = (v.type.element.data, v.type.first.data)
+                lo, hi = spans.get(key, [i, i])
+                spans[key] = [min(lo, i), max(hi, i)]
+    for loop in (op for op in order if isinstance(op, ptx.LoopOp)):
+        start = order.index(loop)
+        end = start + sum(1 for _ in loop.walk()) - 1
+        for span in spans.values():
+            if span[0] < start <= span[1] or start <= span[0] <= end < span[1]:
+                span[0], span[1] = min(span[0], start), max(span[1], end)
+    points = sorted({p for span in spans.values() for p in span})
+    return max((sum(sizes[k] for k, (lo, hi) in spans.items() if lo <= p <= hi) for p in points), default=0)
+
+
 def check_budget(entry: ptx.EntryOp) -> None:
     for role in [op for op in entry.walk() if isinstance(op, ptx.IfOp)]:
         budget = next((op for op in role.body.block.ops if isinstance(op, ptx.SetmaxnregOp)), None)
         if budget is None:
             continue
         sizes = _accumulator_ranges(entry, role)
-        used, limit = sum(sizes.values()), budget.count.value.data
+        used, limit = _live_at_once(role, sizes), budget.count.value.data
         packed = any(element == "f16x2" for element, _ in sizes)
         reserve = ADDRESSING_RESERVE + (F16_EPILOGUE_RESERVE if packed else 0)
         what = "for addressing" if not packed else "for addressing and the f16 epilogue's conversions"

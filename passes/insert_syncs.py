@@ -104,13 +104,15 @@ class _Rings:
         owner = slot.owner
         if isinstance(owner, Block) and isinstance(loop := owner.parent_op(), wg.KLoopOp) and slot is loop.slot:
             return loop.phase, None
+        if isinstance(owner, wg.PrevSlotOp):  # K block k - 1 of a K loop
+            return owner.prev_phase, None
         if isinstance(owner, wg.RingSlotOp):
             position = owner.position
-            of_base = isinstance(position.owner, Block) and isinstance(position.owner.parent_op(), wg.TileLoopOp) \
-                and position is position.owner.parent_op().base  # type: ignore[union-attr]
-            if not of_base and not isinstance(position.owner, wg.TileOrdinalOp):
+            tiles = position.owner.parent_op() if isinstance(position.owner, Block) else None
+            of_tile = isinstance(tiles, wg.TileLoopOp) and (position is tiles.base or position is tiles.end)
+            if not of_tile and not isinstance(position.owner, wg.TileOrdinalOp):
                 raise DiagnosticException(f"{before.name} at {before.location}: a ring_slot read by a stage "
-                                          "must be of its tile_loop's base (the tile's first K block) or of "
+                                          "must be of its tile_loop's base or end (a K block of the tile) or of "
                                           "warpgroup.tile_ordinal (a ring advancing once per tile)")
             return owner.phase, 0
         if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
@@ -162,7 +164,7 @@ def _ring_slots(op: Operation) -> list[tuple[str, SSAValue]]:
 
 def _own_rings(stage_ops: list[Operation]) -> list[str]:
     """The rings the stage reads at its own slot, in the order first named (a ring read at a
-    slot of its own, once per tile, is the K loop's: `_sync_tile_rings`)."""
+    slot of its own, once per tile, is the K loop's: `_wait_tile_rings`)."""
     slot = stage_ops[0].slot  # type: ignore[attr-defined]
     names: list[str] = []
     for op in stage_ops:
@@ -188,28 +190,51 @@ def _plan_stages(block: Block) -> list[_Stage]:
     return stages
 
 
-def _sync_tile_rings(loop: wg.KLoopOp, rings: _Rings) -> None:
-    """Rings the K loop's wgmmas read at a slot from outside the loop (A's `a_slot`: a ring
-    advancing once per tile, attention's Q): wait for that slot to be full before the loop,
-    release it after the loop's final wait_group."""
-    outer: list[tuple[str, SSAValue]] = []
-    for op in loop.body.block.ops:
-        if isinstance(op, MmaAsyncOp):
-            for name, slot in op.ring_slots():
-                if slot is not op.slot and (name, slot) not in outer:
-                    outer.append((name, slot))
-    if not outer:
+def _outer_reads(op: Operation) -> list[tuple[str, SSAValue]]:
+    """(ring, slot) that the wgmmas of `op` (a wgmma, or a K loop's) read at a slot of their
+    own (A's `a_slot`)."""
+    found: list[tuple[str, SSAValue]] = []
+    for inner in ([op] if isinstance(op, MmaAsyncOp) else op.walk()):
+        if isinstance(inner, MmaAsyncOp):
+            found += [(name, slot) for name, slot in inner.ring_slots() if slot is not inner.slot]
+    return found
+
+
+def _tile_ring_reads(block: Block) -> tuple[dict[tuple[str, SSAValue], Operation], Operation | None]:
+    """The (ring, slot) pairs that wgmmas of the block (or of its K loops) read at a slot of
+    their own (A's `a_slot`: a ring advancing once per tile, attention's Q), each with the
+    first op reading it, and the last such op.  A K loop's body is seen from its block."""
+    first: dict[tuple[str, SSAValue], Operation] = {}
+    last: Operation | None = None
+    if isinstance(block.parent_op(), wg.KLoopOp):
+        return first, last
+    for op in list(block.ops):
+        reads = _outer_reads(op) if isinstance(op, (MmaAsyncOp, wg.KLoopOp)) else []
+        for pair in reads:
+            first.setdefault(pair, op)
+        last = op if reads else last
+    return first, last
+
+
+def _wait_tile_rings(block: Block, rings: _Rings) -> None:
+    """Wait for each tile ring's slot to be full before the first op reading it (before the
+    stages are synchronised, so the wait comes before that stage's wgmma.fence: no branch
+    between a fence and its wgmmas)."""
+    for (name, slot), op in _tile_ring_reads(block)[0].items():
+        phase, _ = rings.phase_and_index(slot, op, [name])
+        _insert([WaitOp(name, slot, phase, "full")], op)
+
+
+def _release_tile_rings(block: Block, rings: _Rings) -> None:
+    """Release each tile ring's slot after the first wait_group following the last op reading it."""
+    first, last = _tile_ring_reads(block)
+    if last is None:
         return
-    waits = []
-    for name, slot in outer:
-        phase, _ = rings.phase_and_index(slot, loop, [name])
-        waits.append(WaitOp(name, slot, phase, "full"))
-    _insert(waits, loop)
-    final = loop.next_op
+    final = last.next_op
     while final is not None and not isinstance(final, WaitGroupOp):
         final = final.next_op
-    assert final is not None, "the K loop's final wait_group"
-    _insert([ArriveOp(name, slot, 0, cluster=rings.sharing[name]) for name, slot in outer], final, after=True)
+    assert final is not None, "a wait_group after the last wgmma reading a tile's ring"
+    _insert([ArriveOp(name, slot, 0, cluster=rings.sharing[name]) for name, slot in first], final, after=True)
 
 
 def _first_reader(values: list[SSAValue], after: Operation) -> Operation | None:
@@ -354,6 +379,7 @@ def insert_syncs(kernel: wg.KernelOp) -> None:
         blocks = list(role.walk_blocks())
         for block in blocks:
             if role.role.data == "consumer":
+                _wait_tile_rings(block, rings)
                 stages = _plan_stages(block)
                 for i, stage in enumerate(stages):
                     _sync_consumer_stage(stage, stages[i + 1:], rings, depth)
@@ -365,8 +391,7 @@ def insert_syncs(kernel: wg.KernelOp) -> None:
                 loops = [op for op in block.ops if isinstance(op, wg.KLoopOp)]
                 if loops:
                     _final_wait(loops[-1], depth, rings)
-                for loop in loops:
-                    _sync_tile_rings(loop, rings)
+                _release_tile_rings(block, rings)
                 tiles = block.parent_op()
                 if isinstance(tiles, wg.TileLoopOp) and tiles.turn_count > 1 and block.first_op is not None:
                     _insert([wg.AwaitTurnOp()], block.first_op)

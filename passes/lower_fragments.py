@@ -29,7 +29,8 @@ Guarantees:
 - frag_reduce combines each thread's elements of its two rows, then the 4 lanes of a quad
   by `shfl.sync.bfly` 1 and 2; a row vector is two f32 registers per thread (elementwise
   ops on row vectors compute those two);
-- gelu and silu expand to the formulas of wgmma.frag_unary; exp2, tanh are the .approx
+- frag_fma is one fma.rn.f32 per element;
+- gelu and silu expand to the formulas of wgmma.frag_unary; exp2, log2, tanh are the .approx
   instructions; div is div.rn.f32; frag_select is setp.CMP.f32 then selp.f32; frag_iota
   is the element's row or column (plus its base) converted by cvt.rn.f32.u32.
 """
@@ -63,6 +64,7 @@ from exo_gpu.dialects.fragment import (
     QUAD,
     WARP_ROWS,
     FragBinaryOp,
+    FragFmaOp,
     FragIotaOp,
     FragLoadTileOp,
     FragLoadVectorOp,
@@ -75,9 +77,9 @@ from exo_gpu.dialects.fragment import (
 )
 from exo_gpu.dialects.fragment_pack import FragPackAOp, packed_elements
 from exo_gpu.dialects.wgmma import AccumulatorType, StoreAccumulatorOp
-from exo_gpu.dialects.attrs import int_value as _int
-from exo_gpu.dialects.warpgroup import KLoopOp, YieldOp
+from exo_gpu.dialects.warpgroup import KLoopOp
 from exo_gpu.passes.levels import expect_level
+from exo_gpu.passes.lower_fragments_loops import carry_as_scalars, fold_split_casts
 
 B32, B64, F32 = ptx.B32Type.unallocated, ptx.B64Type.unallocated, ptx.F32Type.unallocated
 LOG2E = 1.4426950408889634
@@ -329,6 +331,8 @@ def compute(e: _Emitter, op: Operation, i: int, dest: tuple[SSAValue, int] | Non
         return e.v(pf.FSelpOp(x, y, e.v(pf.FSetpOp(op.kind.data, a, b)), dest=dest))
     if isinstance(op, FragBinaryOp):
         return e.v(BINARY[op.kind.data](*srcs, dest=dest))
+    if isinstance(op, FragFmaOp):
+        return e.v(pf.FmaOp(*srcs, dest=dest))
     assert isinstance(op, FragUnaryOp)
     (x,) = srcs
     kind = op.kind.data
@@ -470,71 +474,6 @@ class LowerF32Constant(RewritePattern):
             rewriter.replace(op, [const, back], [back.results[0]])
 
 
-# -------------------------------------------------------------------------- loop-carried row vectors
-
-
-def carry_row_vectors_as_scalars(loop: KLoopOp) -> None:
-    """A k_loop carrying row vectors (online softmax's max and sum) carries each as its two
-    rows' f32 values instead, so lower-to-ptx carries them as scalars (tie-loop-carried gives
-    each its register): the starting value and each yielded value are split by a 1-to-2 cast
-    (folded once their producers are lowered, `_fold_row_casts`), the body and the loop's
-    result see the pair joined by a 2-to-1 cast, as lowered row vectors are."""
-    rows = [i for i, v in enumerate(loop.iter_args) if isinstance(v.type, RowVectorType)]
-    if not rows:
-        return
-    block, yield_op = loop.body.block, loop.body.block.last_op
-    assert isinstance(yield_op, YieldOp)
-    inits, nexts = list(loop.iter_args), list(yield_op.values)
-    for i in reversed(rows):
-        ty = inits[i].type
-        split = UnrealizedConversionCastOp.get([inits[i]], [F32(), F32()])
-        loop.parent_block().insert_op_before(split, loop)
-        inits[i:i + 1] = list(split.results)
-        out = UnrealizedConversionCastOp.get([nexts[i]], [F32(), F32()])
-        block.insert_op_before(out, yield_op)
-        nexts[i:i + 1] = list(out.results)
-        old = block.args[3 + i]
-        pair = [block.insert_arg(F32(), 3 + i), block.insert_arg(F32(), 4 + i)]
-        join = UnrealizedConversionCastOp.get(pair, [ty])
-        block.insert_op_before(join, block.first_op)
-        old.replace_all_uses_with(join.results[0])
-        block.erase_arg(old)
-    new_yield = YieldOp(*nexts)
-    block.insert_op_before(new_yield, yield_op)
-    block.erase_op(yield_op)
-    body = loop.detach_region(loop.body)
-    new = KLoopOp(loop.k_size, inits, _int(loop.start), _int(loop.block_k), _int(loop.stages), body)
-    if loop.unroll is not None:
-        new.unroll = loop.unroll
-    new.location = loop.location
-    loop.parent_block().insert_op_before(new, loop)
-    results, position = [], 0
-    for i, old in enumerate(loop.res):
-        if i in rows:
-            join = UnrealizedConversionCastOp.get([new.res[position], new.res[position + 1]], [old.type])
-            results.append(join.results[0])
-            position += 2
-            loop.parent_block().insert_op_after(join, loop)
-        else:
-            results.append(new.res[position])
-            position += 1
-    for old, value in zip(loop.res, results):
-        old.replace_all_uses_with(value)
-    loop.parent_block().erase_op(loop)
-
-
-def _fold_row_casts(module: ModuleOp) -> None:
-    """A 1-to-2 cast of a lowered row vector (a 2-to-1 cast of two f32 registers) reads those."""
-    for op in list(module.walk()):
-        if isinstance(op, UnrealizedConversionCastOp) and len(op.inputs) == 1 and len(op.outputs) == 2:
-            inner = op.inputs[0].owner
-            if not (isinstance(inner, UnrealizedConversionCastOp) and len(inner.inputs) == 2):
-                raise DiagnosticException(f"lower-fragments: the row vector carried at {op.location} was not lowered")
-            for out, value in zip(op.outputs, inner.inputs):
-                out.replace_all_uses_with(value)
-            Rewriter.erase_op(op)
-
-
 def _erase_dead(module: ModuleOp) -> None:
     """Erase virtual fragment ops and casts that no lowered op reads any more."""
     changed = True
@@ -561,10 +500,10 @@ class LowerFragmentsPass(ModulePass):
                     f"lower-fragments: the store at {store.location} adds split-K partial sums into C, and an "
                     "epilogue on a partial sum is not the epilogue of the sum: use split_k = 1 with an epilogue")
         for loop in [o for o in op.walk() if isinstance(o, KLoopOp)]:
-            carry_row_vectors_as_scalars(loop)
+            carry_as_scalars(loop)
         patterns = [LowerF32Constant(), LowerReduce(), LowerElementwise(), LowerLeaf(), LowerPackA()]
         PatternRewriteWalker(GreedyRewritePatternApplier(patterns), apply_recursively=False).rewrite_module(op)
-        _fold_row_casts(op)
+        fold_split_casts(op)
         _erase_dead(op)
         left = next((o for o in op.walk() if isinstance(o, FRAGMENT_OPS)), None)
         if left is not None:

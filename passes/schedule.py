@@ -1,5 +1,6 @@
 """`schedule`: a GEMM-shaped tile.kernel -> a warp-specialized warpgroup.kernel of tma, mbarrier
-and wgmma ops.
+and wgmma ops.  An attention-shaped one (two tile.mma in its K loop) is recognised by
+exo_gpu.passes.tile_match_attention and built by exo_gpu.passes.schedule_attention.
 
 The program is recognised by `exo_gpu.passes.tile_match` (a K loop of A and B tile loads
 feeding tile.mma, an epilogue, a store; anything else is a located error saying what is
@@ -69,8 +70,10 @@ from exo_gpu.dialects.wgmma import (
     UndefAccumulatorOp,
 )
 from exo_gpu.passes.gemm_plan import GemmPlan, to_attr
+from exo_gpu.passes.schedule_attention import build_attention_kernel
 from exo_gpu.passes.schedule_epilogue import translate
 from exo_gpu.passes.tile_match import match, where
+from exo_gpu.passes.tile_match_attention import attention_shaped, match_attention
 from exo_gpu.passes.levels import expect_level
 
 SWIZZLE_BYTES = 128  # one row of a 128-byte-swizzled tile
@@ -281,6 +284,9 @@ def schedule_kernel(kernel: tile.KernelOp, runtime_scale_d: bool = False) -> wg.
     schedule, with `stages` resolved to the most that fit when absent, is recorded on it."""
     found = match(kernel)
     plan = found.plan
+    if kernel.schedule_value.overlap:
+        raise DiagnosticException(f"{where(kernel)}{plan.what}: schedule overlap = true runs attention's softmax "
+                                  "under its P V; a GEMM has no softmax: drop it")
     if runtime_scale_d:
         plan = replace(plan, runtime_scale_d=True)
     if kernel.schedule_value.stages is None:
@@ -299,6 +305,16 @@ def schedule_kernel(kernel: tile.KernelOp, runtime_scale_d: bool = False) -> wg.
     return built
 
 
+def schedule_attention(kernel: tile.KernelOp) -> wg.KernelOp:
+    """The warpgroup kernel of an attention-shaped tile program (exo_gpu.passes.tile_match_attention,
+    exo_gpu.passes.schedule_attention), its resolved schedule recorded on it."""
+    plan = match_attention(kernel)
+    built = build_attention_kernel(plan)
+    resolved = kernel.schedule_value.replace(stages=plan.stages, maxnreg=(plan.consumer_maxnreg, plan.producer_maxnreg))
+    built.attributes["schedule"] = tile.ScheduleAttr.from_schedule(resolved, full=True)
+    return built
+
+
 @dataclass(frozen=True)
 class SchedulePass(ModulePass):
     """Lower every GEMM-shaped tile.kernel to a warp-specialized warpgroup.kernel (see module docstring)."""
@@ -312,10 +328,12 @@ class SchedulePass(ModulePass):
             raise DiagnosticException(f"schedule: scale-d must be 'immediate' or 'runtime', got '{self.scale_d}'")
         expect_level(op, "schedule", "tile")
         for source in list(op.walk()):
-            if isinstance(source, tile.KernelOp):
-                kernel = schedule_kernel(source, runtime_scale_d=self.scale_d == "runtime")
-            else:
+            if not isinstance(source, tile.KernelOp):
                 continue
+            if attention_shaped(source):
+                kernel = schedule_attention(source)
+            else:
+                kernel = schedule_kernel(source, runtime_scale_d=self.scale_d == "runtime")
             source.parent_block().insert_op_before(kernel, source)
             source.parent_block().erase_op(source)
 

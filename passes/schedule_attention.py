@@ -15,7 +15,7 @@ The structure, FlashAttention-style (the plan's module gives the shapes):
   tile; both K-major); the
   scores masked (keys past K; with `causal`, keys after the query); the online softmax in
   log2 units (scale_log2 = scale * log2 e): m' = max(m, rowmax(S) scale_log2),
-  P = 2^(S scale_log2 - m'), alpha = 2^(m - m'), l' = l alpha + rowsum(P), O = O alpha;
+  P = 2^(fma(S, scale_log2, -m')), alpha = 2^(m - m'), l' = l alpha + rowsum(P), O = O alpha;
   P packed to bf16/f16 A fragments in registers (no data movement: the accumulator layout
   is the A fragment layout) and O += P V by block_n / 16 RS wgmmas (m64 n D, B = the V
   tile, N-major); after the last block O / l is stored (rounded to Q's type) and
@@ -32,6 +32,7 @@ from xdsl.ir import Block, Region, SSAValue
 from exo_gpu.dialects import warpgroup as wg
 from exo_gpu.dialects.fragment import (
     FragBinaryOp,
+    FragFmaOp,
     FragIotaOp,
     FragReduceOp,
     FragSelectOp,
@@ -91,23 +92,23 @@ def _producer(plan: AttentionPlan, q_map, k_map, v_map, sizes) -> wg.RoleOp:
     return wg.RoleOp("producer", 0, 1, plan.producer_maxnreg, Region(Block([tiles])))
 
 
-def _scores(body: _Body, plan: AttentionPlan, loop: wg.KLoopOp, q_slot: SSAValue) -> SSAValue:
-    """S = Q K^T of the key block: D / 16 wgmmas, Q's tile (at its own slot) and the K tile
-    both K-major, atom after atom along the head dimension."""
+def _scores(body: _Body, plan: AttentionPlan, slot: SSAValue, q_slot: SSAValue) -> SSAValue:
+    """S = Q K^T of the key block at `slot`: D / 16 wgmmas, Q's tile (at its own slot) and the
+    K tile both K-major, atom after atom along the head dimension."""
     s_type = AccumulatorType(64, plan.block_n)
     s = None
     for kk in range(plan.head_dim // K_STEP):
         atom, within = divmod(kk * K_STEP, ATOM)
-        s = body(MmaAsyncOp(s, loop.slot, s_type, plan.dtype, a_offset=atom * plan.block_m * SWIZZLE_BYTES + within * 2,
+        s = body(MmaAsyncOp(s, slot, s_type, plan.dtype, a_offset=atom * plan.block_m * SWIZZLE_BYTES + within * 2,
                             b_offset=atom * plan.block_n * SWIZZLE_BYTES + within * 2, scale_d=int(kk > 0),
                             rings=("q", "k"), a_slot=q_slot))
     return s
 
 
-def _masked(body: _Body, plan: AttentionPlan, loop: wg.KLoopOp, s: SSAValue, k_size, row0) -> SSAValue:
-    """S with -inf at keys past K and, causal, at keys after the query."""
+def _masked(body: _Body, plan: AttentionPlan, k: SSAValue, s: SSAValue, k_size, row0) -> SSAValue:
+    """S of key block `k` with -inf at keys past K and, causal, at keys after the query."""
     s_type = s.type
-    first_key = body(arith.MuliOp(loop.k, body.i32(plan.block_n)))
+    first_key = body(arith.MuliOp(k, body.i32(plan.block_n)))
     keys = body(FragIotaOp(first_key, s_type, 1))
     ninf = body(FragSplatOp(body.f32(float("-inf")), s_type))
     s = body(FragSelectOp("lt", keys, body(FragSplatOp(k_size, s_type)), s, ninf, s_type))
@@ -122,40 +123,111 @@ def _softmax_step(body: _Body, s: SSAValue, m: SSAValue, l: SSAValue, o: SSAValu
     s_type = s.type
     row_scale = body(FragSplatOp(scale, RowVectorType()))
     m_new = body(FragBinaryOp("max", m, body(FragBinaryOp("mul", body(FragReduceOp("max", s)), row_scale))))
-    scaled = body(FragBinaryOp("mul", s, body(FragSplatOp(scale, s_type))))
-    p = body(FragUnaryOp("exp2", body(FragBinaryOp("sub", scaled, m_new))))
+    neg_m = body(FragUnaryOp("neg", m_new))
+    p = body(FragUnaryOp("exp2", body(FragFmaOp(s, body(FragSplatOp(scale, s_type)), neg_m, s_type))))
     alpha = body(FragUnaryOp("exp2", body(FragBinaryOp("sub", m, m_new))))
     l_new = body(FragBinaryOp("add", body(FragBinaryOp("mul", l, alpha)), body(FragReduceOp("sum", p))))
-    o = body(FragBinaryOp("mul", o, alpha))
+    if o is not None:  # (none before the first P V)
+        o = body(FragBinaryOp("mul", o, alpha))
     return p, o, m_new, l_new
 
 
+def _key_blocks(plan: AttentionPlan, carried: list[SSAValue], q_slot: SSAValue, scale, k_size, row0,
+                masked: bool, part: str | None) -> wg.KLoopOp:
+    """A K loop over key blocks carrying (O, m, l): S, its mask when `masked`, the online
+    softmax, P V (module docstring)."""
+    loop = wg.KLoopOp(k_size, carried, start=0, block_k=plan.block_n, stages=plan.stages, part=part)
+    inner = _Body(loop.body.block)
+    o, m, l = loop.carried
+    s = _scores(inner, plan, loop.slot, q_slot)
+    if masked:
+        s = _masked(inner, plan, loop.k, s, k_size, row0)
+    p, o, m, l = _softmax_step(inner, s, m, l, o, scale)
+    o = _p_v(inner, plan, o, _packed(inner, plan, p), loop.slot)
+    inner(wg.YieldOp(o, m, l))
+    return loop
+
+
+def _packed(body: _Body, plan: AttentionPlan, p: SSAValue) -> list[SSAValue]:
+    """P as the A fragments of the P V wgmmas, one per 16 keys.  Every fragment is packed
+    before the wgmmas that read them: no register is written inside a running stage (ptxas
+    would serialize it)."""
+    return [body(FragPackAOp(p, c, plan.dtype)) for c in range(plan.block_n // K_STEP)]
+
+
+def _p_v(body: _Body, plan: AttentionPlan, o: SSAValue, frags: list[SSAValue], slot: SSAValue) -> SSAValue:
+    """O += P V for the V tile at `slot`: block_n / 16 RS wgmmas, V N-major."""
+    for c, frag in enumerate(frags):
+        o = body(MmaAsyncRsOp(o, slot, frag, o.type, plan.dtype, b_offset=c * MN_K_STEP, scale_d=1,
+                              b_ring="v", trans_b=1))
+    return o
+
+
+def _overlapped_blocks(plan: AttentionPlan, carried: list[SSAValue], q_slot: SSAValue, scale, k_size, row0,
+                       masked: bool, part: str) -> wg.KLoopOp:
+    """A K loop over key blocks 1.. carrying (O, m, l, P's fragments): block k's S is issued,
+    then block k - 1's P V (its V at the previous slot), and block k's softmax runs while P V
+    is in flight; O is rescaled once P V retires (overlap = 1)."""
+    loop = wg.KLoopOp(k_size, carried, start=1, block_k=plan.block_n, stages=plan.stages, part=part)
+    inner = _Body(loop.body.block)
+    o, m, l, *frags = loop.carried
+    s = _scores(inner, plan, loop.slot, q_slot)
+    prev = wg.PrevSlotOp(loop.slot, loop.phase, plan.stages)
+    inner(prev)
+    o = _p_v(inner, plan, o, frags, prev.prev_slot)
+    if masked:
+        s = _masked(inner, plan, loop.k, s, k_size, row0)
+    p, o, m, l = _softmax_step(inner, s, m, l, o, scale)
+    inner(wg.YieldOp(o, m, l, *_packed(inner, plan, p)))
+    return loop
+
+
+def _overlapped(plan: AttentionPlan, body: _Body, tiles: wg.TileLoopOp, q_slot: SSAValue, scale, k_size, row0,
+                start: list[SSAValue]) -> list[SSAValue]:
+    """(O, m, l) of a tile with the softmax of each key block overlapping the previous block's
+    P V: block 0's S and softmax first (masked), then the loops over blocks 1.., then the last
+    block's P V."""
+    first = wg.RingSlotOp(tiles.base, plan.stages)
+    body(first)
+    s = _masked(body, plan, body.i32(0), _scores(body, plan, first.slot, q_slot), k_size, row0)
+    p, o, m, l = _softmax_step(body, s, start[1], start[2], None, scale)
+    carried = [start[0], m, l, *_packed(body, plan, p)]
+    for masked, part in ((False, "but_last"), (True, "last")):
+        loop = _overlapped_blocks(plan, carried, q_slot, scale, k_size, row0, masked, part)
+        body(loop)
+        carried = list(loop.res)
+    last = wg.RingSlotOp(tiles.end, plan.stages, back=1)
+    body(last)
+    o, m, l, *frags = carried
+    return [_p_v(body, plan, o, frags, last.slot), m, l]
+
+
 def _consumer(plan: AttentionPlan, o_ptr, lse_ptr, scale, sizes) -> wg.RoleOp:
-    """Per tile: Q's fragments, the key-block loop, the epilogue (module docstring)."""
+    """Per tile: the key-block loops, the epilogue (module docstring).  Only the last key
+    block can hold keys past K or (block_n = block_m) keys after a query: the blocks before
+    it run unmasked, the last one masked, in a second loop."""
     m_size, n_size, k_size = sizes
     tiles = wg.TileLoopOp(m_size, n_size, k_size, causal=plan.causal)
     body = _Body(tiles.body.block)
     q_slot = wg.RingSlotOp(body(wg.TileOrdinalOp()), 1)
     body(q_slot)
     o_type = AccumulatorType(64, plan.head_dim)
-    row0 = body(TileOriginOp(0)) if plan.causal else None
-    o0 = body(FragSplatOp(body.f32(0.0), o_type))
-    m0 = body(FragSplatOp(body.f32(float("-inf")), RowVectorType()))
-    l0 = body(FragSplatOp(body.f32(0.0), RowVectorType()))
-    loop = wg.KLoopOp(k_size, [o0, m0, l0], start=0, block_k=plan.block_n, stages=plan.stages)
-    inner = _Body(loop.body.block)
-    o, m, l = loop.carried
-    s = _masked(inner, plan, loop, _scores(inner, plan, loop, q_slot.slot), k_size, row0)
-    p, o, m, l = _softmax_step(inner, s, m, l, o, scale)
-    # Every fragment of P first, then the wgmmas that read them: no register is written
-    # inside the running stage (ptxas would serialize it).
-    frags = [inner(FragPackAOp(p, c, plan.dtype)) for c in range(plan.block_n // K_STEP)]
-    for c, frag in enumerate(frags):
-        o = inner(MmaAsyncRsOp(o, loop.slot, frag, o_type, plan.dtype, b_offset=c * MN_K_STEP, scale_d=1,
-                               b_ring="v", trans_b=1))
-    inner(wg.YieldOp(o, m, l))
-    body(loop)
-    o, m, l = loop.res
+    row0 = body(TileOriginOp(0)) if plan.causal else None  # the tile row of its first query
+    carried = [body(FragSplatOp(body.f32(0.0), o_type)),
+               body(FragSplatOp(body.f32(float("-inf")), RowVectorType())),
+               body(FragSplatOp(body.f32(0.0), RowVectorType()))]
+    if plan.overlap:
+        carried = _overlapped(plan, body, tiles, q_slot.slot, scale, k_size, row0, carried)
+    else:
+        if plan.causal and plan.block_n != plan.block_m:  # the diagonal spans several key blocks
+            parts = [(True, None)]
+        else:
+            parts = [(False, "but_last"), (True, "last")]
+        for masked, part in parts:
+            loop = _key_blocks(plan, carried, q_slot.slot, scale, k_size, row0, masked, part)
+            body(loop)
+            carried = list(loop.res)
+    o, m, l = carried
     out = body(FragBinaryOp("div", o, l))
     body(StoreAccumulatorOp(out, o_ptr, m_size, n_size, 0, False, plan.dtype))
     log_sum = body(FragBinaryOp("add", m, body(FragUnaryOp("log2", l))))

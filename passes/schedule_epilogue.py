@@ -54,7 +54,7 @@ from exo_gpu.passes.gemm_plan import from_attr, to_attr
 from exo_gpu.passes.tile_match import GemmMatch, where
 
 BINARY = {tile.AddOp: "add", tile.SubOp: "sub", tile.MulOp: "mul", tile.DivOp: "div", tile.MaxOp: "max"}
-UNARY = {tile.NegOp: "neg", tile.Exp2Op: "exp2", tile.TanhOp: "tanh"}
+UNARY = {tile.NegOp: "neg", tile.Exp2Op: "exp2", tile.Log2Op: "log2", tile.TanhOp: "tanh"}
 SUPPORTED = ("supported epilogue ops: tile.constant, tile.splat of an f32 argument, add/sub/mul/div/max, "
              "neg/exp2/tanh, tile.load of a row-major tile at the stored tile, tile.broadcast of a vector "
              "tile.load at the tile's row or column, tile.cast of a load or of the stored value")

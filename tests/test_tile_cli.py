@@ -20,7 +20,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return rc, out, err
 
 
-@pytest.mark.parametrize("name", ["gemm", "gemm_bias_gelu", "batched_gemm"])
+@pytest.mark.parametrize("name", ["gemm", "gemm_bias_gelu", "batched_gemm", "attention"])
 def test_emit_tile_from_python_and_mlir(capsys, name: str) -> None:
     rc, from_py, err = run(capsys, "compile", str(EXAMPLES / f"{name}.py"), "--emit", "tile")
     assert rc == 0 and err == ""

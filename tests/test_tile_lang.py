@@ -14,7 +14,7 @@ from exo_gpu.dialects import tile
 from exo_gpu.dialects.tile import Schedule, ScheduleAttr, ScheduleError
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-PAIRS = ["gemm", "gemm_bias_gelu", "batched_gemm"]
+PAIRS = ["gemm", "gemm_bias_gelu", "batched_gemm", "attention"]
 
 
 def canonical(module) -> str:

@@ -57,6 +57,7 @@ from exo_gpu.dialects.ptx.arith import (  # noqa: F401
     XorOp,
     ShlOp,
     ShrOp,
+    MaxOp,
     MinOp,
     MadLoOp,
     MovOp,
@@ -138,7 +139,7 @@ from exo_gpu.dialects.ptx.flat import (  # noqa: F401
 
 Ptx = Dialect(
     "ptx",
-    [AddOp, SubOp, MulLoOp, MulWideOp, DivOp, RemOp, AndOp, OrOp, XorOp, ShlOp, ShrOp, MinOp, MadLoOp, MovOp,
+    [AddOp, SubOp, MulLoOp, MulWideOp, DivOp, RemOp, AndOp, OrOp, XorOp, ShlOp, ShrOp, MinOp, MaxOp, MadLoOp, MovOp,
      CvtOp, CvtaToGlobalOp, CvtaParamOp, SetpOp, LdParamOp, LdGlobalF32Op, AddF32Op, StGlobalF32Op, StGlobalV2F32Op,
      RedGlobalAddF32Op, StGlobalV2F32ValuesOp, UnpackF16x2Op, BarSyncOp,
      SelpOp, ShflBflyOp, StGlobalV2B32Op, CvtPackHalf2Op, CvtToHalfOp, CvtFromHalfOp, LdGlobalB16Op, StGlobalBitsOp,

@@ -102,6 +102,9 @@ ShrOp = _binary("ShrOp", "ptx.shr", "shr", "`shr`: shift right.")
 MinOp = _binary("MinOp", "ptx.min", "min", "`min`: the smaller of a and b.")
 
 
+MaxOp = _binary("MaxOp", "ptx.max", "max", "`max`: the larger of a and b.")
+
+
 @irdl_op_definition
 class MadLoOp(PtxOp):
     """`mad.lo`: d = a * b + c (low half), b a register or an immediate."""

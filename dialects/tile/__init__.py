@@ -21,6 +21,7 @@ from exo_gpu.dialects.tile.elementwise import (
     CmpOp,
     DivOp,
     Exp2Op,
+    Log2Op,
     MaxOp,
     MulOp,
     NegOp,
@@ -54,6 +55,6 @@ Tile = Dialect(
 __all__ = [
     "Tile",
     "KernelOp", "ReturnOp", "ProgramIdOp", "DimOp", "LoadOp", "StoreOp", "MmaOp", "ConstantOp", "SplatOp",
-    "IotaOp", "AddOp", "SubOp", "MulOp", "DivOp", "MaxOp", "NegOp", "Exp2Op", "TanhOp", "SelectOp", "CmpOp",
+    "IotaOp", "AddOp", "SubOp", "MulOp", "DivOp", "MaxOp", "NegOp", "Exp2Op", "Log2Op", "TanhOp", "SelectOp", "CmpOp",
     "CastOp", "BroadcastOp", "ReduceOp", "Schedule", "ScheduleAttr", "ScheduleError", "TensorType", "TileType",
 ]

@@ -150,6 +150,13 @@ class Exp2Op(_UnaryOp):
 
 
 @irdl_op_definition
+class Log2Op(_UnaryOp):
+    """`%y = tile.log2 %x : T`: element-wise log2(x) (ln x is log2(x) * ln 2)."""
+
+    name = "tile.log2"
+
+
+@irdl_op_definition
 class TanhOp(_UnaryOp):
     """`%y = tile.tanh %x : T`: element-wise tanh(x)."""
 
@@ -371,5 +378,5 @@ class ReduceOp(IRDLOperation):
             raise VerifyException(f"tile.reduce of {shape_text(a)} along dim {dim} gives {want}, not {b}")
 
 
-ELEMENTWISE_OPS = [AddOp, SubOp, MulOp, DivOp, MaxOp, NegOp, Exp2Op, TanhOp, SelectOp, CmpOp, CastOp,
+ELEMENTWISE_OPS = [AddOp, SubOp, MulOp, DivOp, MaxOp, NegOp, Exp2Op, Log2Op, TanhOp, SelectOp, CmpOp, CastOp,
                    BroadcastOp, ReduceOp]

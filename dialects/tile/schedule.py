@@ -53,7 +53,8 @@ class Schedule:
     "immediate" or "runtime"; accumulate: wgmma accumulator type "f32" or "f16"; rings:
     "shared" (the operands one stage of wgmmas reads share a ring: A's and B's tiles in one
     slot, one full and one empty barrier per slot) or "per_operand" (one ring per operand
-    stream, each with its own barriers: a stage waits for and releases each).
+    stream, each with its own barriers: a stage waits for and releases each); overlap
+    (attention only): each key block's softmax runs under the previous block's P V.
     """
 
     consumers: int = 2
@@ -68,6 +69,7 @@ class Schedule:
     scale_d: str = "immediate"
     accumulate: str = "f32"
     rings: str = "shared"
+    overlap: bool = False
 
     def __post_init__(self) -> None:
         for pair in ("cluster", "maxnreg"):
@@ -125,8 +127,10 @@ def _type_problem(s: Schedule) -> str | None:
     for name, v in ints.items():
         if isinstance(v, bool) or not isinstance(v, int):
             return f"schedule {name} must be an integer, got {type(v).__name__} {v!r}"
-    if not isinstance(s.a_in_registers, bool):
-        return f"schedule a_in_registers must be True or False, got {type(s.a_in_registers).__name__} {s.a_in_registers!r}"
+    for name in ("a_in_registers", "overlap"):
+        v = getattr(s, name)
+        if not isinstance(v, bool):
+            return f"schedule {name} must be True or False, got {type(v).__name__} {v!r}"
     for name, pair in (("cluster", s.cluster), ("maxnreg", s.maxnreg)):
         if not isinstance(pair, tuple) or any(isinstance(v, bool) or not isinstance(v, int) for v in pair):
             return f"schedule {name} must be two integers, e.g. {dict(cluster=[1, 1], maxnreg=[232, 40])[name]}, got {pair!r}"

@@ -36,15 +36,20 @@ def reference(q: np.ndarray, k: np.ndarray, v: np.ndarray, scale: float, causal:
     group = q.shape[1] // k.shape[1]
     k = np.repeat(k.astype(np.float64), group, axis=1)
     v = np.repeat(v.astype(np.float64), group, axis=1)
-    s = np.einsum("bhqd,bhkd->bhqk", q.astype(np.float64), k) * scale
+    s = np.matmul(q.astype(np.float64), k.swapaxes(-1, -2)) * scale
     if causal:
         sq, sk = s.shape[-2:]
         s = np.where(np.arange(sk)[None, :] > np.arange(sq)[:, None], -np.inf, s)
     top = s.max(axis=-1, keepdims=True)
     e = np.exp(s - top)
     total = e.sum(axis=-1, keepdims=True)
-    o = np.einsum("bhqk,bhkd->bhqd", e / total, v)
+    o = np.matmul(e / total, v)
     return o, (np.log(total) + top)[..., 0]
+
+
+def arg_names(abi: dict) -> dict[str, str]:
+    """{role: the kernel's argument name} of an attention ABI (roles q, kt, v, o, lse, scale_log2)."""
+    return {role: abi["args"][index]["name"] for role, index in abi["schedule"]["roles"].items()}
 
 
 @dataclass
@@ -76,19 +81,21 @@ def check(cubin: bytes, abi_dict: dict, batch: int, heads: int, kv_heads: int, s
     from exo_gpu.gpu.tile_launch import launch_tile, load_tile  # the driver, only when run
 
     abi = KernelAbi.from_dict(abi_dict)
+    names = arg_names(abi_dict)
     scale = 1.0 / math.sqrt(head_dim) if scale is None else scale
-    arrays = inputs(np.random.default_rng(seed), batch, heads, kv_heads, seq, head_dim, dtype)
-    arrays["o"] = np.zeros((batch, heads, seq, head_dim))
-    arrays["lse"] = np.zeros((batch, heads, seq))
+    x = inputs(np.random.default_rng(seed), batch, heads, kv_heads, seq, head_dim, dtype)
+    arrays = {names["q"]: x["q"], names["kt"]: x["k"].transpose(0, 1, 3, 2), names["v"]: x["v"],
+              names["o"]: np.zeros((batch, heads, seq, head_dim)), names["lse"]: np.zeros((batch, heads, seq))}
     kernel = load_tile(cubin, abi)
     try:
-        out = launch_tile(kernel, abi, arrays, {"scale_log2": scale * math.log2(math.e)})
+        out = launch_tile(kernel, abi, arrays, {names["scale_log2"]: scale * math.log2(math.e)})
     finally:
         kernel.unload()
-    o_ref, lse_ref = reference(arrays["q"], arrays["k"], arrays["v"], scale, causal)
-    rel, nans, _, max_rms, ok = compare(out["o"], o_ref, O_TOLERANCE)
-    lse_err = float(np.nanmax(np.abs(out["lse"] - lse_ref))) if np.isfinite(out["lse"]).all() else float("nan")
-    nans += int(np.count_nonzero(np.isnan(out["lse"])))
+    o_ref, lse_ref = reference(x["q"], x["k"], x["v"], scale, causal)
+    o, lse = out[names["o"]], out[names["lse"]]
+    rel, nans, _, max_rms, ok = compare(o, o_ref, O_TOLERANCE)
+    lse_err = float(np.nanmax(np.abs(lse - lse_ref))) if np.isfinite(lse).all() else float("nan")
+    nans += int(np.count_nonzero(np.isnan(lse)))
     passed = ok and nans == 0 and math.isfinite(lse_err) and lse_err <= LSE_TOLERANCE
     label = f"B{batch} H{heads}/{kv_heads} S{seq} D{head_dim}{' causal' if causal else ''}"
     return AttentionCheck(label, rel, max_rms, lse_err, nans, passed)
@@ -137,6 +144,7 @@ class AttentionKernel:
         from exo_gpu.gpu.tile_launch import load_tile, resident_blocks
 
         self.abi = KernelAbi.from_dict(abi_dict)
+        self.names = arg_names(abi_dict)
         self.kernel = load_tile(cubin, self.abi)
         self.blocks = resident_blocks(self.kernel, self.abi)
         self._prepared: tuple | None = None
@@ -147,10 +155,11 @@ class AttentionKernel:
 
         key = tuple((t.data_ptr(), tuple(t.shape)) for t in (q, k, v, o, lse)) + (scale,)
         if self._prepared is None or self._prepared[0] != key:
-            tensors = {"q": q, "k": k, "v": v, "o": o, "lse": lse}
-            shapes = {n: tuple(t.shape) for n, t in tensors.items()}
-            pointers = {n: t.data_ptr() for n, t in tensors.items()}
-            values = self.abi.param_values(shapes, pointers, {"scale_log2": scale * math.log2(math.e)})
+            n = self.names  # K goes in as K^T: the (B, Hkv, D, S) view of the same memory
+            tensors = {n["q"]: q, n["kt"]: k.transpose(2, 3), n["v"]: v, n["o"]: o, n["lse"]: lse}
+            shapes = {name: tuple(t.shape) for name, t in tensors.items()}
+            pointers = {name: t.data_ptr() for name, t in tensors.items()}
+            values = self.abi.param_values(shapes, pointers, {n["scale_log2"]: scale * math.log2(math.e)})
             keep, ptrs = pack(values, {n: _Pointer(p) for n, p in pointers.items()}, self.abi)
             self._prepared = (key, keep, ptrs, self.abi.grid(shapes, self.blocks))
         return self._prepared

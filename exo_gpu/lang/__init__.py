@@ -12,7 +12,7 @@
     print(gemm)     # its MLIR text (parses back; feeds exo-gpu-opt and exo-gpu compile)
 
 Tiles support + - * / (with tiles, numbers and f32 scalar arguments), unary -, < <= > >=,
-`.to(dtype)`, `.exp2()`, `.tanh()`, `.max(dim)`, `.sum(dim)`; index values + - * // and
+`.to(dtype)`, `.exp2()`, `.log2()`, `.tanh()`, `.max(dim)`, `.sum(dim)`; index values + - * // and
 `tl.cdiv`.  An illegal operation raises `tl.KernelError` at the line that wrote it.
 `tl.interpret(kernel_or_module, inputs, scalars)` runs a kernel with numpy in float64.
 """
@@ -33,6 +33,7 @@ from exo_gpu.lang.values import (
     full,
     iota,
     load,
+    log2,
     maximum,
     mma,
     reduce,
@@ -54,5 +55,5 @@ def interpret(kernel_or_module, inputs, scalars=None, name=None):
 __all__ = [
     "Schedule", "ScheduleError", "Kernel", "kernel", "program_id", "range", "f32", "i32", "index",
     "Index", "KernelError", "Scalar", "Tensor", "Tile", "broadcast", "cast", "cdiv", "compare", "exp2", "full",
-    "iota", "load", "maximum", "mma", "reduce", "splat", "store", "tanh", "where", "zeros", "interpret",
+    "iota", "load", "log2", "maximum", "mma", "reduce", "splat", "store", "tanh", "where", "zeros", "interpret",
 ]

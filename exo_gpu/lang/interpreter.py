@@ -246,6 +246,7 @@ _OPS = {
     tile.MaxOp: _index(np.maximum),
     tile.NegOp: _index(np.negative),
     tile.Exp2Op: _index(np.exp2),
+    tile.Log2Op: _index(np.log2),
     tile.TanhOp: _index(np.tanh),
     tile.SelectOp: _index(np.where),
     tile.CmpOp: lambda op, vals, pid: _CMP[op.predicate.data](*vals),

@@ -231,6 +231,9 @@ class Tile(_TileArithmetic, Value):
     def exp2(self) -> Tile:
         return exp2(self)
 
+    def log2(self) -> Tile:
+        return log2(self)
+
     def tanh(self) -> Tile:
         return tanh(self)
 
@@ -323,6 +326,11 @@ def _tile(x) -> Tile:
 def exp2(x: Tile) -> Tile:
     """2 ** x, element-wise."""
     return Tile(_add(tile.Exp2Op(_tile(x).value)).results[0])
+
+
+def log2(x: Tile) -> Tile:
+    """Element-wise log2(x) (tile.log2)."""
+    return Tile(_add(tile.Log2Op(_tile(x).value)).results[0])
 
 
 def tanh(x: Tile) -> Tile:

@@ -63,6 +63,7 @@ from exo_gpu.passes.lower_to_ptx.epilogue import FoldFragmentCasts, LowerStoreAc
 from exo_gpu.passes.lower_to_ptx.kernel import SMEM_SYMBOL, LowerKernel, LowerRing, LowerRole, params_of
 from exo_gpu.passes.lower_to_ptx.loops import (
     LowerKLoop,
+    LowerPrevSlot,
     LowerRingSlot,
     LowerScalars,
     LowerTileLoop,
@@ -102,6 +103,7 @@ LOWERING_PATTERNS: tuple[RewritePattern, ...] = (
     LowerKLoop(),  # warpgroup.k_loop
     LowerTileOrdinal(),  # warpgroup.tile_ordinal
     LowerRingSlot(),  # warpgroup.ring_slot
+    LowerPrevSlot(),  # warpgroup.prev_slot
     LowerTurns(),  # warpgroup.await_turn, pass_turn
     LowerScalars(),  # arith.constant, arith.cmpi
     LowerWait(),  # mbarrier.wait

@@ -57,7 +57,8 @@ def _tile_body(em: Emitter, env: KernelEnvOp, op: wg.TileLoopOp, tile: SSAValue,
         if "per_batch" in grid:  # batched: GEMM b = tile / tiles per GEMM
             tile = _batch_tile(em, env, op, tile, grid["per_batch"])
         m_block, n_block = raster(em, env, tile, rows, cols)
-        if op.is_causal:  # the K blocks at or left of the tile's last row
+        if op.is_causal:  # the K blocks at or left of the tile's last row; the longest tiles first
+            m_block = em.v(ptx.SubOp(".u32", em.v(ptx.SubOp(".u32", rows, m_block, B32())), 1, B32()))
             last = em.v(ptx.MulLoOp(".u32", em.add(m_block, 1), env.get("block_m"), B32()))
             nk = em.v(ptx.MinOp(".u32", nk, k_blocks(em, env, last), B32()))
         end = em.add(base, nk)
@@ -183,11 +184,20 @@ class LowerKLoop(RewritePattern):
         em = Emitter(op.location)
         nk = _k_count(em, env, tile, op)
         base = tile.k_base if tile is not None else None
-        k0 = em.v(ptx.MovOp(".u32", start, B32()))
-        if base is None:  # one tile per thread block: ring position = k
+        part = op.range_part
+        if part == "but_last":
+            nk = em.v(ptx.SubOp(".u32", nk, 1, B32()))
+        if part == "last":  # k from max(start, nk - 1) (nk >= 1: every tile has a K block)
+            k0 = em.v(ptx.SubOp(".u32", nk, 1, B32()))
+            if start:
+                k0 = em.v(ptx.MaxOp(".u32", k0, start, B32()))
+            first = list(ring_position(em, k0 if base is None else em.add(base, k0), stages))
+        elif base is None:  # one tile per thread block: ring position = k
+            k0 = em.v(ptx.MovOp(".u32", start, B32()))
             first = [em.v(ptx.MovOp(".u32", start % stages, B32())),
                      em.v(ptx.MovOp(".u32", (start // stages) % 2, B32()))]
         else:
+            k0 = em.v(ptx.MovOp(".u32", start, B32()))
             first = list(ring_position(em, em.add(base, start), stages))
         inits = [k0, *first, *op.iter_args]
         body = Emitter(op.location, Block(arg_types=[a.type for a in inits]))
@@ -222,14 +232,33 @@ class LowerTileOrdinal(RewritePattern):
 
 
 class LowerRingSlot(RewritePattern):
-    """warpgroup.ring_slot -> (position mod stages, (position / stages) mod 2)."""
+    """warpgroup.ring_slot -> (p mod stages, (p / stages) mod 2), p = position - back."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: wg.RingSlotOp, rewriter: PatternRewriter) -> None:
         if not operands_lowered(op):
             return
         em = Emitter(op.location)
-        replace(rewriter, op, em, ring_position(em, op.position, _int(op.stages)))
+        position = op.position
+        if op.steps_back:
+            position = em.v(ptx.SubOp(".u32", position, op.steps_back, B32()))
+        replace(rewriter, op, em, ring_position(em, position, _int(op.stages)))
+
+
+class LowerPrevSlot(RewritePattern):
+    """warpgroup.prev_slot -> (slot + stages - 1) mod stages, and the phase, flipped when the
+    slot is 0 (the ring wrapped)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: wg.PrevSlotOp, rewriter: PatternRewriter) -> None:
+        if not operands_lowered(op):
+            return
+        stages = _int(op.stages)
+        em = Emitter(op.location)
+        prev = em.v(ptx.RemOp(".u32", em.add(op.slot, stages - 1), stages, B32()))
+        wrapped = em.v(ptx.SetpOp("eq", ".u32", op.slot, 0))
+        flipped = em.v(ptx.XorOp(".b32", op.phase, 1, B32()))
+        replace(rewriter, op, em, [prev, em.v(ptx.SelpOp(flipped, op.phase, wrapped))])
 
 
 class LowerTurns(RewritePattern):

@@ -138,9 +138,9 @@ class LowerTmaLoad(RewritePattern):
         em = Emitter(op.location)
         ring = env.ring(op.ring)
         dst = em.mad(op.slot, ring.slot_bytes, em.add(env.smem, ring.data) if ring.data else env.smem)
-        mbar = barrier_address(em, env, op.ring, op.slot, "full")
         if op.operand.data == "KV":
             c0, c1 = _kv_box(em, env, op)
+            mbar = barrier_address(em, env, op.ring, op.slot, "full")
             em.emit(ptx.CpAsyncBulkTensor2dOp(operands=[[dst], [op.tensor_map], [c0], [c1], [mbar], []],
                                               properties={"dst_offset": op.smem_offset}))
             replace(rewriter, op, em)
@@ -155,6 +155,7 @@ class LowerTmaLoad(RewritePattern):
         if (batch := enclosing(op, BatchTileEnvOp)) is not None:  # GEMM b's rows of the stacked A (B)
             first_row = em.add(first_row, batch.a_rows if is_a else batch.b_rows)
         row = em.add(first_row, _int(op.row_offset))
+        mbar = barrier_address(em, env, op.ring, op.slot, "full")
         mask: list[SSAValue] = []
         parts = 1 if op.multicast is None else _int(op.multicast)
         if parts > 1:  # this block's part of the box, delivered to every block of the cluster

@@ -143,10 +143,10 @@ builtin.module {
 // CHECK-NEXT:          "ptx.mbarrier_arrive_expect_tx"(%[[FB]]) <{bytes = 8192 : i64}>
 // The A box: slot * 8192 into the A tiles, at (k * 32, ctaid.y * 64 + 0).
 // CHECK-NEXT:          %[[ADST:[0-9]+]] = "ptx.mad_lo"(%[[PSLOT]], %[[SMEM]]) <{ty = ".u32", imm = 8192 : i64
-// CHECK-NEXT:          %[[AMBAR:[0-9]+]] = "ptx.mad_lo"(%[[PSLOT]], %[[BARS]]) <{ty = ".u32", imm = 8 : i64
 // CHECK-NEXT:          %[[AK:[0-9]+]] = "ptx.mul_lo"(%[[PK]]) <{ty = ".u32", imm = 32 : i64}>
 // CHECK-NEXT:          %[[AROW0:[0-9]+]] = "ptx.mul_lo"(%[[CTAY]]) <{ty = ".u32", imm = 64 : i64}>
 // CHECK-NEXT:          %[[AROW:[0-9]+]] = "ptx.add"(%[[AROW0]]) <{ty = ".u32", imm = 0 : i64}>
+// CHECK-NEXT:          %[[AMBAR:[0-9]+]] = "ptx.mad_lo"(%[[PSLOT]], %[[BARS]]) <{ty = ".u32", imm = 8 : i64
 // CHECK-NEXT:          "ptx.cp_async_bulk_tensor_2d"(%[[ADST]], %[[AMAP]], %[[AK]], %[[AROW]], %[[AMBAR]]) <{dst_offset = 0 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0>}>
 // Then ring "b": its empty[slot], its 2048 bytes announced, and the B box past ring "a"'s 2
 // tiles (16384 bytes), slot * 2048.

@@ -72,20 +72,16 @@ builtin.module {
 }
 
 // Producer, K block k: A's box at (c0, c1) = (m block row, k * 64) ...
-// CHECK:       "ptx.mbarrier_arrive_expect_tx"
-// CHECK:       "ptx.mad_lo"({{.*}}) <{ty = ".u32", imm = 8192 : i64
-// CHECK-NEXT:  %[[ABAR:[0-9]+]] = "ptx.mad_lo"
-// CHECK-NEXT:  %[[AK:[0-9]+]] = "ptx.mul_lo"(%[[K:[0-9]+]]) <{ty = ".u32", imm = 64 : i64}>
+// CHECK:       %[[AK:[0-9]+]] = "ptx.mul_lo"(%[[K:[0-9]+]]) <{ty = ".u32", imm = 64 : i64}>
 // CHECK-NEXT:  %[[AM:[0-9]+]] = "ptx.mul_lo"(%{{[0-9]+}}) <{ty = ".u32", imm = 64 : i64}>
 // CHECK-NEXT:  %[[AROW:[0-9]+]] = "ptx.add"(%[[AM]]) <{ty = ".u32", imm = 0 : i64}>
+// CHECK-NEXT:  %[[ABAR:[0-9]+]] = "ptx.mad_lo"
 // CHECK-NEXT:  "ptx.cp_async_bulk_tensor_2d"(%{{[0-9]+}}, %{{[0-9]+}}, %[[AROW]], %[[AK]], %[[ABAR]])
 // ... and B's at (k * 64, n block row), as before.
-// CHECK:       "ptx.mbarrier_arrive_expect_tx"
-// CHECK:       "ptx.mad_lo"({{.*}}) <{ty = ".u32", imm = 8192 : i64
-// CHECK-NEXT:  %[[BBAR:[0-9]+]] = "ptx.mad_lo"
-// CHECK-NEXT:  %[[BK:[0-9]+]] = "ptx.mul_lo"(%[[K]]) <{ty = ".u32", imm = 64 : i64}>
+// CHECK:       %[[BK:[0-9]+]] = "ptx.mul_lo"(%[[K]]) <{ty = ".u32", imm = 64 : i64}>
 // CHECK-NEXT:  %[[BN:[0-9]+]] = "ptx.mul_lo"(%{{[0-9]+}}) <{ty = ".u32", imm = 64 : i64}>
 // CHECK-NEXT:  %[[BROW:[0-9]+]] = "ptx.add"(%[[BN]]) <{ty = ".u32", imm = 0 : i64}>
+// CHECK-NEXT:  %[[BBAR:[0-9]+]] = "ptx.mad_lo"
 // CHECK-NEXT:  "ptx.cp_async_bulk_tensor_2d"(%{{[0-9]+}}, %{{[0-9]+}}, %[[BK]], %[[BROW]], %[[BBAR]])
 
 // Consumer: A's descriptor = (1 << 62) | (64 << 32) | (512 << 16); B's = (1 << 62) | (64 << 32) | (1 << 16).

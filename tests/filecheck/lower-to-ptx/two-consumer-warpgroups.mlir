@@ -76,17 +76,17 @@ builtin.module {
 // CHECK:             "ptx.mbarrier_arrive_expect_tx"({{.*}}) <{bytes = 16384 : i64}>
 // A box of consumer warpgroup 0: rows ctaid.y * 128 + 0, at the start of the slot's A tile.
 // CHECK-NEXT:        %[[A0:[0-9]+]] = "ptx.mad_lo"(%{{[0-9]+}}, %[[SMEM]]) <{ty = ".u32", imm = 16384 : i64
-// CHECK-NEXT:        "ptx.mad_lo"
 // CHECK-NEXT:        "ptx.mul_lo"
 // CHECK-NEXT:        %[[R0:[0-9]+]] = "ptx.mul_lo"(%[[CTAY]]) <{ty = ".u32", imm = 128 : i64}>
 // CHECK-NEXT:        %[[ROW0:[0-9]+]] = "ptx.add"(%[[R0]]) <{ty = ".u32", imm = 0 : i64}>
+// CHECK-NEXT:        "ptx.mad_lo"
 // CHECK-NEXT:        "ptx.cp_async_bulk_tensor_2d"(%[[A0]], {{.*}}, %[[ROW0]], {{.*}}) <{dst_offset = 0 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0>}>
 // A box of consumer warpgroup 1: 64 rows further, 8192 bytes into the slot's A tile.
 // CHECK-NEXT:        %[[A1:[0-9]+]] = "ptx.mad_lo"(%{{[0-9]+}}, %[[SMEM]]) <{ty = ".u32", imm = 16384 : i64
-// CHECK-NEXT:        "ptx.mad_lo"
 // CHECK-NEXT:        "ptx.mul_lo"
 // CHECK-NEXT:        %[[R1:[0-9]+]] = "ptx.mul_lo"(%[[CTAY]]) <{ty = ".u32", imm = 128 : i64}>
 // CHECK-NEXT:        %[[ROW1:[0-9]+]] = "ptx.add"(%[[R1]]) <{ty = ".u32", imm = 64 : i64}>
+// CHECK-NEXT:        "ptx.mad_lo"
 // CHECK-NEXT:        "ptx.cp_async_bulk_tensor_2d"(%[[A1]], {{.*}}, %[[ROW1]], {{.*}}) <{dst_offset = 8192 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0>}>
 
 // Consumers: warpgroups 1 and 2.

@@ -5,8 +5,10 @@
 
 O = softmax(Q K^T scale [causal mask]) V and the row log-sum-exp (natural log, f32, (B, H, S)).
 K and V may have fewer heads than Q (grouped-query attention: H a multiple of their heads).
-The kernel is scheduled FlashAttention-style (exo_gpu.passes.schedule_attention) and guarded
-like every exo-gpu kernel; compiled kernels are cached per configuration in this process.
+The kernel is a tile program (exo_gpu.attention_builder, examples/attention.py) that the
+schedule pass recognises and builds FlashAttention-style (exo_gpu.passes.schedule_attention),
+guarded like every exo-gpu kernel; compiled kernels are cached per configuration in this
+process.
 """
 
 from __future__ import annotations
@@ -23,31 +25,24 @@ HEAD_DIMS = (64, 128)
 
 
 def attention_program(head_dim: int = 128, dtype: str = "bf16", causal: bool = False, kv_group: int = 1,
-                      block_n: int = 128, stages: int = 2, wait_depth: int = 1, name: str = "attention"):
-    """The attention kernel's module, ready for the default pipeline."""
-    from xdsl.dialects.builtin import ModuleOp
-
-    from exo_gpu.passes.attention_plan import AttentionPlan
-    from exo_gpu.passes.schedule_attention import build_attention_kernel
+                      block_n: int = 128, stages: int = 2, wait_depth: int = 1, overlap: bool = False,
+                      name: str = "attention"):
+    """The attention tile program (exo_gpu.attention_builder) as a module."""
+    from exo_gpu.attention_builder import attention_program as build
 
     _check_options(head_dim, dtype, causal, kv_group, block_n, stages, wait_depth)
-    plan = AttentionPlan(name, dtype=dtype, head_dim=head_dim, causal=causal, kv_group=kv_group, block_n=block_n,
-                         stages=stages, wait_depth=wait_depth)
-    if (why := plan.check()) is not None:
-        raise CompileError(f"attention: {why}")
-    return ModuleOp([build_attention_kernel(plan)])
-
-
-WARPGROUP_PIPELINE = ("insert-syncs,lower-fragments,lower-to-ptx,tie-loop-carried,assign-registers,"
-                      "check-register-budget,emit-ptx")
+    check_bool("overlap", overlap)
+    return build(head_dim, dtype, causal, kv_group, block_n, stages, wait_depth, overlap, name)
 
 
 def compile_attention(head_dim: int = 128, dtype: str = "bf16", causal: bool = False, kv_group: int = 1, *,
-                      block_n: int = 128, stages: int = 2, wait_depth: int = 1, cuda: str = toolchain.DEFAULT_CUDA,
+                      block_n: int = 128, stages: int = 2, wait_depth: int = 1, overlap: bool = False,
+                      cuda: str = toolchain.DEFAULT_CUDA,
                       ptxas: str | None = None, nvdisasm: str | None = None, assemble: bool = True) -> Compiled:
-    """Compile one attention configuration (PTX, cubin, guard reports, ABI)."""
-    module = attention_program(head_dim, dtype, causal, kv_group, block_n, stages, wait_depth)
-    return compile(module, WARPGROUP_PIPELINE, cuda=cuda, ptxas=ptxas, nvdisasm=nvdisasm, assemble=assemble)
+    """Compile one attention configuration through the default pipeline (PTX, cubin, guard
+    reports, ABI)."""
+    module = attention_program(head_dim, dtype, causal, kv_group, block_n, stages, wait_depth, overlap)
+    return compile(module, cuda=cuda, ptxas=ptxas, nvdisasm=nvdisasm, assemble=assemble)
 
 
 def _check_options(head_dim, dtype, causal, kv_group, block_n, stages, wait_depth) -> None:
@@ -64,14 +59,15 @@ def _check_options(head_dim, dtype, causal, kv_group, block_n, stages, wait_dept
 
 
 @lru_cache(maxsize=64)
-def _kernel(head_dim: int, dtype: str, causal: bool, kv_group: int, cuda: str):
+def _kernel(head_dim: int, dtype: str, causal: bool, kv_group: int, cuda: str, overlap: bool):
     from exo_gpu.gpu.attention import AttentionKernel
 
-    result = compile_attention(head_dim, dtype, causal, kv_group, cuda=cuda)
+    result = compile_attention(head_dim, dtype, causal, kv_group, cuda=cuda, overlap=overlap)
     return AttentionKernel(result.cubin, result.abi)
 
 
-def attention(q, k, v, *, causal: bool = False, scale: float | None = None, cuda: str = toolchain.DEFAULT_CUDA):
+def attention(q, k, v, *, causal: bool = False, scale: float | None = None, cuda: str = toolchain.DEFAULT_CUDA,
+              overlap: bool = False):
     """(O, LSE) of torch CUDA tensors q (B, H, S, D), k and v (B, Hkv, Sk, D) on the current
     stream; see the module docstring.  `scale` defaults to 1 / sqrt(D)."""
     from exo_gpu.gpu.attention import check_torch_inputs
@@ -82,4 +78,5 @@ def attention(q, k, v, *, causal: bool = False, scale: float | None = None, cuda
         scale = 1.0 / math.sqrt(head_dim)
     if not isinstance(scale, (int, float)) or isinstance(scale, bool) or not math.isfinite(scale) or scale <= 0:
         raise CompileError(f"attention: scale must be a positive finite number, got {scale!r}")
-    return _kernel(head_dim, dtype, causal, kv_group, cuda).run_torch(q, k, v, float(scale))
+    check_bool("overlap", overlap)
+    return _kernel(head_dim, dtype, causal, kv_group, cuda, overlap).run_torch(q, k, v, float(scale))

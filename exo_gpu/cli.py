@@ -14,7 +14,7 @@
   exo-gpu litmus {generate,label,stats} ...   (random wgmma litmus programs and their ptxas labels)
   exo-gpu tune --m M --n N --k K --dtype D [--jobs J] [--scheduler ADDR] [--cache DIR] [--json]   (needs a GPU)
   exo-gpu attention [--head-dim 128] [--dtype bf16] [--causal] [--kv-group G] [--block-n 128] [--stages 2]
-               [--wait-depth 1] [--cuda 12.3] --emit {tile,ptx,cubin,sass,report} [--json] [-o OUT]
+               [--wait-depth 1] [--overlap] [--cuda 12.3] --emit {tile,ptx,cubin,sass,report} [--json] [-o OUT]
   exo-gpu attention [attention options] --run --batch B --heads H [--kv-heads HK] --seq S [--seed N]   (needs a GPU)
 """
 
@@ -404,8 +404,8 @@ def _add_tune(sub) -> None:
 
 
 def _add_attention(sub) -> None:
-    """`exo-gpu attention ...`: compile forward attention (exo_gpu.attention), or run and check it."""
-    from exo_gpu.attention import DTYPES, HEAD_DIMS
+    """`exo-gpu attention ...`: compile forward attention (exo_gpu.attention_api), or run and check it."""
+    from exo_gpu.attention_api import DTYPES, HEAD_DIMS
 
     a = sub.add_parser("attention", help="build a forward-attention kernel and compile it through the full "
                        "pipeline and the guard (--run: run it on the GPU against a float64 reference)")
@@ -417,6 +417,8 @@ def _add_attention(sub) -> None:
     a.add_argument("--block-n", type=int, choices=(64, 128), default=128, help="keys per K/V block")
     a.add_argument("--stages", type=int, default=2, metavar="N", help="slots of the K and V rings")
     a.add_argument("--wait-depth", type=int, choices=(0, 1), default=1, help="P @ V groups left in flight")
+    a.add_argument("--overlap", action="store_true", help="each key block's softmax under the previous block's "
+                   "P @ V (with --causal: --block-n 128)")
     _add_output_args(a)
     a.set_defaults(emit=None, func=cmd_attention)  # --emit report unless --run
     r = a.add_argument_group("run on the GPU (needs a Hopper GPU)")
@@ -466,7 +468,7 @@ def _attention_run_shape(args) -> tuple[int, int, int, int, int]:
 
 
 def cmd_attention(args) -> int:
-    from exo_gpu.attention import WARPGROUP_PIPELINE, attention_program
+    from exo_gpu.attention_api import attention_program
 
     shape = None
     if args.run:
@@ -480,12 +482,12 @@ def cmd_attention(args) -> int:
         _check_output_args(args)
     kv_group = shape[4] if shape else (1 if args.kv_group is None else args.kv_group)
     module = attention_program(args.head_dim, args.dtype, args.causal, kv_group, args.block_n, args.stages,
-                               args.wait_depth)
+                               args.wait_depth, args.overlap)
     module, tile_text = with_locations(module, "attention.mlir")
     if args.emit == "tile":
         _write(args.output, tile_text)
         return 0
-    result = compile(module, WARPGROUP_PIPELINE, cuda=args.cuda, ptxas=args.ptxas, nvdisasm=args.nvdisasm,
+    result = compile(module, cuda=args.cuda, ptxas=args.ptxas, nvdisasm=args.nvdisasm,
                      assemble=args.emit != "ptx", downgrade=args.allow_serialization)
     if shape is None:
         return _emit_compiled(args, result)

@@ -4,7 +4,7 @@
 // warpgroup.kernel kv_group, tile_loop causal, warpgroup.tile_ordinal, tma.load of operand
 // KV and col_offset, wgmma.mma_async reading A at a_slot (the fourth operand segment),
 // wgmma.frag_pack_a, wgmma.mma_async_rs trans_b, frag_splat to a row vector, frag_unary
-// log2, a k_loop carrying a row vector, wgmma.store_rows.  Cut down by hand from
+// log2, a k_loop carrying a row vector, wgmma.store_rows.  Cut down by hand from `schedule` of
 // attention_program(128, "f16", causal=True, kv_group=4) (one consumer, one wgmma each).
 
 builtin.module {

@@ -1,6 +1,6 @@
 // RUN: exo-gpu-opt %s -p insert-syncs | filecheck %s
 //
-// An attention-shaped kernel (cut down by hand from attention_program(64, "bf16", causal=True,
+// An attention-shaped kernel (cut down by hand from `schedule` of attention_program(64, "bf16", causal=True,
 // kv_group=2, block_n=64): two S = Q K^T wgmmas, the online softmax without the mask, two
 // P @ V wgmmas).  Guarantees checked:
 // - ring "q" is read at a_slot (its slot advances once per tile): its full barrier is waited

@@ -2,7 +2,7 @@
 // RUN: exo-gpu-opt %s -p lower-fragments,lower-to-ptx,tie-loop-carried,assign-registers,emit-ptx | filecheck %s --check-prefix=PTX
 //
 // A k_loop carrying a row vector (online softmax's running max, cut down by hand from
-// attention_program's consumer after insert-syncs): lower-fragments carries it as its two
+// the consumer of `schedule,insert-syncs` on attention_program): lower-fragments carries it as its two
 // rows' f32 values (a thread holds rows g and g + 8).  The starting splat becomes one
 // constant passed twice, the body's row max is computed per row (16 fmax over the
 // thread's registers, then two quad shuffles) and combined with its own carried value,

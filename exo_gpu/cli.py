@@ -412,8 +412,9 @@ def _add_attention(sub) -> None:
     a.add_argument("--head-dim", type=int, choices=HEAD_DIMS, default=128, help="D, the head dimension")
     a.add_argument("--dtype", choices=DTYPES, default="bf16", help="Q, K, V and O element type")
     a.add_argument("--causal", action="store_true", help="mask keys after the query (top-left aligned)")
-    a.add_argument("--kv-group", type=int, metavar="G", help="query heads per K/V head (grouped-query attention; default 1, "
-                   "with --run --heads / --kv-heads)")
+    a.add_argument("--kv-group", type=int, metavar="G",
+                   help="query heads per K/V head (grouped-query attention; default 1; with --run, "
+                   "--heads / --kv-heads)")
     a.add_argument("--block-n", type=int, choices=(64, 128), default=128, help="keys per K/V block")
     a.add_argument("--stages", type=int, default=2, metavar="N", help="slots of the K and V rings")
     a.add_argument("--wait-depth", type=int, choices=(0, 1), default=1, help="P @ V groups left in flight")
@@ -438,7 +439,8 @@ def _attention_run_shape(args) -> tuple[int, int, int, int, int]:
     """(batch, heads, kv_heads, seq, kv_group) of `attention --run`, checked before any work."""
     missing = [f"--{n} {n[0].upper()}" for n in ("batch", "heads", "seq") if getattr(args, n) is None]
     if missing:
-        raise CompileError(f"--run needs {', '.join(missing)}: give {'it' if len(missing) == 1 else 'them'}, e.g. --run --batch 2 --heads 4 --seq 1000")
+        them = "it" if len(missing) == 1 else "them"
+        raise CompileError(f"--run needs {', '.join(missing)}: give {them}, e.g. --run --batch 2 --heads 4 --seq 1000")
     if args.emit is not None or args.output is not None or args.json:
         given = "--emit" if args.emit is not None else "-o" if args.output is not None else "--json"
         raise CompileError(f"--run prints the check's line and writes no output: drop {given}, or drop --run")
@@ -446,10 +448,11 @@ def _attention_run_shape(args) -> tuple[int, int, int, int, int]:
                          (("batch", "batches"), ("heads", "query heads"), ("seq", "sequence length")))
     if args.seed is not None:
         check_int("seed", args.seed, 0, 2**63 - 1, "the random inputs' seed")
-    if batch * heads * seq * seq > REFERENCE_SCORES:
+    scores = batch * heads * seq * seq
+    if scores > REFERENCE_SCORES:
         raise CompileError(f"--run checks against a float64 reference holding --batch x --heads x --seq^2 = "
-                           f"{batch * heads * seq * seq:.3g} scores ({batch * heads * seq * seq * 8 / 2**30:.0f} GiB per "
-                           f"array): use a smaller --batch, --heads or --seq (at most {REFERENCE_SCORES:.3g} scores)")
+                           f"{scores:.3g} scores ({scores * 8 / 2**30:.0f} GiB per array): use a smaller --batch, "
+                           f"--heads or --seq (at most {REFERENCE_SCORES:.3g} scores)")
     if args.kv_heads is None:
         group = 1 if args.kv_group is None else check_int("kv_group", args.kv_group, 1, 2**31 - 1,
                                                           "query heads per K/V head")

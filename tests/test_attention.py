@@ -95,7 +95,8 @@ def test_abi_matches_ptx_and_rings(d, block_n, stages):
     dims = [(abi["args"][p["arg"]]["name"], p.get("dim", p.get("dims"))) for p in abi["params"] if p["kind"] == "dim"]
     assert dims == [("o", 2), ("o", 3), ("kt", 3), ("o", [0, 1])]  # M = S, N = D, K = keys (K^T's last), B * H
     assert all(m["dtype"] == "f16" and m["swizzle"] == 128 for m in maps.values())
-    scheduled = run_passes(attention_program(d, "f16", True, 2, block_n=block_n, stages=stages), parse_pipeline("schedule"))
+    program = attention_program(d, "f16", True, 2, block_n=block_n, stages=stages)
+    scheduled = run_passes(program, parse_pipeline("schedule"))
     kernel = scheduled.ops.first
     rings = [ring.shape for ring in kernel.rings()]  # type: ignore[union-attr]
     assert rings == [("q", 1, 128 * d * 2), ("k", stages, block_n * d * 2), ("v", stages, block_n * d * 2)]

@@ -48,13 +48,13 @@ def compile_attention(head_dim: int = 128, dtype: str = "bf16", causal: bool = F
 def _check_options(head_dim, dtype, causal, kv_group, block_n, stages, wait_depth) -> None:
     if dtype not in DTYPES:
         raise CompileError(f"attention: dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
-    check_int("head_dim", head_dim, 1, 1 << 16, "the head dimension D")
+    check_int("head_dim", head_dim, 64, 128, "the head dimension D: 64 or 128")
     if head_dim not in HEAD_DIMS:
         raise CompileError(f"attention: head_dim {head_dim} is not supported: use 64 or 128 (256 is not built yet)")
     check_bool("causal", causal)
     check_int("kv_group", kv_group, 1, 1 << 16, "query heads per K/V head")
     check_int("block_n", block_n, 1, 256, "keys per K/V block")
-    check_int("stages", stages, 1, 8, "slots of the K and V rings")
+    check_int("stages", stages, 2, 8, "slots of the K and V rings")
     check_int("wait_depth", wait_depth, 0, 1, "P @ V groups left in flight")
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from xdsl.ir import Attribute
 
 from exo_gpu.dialects.tma import smem_layout
+from exo_gpu.errors import option
 from exo_gpu.dialects.warpgroup import REGISTER_FILE, SMEM_LIMIT
 
 SWIZZLE_BYTES = 128
@@ -83,16 +84,17 @@ class AttentionPlan:
         if self.block_m != 128:
             return f"block_m must be 128 (two consumer warpgroups of 64 query rows), got {self.block_m}"
         if self.overlap and self.causal and self.block_n != self.block_m:
-            return "overlap with a causal mask needs block_n = block_m (the diagonal in the last key block)"
+            return (f"{option('overlap')} with a causal mask needs {self.block_m} keys per block, as many as "
+                    f"queries (the diagonal in the last key block): use {option('block_n', self.block_m)}")
         if self.block_n not in (64, 128):
-            return f"block_n (keys per block) must be 64 or 128, got {self.block_n}"
+            return f"{option('block_n')} (keys per block) must be 64 or 128, got {self.block_n}"
         if self.kv_group < 1:
-            return f"kv_group (query heads per K/V head) must be at least 1, got {self.kv_group}"
+            return f"{option('kv_group')} (query heads per K/V head) must be at least 1, got {self.kv_group}"
         if self.wait_depth not in (0, 1):
-            return f"wait_depth must be 0 or 1, got {self.wait_depth}"
-        if not self.wait_depth < self.stages <= 8:
-            return (f"stages must be in {self.wait_depth + 1}..8 (more than the wait depth, or the producer waits "
-                    f"for a slot the consumers release only after its next load), got {self.stages}")
+            return f"{option('wait_depth')} must be 0 or 1, got {self.wait_depth}"
+        if not max(2, self.wait_depth + 1) <= self.stages <= 8:
+            return (f"{option('stages')} must be in 2..8 (the producer fills one slot while the consumers read "
+                    f"another), got {self.stages}")
         if self.smem_bytes > SMEM_LIMIT:
             return (f"{self.stages} stages of K and V need {self.smem_bytes} bytes of shared memory, more than "
                     f"{SMEM_LIMIT}: use fewer stages")

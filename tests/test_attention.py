@@ -137,8 +137,8 @@ PLAN_ERRORS = [
     (dict(wait_depth=2), "0 or 1"),
     (dict(stages=1), "stages must be in 2..8"),
     (dict(stages=9), "stages must be in 2..8"),
-    (dict(stages=1, wait_depth=0, head_dim=128, block_n=128), None),
-    (dict(overlap=True, causal=True, block_n=64), "overlap with a causal mask needs block_n = block_m"),
+    (dict(stages=1, wait_depth=0, head_dim=128, block_n=128), "stages must be in 2..8"),
+    (dict(overlap=True, causal=True, block_n=64), "overlap with a causal mask needs 128 keys per block"),
     (dict(overlap=True, causal=True, block_n=128), None),
     (dict(stages=6, head_dim=128, block_n=128), "use fewer stages"),
     (dict(consumer_maxnreg=256), "register budgets exceed the register file"),
@@ -177,8 +177,8 @@ COMPILE_ERRORS = [
     (dict(kv_group=2.0), ArgumentError, "kv_group must be an integer"),
     (dict(block_n=100), exo_gpu.CompileError, "block_n (keys per block) must be 64 or 128, got 100"),
     (dict(block_n=512), ArgumentError, "block_n must be in 1..256"),
-    (dict(stages=0), ArgumentError, "stages must be in 1..8"),
-    (dict(stages=9), ArgumentError, "stages must be in 1..8"),
+    (dict(stages=0), ArgumentError, "stages must be in 2..8"),
+    (dict(stages=9), ArgumentError, "stages must be in 2..8"),
     (dict(stages=1), ExoGpuError, "stages must be in 2..8"),
     (dict(stages=1, wait_depth=0), ExoGpuError, "stages must be in 2..8"),
     (dict(stages=5), exo_gpu.CompileError, "use fewer stages"),
@@ -186,7 +186,7 @@ COMPILE_ERRORS = [
     (dict(cuda="banana"), ExoGpuError, "CUDA banana is not supported"),
     (dict(cuda=12.3), exo_gpu.CompileError, "cuda must be a str"),
     (dict(overlap=1), ArgumentError, "overlap must be True or False"),
-    (dict(overlap=True, causal=True, block_n=64), exo_gpu.CompileError, "overlap with a causal mask needs block_n"),
+    (dict(overlap=True, causal=True, block_n=64), exo_gpu.CompileError, "overlap with a causal mask needs 128 keys"),
 ]
 
 

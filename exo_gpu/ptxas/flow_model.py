@@ -71,6 +71,35 @@ class Event:
     ctx: frozenset = frozenset()  # context facts: later-mma, fenced, loop, branch, pred, div, ...
 
 
+@dataclass(frozen=True)
+class Bound:
+    """What ptxas's exit check counts on each forward path (back edges not followed): the
+    commit_groups since the function began and the N of the last `wait_group N` (None: none
+    yet).  Earlier waits do not lower the count: `commit; commit; wait 0; wait 1; ret` gets a
+    wait 0 injected at the exit, `commit; wait 0; wait 1; ret` does not (probes
+    `exit_counts_commits`)."""
+
+    paths: frozenset  # {(commits (capped), last wait N or -1)}
+
+    def join(self, o: "Bound") -> "Bound":
+        return Bound(self.paths | o.paths)
+
+    def leaves_groups(self) -> bool:
+        return any(n > 0 and c > n for c, n in self.paths)
+
+
+@dataclass(frozen=True)
+class Groups:
+    """The groups really outstanding on each path, wgmmas that faint-code elimination removed
+    included (ptxas keeps them as HGMMAs writing RZ, so their groups still count): {(pending
+    groups, a wgmma issued since the last commit)}; `wait_group N` leaves min(pending, N)."""
+
+    paths: frozenset
+
+    def join(self, o: "Groups") -> "Groups":
+        return Groups(self.paths | o.paths)
+
+
 class Analysis:
     """The CFG of one function and the dataflow facts ptxas's check sees, for one family."""
 
@@ -89,6 +118,10 @@ class Analysis:
         self.branches = self._branches()
         self.inject_read_wait = at_least(version, "12.5")
         self.before = self._solve()
+        self.groups = forward_dataflow(n, self.succ, self._groups_step, Groups(frozenset({(0, False)})),
+                                       Groups(frozenset()))
+        forward = [[j for j in s if j > i] for i, s in enumerate(self.succ)]
+        self.bound = forward_dataflow(n, forward, self._bound_step, Bound(frozenset({(0, -1)})), Bound(frozenset()))
 
     # ------------------------------------------------------------------ structure
 
@@ -230,6 +263,25 @@ class Analysis:
             return not self.later_mma_on(i, {rs[2]})
         return True
 
+    def _bound_step(self, i: int, b: "Bound") -> "Bound":
+        op = self.ops[i]
+        if op.is_("wgmma.commit_group"):
+            return Bound(frozenset((min(c + 1, _CAP), n) for c, n in b.paths))
+        if op.is_("wgmma.wait_group"):
+            return Bound(frozenset((c, _wait_n(op)) for c, n in b.paths))
+        return b
+
+    def _groups_step(self, i: int, g: "Groups") -> "Groups":
+        op = self.fn.ops[i]  # the original op: a faint wgmma still issues its group
+        if op.kind == "mma":
+            return Groups(frozenset((c, True) for c, _ in g.paths))
+        if op.is_("wgmma.commit_group"):
+            return Groups(frozenset((min(c + o, _CAP), False) for c, o in g.paths))
+        if op.is_("wgmma.wait_group"):
+            n = _wait_n(op)
+            return Groups(frozenset((min(c + o, n), False) for c, o in g.paths))
+        return g
+
     def _solve(self) -> dict[int, State]:
         return forward_dataflow(len(self.ops), self.succ, self.step,
                                 State(frozenset(), frozenset(), frozenset(), frozenset()), UNREACHED)
@@ -293,6 +345,9 @@ def events(a: Analysis) -> list[Event]:
             continue
         if op.opc.startswith(("ret", "exit")) and s.inflight:  # leaving with groups in flight
             out.append(Event("exit", i, min(m for m, _, _ in s.inflight), "", where))
+        elif op.opc.startswith(("ret", "exit")) and (a.bound.get(i, Bound(frozenset())).leaves_groups()
+                                                   or any(c for c, _ in a.groups.get(i, Groups(frozenset())).paths)):
+            out.append(Event("exit", i, None, "counted", where))  # a wait_group N > 0 (or a commit) last
         if op.callee:
             facts = _callee_facts(op.callee, a.funcs)
             kind = ("call-ext" if "ext" in facts else "call-rec" if "rec" in facts

@@ -100,6 +100,22 @@ class Groups:
         return Groups(self.paths | o.paths)
 
 
+@dataclass(frozen=True)
+class Must:
+    """Accumulator registers in flight on every path, each with the most commits any path has
+    seen since its youngest wgmma ({(reg, commits)}): a read of one of them is a read of a
+    pending group whatever path was taken, even when an older instance of the same wgmma (an
+    earlier loop iteration) was retired."""
+
+    regs: frozenset | None  # None: not reached
+
+    def join(self, o: "Must") -> "Must":
+        if self.regs is None or o.regs is None:
+            return o if self.regs is None else self
+        mine, theirs = dict(self.regs), dict(o.regs)
+        return Must(frozenset((r, max(c, theirs[r])) for r, c in mine.items() if r in theirs))
+
+
 class Analysis:
     """The CFG of one function and the dataflow facts ptxas's check sees, for one family."""
 
@@ -117,7 +133,9 @@ class Analysis:
         self.taint = self._tainted()
         self.branches = self._branches()
         self.inject_read_wait = at_least(version, "12.5")
+        self.must = {}
         self.before = self._solve()
+        self.must = forward_dataflow(n, self.succ, self._must_step, Must(frozenset()), Must(None))
         self.groups = forward_dataflow(n, self.succ, self._groups_step, Groups(frozenset({(0, False)})),
                                        Groups(frozenset()))
         forward = [[j for j in s if j > i] for i, s in enumerate(self.succ)]
@@ -215,6 +233,9 @@ class Analysis:
             return None
         entries = [e for r in regs for e in by_reg[r]]
         maybe = [e for e in entries if e[0] in s.retired]
+        must = self.must.get(i)
+        if maybe and must is not None and must.regs and set(regs) & {r for r, _ in must.regs}:
+            maybe = []  # pending on every path (an older instance was retired, not this one)
         if maybe:
             return "maybe", maybe[0], regs[0]
         young = min(entries, key=lambda e: (e[1], e[2], -e[0]))
@@ -270,6 +291,23 @@ class Analysis:
         if op.is_("wgmma.wait_group"):
             return Bound(frozenset((c, _wait_n(op)) for c, n in b.paths))
         return b
+
+    def _must_step(self, i: int, m: "Must") -> "Must":
+        op = self.ops[i]
+        regs = dict(m.regs)
+        if op.kind == "mma":
+            regs.update((r, 0) for r in op.acc)
+        elif op.is_("wgmma.commit_group"):
+            regs = {r: min(c + 1, _CAP) for r, c in regs.items()}
+        elif op.is_("wgmma.wait_group"):
+            n = _wait_n(op)
+            regs = {r: max(c, 1) for r, c in regs.items() if max(c, 1) <= n}
+        elif op.kind == "instr" and regs and self.inject_read_wait:
+            s = self.before.get(i)
+            rs = self.read_status(i, s) if s is not None else None
+            if rs is not None and self.read_injects(i, rs):
+                regs = {}
+        return Must(frozenset(regs.items()))
 
     def _groups_step(self, i: int, g: "Groups") -> "Groups":
         op = self.fn.ops[i]  # the original op: a faint wgmma still issues its group
@@ -365,8 +403,8 @@ def events(a: Analysis) -> list[Event]:
         if rs is not None:
             status, (m, c, w), reg = rs
             ctx = where | ({"later"} if a.later_mma_on(i, {reg}) else set())
-            if w == 2:
-                ctx |= {"waited-out"}
+            if w == 2 or (status == "pending" and any(e[2] == 2 for r in op.rd for e in by_reg.get(r, ()))):
+                ctx |= {"waited-out"}  # (on some path: a peeled stage before the loop)
             if a.reaches(i, lambda j: a.ops[j].is_("wgmma.commit_group") or a.ops[j].is_("wgmma.wait_group"),
                          lambda j: a.ops[j].kind == "mma"):
                 ctx |= {"mid-stage"}  # more wgmmas of the running stage follow: no wait can go here

@@ -128,6 +128,7 @@ class Analysis:
         self.mmas = [i for i, op in enumerate(self.ops) if op.kind == "mma"]
         self.all_acc = frozenset(r for i in self.mmas for r in self.ops[i].acc)
         self.all_a = frozenset(r for i in self.mmas for r in self.ops[i].a)
+        self.all_desc = frozenset(r for i in self.mmas for r in self.ops[i].rd)
         self.back_edges = [(i, t) for i, s in enumerate(self.succ) for t in s if t <= i]
         self.loops = [(t, i) for i, t in self.back_edges]
         self.taint = self._tainted()
@@ -270,7 +271,7 @@ class Analysis:
                 inflight = frozenset()
             if op.wr:
                 defined = defined | set(op.wr)
-                touched = touched | (set(op.wr) & (self.all_acc | self.all_a))
+                touched = touched | (set(op.wr) & (self.all_acc | self.all_a | self.all_desc))
             if op.callee:  # a real call: the callee may touch any register
                 touched = touched | self.all_acc | self.all_a
         return State(inflight, retired, defined, touched)
@@ -371,7 +372,7 @@ def events(a: Analysis) -> list[Event]:
             g = a.guard_of(i)
             if g:
                 out.append(Event("mma-guard", i, i, g, where | ({"undef"} if undefined else set())))
-            if (set(op.acc) | set(op.a)) & s.touched:
+            if (set(op.acc) | set(op.a) | set(op.rd)) & s.touched:
                 out.append(Event("nofence", i, i, "", where))
             continue
         if op.kind == "bra":

@@ -56,6 +56,7 @@ def at_least(version: str, v: str) -> bool:
 
 
 _CAP = 6
+NO_FENCE_YET = "<entry>"  # in State.touched until the first wgmma.fence: a wgmma before any fence gets an arrive
 
 
 # The abstract state (in flight, retired on some path, defined on every path, touched since
@@ -128,7 +129,6 @@ class Analysis:
         self.mmas = [i for i, op in enumerate(self.ops) if op.kind == "mma"]
         self.all_acc = frozenset(r for i in self.mmas for r in self.ops[i].acc)
         self.all_a = frozenset(r for i in self.mmas for r in self.ops[i].a)
-        self.all_desc = frozenset(r for i in self.mmas for r in self.ops[i].rd)
         self.back_edges = [(i, t) for i, s in enumerate(self.succ) for t in s if t <= i]
         self.loops = [(t, i) for i, t in self.back_edges]
         self.taint = self._tainted()
@@ -271,7 +271,7 @@ class Analysis:
                 inflight = frozenset()
             if op.wr:
                 defined = defined | set(op.wr)
-                touched = touched | (set(op.wr) & (self.all_acc | self.all_a | self.all_desc))
+                touched = touched | (set(op.wr) & (self.all_acc | self.all_a))
             if op.callee:  # a real call: the callee may touch any register
                 touched = touched | self.all_acc | self.all_a
         return State(inflight, retired, defined, touched)
@@ -323,7 +323,7 @@ class Analysis:
 
     def _solve(self) -> dict[int, State]:
         return forward_dataflow(len(self.ops), self.succ, self.step,
-                                State(frozenset(), frozenset(), frozenset(), frozenset()), UNREACHED)
+                                State(frozenset(), frozenset(), frozenset(), frozenset({NO_FENCE_YET})), UNREACHED)
 
 
 def _callee_facts(name: str, funcs: dict[str, Func]) -> set[str]:
@@ -372,7 +372,7 @@ def events(a: Analysis) -> list[Event]:
             g = a.guard_of(i)
             if g:
                 out.append(Event("mma-guard", i, i, g, where | ({"undef"} if undefined else set())))
-            if (set(op.acc) | set(op.a) | set(op.rd)) & s.touched:
+            if (set(op.acc) | set(op.a) | {NO_FENCE_YET}) & s.touched:
                 out.append(Event("nofence", i, i, "", where))
             continue
         if op.kind == "bra":
@@ -485,10 +485,10 @@ def _clause(ev: Event, a: Analysis) -> Effect:
             return Effect(("C7514",), True) if old or at_least(v, "12.6") else Effect(("C7517",), False, True)
         if old and ctx & {"waited-out", "wait-after"}:
             return Effect(("C7514",), True)
-        if at_least(v, "12.6") and "waited-out" in ctx:
-            return Effect(("C7514", "C7517"), True)
         if at_least(v, "12.6") and "wait-after" in ctx:
             return Effect(("C7514",), True)
+        if at_least(v, "12.6") and "waited-out" in ctx:
+            return Effect(("C7514", "C7517"), True)
         return Effect((), False, True) if old else Effect(("C7517",), False, True)
     if k == "exit":  # ptxas waits for them before the function returns
         return Effect((), False, True) if old else Effect(("C7517",), False, True)

@@ -24,19 +24,17 @@ _spec = importlib.util.spec_from_file_location("real_ptx_make", CASES_DIR / "mak
 make = importlib.util.module_from_spec(_spec)  # tests/real_ptx/make.py: observe_file
 _spec.loader.exec_module(make)
 
-# Known disagreements of the model (passes/verify_wgmma_pipeline.py) with ptxas on real compilers' PTX:
-# (kernel file stem, ptxas version) -> why.  Strict xfail: a model fix makes them pass and fail here, so
+# Known disagreements of the default model (the flow model, exo_gpu/ptxas/flow_model.py, through
+# passes/verify_wgmma_pipeline.py) with ptxas on real compilers' PTX:
+# (kernel file stem or compiler/stem, ptxas version) -> why.  Strict xfail: a model fix makes them pass and fail here, so
 # that this table is updated.
 KNOWN = {
-    ("matmul_tma_warp_specialized", "12.3"): "the mma-divergent rule (a wgmma under a %tid-dependent branch, fitted on "
-    "the litmus corpus) fires on warp specialization, whose role branch depends on %tid; ptxas stays silent",
-    ("matmul_tma_warp_specialized", "13.5"): "the mma-divergent rule (a wgmma under a %tid-dependent branch, fitted on "
-    "the litmus corpus) fires on warp specialization, whose role branch depends on %tid; ptxas stays silent",
     ("f16_array_no_final_wait", "13.5"): "wait-in-branch: model predicts C7518 (atlas case final_wait_in_branch); "
     "ptxas 13.5 prints C7514 + C7517 on the compilers' loop shape (wait_group 1 inside the loop, none after it)",
-    ("f16_array_wait_in_branch", "13.5"): "wait-in-branch: model predicts C7518; ptxas 13.5 prints C7514 + C7517",
-    ("f16_array_zero_init", "13.5"): "wait-in-branch (wait_group 0 / 1 chosen by an if in the loop): model "
-    "predicts C7518; ptxas 13.5 prints C7514 + C7517",
+    **{(case, "13.5"): "wait-in-branch: the flow model predicts C7518 here; ptxas 13.5 prints C7514 + C7517 (it "
+       "gets the nvrtc-12.3 and nvrtc-13.0 PTX of the same kernel right)"
+       for case in ("nvcc-13.0/f16_array_wait_in_branch", "nvcc-13.0/f16_array_zero_init",
+                    "nvrtc-13.5/f16_array_wait_in_branch", "nvrtc-13.5/f16_array_zero_init")},
     ("f16_array_fence_r", "13.5"): "acc-read-in-stage by movs right after each wgmma (accumulators migrated "
     "%f->%r): model predicts only the injected wait (C7517, not serialized); ptxas 13.5 serializes (C7514 + C7517)",
     ("f16_array_regspill", "12.3"): "no rule for register pressure: eight m64n64 f32 tiles (256 registers) make ptxas "
@@ -94,7 +92,7 @@ def test_labels_inside_scopes_are_local():
 def _prediction_params():
     for path in CASES:
         for v in VERSIONS:
-            reason = KNOWN.get((path.stem, v))
+            reason = KNOWN.get((_case_id(path), v)) or KNOWN.get((path.stem, v))
             marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
             yield pytest.param(path, v, marks=marks, id=f"{_case_id(path)}-{v}")
 

@@ -36,6 +36,7 @@ from exo_gpu.ptxas.flow_ir import Func, Op
 from exo_gpu.passes.verify_wgmma_pipeline import UNREACHED, forward_dataflow, graph_reaches
 from exo_gpu.passes.verify_wgmma_pipeline import FlowState as State
 from exo_gpu.ptxas.flow_opt import optimized, successors, wait_n as _wait_n
+from exo_gpu.ptxas.flow_lattice import Bound, Groups, Must
 
 FAMILIES = ("12.0", "12.1", "12.4", "12.5", "12.6", "12.9", "13.1", "13.3")  # the first version of each family
 
@@ -56,6 +57,7 @@ def at_least(version: str, v: str) -> bool:
 
 
 _CAP = 6
+NO_FENCE_YET = "<entry>"  # in State.touched until the first wgmma.fence: a wgmma before any fence gets an arrive
 
 
 # The abstract state (in flight, retired on some path, defined on every path, touched since
@@ -88,7 +90,13 @@ class Analysis:
         self.taint = self._tainted()
         self.branches = self._branches()
         self.inject_read_wait = at_least(version, "12.5")
+        self.must = {}
         self.before = self._solve()
+        self.must = forward_dataflow(n, self.succ, self._must_step, Must(frozenset()), Must(None))
+        self.groups = forward_dataflow(n, self.succ, self._groups_step, Groups(frozenset({(0, False)})),
+                                       Groups(frozenset()))
+        forward = [[j for j in s if j > i] for i, s in enumerate(self.succ)]
+        self.bound = forward_dataflow(n, forward, self._bound_step, Bound(frozenset({(0, -1)})), Bound(frozenset()))
 
     # ------------------------------------------------------------------ structure
 
@@ -182,6 +190,9 @@ class Analysis:
             return None
         entries = [e for r in regs for e in by_reg[r]]
         maybe = [e for e in entries if e[0] in s.retired]
+        must = self.must.get(i)
+        if maybe and must is not None and must.regs and set(regs) & {r for r, _ in must.regs}:
+            maybe = []  # pending on every path (an older instance was retired, not this one)
         if maybe:
             return "maybe", maybe[0], regs[0]
         young = min(entries, key=lambda e: (e[1], e[2], -e[0]))
@@ -230,9 +241,45 @@ class Analysis:
             return not self.later_mma_on(i, {rs[2]})
         return True
 
+    def _bound_step(self, i: int, b: "Bound") -> "Bound":
+        op = self.ops[i]
+        if op.is_("wgmma.commit_group"):
+            return Bound(frozenset((min(c + 1, _CAP), n) for c, n in b.paths))
+        if op.is_("wgmma.wait_group"):
+            return Bound(frozenset((c, _wait_n(op)) for c, n in b.paths))
+        return b
+
+    def _must_step(self, i: int, m: "Must") -> "Must":
+        op = self.ops[i]
+        regs = dict(m.regs)
+        if op.kind == "mma":
+            regs.update((r, 0) for r in op.acc)
+        elif op.is_("wgmma.commit_group"):
+            regs = {r: min(c + 1, _CAP) for r, c in regs.items()}
+        elif op.is_("wgmma.wait_group"):
+            n = _wait_n(op)
+            regs = {r: max(c, 1) for r, c in regs.items() if max(c, 1) <= n}
+        elif op.kind == "instr" and regs and self.inject_read_wait:
+            s = self.before.get(i)
+            rs = self.read_status(i, s) if s is not None else None
+            if rs is not None and self.read_injects(i, rs):
+                regs = {}
+        return Must(frozenset(regs.items()))
+
+    def _groups_step(self, i: int, g: "Groups") -> "Groups":
+        op = self.fn.ops[i]  # the original op: a faint wgmma still issues its group
+        if op.kind == "mma":
+            return Groups(frozenset((c, True) for c, _ in g.paths))
+        if op.is_("wgmma.commit_group"):
+            return Groups(frozenset((min(c + o, _CAP), False) for c, o in g.paths))
+        if op.is_("wgmma.wait_group"):
+            n = _wait_n(op)
+            return Groups(frozenset((min(c + o, n), False) for c, o in g.paths))
+        return g
+
     def _solve(self) -> dict[int, State]:
         return forward_dataflow(len(self.ops), self.succ, self.step,
-                                State(frozenset(), frozenset(), frozenset(), frozenset()), UNREACHED)
+                                State(frozenset(), frozenset(), frozenset(), frozenset({NO_FENCE_YET})), UNREACHED)
 
 
 def _callee_facts(name: str, funcs: dict[str, Func]) -> set[str]:
@@ -281,7 +328,7 @@ def events(a: Analysis) -> list[Event]:
             g = a.guard_of(i)
             if g:
                 out.append(Event("mma-guard", i, i, g, where | ({"undef"} if undefined else set())))
-            if (set(op.acc) | set(op.a)) & s.touched:
+            if (set(op.acc) | set(op.a) | {NO_FENCE_YET}) & s.touched:
                 out.append(Event("nofence", i, i, "", where))
             continue
         if op.kind == "bra":
@@ -293,6 +340,9 @@ def events(a: Analysis) -> list[Event]:
             continue
         if op.opc.startswith(("ret", "exit")) and s.inflight:  # leaving with groups in flight
             out.append(Event("exit", i, min(m for m, _, _ in s.inflight), "", where))
+        elif op.opc.startswith(("ret", "exit")) and (a.bound.get(i, Bound(frozenset())).leaves_groups()
+                                                   or any(c for c, _ in a.groups.get(i, Groups(frozenset())).paths)):
+            out.append(Event("exit", i, None, "counted", where))  # a wait_group N > 0 (or a commit) last
         if op.callee:
             facts = _callee_facts(op.callee, a.funcs)
             kind = ("call-ext" if "ext" in facts else "call-rec" if "rec" in facts
@@ -310,8 +360,8 @@ def events(a: Analysis) -> list[Event]:
         if rs is not None:
             status, (m, c, w), reg = rs
             ctx = where | ({"later"} if a.later_mma_on(i, {reg}) else set())
-            if w == 2:
-                ctx |= {"waited-out"}
+            if w == 2 or (status == "pending" and any(e[2] == 2 for r in op.rd for e in by_reg.get(r, ()))):
+                ctx |= {"waited-out"}  # (on some path: a peeled stage before the loop)
             if a.reaches(i, lambda j: a.ops[j].is_("wgmma.commit_group") or a.ops[j].is_("wgmma.wait_group"),
                          lambda j: a.ops[j].kind == "mma"):
                 ctx |= {"mid-stage"}  # more wgmmas of the running stage follow: no wait can go here
@@ -391,10 +441,10 @@ def _clause(ev: Event, a: Analysis) -> Effect:
             return Effect(("C7514",), True) if old or at_least(v, "12.6") else Effect(("C7517",), False, True)
         if old and ctx & {"waited-out", "wait-after"}:
             return Effect(("C7514",), True)
-        if at_least(v, "12.6") and "waited-out" in ctx:
-            return Effect(("C7514", "C7517"), True)
         if at_least(v, "12.6") and "wait-after" in ctx:
             return Effect(("C7514",), True)
+        if at_least(v, "12.6") and "waited-out" in ctx:
+            return Effect(("C7514", "C7517"), True)
         return Effect((), False, True) if old else Effect(("C7517",), False, True)
     if k == "exit":  # ptxas waits for them before the function returns
         return Effect((), False, True) if old else Effect(("C7517",), False, True)

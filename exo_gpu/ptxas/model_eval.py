@@ -127,6 +127,22 @@ def _agreement_table(title: str, res: dict[str, dict], sets: list[str], versions
     return out + [""]
 
 
+def _default_rule(flow: dict[str, dict], baseline: dict[str, dict] | None) -> str:
+    """The rule for making the flow model the default: it beats RULES on A-test AND B AND real for
+    12.3 and 13.5; the sentence says whether it does, with the cells where it does not."""
+    def pct(res, s, v):
+        r = (res or {}).get(s, {}).get(v)
+        return 100.0 * r["agree"] / r["total"] if r and r["total"] else None
+
+    lose = [f"{s} {v}: {pct(flow, s, v):.1f} against {pct(baseline, s, v):.1f}"
+            for v in ("12.3", "13.5") for s in ("A-test", "B", "real")
+            if pct(flow, s, v) is not None and pct(baseline, s, v) is not None and pct(flow, s, v) <= pct(baseline, s, v)]
+    if lose:
+        return "Opt-in (EXO_GPU_PTXAS_MODEL=flow), not the default: it does not beat RULES on " + "; ".join(lose) + "."
+    return ("The default model (EXO_GPU_PTXAS_MODEL unset or `flow`; `rules` or `fitted` for the others): it beats "
+            "RULES on A-test, B and real for both 12.3 and 13.5.")
+
+
 def _flow_section(flow: dict[str, dict], results: dict[str, dict], baseline: dict[str, dict] | None,
                   sets: list[str], versions: list[str]) -> list[str]:
     intro = ["`exo_gpu/ptxas/flow_model.py`: an abstract interpretation of ptxas's check over the PTX CFG "
@@ -135,8 +151,7 @@ def _flow_section(flow: dict[str, dict], results: dict[str, dict], baseline: dic
              "version family, and the labeller's SASS counts of bottom-tested loops that ptxas unrolls.  Developed on "
              "TRAIN error buckets and probes (`python -m exo_gpu.ptxas.flow_eval --buckets`); A-test, B and atlas were "
              "evaluated as aggregates only; the misses of `real` were listed once by event kind mid-way (see "
-             "docs/ptxas-flow-model.md), so `real` is not fully unseen.  Opt-in (EXO_GPU_PTXAS_MODEL=flow), not the "
-             "default: it does not beat RULES on B for 12.5 and newer (13.5: 43.0 against 43.7).", ""]
+             "docs/ptxas-flow-model.md), so `real` is not fully unseen.  " + _default_rule(flow, baseline), ""]
     out = _agreement_table("The flow model (mechanistic, no fitted rules)", flow, sets, versions, intro)
     cols = [s for s in ("train", "A-test", "B", "real") if s in sets]
     out += [f"### flow vs RULES vs fitted ({', '.join(cols)})", "",

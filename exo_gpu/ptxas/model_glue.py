@@ -19,14 +19,15 @@ def enabled(fitted: bool | None) -> bool:
     (65% against 88%, docs/ptxas-model-eval.md), the users' default."""
     if fitted is not None:
         return fitted
-    return os.environ.get("EXO_GPU_PTXAS_MODEL", "rules") == "fitted"
+    return os.environ.get("EXO_GPU_PTXAS_MODEL", "flow") == "fitted"
 
 
 def flow_enabled(fitted: bool | None) -> bool:
-    """The flow model (`exo_gpu.ptxas.flow_model`) is opt-in: $EXO_GPU_PTXAS_MODEL=flow.  It beats the
-    RULES table on held-out random programs and on real compilers' PTX for 12.3 and 13.5 but not on
-    distribution B for 12.5+ (docs/ptxas-model-eval.md)."""
-    return fitted is None and os.environ.get("EXO_GPU_PTXAS_MODEL", "rules") == "flow"
+    """The flow model (`exo_gpu.ptxas.flow_model`) gives the verdict by default ($EXO_GPU_PTXAS_MODEL
+    unset or `flow`; `rules` for the RULES table alone, `fitted` for the decision lists): it beats the
+    RULES table on the A test split, on distribution B and on real compilers' PTX for 12.3 and 13.5
+    (docs/ptxas-model-eval.md).  The RULES findings still say where a pipeline goes wrong."""
+    return fitted is None and os.environ.get("EXO_GPU_PTXAS_MODEL", "flow") == "flow"
 
 
 def attach(verdict, func, funcs, cuda: str, fitted: bool | None = None) -> None:

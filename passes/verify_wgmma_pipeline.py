@@ -37,8 +37,10 @@ fitted on the TRAIN split of a random litmus corpus (`exo_gpu.ptxas.model_eval`)
 the codes, serialization and injected wait; a list's default is what this table predicts, its
 rules the exceptions found in data.  With $EXO_GPU_PTXAS_MODEL=fitted (or `fitted=True`; off
 by default, because on real compilers' PTX for ptxas 12.3 it agrees less than this table), a
-verdict's `codes` / `serialized` / `injected_wait` are the fitted model's; the findings below
-still say where and why.
+verdict's `codes` / `serialized` / `injected_wait` are the fitted model's.  By default they are
+the flow model's (`exo_gpu.ptxas.flow_model`, an abstract interpretation of ptxas's check,
+better than this table on held-out and real PTX for 12.3 and 13.5; $EXO_GPU_PTXAS_MODEL=rules
+keeps this table's).  Either way the findings below still say where and why.
 
 **Guarantees.**  Each finding names the culprit instruction (PTX line, and the source line of
 the last `.loc` when present), the wgmma and pipeline stage it conflicts with, the rule, why

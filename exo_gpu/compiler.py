@@ -87,8 +87,14 @@ def parse(text: str, filename: str = "<input>") -> ModuleOp:
         if not str(e).strip().splitlines()[1:2] or not str(e).splitlines()[1].strip():  # no source line: at EOF
             message += " (at the end of the file: close every '{' with its '}')"
         raise CompileError(message) from None
-    except VerifyException as e:
-        raise CompileError(f"{filename}: invalid IR: {_first_line(str(e))}{_where_invalid(module)}") from None
+    except (VerifyException, IndexError) as e:
+        why = _first_line(str(e))
+        if isinstance(e, IndexError) or why == "tuple index out of range":  # xDSL reading the segment sizes
+            why = "an op in generic form lists fewer operand groups in operandSegmentSizes than it has"
+        if "operandSegmentSizes" in why:
+            why += ("; fix: regenerate the IR (written by an older exo-gpu? wgmma.mma_async has four groups "
+                    "since a_slot), or add the missing groups as 0")
+        raise CompileError(f"{filename}: invalid IR: {why}{_where_invalid(module)}") from None
     return module
 
 
@@ -97,7 +103,7 @@ def _where_invalid(module: ModuleOp | None) -> str:
     for op in module.walk() if module is not None else ():
         try:
             op.verify(verify_nested_ops=False)
-        except VerifyException:
+        except (VerifyException, IndexError):
             loc = op.location
             if isinstance(loc, FileLineColLoc):
                 return f" (at {loc.filename.data}:{loc.line.data}:{loc.column.data})"

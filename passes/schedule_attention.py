@@ -12,15 +12,22 @@ The structure, FlashAttention-style (the plan's module gives the shapes):
 - two consumer warpgroups, 64 query rows each: per tile, O = 0, m = -inf, l = 0; then per
   key block: S = Q K^T by D / 16 wgmmas (m64 n block_n; A = the warpgroup's rows of the Q
   tile, at the q slot of the tile (`a_slot`), held until the tile's last block; B = the K
-  tile; both K-major); the
-  scores masked (keys past K; with `causal`, keys after the query); the online softmax in
+  tile; both K-major); the scores masked (keys past K; with `causal`, keys after the
+  query); the online softmax in
   log2 units (scale_log2 = scale * log2 e): m' = max(m, rowmax(S) scale_log2),
   P = 2^(fma(S, scale_log2, -m')), alpha = 2^(m - m'), l' = l alpha + rowsum(P), O = O alpha;
   P packed to bf16/f16 A fragments in registers (no data movement: the accumulator layout
   is the A fragment layout) and O += P V by block_n / 16 RS wgmmas (m64 n D, B = the V
   tile, N-major); after the last block O / l is stored (rounded to Q's type) and
-  L = (m + log2 l) ln 2;
-- with `causal` the tile loop walks only the key blocks at or left of the tile's last row.
+  L = (m + log2 l) ln 2.  Only the last key block can hold keys past K (or, with block_n =
+  block_m, keys after a query): the blocks before it run in one K loop without the mask,
+  the last one in a second, masked;
+- with `causal` the tile loop walks only the key blocks at or left of the tile's last row,
+  the longest tiles first;
+- with `overlap` (the schedule's): block 0's S and softmax come first; then each K block's
+  S is issued before the previous block's P V (V at `warpgroup.prev_slot`), so the softmax
+  of block k runs while P V of block k - 1 is in flight, P's fragments carried by the loop;
+  the last block's P V follows the loops.
 """
 
 from __future__ import annotations

@@ -98,3 +98,13 @@ def test_lower_fragments_keeps_each_loop_s_part() -> None:
     run_passes(module, parse_pipeline("schedule,insert-syncs,lower-fragments"))
     parts = [op.range_part for op in module.walk() if isinstance(op, wg.KLoopOp)]
     assert parts == ["all", "but_last", "last"]  # the producer's loop, then the consumers' two
+
+
+def test_ir_with_the_old_mma_async_segments_is_a_clear_error() -> None:
+    # wgmma.mma_async gained a fourth operand group (a_slot); generic IR saved before lists three.
+    text = ('"wgmma.mma_async"(%s) <{dtype = "tf32", k = 8 : i64, a_offset = 0 : i64, b_offset = 0 : i64, '
+            'scale_d = 0 : i64, a_ring = "a", b_ring = "b", operandSegmentSizes = array<i32: 0, 1, 0>}> '
+            ': (i32) -> !wgmma.accumulator<m64n16, f32>')
+    module = "builtin.module {\n  %s = arith.constant 0 : i32\n  %r = " + text + "\n}\n"
+    with pytest.raises(CompileError, match=r"old\.mlir: invalid IR: .*operandSegmentSizes.*regenerate the IR.*old\.mlir:3"):
+        parse(module, "old.mlir")

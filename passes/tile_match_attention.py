@@ -145,7 +145,7 @@ def _with_causal(kernel: tile.KernelOp, plan: AttentionPlan) -> AttentionPlan:
     """The plan with `causal` decided by value (module docstring)."""
     from dataclasses import replace
 
-    from exo_gpu.gpu.attention import reference
+    from exo_gpu.attention_reference import reference
     from exo_gpu.lang.interpreter import interpret, round_to
 
     roles = dict(plan.roles)

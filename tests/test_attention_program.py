@@ -14,7 +14,7 @@ import pytest
 import exo_gpu
 from exo_gpu.compiler import CompileError, compile, parse, run_passes, parse_pipeline
 from exo_gpu.dialects import warpgroup as wg
-from exo_gpu.gpu.attention import reference
+from exo_gpu.attention_reference import reference
 from exo_gpu.lang.interpreter import interpret, round_to
 from exo_gpu.passes.gemm_plan import from_attr
 

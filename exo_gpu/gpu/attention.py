@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from exo_gpu.attention_reference import reference
 from exo_gpu.errors import ExoGpuError
 from exo_gpu.gpu.abi import KernelAbi
 from exo_gpu.gpu.runtime import compare, storage_values, to_storage
@@ -28,23 +29,6 @@ class AttentionError(ExoGpuError):
 
 O_TOLERANCE = 1e-2
 LSE_TOLERANCE = 1e-3
-
-
-def reference(q: np.ndarray, k: np.ndarray, v: np.ndarray, scale: float, causal: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(O, LSE) in float64 for (B, H, S, D) q and (B, Hkv, S, D) k, v (grouped-query: query head
-    h reads K/V head h // (H / Hkv)); causal masks keys after the query (top-left aligned)."""
-    group = q.shape[1] // k.shape[1]
-    k = np.repeat(k.astype(np.float64), group, axis=1)
-    v = np.repeat(v.astype(np.float64), group, axis=1)
-    s = np.matmul(q.astype(np.float64), k.swapaxes(-1, -2)) * scale
-    if causal:
-        sq, sk = s.shape[-2:]
-        s = np.where(np.arange(sk)[None, :] > np.arange(sq)[:, None], -np.inf, s)
-    top = s.max(axis=-1, keepdims=True)
-    e = np.exp(s - top)
-    total = e.sum(axis=-1, keepdims=True)
-    o = np.matmul(e / total, v)
-    return o, (np.log(total) + top)[..., 0]
 
 
 def arg_names(abi: dict) -> dict[str, str]:

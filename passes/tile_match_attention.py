@@ -25,6 +25,7 @@ causal mask, at scale = scale_log2 / log2(e).  Which one it equals decides `caus
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 from xdsl.dialects import arith, scf
@@ -143,8 +144,6 @@ def _plan(kernel: tile.KernelOp, dtype, bm: int, d: int, bn: int, group: int, ro
 
 def _with_causal(kernel: tile.KernelOp, plan: AttentionPlan) -> AttentionPlan:
     """The plan with `causal` decided by value (module docstring)."""
-    from dataclasses import replace
-
     from exo_gpu.attention_reference import reference
     from exo_gpu.lang.interpreter import interpret, round_to
 

@@ -13,7 +13,7 @@ from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewri
 from exo_gpu.dialects import ptx
 from exo_gpu.dialects import warpgroup as wg
 from exo_gpu.dialects.attrs import int_value as _int
-from exo_gpu.dialects.tma import RingOp
+from exo_gpu.dialects.tma import RingOp, TensorMapType
 from exo_gpu.dialects.wgmma import LoadFragmentAOp
 from exo_gpu.passes.lower_to_ptx.state import (
     B32,
@@ -56,7 +56,7 @@ def params_of(name: str, extra: list | tuple = ()) -> list[tuple[str, str]]:
 
 
 def _is_map(ty) -> bool:
-    return str(ty) == "!tma.tensor_map"
+    return isinstance(ty, TensorMapType)
 
 
 def _map_address(em: Emitter, pname: str) -> SSAValue:

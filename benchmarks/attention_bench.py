@@ -2,14 +2,17 @@
 with the cuDNN backend and with the flash backend, in one process.
 
     python3 benchmarks/attention_bench.py --cuda system --out DIR [--seqs 512,1024,...] [--rounds 20]
+                                          [--schedules plain,overlap,pingpong,pingpong+overlap]
 
 For each head dim (64, 128), causal or not, and sequence length S (16k tokens per batch:
 B = 16384 / S; H = 2048 / D heads), every implementation runs on the same bf16 tensors:
 first a check of exo-gpu's O against cuDNN's (max |diff| / max |ref|), then `rounds` rounds in
 shuffled order, each sample after a 256 MiB write that evicts L2 and a 0.2 ms GPU sleep (so
-the host's launch overhead does not count), CUDA events around the call.  exo-gpu runs both
-attention schedules: plain and `overlap = true`.  TFLOP/s = 4 B H S^2 D / median (halved when causal).  Writes attention_bench.json and
-(with matplotlib) attention_bench.png.
+the host's launch overhead does not count), CUDA events around the call.  exo-gpu runs each
+attention schedule asked for (exo_gpu.attention_api.SCHEDULES: plain, overlap = true, kind =
+"pingpong", both), each an implementation "exo-gpu <schedule>".  TFLOP/s = 4 B H S^2 D /
+median (halved when causal).  Writes attention_bench.json and (with matplotlib)
+attention_bench.png.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import sys
 import time
 
 SLEEP_CYCLES = 400_000  # about 0.2 ms of GPU time before each sample
-EXO = ("exo-gpu", "exo-gpu overlap")  # the schedule without and with overlap = true
+STYLES = ("r-o", "m-d", "g-v", "c-p")  # the exo-gpu schedules' lines, in order
 
 def _sdpa(backend_name: str):
     import torch
@@ -50,20 +53,23 @@ def _time(fn, flush, rounds_times: list[float]) -> None:
     rounds_times.append(start.elapsed_time(stop))
 
 
-def bench_case(d: int, causal: bool, seq: int, rounds: int, cuda: str, flush) -> dict:
+def bench_case(d: int, causal: bool, seq: int, rounds: int, cuda: str, flush, schedules: list[str]) -> dict:
     import torch
 
     import exo_gpu
+    from exo_gpu.attention_api import SCHEDULES
 
     b, h = max(1, 16384 // seq), 2048 // d
     gen = torch.Generator(device="cuda").manual_seed(seq * 7 + d + causal)
     q, k, v = (torch.randn((b, h, seq, d), device="cuda", dtype=torch.bfloat16, generator=gen) for _ in range(3))
-    impls = {"exo-gpu": lambda: exo_gpu.attention(q, k, v, causal=causal, cuda=cuda)[0],
-             "exo-gpu overlap": lambda: exo_gpu.attention(q, k, v, causal=causal, cuda=cuda, overlap=True)[0],
-             "cudnn": lambda: _sdpa("CUDNN_ATTENTION")(q, k, v, causal),
-             "flash": lambda: _sdpa("FLASH_ATTENTION")(q, k, v, causal)}
+    exo = [f"exo-gpu {name}" for name in schedules]
+    impls = {f"exo-gpu {name}": (lambda opts: lambda: exo_gpu.attention(q, k, v, causal=causal, cuda=cuda,
+                                                                        **opts)[0])(SCHEDULES[name])
+             for name in schedules}
+    impls["cudnn"] = lambda: _sdpa("CUDNN_ATTENTION")(q, k, v, causal)
+    impls["flash"] = lambda: _sdpa("FLASH_ATTENTION")(q, k, v, causal)
     ref = impls["cudnn"]().float()
-    errs = {name: float((impls[name]().float() - ref).abs().max() / ref.abs().max()) for name in EXO}
+    errs = {name: float((impls[name]().float() - ref).abs().max() / ref.abs().max()) for name in exo}
     for fn in impls.values():  # warm up (and compile, for exo-gpu)
         fn()
     torch.cuda.synchronize()
@@ -78,7 +84,7 @@ def bench_case(d: int, causal: bool, seq: int, rounds: int, cuda: str, flush) ->
     for name, ts in times.items():
         med = statistics.median(ts)
         row[name] = {"median_ms": med, "min_ms": min(ts), "tflops": flops / (med * 1e-3) / 1e12}
-    for name in EXO:
+    for name in exo:
         row[name]["pct_of_cudnn"] = 100.0 * row[name]["tflops"] / row["cudnn"]["tflops"]
         row[name]["pct_of_flash"] = 100.0 * row[name]["tflops"] / row["flash"]["tflops"]
     return row
@@ -96,7 +102,8 @@ def plot(rows: list[dict], meta: dict, path: str) -> None:
     for ax, (d, causal) in zip(axes[0], panels):
         mine = [r for r in rows if r["head_dim"] == d and r["causal"] == causal]
         seqs = [r["seq"] for r in mine]
-        for name, style in (("exo-gpu", "r-o"), ("exo-gpu overlap", "m-d"), ("cudnn", "k-s"), ("flash", "b--^")):
+        exo = [name for name in mine[0] if name.startswith("exo-gpu ")]
+        for name, style in (*zip(exo, STYLES), ("cudnn", "k-s"), ("flash", "b--^")):
             ax.plot(seqs, [r[name]["tflops"] for r in mine], style, label=name)
         ax.set_xscale("log", base=2)
         ax.set_xticks(seqs)
@@ -121,7 +128,10 @@ def main() -> int:
     parser.add_argument("--head-dims", default="64,128")
     parser.add_argument("--causal", default="0,1")
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--schedules", default="plain,overlap", help="exo-gpu's schedules, by name (plain, "
+                        "overlap, pingpong, pingpong+overlap)")
     args = parser.parse_args()
+    schedules = args.schedules.split(",")
     import torch
 
     flush = torch.empty(256 << 20, dtype=torch.uint8, device="cuda")
@@ -130,12 +140,12 @@ def main() -> int:
     for d in (int(x) for x in args.head_dims.split(",")):
         for causal in (bool(int(x)) for x in args.causal.split(",")):
             for seq in (int(x) for x in args.seqs.split(",")):
-                row = bench_case(d, causal, seq, args.rounds, args.cuda, flush)
+                row = bench_case(d, causal, seq, args.rounds, args.cuda, flush, schedules)
                 rows.append(row)
-                print(f"D{d:4d} {'causal' if causal else 'full  '} S{seq:6d}  exo {row['exo-gpu']['tflops']:6.1f}  "
-                      f"overlap {row['exo-gpu overlap']['tflops']:6.1f}  cudnn {row['cudnn']['tflops']:6.1f}  "
-                      f"flash {row['flash']['tflops']:6.1f} TFLOP/s  ({row['exo-gpu']['pct_of_cudnn']:5.1f}%, "
-                      f"{row['exo-gpu overlap']['pct_of_cudnn']:5.1f}% of cuDNN)  "
+                mine = "  ".join(f"{name} {row['exo-gpu ' + name]['tflops']:6.1f} "
+                                 f"({row['exo-gpu ' + name]['pct_of_cudnn']:5.1f}%)" for name in schedules)
+                print(f"D{d:4d} {'causal' if causal else 'full  '} S{seq:6d}  {mine}  cudnn {row['cudnn']['tflops']:6.1f}"
+                      f"  flash {row['flash']['tflops']:6.1f} TFLOP/s (% of cuDNN)  "
                       f"diff {max(row['max_rel_diff_vs_cudnn'].values()):.1e}", flush=True)
     meta = {"gpu": torch.cuda.get_device_name(), "torch": torch.__version__, "cudnn": torch.backends.cudnn.version(),
             "cuda": args.cuda, "rounds": args.rounds, "date": time.strftime("%Y-%m-%d"),

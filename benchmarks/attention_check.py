@@ -16,6 +16,7 @@ import os
 import sys
 
 import exo_gpu
+from exo_gpu.attention_api import SCHEDULES
 from exo_gpu.gpu.attention import check
 
 CASES = [(1, 2, 1), (1, 2, 17), (2, 4, 1000), (1, 2, 4097), (2, 8, 2049)]  # (batch, heads, seq)
@@ -27,18 +28,19 @@ def main() -> int:
     parser.add_argument("--cuda", default="system")
     parser.add_argument("--out", default=".")
     parser.add_argument("--dtypes", default="bf16,f16")
-    parser.add_argument("--overlap", default="0,1", help="schedules to check: 0 plain, 1 overlap = true")
+    parser.add_argument("--schedules", default=",".join(SCHEDULES), help="schedules to check, by name: "
+                        + ", ".join(SCHEDULES))
     args = parser.parse_args()
     rows, failed = [], 0
-    configs = [(dtype, d, causal, group, bool(int(overlap))) for overlap in args.overlap.split(",")
+    configs = [(dtype, d, causal, group, name) for name in args.schedules.split(",")
                for dtype in args.dtypes.split(",") for d in (64, 128) for causal in (False, True) for group in (1, 2)]
-    for dtype, d, causal, group, overlap in configs:
-        result = exo_gpu.compile_attention(d, dtype, causal, group, overlap=overlap, cuda=args.cuda)
+    for dtype, d, causal, group, name in configs:
+        result = exo_gpu.compile_attention(d, dtype, causal, group, **SCHEDULES[name], cuda=args.cuda)
         for b, h, s in CASES if dtype == "bf16" else F16_CASES:
             r = check(result.cubin, result.abi, b, h, h // group, s, d, causal, dtype=dtype, seed=s + d)
-            print(f"{dtype} G{group}{' overlap' if overlap else ''} {r.line()}", flush=True)
+            print(f"{dtype} G{group} {name:<16} {r.line()}", flush=True)
             failed += not r.passed
-            rows.append({"dtype": dtype, "kv_group": group, "overlap": overlap, **r.__dict__})
+            rows.append({"dtype": dtype, "kv_group": group, "schedule": name, **r.__dict__})
     with open(os.path.join(args.out, "attention_check.json"), "w") as f:
         json.dump({"cuda": args.cuda, "ptxas": str(result.ptxas), "rows": rows, "failed": failed}, f, indent=1)
     print(f"{len(rows) - failed}/{len(rows)} passed")

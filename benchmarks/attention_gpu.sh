@@ -10,7 +10,7 @@ HERE=$(cd "$(dirname "$0")/.." && pwd)
 step() { echo "== $*"; }
 step checks
 timeout 300 python3 "$HERE/benchmarks/attention_check.py" --cuda "$CUDA" --out "$OUT" --dtypes "${DTYPES:-bf16,f16}" \
-  --overlap "${OVERLAP:-0,1}" > "$OUT/attention_check.log" 2>&1
+  --schedules "${SCHEDULES:-plain,overlap,pingpong,pingpong+overlap}" > "$OUT/attention_check.log" 2>&1
 echo "rc=$?"; grep -v " ok$" "$OUT/attention_check.log" | tail -5
 step "exo-gpu run examples/attention.mlir (the tile program, checked against the interpreter)"
 timeout 120 exo-gpu run "$HERE/examples/attention.mlir" --cuda "$CUDA" --shape q=2x4x1000x128 --shape kt=2x4x128x1000 \
@@ -20,4 +20,5 @@ step "exo-gpu attention --run"
 timeout 120 exo-gpu attention --head-dim 128 --causal --kv-group 2 --run --batch 2 --heads 8 --seq 1000 --cuda "$CUDA"
 echo "rc=$?"
 step bench
-timeout 400 python3 "$HERE/benchmarks/attention_bench.py" --cuda "$CUDA" --out "$OUT" --rounds "${ROUNDS:-10}" 2>&1 | tee "$OUT/attention_bench.log"
+timeout 400 python3 "$HERE/benchmarks/attention_bench.py" --cuda "$CUDA" --out "$OUT" --rounds "${ROUNDS:-10}" \
+  --schedules "${SCHEDULES:-plain,overlap,pingpong,pingpong+overlap}" 2>&1 | tee "$OUT/attention_bench.log"

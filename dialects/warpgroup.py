@@ -408,6 +408,37 @@ class PassTurnOp(IRDLOperation):
     traits = traits_def(HasParent(TileLoopOp))
 
 
+MMA_TURN_ACTIONS = ("start", "await", "pass")
+
+
+@irdl_op_definition
+class MmaTurnOp(IRDLOperation):
+    """Ping-pong of the consumer warpgroups of a tile (attention): they take turns to issue
+    their wgmmas, so that one's softmax runs while the other's groups hold the tensor cores.
+    "await": wait until the previous warpgroup has passed the turn to this one; "pass": hand
+    it to the next (warpgroup r + 1 mod count); "start" (once, before the tile loop): the last
+    warpgroup hands the first turn to warpgroup 0.  Every warpgroup must await and pass equally
+    often, in pairs, so the turns alternate."""
+
+    name = "warpgroup.mma_turn"
+    action = prop_def(StringAttr)
+    assembly_format = "$action attr-dict"
+
+    def __init__(self, action: str):
+        super().__init__(properties={"action": StringAttr(action)})
+
+    def verify_(self) -> None:
+        if self.action.data not in MMA_TURN_ACTIONS:
+            raise VerifyException(f"mma_turn action must be one of {', '.join(MMA_TURN_ACTIONS)}, "
+                                  f"got '{self.action.data}'")
+        role = self.parent_op()
+        while role is not None and not isinstance(role, RoleOp):
+            role = role.parent_op()
+        if role is None or role.role.data != "consumer" or _int(role.num_warpgroups) != 2:
+            raise VerifyException("mma_turn alternates the two warpgroups of a consumer role: use it inside "
+                                  "a warpgroup.role \"consumer\" of 2 warpgroups")
+
+
 @irdl_op_definition
 class RingSlotOp(IRDLOperation):
     """The ring slot of K block `position` - `back` (a ring position, e.g. a tile_loop's base;
@@ -459,5 +490,5 @@ class YieldOp(IRDLOperation):
         super().__init__(operands=[values])
 
 
-Warpgroup = Dialect("warpgroup", [KernelOp, RoleOp, TileLoopOp, TileOrdinalOp, AwaitTurnOp, PassTurnOp, RingSlotOp,
+Warpgroup = Dialect("warpgroup", [KernelOp, RoleOp, TileLoopOp, TileOrdinalOp, AwaitTurnOp, PassTurnOp, MmaTurnOp, RingSlotOp,
                                   PrevSlotOp, KLoopOp, YieldOp], [])

@@ -22,26 +22,30 @@ from exo_gpu.ptxas import toolchain
 
 DTYPES = ("bf16", "f16")
 HEAD_DIMS = (64, 128)
+# The schedules by name (benchmarks and checks): the options of each.
+SCHEDULES = {"plain": {}, "overlap": {"overlap": True}, "pingpong": {"pingpong": True},
+             "pingpong+overlap": {"pingpong": True, "overlap": True}}
 
 
 def attention_program(head_dim: int = 128, dtype: str = "bf16", causal: bool = False, kv_group: int = 1,
                       block_n: int = 128, stages: int = 2, wait_depth: int = 1, overlap: bool = False,
-                      name: str = "attention"):
+                      pingpong: bool = False, name: str = "attention"):
     """The attention tile program (exo_gpu.attention_builder) as a module."""
     from exo_gpu.attention_builder import attention_program as build
 
     _check_options(head_dim, dtype, causal, kv_group, block_n, stages, wait_depth)
     check_bool("overlap", overlap)
-    return build(head_dim, dtype, causal, kv_group, block_n, stages, wait_depth, overlap, name)
+    check_bool("pingpong", pingpong)
+    return build(head_dim, dtype, causal, kv_group, block_n, stages, wait_depth, overlap, pingpong, name)
 
 
 def compile_attention(head_dim: int = 128, dtype: str = "bf16", causal: bool = False, kv_group: int = 1, *,
                       block_n: int = 128, stages: int = 2, wait_depth: int = 1, overlap: bool = False,
-                      cuda: str = toolchain.DEFAULT_CUDA,
+                      pingpong: bool = False, cuda: str = toolchain.DEFAULT_CUDA,
                       ptxas: str | None = None, nvdisasm: str | None = None, assemble: bool = True) -> Compiled:
     """Compile one attention configuration through the default pipeline (PTX, cubin, guard
     reports, ABI)."""
-    module = attention_program(head_dim, dtype, causal, kv_group, block_n, stages, wait_depth, overlap)
+    module = attention_program(head_dim, dtype, causal, kv_group, block_n, stages, wait_depth, overlap, pingpong)
     return compile(module, cuda=cuda, ptxas=ptxas, nvdisasm=nvdisasm, assemble=assemble)
 
 
@@ -59,15 +63,15 @@ def _check_options(head_dim, dtype, causal, kv_group, block_n, stages, wait_dept
 
 
 @lru_cache(maxsize=64)
-def _kernel(head_dim: int, dtype: str, causal: bool, kv_group: int, cuda: str, overlap: bool):
+def _kernel(head_dim: int, dtype: str, causal: bool, kv_group: int, cuda: str, overlap: bool, pingpong: bool):
     from exo_gpu.gpu.attention import AttentionKernel
 
-    result = compile_attention(head_dim, dtype, causal, kv_group, cuda=cuda, overlap=overlap)
+    result = compile_attention(head_dim, dtype, causal, kv_group, cuda=cuda, overlap=overlap, pingpong=pingpong)
     return AttentionKernel(result.cubin, result.abi)
 
 
 def attention(q, k, v, *, causal: bool = False, scale: float | None = None, cuda: str = toolchain.DEFAULT_CUDA,
-              overlap: bool = False):
+              overlap: bool = False, pingpong: bool = False):
     """(O, LSE) of torch CUDA tensors q (B, H, S, D), k and v (B, Hkv, Sk, D) on the current
     stream; see the module docstring.  `scale` defaults to 1 / sqrt(D)."""
     from exo_gpu.gpu.attention import check_torch_inputs
@@ -79,4 +83,5 @@ def attention(q, k, v, *, causal: bool = False, scale: float | None = None, cuda
     if not isinstance(scale, (int, float)) or isinstance(scale, bool) or not math.isfinite(scale) or scale <= 0:
         raise CompileError(f"attention: scale must be a positive finite number, got {scale!r}")
     check_bool("overlap", overlap)
-    return _kernel(head_dim, dtype, causal, kv_group, cuda, overlap).run_torch(q, k, v, float(scale))
+    check_bool("pingpong", pingpong)
+    return _kernel(head_dim, dtype, causal, kv_group, cuda, overlap, pingpong).run_torch(q, k, v, float(scale))

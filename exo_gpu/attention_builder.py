@@ -15,7 +15,7 @@ MASKED = -1.0e30  # a key the softmax must not see: 2^(MASKED - m) is 0
 
 
 def attention_program(head_dim: int, dtype: str, causal: bool, kv_group: int, block_n: int, stages: int,
-                      wait_depth: int, overlap: bool, name: str = "attention"):
+                      wait_depth: int, overlap: bool, pingpong: bool = False, name: str = "attention"):
     """The tile.kernel's module for one configuration (module docstring)."""
     bm, d, bn = 128, head_dim, block_n
 
@@ -45,5 +45,6 @@ def attention_program(head_dim: int, dtype: str, causal: bool, kv_group: int, bl
         lse.store((b, h, i), (m + l.log2()) * LN2)
 
     attention.__name__ = name
-    schedule = tl.Schedule(consumers=2, stages=stages, wait_depth=wait_depth, overlap=overlap)
+    schedule = tl.Schedule(consumers=2, kind="pingpong" if pingpong else "cooperative", stages=stages,
+                           wait_depth=wait_depth, overlap=overlap)
     return tl.kernel(grid=("o", (bm, d)), schedule=schedule)(attention).module

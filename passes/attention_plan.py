@@ -46,6 +46,7 @@ class AttentionPlan:
     stages: int = 2
     wait_depth: int = 1
     overlap: bool = False  # each block's softmax under the previous block's P V (schedule_attention)
+    pingpong: bool = False  # the consumer warpgroups take turns issuing their wgmmas (schedule_attention)
     consumer_maxnreg: int = 240
     producer_maxnreg: int = 24
     what: str = ""  # how diagnostics name the source, e.g. "tile.kernel @attention"
@@ -135,7 +136,8 @@ class AttentionPlan:
             "zero_before_launch": [],
             "schedule": {"kind": "attention", "consumers": self.consumers, "stages": self.stages,
                          "wait_depth": self.wait_depth, "block_n": bn, "causal": int(self.causal),
-                         "kv_group": self.kv_group, "overlap": int(self.overlap), "roles": role},
+                         "kv_group": self.kv_group, "overlap": int(self.overlap),
+                         "pingpong": int(self.pingpong), "roles": role},
         }
 
 

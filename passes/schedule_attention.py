@@ -24,6 +24,10 @@ The structure, FlashAttention-style (the plan's module gives the shapes):
   the last one in a second, masked;
 - with `causal` the tile loop walks only the key blocks at or left of the tile's last row,
   the longest tiles first;
+- with `pingpong` (the schedule's kind): the two consumer warpgroups take turns to issue
+  their wgmmas (`warpgroup.mma_turn`): a block's S (with `overlap`, S and the previous
+  block's P V) is issued between an await and a pass of the turn, so one warpgroup's softmax
+  runs while the other's groups hold the tensor cores;
 - with `overlap` (the schedule's): block 0's S and softmax come first; then each K block's
   S is issued before the previous block's P V (V at `warpgroup.prev_slot`), so the softmax
   of block k runs while P V of block k - 1 is in flight, P's fragments carried by the loop;
@@ -146,13 +150,24 @@ def _key_blocks(plan: AttentionPlan, carried: list[SSAValue], q_slot: SSAValue, 
     loop = wg.KLoopOp(k_size, carried, start=0, block_k=plan.block_n, stages=plan.stages, part=part)
     inner = _Body(loop.body.block)
     o, m, l = loop.carried
-    s = _scores(inner, plan, loop.slot, q_slot)
+    s = _turn(inner, plan, lambda: _scores(inner, plan, loop.slot, q_slot))
     if masked:
         s = _masked(inner, plan, loop.k, s, k_size, row0)
     p, o, m, l = _softmax_step(inner, s, m, l, o, scale)
     o = _p_v(inner, plan, o, _packed(inner, plan, p), loop.slot)
     inner(wg.YieldOp(o, m, l))
     return loop
+
+
+def _turn(body: _Body, plan: AttentionPlan, issue):
+    """`issue()` (appending wgmmas), between an await and a pass of the warpgroup's turn when
+    the plan ping-pongs; its result."""
+    if plan.pingpong:
+        body(wg.MmaTurnOp("await"))
+    result = issue()
+    if plan.pingpong:
+        body(wg.MmaTurnOp("pass"))
+    return result
 
 
 def _packed(body: _Body, plan: AttentionPlan, p: SSAValue) -> list[SSAValue]:
@@ -178,10 +193,10 @@ def _overlapped_blocks(plan: AttentionPlan, carried: list[SSAValue], q_slot: SSA
     loop = wg.KLoopOp(k_size, carried, start=1, block_k=plan.block_n, stages=plan.stages, part=part)
     inner = _Body(loop.body.block)
     o, m, l, *frags = loop.carried
-    s = _scores(inner, plan, loop.slot, q_slot)
     prev = wg.PrevSlotOp(loop.slot, loop.phase, plan.stages)
     inner(prev)
-    o = _p_v(inner, plan, o, frags, prev.prev_slot)
+    s, o = _turn(inner, plan, lambda: (_scores(inner, plan, loop.slot, q_slot),
+                                       _p_v(inner, plan, o, frags, prev.prev_slot)))
     if masked:
         s = _masked(inner, plan, loop.k, s, k_size, row0)
     p, o, m, l = _softmax_step(inner, s, m, l, o, scale)
@@ -196,7 +211,8 @@ def _overlapped(plan: AttentionPlan, body: _Body, tiles: wg.TileLoopOp, q_slot: 
     block's P V."""
     first = wg.RingSlotOp(tiles.base, plan.stages)
     body(first)
-    s = _masked(body, plan, body.i32(0), _scores(body, plan, first.slot, q_slot), k_size, row0)
+    s = _turn(body, plan, lambda: _scores(body, plan, first.slot, q_slot))
+    s = _masked(body, plan, body.i32(0), s, k_size, row0)
     p, o, m, l = _softmax_step(body, s, start[1], start[2], None, scale)
     carried = [start[0], m, l, *_packed(body, plan, p)]
     for masked, part in ((False, "but_last"), (True, "last")):
@@ -206,7 +222,7 @@ def _overlapped(plan: AttentionPlan, body: _Body, tiles: wg.TileLoopOp, q_slot: 
     last = wg.RingSlotOp(tiles.end, plan.stages, back=1)
     body(last)
     o, m, l, *frags = carried
-    return [_p_v(body, plan, o, frags, last.slot), m, l]
+    return [_turn(body, plan, lambda: _p_v(body, plan, o, frags, last.slot)), m, l]
 
 
 def _consumer(plan: AttentionPlan, o_ptr, lse_ptr, scale, sizes) -> wg.RoleOp:
@@ -241,7 +257,8 @@ def _consumer(plan: AttentionPlan, o_ptr, lse_ptr, scale, sizes) -> wg.RoleOp:
     lse = body(FragBinaryOp("mul", log_sum, body(FragSplatOp(body.f32(LN2), RowVectorType()))))
     body(StoreRowsOp(lse, lse_ptr, m_size, 0))
     body(wg.YieldOp())
-    return wg.RoleOp("consumer", 1, plan.consumers, plan.consumer_maxnreg, Region(Block([tiles])))
+    start = [wg.MmaTurnOp("start")] if plan.pingpong else []
+    return wg.RoleOp("consumer", 1, plan.consumers, plan.consumer_maxnreg, Region(Block([*start, tiles])))
 
 
 def build_attention_kernel(plan: AttentionPlan) -> wg.KernelOp:

@@ -136,6 +136,7 @@ def _plan(kernel: tile.KernelOp, dtype, bm: int, d: int, bn: int, group: int, ro
     regs = (240, 24) if s.maxnreg == (232, 40) else s.maxnreg  # the GEMM default: attention's own
     return AttentionPlan(kernel.sym_name.data, dtype=dtype or "?", head_dim=d, kv_group=group, block_m=bm,
                          block_n=bn, stages=s.stages or 2, wait_depth=s.wait_depth, overlap=s.overlap,
+                         pingpong=s.kind == "pingpong",
                          consumer_maxnreg=regs[0],
                          producer_maxnreg=regs[1], what=f"tile.kernel @{kernel.sym_name.data}",
                          location=kernel.location, roles=tuple(sorted(roles.items(), key=lambda r: r[1])),

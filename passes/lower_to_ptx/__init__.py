@@ -63,6 +63,7 @@ from exo_gpu.passes.lower_to_ptx.epilogue import FoldFragmentCasts, LowerStoreAc
 from exo_gpu.passes.lower_to_ptx.kernel import SMEM_SYMBOL, LowerKernel, LowerRing, LowerRole, params_of
 from exo_gpu.passes.lower_to_ptx.loops import (
     LowerKLoop,
+    LowerMmaTurns,
     LowerPrevSlot,
     LowerRingSlot,
     LowerScalars,
@@ -105,6 +106,7 @@ LOWERING_PATTERNS: tuple[RewritePattern, ...] = (
     LowerRingSlot(),  # warpgroup.ring_slot
     LowerPrevSlot(),  # warpgroup.prev_slot
     LowerTurns(),  # warpgroup.await_turn, pass_turn
+    LowerMmaTurns(),  # warpgroup.mma_turn
     LowerScalars(),  # arith.constant, arith.cmpi
     LowerWait(),  # mbarrier.wait
     LowerArrive(),  # mbarrier.arrive

@@ -2,7 +2,7 @@
 split-K work units) whose body starts with the tile's `lower_to_ptx.tile` context (its
 (m, n) block, ring base and K range) and, taking turns, a `lower_to_ptx.turn` context;
 warpgroup.k_loop -> a ptx.loop carrying (k, slot, phase) and the accumulators, with `unroll`
-copies of the body; warpgroup.ring_slot, await_turn and pass_turn; arith.constant and
+copies of the body; warpgroup.ring_slot, await_turn, pass_turn and mma_turn; arith.constant and
 arith.cmpi on i32."""
 
 from __future__ import annotations
@@ -54,8 +54,8 @@ def _tile_body(em: Emitter, env: KernelEnvOp, op: wg.TileLoopOp, tile: SSAValue,
     rows, cols, tiles, nk = grid["rows"], grid["cols"], grid["tiles"], grid["nk"]
     if op.split == 1:
         em.emit(ptx.BreakIfOp(operands=[em.v(ptx.SetpOp("ge", ".u32", tile, tiles))]))
-        if "per_batch" in grid:  # batched: GEMM b = tile / tiles per GEMM
-            tile = _batch_tile(em, env, op, tile, grid["per_batch"])
+        if "per_batch" in grid:  # batched: GEMM b = tile / tiles per GEMM (causal: tile mod batches)
+            tile = _batch_tile(em, env, op, tile, grid)
         m_block, n_block = raster(em, env, tile, rows, cols)
         if op.is_causal:  # the K blocks at or left of the tile's last row; the longest tiles first
             m_block = em.v(ptx.SubOp(".u32", em.v(ptx.SubOp(".u32", rows, m_block, B32())), 1, B32()))
@@ -77,12 +77,20 @@ def _tile_body(em: Emitter, env: KernelEnvOp, op: wg.TileLoopOp, tile: SSAValue,
     return end
 
 
-def _batch_tile(em: Emitter, env: KernelEnvOp, op: wg.TileLoopOp, tile: SSAValue, per_batch: SSAValue) -> SSAValue:
+def _batch_tile(em: Emitter, env: KernelEnvOp, op: wg.TileLoopOp, tile: SSAValue,
+                grid: dict[str, SSAValue]) -> SSAValue:
     """A batched kernel's tile: GEMM b = tile / per_batch, whose A rows start at b * M and B
     rows at b * N in their stacked tensor maps (a `lower_to_ptx.batch_tile` context; for
     attention also its K/V rows (b / kv_group) * K) and whose C is C + b * M * N elements (the
-    loop's uses of C are rewired); returns the tile within GEMM b."""
-    b = em.v(ptx.DivOp(".u32", tile, per_batch, B32()))
+    loop's uses of C are rewired); returns the tile within GEMM b.  Causal, the tiles are
+    walked longest first over every batch entry: b = tile mod batches, tile / batches within
+    it (the causal flip then makes rank r the r-th longest row of tiles)."""
+    if op.is_causal:
+        b = em.v(ptx.RemOp(".u32", tile, grid["batches"], B32()))
+        within = em.v(ptx.DivOp(".u32", tile, grid["batches"], B32()))
+    else:
+        b = em.v(ptx.DivOp(".u32", tile, grid["per_batch"], B32()))
+        within = em.v(ptx.RemOp(".u32", tile, grid["per_batch"], B32()))
     a_rows = em.v(ptx.MulLoOp(".u32", b, op.m_size, B32()))
     kv_rows = None
     if env.get("kv_group"):
@@ -99,7 +107,7 @@ def _batch_tile(em: Emitter, env: KernelEnvOp, op: wg.TileLoopOp, tile: SSAValue
         for use in list(c.uses):
             if op.is_ancestor(use.operation):
                 use.operation.operands[use.index] = batch_c
-    return em.v(ptx.RemOp(".u32", tile, per_batch, B32()))
+    return within
 
 
 class LowerTileLoop(RewritePattern):
@@ -120,7 +128,7 @@ class LowerTileLoop(RewritePattern):
         grid = {"rows": rows, "cols": cols, "tiles": em.v(ptx.MulLoOp(".u32", rows, cols, B32())),
                 "nk": k_blocks(em, env, op.k_size)}
         if (batch := enclosing(op, BatchEnvOp)) is not None:  # batch x tiles, batch-major
-            grid["per_batch"] = grid["tiles"]
+            grid["per_batch"], grid["batches"] = grid["tiles"], batch.count
             grid["tiles"] = em.v(ptx.MulLoOp(".u32", grid["tiles"], batch.count, B32()))
         first, count = ("%clusterid.x", "%nclusterid.x") if env.cluster > 1 else ("%ctaid.x", "%nctaid.x")
         step = em.v(ptx.MovOp(".u32", count, B32()))
@@ -275,6 +283,30 @@ class LowerTurns(RewritePattern):
             more = em.v(ptx.SetpOp("lt", ".u32", em.add(turn.tile, turn.step), turn.tiles))
             cond, mode, barrier = more, "arrive", turn.next
         em.emit(ptx.IfOp(cond, em.nested(lambda inner: inner.emit(ptx.NamedBarrierOp(mode, barrier, 256)))))
+        replace(rewriter, op, em)
+
+
+class LowerMmaTurns(RewritePattern):
+    """warpgroup.mma_turn: named barrier 1 + r is consumer warpgroup r's turn (as for tiles taken
+    in turn; a kernel has one or the other).  await: bar.sync on its own barrier; pass:
+    bar.arrive on the next warpgroup's; start: the last warpgroup arrives on warpgroup 0's."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: wg.MmaTurnOp, rewriter: PatternRewriter) -> None:
+        if (role := enclosing(op, RoleEnvOp)) is None:
+            return
+        em, count = Emitter(op.location), _int(role.count)
+        threads = 128 * count
+        if op.action.data == "await":
+            em.emit(ptx.NamedBarrierOp("sync", em.add(role.index, 1), threads))
+        elif op.action.data == "pass":
+            following = em.v(ptx.RemOp(".u32", em.add(role.index, 1), count, B32()))
+            em.emit(ptx.NamedBarrierOp("arrive", em.add(following, 1), threads))
+        else:
+            last = em.v(ptx.SetpOp("eq", ".u32", role.index, count - 1))
+            first = lambda inner: inner.emit(ptx.NamedBarrierOp("arrive", inner.v(ptx.MovOp(".u32", 1, B32())),  # noqa: E731
+                                                                threads))
+            em.emit(ptx.IfOp(last, em.nested(first)))
         replace(rewriter, op, em)
 
 

@@ -16,7 +16,7 @@ import os
 import sys
 
 import exo_gpu
-from exo_gpu.attention_api import SCHEDULES
+from exo_gpu.attention_api import HEAD_DIMS, SCHEDULES
 from exo_gpu.gpu.attention import check
 
 CASES = [(1, 2, 1), (1, 2, 17), (2, 4, 1000), (1, 2, 4097), (2, 8, 2049)]  # (batch, heads, seq)
@@ -30,10 +30,11 @@ def main() -> int:
     parser.add_argument("--dtypes", default="bf16,f16")
     parser.add_argument("--schedules", default=",".join(SCHEDULES), help="schedules to check, by name: "
                         + ", ".join(SCHEDULES))
+    parser.add_argument("--head-dims", default=",".join(map(str, HEAD_DIMS)))
     args = parser.parse_args()
     rows, failed = [], 0
     configs = [(dtype, d, causal, group, name) for name in args.schedules.split(",")
-               for dtype in args.dtypes.split(",") for d in (64, 128) for causal in (False, True) for group in (1, 2)]
+               for dtype in args.dtypes.split(",") for d in map(int, args.head_dims.split(",")) for causal in (False, True) for group in (1, 2)]
     for dtype, d, causal, group, name in configs:
         result = exo_gpu.compile_attention(d, dtype, causal, group, **SCHEDULES[name], cuda=args.cuda)
         for b, h, s in CASES if dtype == "bf16" else F16_CASES:

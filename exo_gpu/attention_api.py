@@ -21,18 +21,21 @@ from exo_gpu.errors import check_bool, check_int
 from exo_gpu.ptxas import toolchain
 
 DTYPES = ("bf16", "f16")
-HEAD_DIMS = (64, 128)
+HEAD_DIMS = (64, 128, 256)
 # The schedules by name (benchmarks and checks): the options of each.
 SCHEDULES = {"plain": {}, "overlap": {"overlap": True}, "pingpong": {"pingpong": True},
              "pingpong+overlap": {"pingpong": True, "overlap": True}}
 
 
 def attention_program(head_dim: int = 128, dtype: str = "bf16", causal: bool = False, kv_group: int = 1,
-                      block_n: int = 128, stages: int = 2, wait_depth: int = 1, overlap: bool = False,
+                      block_n: int | None = None, stages: int = 2, wait_depth: int = 1, overlap: bool = False,
                       pingpong: bool = False, name: str = "attention"):
-    """The attention tile program (exo_gpu.attention_builder) as a module."""
+    """The attention tile program (exo_gpu.attention_builder) as a module.  `block_n` (keys per
+    K/V block) defaults to 128, or 64 at head dim 256 (the registers of S and P)."""
     from exo_gpu.attention_builder import attention_program as build
 
+    if block_n is None:
+        block_n = 64 if head_dim == 256 else 128
     _check_options(head_dim, dtype, causal, kv_group, block_n, stages, wait_depth)
     check_bool("overlap", overlap)
     check_bool("pingpong", pingpong)
@@ -40,7 +43,7 @@ def attention_program(head_dim: int = 128, dtype: str = "bf16", causal: bool = F
 
 
 def compile_attention(head_dim: int = 128, dtype: str = "bf16", causal: bool = False, kv_group: int = 1, *,
-                      block_n: int = 128, stages: int = 2, wait_depth: int = 1, overlap: bool = False,
+                      block_n: int | None = None, stages: int = 2, wait_depth: int = 1, overlap: bool = False,
                       pingpong: bool = False, cuda: str = toolchain.DEFAULT_CUDA,
                       ptxas: str | None = None, nvdisasm: str | None = None, assemble: bool = True) -> Compiled:
     """Compile one attention configuration through the default pipeline (PTX, cubin, guard
@@ -52,9 +55,9 @@ def compile_attention(head_dim: int = 128, dtype: str = "bf16", causal: bool = F
 def _check_options(head_dim, dtype, causal, kv_group, block_n, stages, wait_depth) -> None:
     if dtype not in DTYPES:
         raise CompileError(f"attention: dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
-    check_int("head_dim", head_dim, 64, 128, "the head dimension D: 64 or 128")
+    check_int("head_dim", head_dim, 64, 256, "the head dimension D: 64, 128 or 256")
     if head_dim not in HEAD_DIMS:
-        raise CompileError(f"attention: head_dim {head_dim} is not supported: use 64 or 128 (256 is not built yet)")
+        raise CompileError(f"attention: head_dim {head_dim} is not supported: use 64, 128 or 256")
     check_bool("causal", causal)
     check_int("kv_group", kv_group, 1, 1 << 16, "query heads per K/V head")
     check_int("block_n", block_n, 1, 256, "keys per K/V block")

@@ -415,11 +415,12 @@ def _add_attention(sub) -> None:
     a.add_argument("--kv-group", type=int, metavar="G",
                    help="query heads per K/V head (grouped-query attention; default 1; with --run, "
                    "--heads / --kv-heads)")
-    a.add_argument("--block-n", type=int, choices=(64, 128), default=128, help="keys per K/V block")
+    a.add_argument("--block-n", type=int, choices=(64, 128), help="keys per K/V block (default 128; 64 at head "
+                   "dim 256)")
     a.add_argument("--stages", type=int, default=2, metavar="N", help="slots of the K and V rings")
     a.add_argument("--wait-depth", type=int, choices=(0, 1), default=1, help="P @ V groups left in flight")
     a.add_argument("--overlap", action="store_true", help="each key block's softmax under the previous block's "
-                   "P @ V (with --causal: --block-n 128)")
+                   "P @ V")
     a.add_argument("--pingpong", action="store_true", help="the two consumer warpgroups take turns issuing their "
                    "wgmmas, so one's softmax runs under the other's")
     _add_output_args(a)

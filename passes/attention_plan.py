@@ -26,7 +26,7 @@ from exo_gpu.dialects.warpgroup import REGISTER_FILE, SMEM_LIMIT
 SWIZZLE_BYTES = 128
 ATOM = 64  # bf16 / f16 elements of one 128-byte swizzle atom
 DTYPES = ("bf16", "f16")
-HEAD_DIMS = (64, 128)
+HEAD_DIMS = (64, 128, 256)
 LOG2E = 1.4426950408889634
 LN2 = 0.6931471805599453
 
@@ -65,28 +65,33 @@ class AttentionPlan:
         """128-byte swizzle atoms across the head dimension."""
         return self.head_dim // ATOM
 
-    def ring_slots(self) -> list[tuple[str, int, int]]:
+    @property
+    def q_stages(self) -> int:
+        """Slots of ring q: two (the producer loads the next tile's Q while this one runs)
+        when they fit in shared memory beside the K and V rings, else one."""
+        return 2 if self._smem(2) <= SMEM_LIMIT else 1
+
+    def ring_slots(self, q_stages: int | None = None) -> list[tuple[str, int, int]]:
         """(name, stages, slot bytes) of rings q (one tile of Q), k and v (one key block each)."""
         q = self.block_m * self.head_dim * 2
         kv = self.block_n * self.head_dim * 2
-        return [("q", 1, q), ("k", self.stages, kv), ("v", self.stages, kv)]
+        return [("q", q_stages or self.q_stages, q), ("k", self.stages, kv), ("v", self.stages, kv)]
+
+    def _smem(self, q_stages: int) -> int:
+        return smem_layout(self.ring_slots(q_stages))[1]
 
     @property
     def smem_bytes(self) -> int:
-        return smem_layout(self.ring_slots())[1]
+        return self._smem(self.q_stages)
 
     def check(self) -> str | None:
         """The first reason this plan cannot be built (with the fix), or None."""
         if self.dtype not in DTYPES:
             return f"attention dtype must be bf16 or f16, got '{self.dtype}'"
         if self.head_dim not in HEAD_DIMS:
-            return (f"head dim {self.head_dim} is not supported: use 64 or 128 (256 needs Q in shared memory "
-                    "for the S = Q K^T wgmmas, not built yet)")
+            return f"head dim {self.head_dim} is not supported: use 64, 128 or 256"
         if self.block_m != 128:
             return f"block_m must be 128 (two consumer warpgroups of 64 query rows), got {self.block_m}"
-        if self.overlap and self.causal and self.block_n != self.block_m:
-            return (f"{option('overlap')} with a causal mask needs {self.block_m} keys per block, as many as "
-                    f"queries (the diagonal in the last key block): use {option('block_n', self.block_m)}")
         if self.block_n not in (64, 128):
             return f"{option('block_n')} (keys per block) must be 64 or 128, got {self.block_n}"
         if self.kv_group < 1:

@@ -3,7 +3,8 @@ warpgroup.kernel of tma, mbarrier, wgmma and fragment ops, with no synchronisati
 (`insert-syncs` adds it all, as for GEMM).
 
 The structure, FlashAttention-style (the plan's module gives the shapes):
-- rings: "q" (one slot: the tile's block_m x D queries, advancing once per tile), "k" and
+- rings: "q" (the tile's block_m x D queries, advancing once per tile; two slots where
+  shared memory allows, so the next tile's Q loads while this one runs), "k" and
   "v" (`stages` slots of block_n keys x D each); every tile is D / 64 swizzle atoms of
   128 bytes across the head dimension;
 - one producer warpgroup: per tile, Q's atoms into ring q at the slot of the tile's ordinal,
@@ -84,7 +85,7 @@ def _producer(plan: AttentionPlan, q_map, k_map, v_map, sizes) -> wg.RoleOp:
     m_size, n_size, k_size = sizes
     tiles = wg.TileLoopOp(m_size, n_size, k_size, causal=plan.causal)
     body = _Body(tiles.body.block)
-    q_slot = wg.RingSlotOp(body(wg.TileOrdinalOp()), 1)
+    q_slot = wg.RingSlotOp(body(wg.TileOrdinalOp()), plan.q_stages)
     body(q_slot)
     zero = body.i32(0)
     bm, bn = plan.block_m, plan.block_n
@@ -215,7 +216,7 @@ def _overlapped(plan: AttentionPlan, body: _Body, tiles: wg.TileLoopOp, q_slot: 
     s = _masked(body, plan, body.i32(0), s, k_size, row0)
     p, o, m, l = _softmax_step(body, s, start[1], start[2], None, scale)
     carried = [start[0], m, l, *_packed(body, plan, p)]
-    for masked, part in ((False, "but_last"), (True, "last")):
+    for masked, part in _parts(plan):
         loop = _overlapped_blocks(plan, carried, q_slot, scale, k_size, row0, masked, part)
         body(loop)
         carried = list(loop.res)
@@ -225,6 +226,15 @@ def _overlapped(plan: AttentionPlan, body: _Body, tiles: wg.TileLoopOp, q_slot: 
     return [_turn(body, plan, lambda: _p_v(body, plan, o, frags, last.slot)), m, l]
 
 
+def _parts(plan: AttentionPlan) -> list[tuple[bool, str | None]]:
+    """The K loops of a tile, (masked, k_loop part) each: the blocks before the last unmasked
+    and the last masked; causal with block_n < block_m, the diagonal spans several key blocks,
+    so one loop, all masked."""
+    if plan.causal and plan.block_n != plan.block_m:
+        return [(True, None)]
+    return [(False, "but_last"), (True, "last")]
+
+
 def _consumer(plan: AttentionPlan, o_ptr, lse_ptr, scale, sizes) -> wg.RoleOp:
     """Per tile: the key-block loops, the epilogue (module docstring).  Only the last key
     block can hold keys past K or (block_n = block_m) keys after a query: the blocks before
@@ -232,7 +242,7 @@ def _consumer(plan: AttentionPlan, o_ptr, lse_ptr, scale, sizes) -> wg.RoleOp:
     m_size, n_size, k_size = sizes
     tiles = wg.TileLoopOp(m_size, n_size, k_size, causal=plan.causal)
     body = _Body(tiles.body.block)
-    q_slot = wg.RingSlotOp(body(wg.TileOrdinalOp()), 1)
+    q_slot = wg.RingSlotOp(body(wg.TileOrdinalOp()), plan.q_stages)
     body(q_slot)
     o_type = AccumulatorType(64, plan.head_dim)
     row0 = body(TileOriginOp(0)) if plan.causal else None  # the tile row of its first query
@@ -242,11 +252,7 @@ def _consumer(plan: AttentionPlan, o_ptr, lse_ptr, scale, sizes) -> wg.RoleOp:
     if plan.overlap:
         carried = _overlapped(plan, body, tiles, q_slot.slot, scale, k_size, row0, carried)
     else:
-        if plan.causal and plan.block_n != plan.block_m:  # the diagonal spans several key blocks
-            parts = [(True, None)]
-        else:
-            parts = [(False, "but_last"), (True, "last")]
-        for masked, part in parts:
+        for masked, part in _parts(plan):
             loop = _key_blocks(plan, carried, q_slot.slot, scale, k_size, row0, masked, part)
             body(loop)
             carried = list(loop.res)

@@ -234,20 +234,23 @@ class KLoopOp(IRDLOperation):
     # registers a body defines are U distinct sets, so a value of iteration k survives while
     # iterations k+1 .. k+U-1 run (A fragments still read by in-flight wgmmas).
     unroll = opt_prop_def(IntegerAttr)
-    # Which K blocks (all when absent): "but_last" runs k in [start, nk - 1), "last" runs k in
-    # [max(start, nk - 1), nk): a loop whose last block differs (attention masks only it).
+    # Which K blocks (all when absent): "but_last" runs k in [start, nk - T), "last" runs k in
+    # [max(start, nk - T), nk), T = `tail` (1 when absent; both clamped at 0): a loop whose last
+    # T blocks differ (attention masks only them).
     part = opt_prop_def(StringAttr)
+    tail = opt_prop_def(IntegerAttr)
     body = region_def("single_block")
 
     def __init__(self, k_size, iter_args, start: int, block_k: int, stages: int, body: Region | None = None,
-                 part: str | None = None):
+                 part: str | None = None, tail: int = 1):
         types = [a.type for a in iter_args]
         if body is None:
             body = Region(Block(arg_types=[i32, i32, i32, *types]))
         super().__init__(
             operands=[k_size, iter_args], result_types=[types], regions=[body],
             properties={"start": IntegerAttr(start, 64), "block_k": IntegerAttr(block_k, 64),
-                        "stages": IntegerAttr(stages, 64), **({"part": StringAttr(part)} if part else {})})
+                        "stages": IntegerAttr(stages, 64), **({"part": StringAttr(part)} if part else {}),
+                        **({"tail": IntegerAttr(tail, 64)} if tail != 1 else {})})
 
     @property
     def k(self):
@@ -273,12 +276,19 @@ class KLoopOp(IRDLOperation):
     def range_part(self) -> str:
         return "all" if self.part is None else self.part.data
 
+    @property
+    def tail_blocks(self) -> int:
+        return 1 if self.tail is None else _int(self.tail)
+
     def verify_(self) -> None:
         args = self.body.block.args
         if self.range_part not in ("all", "but_last", "last"):
             raise VerifyException(f"k_loop part must be but_last or last (absent: all), got '{self.range_part}'")
         if self.range_part == "last" and self.unroll_factor != 1:
-            raise VerifyException("a k_loop over the last K block only has no unroll")
+            raise VerifyException("a k_loop over the last K blocks only has no unroll")
+        if not 1 <= self.tail_blocks <= 8 or (self.tail is not None and self.part is None):
+            raise VerifyException(f"k_loop tail (the blocks of part \"last\") must be in 1..8 and set only with a "
+                                  f"part, got {self.tail_blocks}")
         if not 1 <= self.unroll_factor <= 8:
             raise VerifyException(f"k_loop unroll must be in 1..8, got {self.unroll_factor}")
         if len(args) != 3 + len(self.iter_args):

@@ -20,9 +20,9 @@ The structure, FlashAttention-style (the plan's module gives the shapes):
   P packed to bf16/f16 A fragments in registers (no data movement: the accumulator layout
   is the A fragment layout) and O += P V by block_n / 16 RS wgmmas (m64 n D, B = the V
   tile, N-major); after the last block O / l is stored (rounded to Q's type) and
-  L = (m + log2 l) ln 2.  Only the last key block can hold keys past K (or, with block_n =
-  block_m, keys after a query): the blocks before it run in one K loop without the mask,
-  the last one in a second, masked;
+  L = (m + log2 l) ln 2.  Only the last key block can hold keys past K, and causal only the
+  last block_m / block_n blocks keys after a query (the tile's diagonal): the blocks before
+  them run in one K loop without the mask, they in a second, masked (`k_loop` part and tail);
 - with `causal` the tile loop walks only the key blocks at or left of the tile's last row,
   the longest tiles first;
 - with `pingpong` (the schedule's kind): the two consumer warpgroups take turns to issue
@@ -61,6 +61,8 @@ from exo_gpu.passes.gemm_plan import to_attr
 
 K_STEP = 16  # keys or head dims per bf16/f16 wgmma (32 bytes)
 MN_K_STEP = K_STEP * SWIZZLE_BYTES  # an N-major B's K step: 16 rows of 128 bytes
+# A tile's K loops, (masked, k_loop part): the blocks before the last `_tail` ones unmasked, those masked.
+PARTS = ((False, "but_last"), (True, "last"))
 
 
 class _Body:
@@ -145,10 +147,11 @@ def _softmax_step(body: _Body, s: SSAValue, m: SSAValue, l: SSAValue, o: SSAValu
 
 
 def _key_blocks(plan: AttentionPlan, carried: list[SSAValue], q_slot: SSAValue, scale, k_size, row0,
-                masked: bool, part: str | None) -> wg.KLoopOp:
+                masked: bool, part: str) -> wg.KLoopOp:
     """A K loop over key blocks carrying (O, m, l): S, its mask when `masked`, the online
     softmax, P V (module docstring)."""
-    loop = wg.KLoopOp(k_size, carried, start=0, block_k=plan.block_n, stages=plan.stages, part=part)
+    loop = wg.KLoopOp(k_size, carried, start=0, block_k=plan.block_n, stages=plan.stages, part=part,
+                      tail=_tail(plan))
     inner = _Body(loop.body.block)
     o, m, l = loop.carried
     s = _turn(inner, plan, lambda: _scores(inner, plan, loop.slot, q_slot))
@@ -191,7 +194,8 @@ def _overlapped_blocks(plan: AttentionPlan, carried: list[SSAValue], q_slot: SSA
     """A K loop over key blocks 1.. carrying (O, m, l, P's fragments): block k's S is issued,
     then block k - 1's P V (its V at the previous slot), and block k's softmax runs while P V
     is in flight; O is rescaled once P V retires (overlap = 1)."""
-    loop = wg.KLoopOp(k_size, carried, start=1, block_k=plan.block_n, stages=plan.stages, part=part)
+    loop = wg.KLoopOp(k_size, carried, start=1, block_k=plan.block_n, stages=plan.stages, part=part,
+                      tail=_tail(plan))
     inner = _Body(loop.body.block)
     o, m, l, *frags = loop.carried
     prev = wg.PrevSlotOp(loop.slot, loop.phase, plan.stages)
@@ -216,7 +220,7 @@ def _overlapped(plan: AttentionPlan, body: _Body, tiles: wg.TileLoopOp, q_slot: 
     s = _masked(body, plan, body.i32(0), s, k_size, row0)
     p, o, m, l = _softmax_step(body, s, start[1], start[2], None, scale)
     carried = [start[0], m, l, *_packed(body, plan, p)]
-    for masked, part in _parts(plan):
+    for masked, part in PARTS:
         loop = _overlapped_blocks(plan, carried, q_slot, scale, k_size, row0, masked, part)
         body(loop)
         carried = list(loop.res)
@@ -226,19 +230,15 @@ def _overlapped(plan: AttentionPlan, body: _Body, tiles: wg.TileLoopOp, q_slot: 
     return [_turn(body, plan, lambda: _p_v(body, plan, o, frags, last.slot)), m, l]
 
 
-def _parts(plan: AttentionPlan) -> list[tuple[bool, str | None]]:
-    """The K loops of a tile, (masked, k_loop part) each: the blocks before the last unmasked
-    and the last masked; causal with block_n < block_m, the diagonal spans several key blocks,
-    so one loop, all masked."""
-    if plan.causal and plan.block_n != plan.block_m:
-        return [(True, None)]
-    return [(False, "but_last"), (True, "last")]
+def _tail(plan: AttentionPlan) -> int:
+    """Key blocks that may need the mask: the last (keys past K); causal, the block_m / block_n
+    blocks the diagonal of the tile's queries spans."""
+    return plan.block_m // plan.block_n if plan.causal else 1
 
 
 def _consumer(plan: AttentionPlan, o_ptr, lse_ptr, scale, sizes) -> wg.RoleOp:
-    """Per tile: the key-block loops, the epilogue (module docstring).  Only the last key
-    block can hold keys past K or (block_n = block_m) keys after a query: the blocks before
-    it run unmasked, the last one masked, in a second loop."""
+    """Per tile: the key-block loops (unmasked, then the masked tail), the epilogue (module
+    docstring)."""
     m_size, n_size, k_size = sizes
     tiles = wg.TileLoopOp(m_size, n_size, k_size, causal=plan.causal)
     body = _Body(tiles.body.block)
@@ -252,7 +252,7 @@ def _consumer(plan: AttentionPlan, o_ptr, lse_ptr, scale, sizes) -> wg.RoleOp:
     if plan.overlap:
         carried = _overlapped(plan, body, tiles, q_slot.slot, scale, k_size, row0, carried)
     else:
-        for masked, part in _parts(plan):
+        for masked, part in PARTS:
             loop = _key_blocks(plan, carried, q_slot.slot, scale, k_size, row0, masked, part)
             body(loop)
             carried = list(loop.res)

@@ -192,11 +192,13 @@ class LowerKLoop(RewritePattern):
         em = Emitter(op.location)
         nk = _k_count(em, env, tile, op)
         base = tile.k_base if tile is not None else None
-        part = op.range_part
+        part, tail = op.range_part, op.tail_blocks
+        if part != "all":  # nk - T, clamped at 0 (unsigned)
+            cut = em.v(ptx.SubOp(".u32", em.v(ptx.MaxOp(".u32", nk, tail, B32())), tail, B32()))
         if part == "but_last":
-            nk = em.v(ptx.SubOp(".u32", nk, 1, B32()))
-        if part == "last":  # k from max(start, nk - 1) (nk >= 1: every tile has a K block)
-            k0 = em.v(ptx.SubOp(".u32", nk, 1, B32()))
+            nk = cut
+        if part == "last":  # k from max(start, nk - T)
+            k0 = cut
             if start:
                 k0 = em.v(ptx.MaxOp(".u32", k0, start, B32()))
             first = list(ring_position(em, k0 if base is None else em.add(base, k0), stages))

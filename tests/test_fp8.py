@@ -270,7 +270,9 @@ def test_gpu_scaled_fp8_matches_float64(fp8, out, m, n, k):
     ref = (0.37 * 1.75) * (a.double() @ b.double())
     rel = float((c.double() - ref).norm() / ref.norm())
     assert c.dtype == odt and c.shape == (m, n)
-    assert rel < (1e-5 if out == "float32" else 1e-2), rel
+    # 1e-2 for every C type: the fp8 wgmma accumulates with less than f32's precision (a
+    # missing or wrong scale is off by O(1))
+    assert rel < 1e-2, rel
     assert int((c == 0).sum()) < m * n // 100  # not an untouched output
 
 

@@ -401,11 +401,14 @@ def _torch_spec(a, b, out_dtype, config, cuda: str, cache, scaled: str = "") -> 
 def _matmul_torch(a, b, out, out_dtype, stream, config, cuda: str, cache, scale_a=None, scale_b=None):
     scaled = scales.given(scale_a, scale_b)
     spec = _torch_spec(a, b, out_dtype, config, cuda, cache, scaled)
-    ptrs = scales.torch_pointers(scale_a, scale_b, spec.device, stream is not None)[0] if scaled else None
+    # `keep` holds the scales made from floats until the launch is queued (then the caching
+    # allocator reuses their memory only in stream order, after the kernel)
+    ptrs, keep = scales.torch_pointers(scale_a, scale_b, spec.device, stream is not None) if scaled else (None, ())
     out = _torch_out(out, spec) if out is not None else a.new_empty((spec.m, spec.n), dtype=spec.torch_out)
     if spec.empty:
         return out.zero_()
     spec.launch(out.data_ptr()).run(_stream(stream if stream is not None else _torch_stream(spec.device)), ptrs)
+    del keep
     return out
 
 

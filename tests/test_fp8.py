@@ -43,9 +43,13 @@ CONFIGS = {
     "n256": dict(wgmma_n=256, tiles_per_warpgroup=1, wait_depth=0),
     "n128": dict(wgmma_n=128, tiles_per_warpgroup=1, wait_depth=1),
     "n128T2": dict(wgmma_n=128, tiles_per_warpgroup=2, wait_depth=1),
+    # two of the bench's candidates: ping-pong consumers, a 1x2 cluster sharing A
+    "pingpong": dict(wgmma_n=128, tiles_per_warpgroup=2, wait_depth=1, schedule="pingpong", stages=7),
+    "cluster": dict(wgmma_n=256, tiles_per_warpgroup=1, wait_depth=0, cluster_n=2),
 }
 KERNELS = [("e4m3", "n256", "bf16", "12.3"), ("e4m3", "n256", "bf16", "13.5"), ("e5m2", "n128", "f16", "12.3"),
-           ("e5m2", "n256", "f32", "13.5"), ("e4m3", "n128T2", "bf16", "13.5")]
+           ("e5m2", "n256", "f32", "13.5"), ("e4m3", "n128T2", "bf16", "13.5"), ("e4m3", "pingpong", "bf16", "12.3"),
+           ("e4m3", "cluster", "bf16", "13.5")]
 
 
 @functools.lru_cache(maxsize=None)

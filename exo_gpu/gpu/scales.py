@@ -12,6 +12,7 @@ line naming the argument and the fix.
 from __future__ import annotations
 
 import math
+import numbers
 from collections import OrderedDict
 
 import numpy as np
@@ -43,11 +44,11 @@ def check_inputs(name: str, dtype: str, typename: str) -> None:
 
 
 def _number(x, name: str) -> float | None:
-    """x as a float if it is a Python number (not a bool), else None."""
-    if isinstance(x, bool):
+    """x as a float if it is a real number (not a bool), else None."""
+    if isinstance(x, (bool, np.bool_)):
         raise ScaleError(f"{name} must be a one-element float32 CUDA tensor or a Python float, got bool {x!r}; "
                          f"fix: pass e.g. {name}=1.0")
-    if isinstance(x, (int, float)):
+    if isinstance(x, numbers.Real):  # int, float, numpy scalars
         if not math.isfinite(x):
             raise ScaleError(f"{name} = {x!r} is not a finite number; fix: pass a finite scale")
         return float(x)

@@ -28,7 +28,8 @@ kernels of exo-gpu do): that is the like-for-like peer, and "% of cuBLASLt" in t
 against it; the default's TFLOP/s and % are in the JSON and the table too.
 
 Candidates (--candidates quick): the tuner's quick space for the problem (tuner.space), plus
-n256 with wait depth 1 and n128 x 2 tiles with wait depth 0; each compiles once (the pinned
+n256 with wait depth 1 and n128 x 2 tiles with wait depth 0 (--candidates default: the tuner's
+whole default space, split-K left out); each compiles once (the pinned
 or system ptxas, checked by the guard), is checked, then timed; "best" is the fastest that
 passed.  Writes a JSON document (--json) with the versions (torch, CUDA, driver, cuBLAS, GPU,
 ptxas, exo-gpu) and every measurement; prints a table.
@@ -82,9 +83,9 @@ def candidate_configs(m: int, n: int, k: int, dtype: str, sms: int, which: str) 
     from exo_gpu.tuner import space
 
     p = space.Problem(m, n, k, dtype, "bf16", "row", "col")
-    base = space.candidates(p, sms, "quick")
+    base = space.candidates(p, sms, which)
     extra = []
-    for c in base:
+    for c in base if which == "quick" else ():
         if c["wgmma_n"] == 256 and c["tiles_per_warpgroup"] == 1 and c.get("cluster_n", 1) == 1 \
                 and c["schedule"] == "cooperative":
             extra.append({**c, "wait_depth": 1})
@@ -321,8 +322,9 @@ def main(argv=None) -> int:
     ap.add_argument("--shapes", default=DEFAULT_SHAPES, help=f"N or MxNxK, comma-separated (default {DEFAULT_SHAPES})")
     ap.add_argument("--dtype", default="e4m3", choices=sorted(TORCH_FP8), help="fp8 input type (default e4m3)")
     ap.add_argument("--rounds", type=int, default=40, help="timed rounds, shuffled (default 40)")
-    ap.add_argument("--candidates", default="quick", choices=("quick", "none"),
-                    help="schedules to try besides exo_gpu.matmul's own choice (default quick)")
+    ap.add_argument("--candidates", default="quick", choices=("quick", "default", "none"),
+                    help="schedules to try besides exo_gpu.matmul's own choice: the tuner's quick space and two "
+                         "more (default), its whole default space (20-32, about a minute more of compiles), none")
     ap.add_argument("--cuda", default="system", help="ptxas of exo-gpu's compiles (default system: the machine's)")
     ap.add_argument("--cache", help="tune cache folder (default: exo-gpu's)")
     ap.add_argument("--json", help="write the JSON document here")

@@ -12,6 +12,7 @@
 #
 #     OUT=DIR CUDA=system bash benchmarks/fp8_gpu.sh
 #     SHAPES=4096,8192 ROUNDS=20 CUDA=system bash benchmarks/fp8_gpu.sh
+#     CANDIDATES=default BENCH_TIMEOUT=240 ...   # the tuner's whole space (about a minute more)
 # exo-gpu is installed first into $SITE (default /tmp/site) from this checkout and the wheels
 # in .whl (xdsl 0.74.0, immutabledict, ordered-set), as benchmarks/RESULTS.md does (INSTALL=0:
 # use the exo_gpu already importable).  pytest runs from /tmp so that the checkout's exo_gpu/
@@ -48,8 +49,9 @@ rc=${PIPESTATUS[0]}
 [ $rc -eq 0 ] || fail=$((fail + 1))
 echo "rc=$rc"
 step "bench: benchmarks/fp8_bench.py"
-timeout 130 python3 benchmarks/fp8_bench.py --cuda "$CUDA" --rounds "${ROUNDS:-40}" --json "$OUT/fp8_bench.json" \
-    ${SHAPES:+--shapes "$SHAPES"} 2>&1 | tee "$OUT/fp8_bench.log"
+timeout "${BENCH_TIMEOUT:-130}" python3 benchmarks/fp8_bench.py --cuda "$CUDA" --rounds "${ROUNDS:-40}" \
+    --candidates "${CANDIDATES:-quick}" --json "$OUT/fp8_bench.json" ${SHAPES:+--shapes "$SHAPES"} 2>&1 \
+    | tee "$OUT/fp8_bench.log"
 rc=${PIPESTATUS[0]}
 [ $rc -eq 0 ] || fail=$((fail + 1))
 echo "rc=$rc"

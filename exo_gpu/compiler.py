@@ -335,12 +335,13 @@ def _scaled_problem(scaled: bool, split_k: int, accumulator: str, accumulate_c: 
     """The scales are an epilogue on the whole f32 sum, written once."""
     if not scaled:
         return None
+    flag = option("scaled") if is_cli() else option("scaled", True)
     if split_k != 1:
-        return f"{option('scaled', True)} scales the whole sum in the epilogue: use split_k = 1 (got {split_k})"
+        return f"{flag} scales the whole sum in the epilogue: use {option('split_k', 1)} (got {split_k})"
     if accumulator != "f32":
-        return f"{option('scaled', True)} multiplies f32 accumulators: use accumulator = f32 (got '{accumulator}')"
+        return f"{flag} multiplies f32 accumulators: use {option('accumulator', 'f32')} (got '{accumulator}')"
     if accumulate_c:
-        return f"{option('scaled', True)} writes D = scale * (A @ B): use accumulate_c = False"
+        return f"{flag} writes D = scale * (A @ B), not C += ...: drop {option('accumulate_c')}"
     return None
 
 

@@ -198,7 +198,7 @@ TUNE_ROWS = [
     row("matmul-scale-not-fp8", lambda: exo_gpu.matmul(_Cai((64, 64)), _Cai((64, 64)), scale_a=2.0), "scale_a",
         "fp8 inputs"),
     row("matmul-scale-bool", lambda: exo_gpu.matmul(_Cai((64, 64)), _Cai((64, 64)), scale_b=True), "scale_b", "bool"),
-    row("gemm-scaled-split-k", _gemm(dtype="e4m3", scaled=True, split_k=2), "scaled=True", "split_k = 1"),
+    row("gemm-scaled-split-k", _gemm(dtype="e4m3", scaled=True, split_k=2), "scaled=True", "split_k=1"),
     row("gemm-scaled-int", _gemm(dtype="e4m3", scaled=1), "scaled", "True or False"),
 ]
 

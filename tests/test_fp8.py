@@ -192,9 +192,9 @@ def test_wgmma_load_scalar_offset_is_whole_f32s():
 
 
 @pytest.mark.parametrize("kw,needle", [
-    (dict(split_k=2), "scaled=True scales the whole sum in the epilogue: use split_k = 1"),
-    (dict(accumulator="f16"), "scaled=True multiplies f32 accumulators"),
-    (dict(accumulate_c=True), "scaled=True writes D = scale * (A @ B): use accumulate_c = False"),
+    (dict(split_k=2), "scaled=True scales the whole sum in the epilogue: use split_k=1 (got 2)"),
+    (dict(accumulator="f16"), "scaled=True multiplies f32 accumulators: use accumulator='f32'"),
+    (dict(accumulate_c=True), "scaled=True writes D = scale * (A @ B), not C += ...: drop accumulate_c"),
     (dict(scaled="yes"), "scaled must be True or False"),
 ])
 def test_gemm_scaled_arguments(kw, needle):
@@ -233,6 +233,17 @@ def test_matmul_rejects_bad_scales(a, b, kw, needle):
         exo_gpu.matmul(a, b, **kw)
     message = str(e.value)
     assert needle in message and "\n" not in message and "fix" in message
+
+
+def test_cli_gemm_scaled(capsys):
+    from exo_gpu import cli
+
+    assert cli.main(["gemm", "--dtype", "e4m3", "--wgmma-n", "64", "--tiles-per-warpgroup", "1", "--scaled",
+                     "--emit", "tile"]) == 0
+    assert capsys.readouterr().out.count("tile.load_scalar") == 2
+    assert cli.main(["gemm", "--dtype", "e4m3", "--scaled", "--split-k", "2", "--emit", "tile"]) == 1
+    err = capsys.readouterr().err
+    assert "--scaled scales the whole sum in the epilogue: use --split-k 1 (got 2)" in err and err.count("\n") == 1
 
 
 def test_config_cannot_set_scaled():
@@ -293,8 +304,12 @@ def test_gpu_scales_are_read_on_the_device_at_run_time():
     sa.mul_(4.0)  # queued on the stream, after the first call: the second call must see 4.0
     second = exo_gpu.matmul(a, b, scale_a=sa, scale_b=sb, cuda=CUDA).float()
     floats = exo_gpu.matmul(a, b, scale_a=4.0, cuda=CUDA).float()
+    from exo_gpu.gpu.matmul import launcher
+
+    out = torch.empty_like(second, dtype=torch.bfloat16)
+    launcher(a, b, out, scale_a=sa, scale_b=sb, cuda=CUDA)()  # the cached launch reads the same scales
     torch.cuda.synchronize()
-    assert torch.equal(second, floats)
+    assert torch.equal(second, floats) and torch.equal(out.float(), second)
     assert torch.allclose(second, 4.0 * first, rtol=1e-2, atol=1e-2)
 
 

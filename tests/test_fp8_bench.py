@@ -59,6 +59,9 @@ def test_candidates_are_matmul_configs():
     default = space.default_config(space.Problem(8192, 8192, 8192, "e4m3", "bf16"), 132)
     assert {k: v for k, v in default.items() if k not in ("dtype", "c_dtype", "layout_a", "layout_b")} in big
     assert bench.candidate_configs(4096, 4096, 4096, "e4m3", 132, "none") == []
+    whole = bench.candidate_configs(2048, 2048, 2048, "e4m3", 132, "default")
+    assert len(whole) > len(bench.candidate_configs(2048, 2048, 2048, "e4m3", 132, "quick"))
+    assert all("split_k" not in c or c["split_k"] == 1 for c in whole)
 
 
 def _row(default_tf=900.0, best_tf=1100.0):

@@ -263,9 +263,9 @@ class FragUnaryOp(IRDLOperation):
 @irdl_op_definition
 class FragSplatOp(IRDLOperation):
     """`wgmma.frag_splat %s : f32 -> !wgmma.accumulator<m64nN, f32>`: every element is the
-    scalar `%s` (a kernel parameter or an arith.constant), or an i32 `%s` converted to f32
-    (an index or a size, to compare with frag_iota).  No registers of its own: its users
-    read the scalar's register.  To a `!wgmma.row_vector`: every row's value (online
+    scalar `%s` (a kernel parameter, an arith.constant or a `wgmma.load_scalar`), or an i32
+    `%s` converted to f32 (an index or a size, to compare with frag_iota).  No registers of
+    its own: its users read the scalar's register.  To a `!wgmma.row_vector`: every row's value (online
     softmax's starting max and sum)."""
 
     name = "wgmma.frag_splat"
@@ -328,6 +328,36 @@ class FragLoadVectorOp(IRDLOperation):
                                   f"\"col\" (one value per column), got '{self.along.data}'")
         _check_dtype(self)
         _check_f32_accumulator(self, self.result.type, "result")
+
+
+@irdl_op_definition
+class LoadScalarOp(IRDLOperation):
+    """`%s = wgmma.load_scalar %ptr {offset = 0} : f32`: the f32 at global address
+    `%ptr + offset` (bytes, a multiple of 4), the same value in every thread: a per-tensor
+    scale that stays in device memory (no host read-back), typically splatted over a
+    fragment (`frag_splat`).  Not masked: the element must exist.  lower-fragments makes it
+    one `ld.global.f32`.
+
+        %sa = wgmma.load_scalar %scale_a {offset = 0} : f32
+    """
+
+    name = "wgmma.load_scalar"
+
+    ptr = operand_def(IntegerType(64))
+    result = result_def(f32)
+    offset = prop_def(IntegerAttr)
+
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$ptr attr-dict `:` type($result)"
+
+    def __init__(self, ptr, offset: int = 0):
+        super().__init__(operands=[ptr], result_types=[f32], properties={"offset": IntegerAttr(offset, 64)})
+
+    def verify_(self) -> None:
+        off = _int(self.offset)
+        if off < 0 or off % 4:
+            raise VerifyException(f"wgmma.load_scalar: offset must be a non-negative multiple of 4 bytes (an f32 "
+                                  f"element), got {off}")
 
 
 @irdl_op_definition
@@ -499,6 +529,6 @@ class TileOriginOp(IRDLOperation):
 
 
 OPS = [FragBinaryOp, FragFmaOp, FragUnaryOp, FragSplatOp, FragLoadVectorOp, FragLoadTileOp, FragReduceOp, FragIotaOp,
-       FragSelectOp, TileOriginOp]
+       FragSelectOp, TileOriginOp, LoadScalarOp]
 TYPES = [RowVectorType]
 ELEMENTWISE = (FragBinaryOp, FragFmaOp, FragUnaryOp, FragSelectOp)

@@ -120,7 +120,7 @@ def cmd_gemm(args) -> int:
                   producer_maxnreg=args.producer_maxnreg, cluster_n=args.cluster[1],
                   schedule=args.schedule, c_dtype=args.c_dtype, split_k=args.split_k,
                   a_in_registers=args.a_in_registers, layout_a=args.layout_a, layout_b=args.layout_b,
-                  cluster_m=args.cluster[0], accumulator=args.accumulator)
+                  cluster_m=args.cluster[0], accumulator=args.accumulator, scaled=args.scaled)
     name = module.ops.first.sym_name.data  # type: ignore[union-attr]
     module, tile_text = with_locations(module, f"{name}.mlir")
     if args.emit == "tile":
@@ -321,6 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gemm", help="build a GEMM kernel and compile it through the full pipeline")
     _add_config_args(g)
     g.add_argument("--accumulate-c", action="store_true", help="C += A @ B instead of C = A @ B")
+    g.add_argument("--scaled", action="store_true",
+                   help="D = (scale_a * scale_b) * (A @ B): two one-element f32 tensors read in the epilogue "
+                        "(torch._scaled_mm's per-tensor scales; for fp8)")
     g.add_argument("--consumer-maxnreg", type=int, default=232)
     g.add_argument("--producer-maxnreg", type=int, default=40)
     g.add_argument("--scale-d", choices=["immediate", "runtime"], default="immediate",

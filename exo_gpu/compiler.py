@@ -233,14 +233,17 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
          accumulate_c: bool = False, consumer_maxnreg: int = 232, producer_maxnreg: int = 40,
          name: str | None = None, raster_group: int = DEFAULT_RASTER_GROUP, cluster_n: int = 1,
          schedule: str = "cooperative", c_dtype: str = "f32", split_k: int = 1,
-         a_in_registers: bool = False, cluster_m: int = 1, accumulator: str = "f32") -> ModuleOp:
+         a_in_registers: bool = False, cluster_m: int = 1, accumulator: str = "f32",
+         scaled: bool = False) -> ModuleOp:
     """Build the tile-level IR of a GEMM kernel (the Python builder API).  A block's tile has
     tiles_per_warpgroup m64 rows per consumer warpgroup (cooperative) or in all (pingpong).
     split_k = S > 1: split-K, S K ranges per output tile reduced into C by atomic adds.
     a_in_registers: RS wgmma, A fragments loaded from the ring into registers.
     `cluster_n = 2` pairs blocks along N that share A, `cluster_m = 2` pairs blocks along M
     that share B (by TMA multicast); not both.  `accumulator="f16"` accumulates in f16
-    (f16, e4m3, e5m2 inputs): half the accumulator registers."""
+    (f16, e4m3, e5m2 inputs): half the accumulator registers.  `scaled`: D = (scale_a *
+    scale_b) * (A @ B) with two more kernel arguments, one-element f32 tensors read in the
+    epilogue from device memory (torch._scaled_mm's per-tensor scales)."""
     _check_gemm_arguments(locals())
     kind = WGMMA_TABLE[dtype]
     block_m = 64 * tiles_per_warpgroup * (consumers if schedule == "cooperative" else 1)
@@ -250,8 +253,9 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
                     # MN-major operands: say so in the kernel's name
                     + ("_acol" if layout_a == "col" else "") + ("_brow" if layout_b == "row" else "")
                     + (f"_x{cluster_n}" if cluster_n != 1 else "") + (f"_xm{cluster_m}" if cluster_m != 1 else "")
-                    + ("" if accumulator == "f32" else f"_acc{accumulator}"))
-    if (why := _gemm_options_problem(dtype, layout_a, layout_b, split_k, cluster_m, cluster_n, accumulator)):
+                    + ("" if accumulator == "f32" else f"_acc{accumulator}") + ("_scaled" if scaled else ""))
+    if (why := _gemm_options_problem(dtype, layout_a, layout_b, split_k, cluster_m, cluster_n, accumulator)
+            or _scaled_problem(scaled, split_k, accumulator, accumulate_c)):
         raise CompileError(f"gemm {name}: {why}")
     try:
         sched = Schedule(consumers=consumers, kind=schedule, stages=stages, wait_depth=wait_depth,
@@ -261,7 +265,8 @@ def gemm(dtype: str = "tf32", wgmma_n: int = 128, tiles_per_warpgroup: int = 2, 
     except ScheduleError as e:
         raise CompileError(f"gemm {name}: {e}") from None
     kernel = gemm_program(name, dtype, block_m, wgmma_n, 128 // kind.bytes, sched, layout_a=layout_a,
-                          layout_b=layout_b, c_dtype=c_dtype, accumulate_c=accumulate_c, accumulator=accumulator)
+                          layout_b=layout_b, c_dtype=c_dtype, accumulate_c=accumulate_c, accumulator=accumulator,
+                          scaled=scaled)
     module = ModuleOp([kernel])
     try:
         module.verify()
@@ -294,7 +299,7 @@ def _check_gemm_arguments(args: dict) -> None:
             check_choice(name, args[name], choices)
         for name, (lo, hi, what) in _GEMM_INTS.items():
             check_int(name, args[name], lo, hi, what)
-        for name in ("accumulate_c", "a_in_registers"):
+        for name in ("accumulate_c", "a_in_registers", "scaled"):
             check_bool(name, args[name])
     except ArgumentError as e:
         raise CompileError(f"gemm: {e}") from None
@@ -323,6 +328,20 @@ def _gemm_options_problem(dtype: str, layout_a: str, layout_b: str, split_k: int
                 "(B multicast) or cluster_n = 2 (A multicast), not both")
     if accumulator not in ("f32", "f16"):
         return f"accumulator must be f32 or f16, got '{accumulator}'"
+    return None
+
+
+def _scaled_problem(scaled: bool, split_k: int, accumulator: str, accumulate_c: bool) -> str | None:
+    """The scales are an epilogue on the whole f32 sum, written once."""
+    if not scaled:
+        return None
+    flag = option("scaled") if is_cli() else option("scaled", True)
+    if split_k != 1:
+        return f"{flag} scales the whole sum in the epilogue: use {option('split_k', 1)} (got {split_k})"
+    if accumulator != "f32":
+        return f"{flag} multiplies f32 accumulators: use {option('accumulator', 'f32')} (got '{accumulator}')"
+    if accumulate_c:
+        return f"{flag} writes D = scale * (A @ B), not C += ...: drop {option('accumulate_c')}"
     return None
 
 

@@ -5,14 +5,18 @@
       %acc = scf.for %kk = 0 to ceildiv(dim(%a, 1), BK) iter_args(%acc0 = 0.0) {
         %r = tile.mma (tile.load %a[%i, %kk]), (tile.load %b[%kk, %j]), %acc0
       }
-      [C += : %v = tile.add %acc, (tile.load %c[%i, %j])]  [%v = tile.cast %v to C's type]
+      [C += : %v = tile.add %acc, (tile.load %c[%i, %j])]
+      [scaled: %v = (splat(tile.load_scalar %scale_a[0]) * splat(tile.load_scalar %scale_b[0])) * %v]
+      [%v = tile.cast %v to C's type]
       tile.store %v, %c[%i, %j]
     }
 
 The options map onto the program: the input type onto A's and B's element types (tf32: f32
 tensors and `precision = "tf32"`), layout_a/layout_b onto their contiguous dimensions (row A
 and col B are K-major), c_dtype onto C's element type, accumulate_c onto the C += epilogue,
-accumulator onto the accumulator tile's type; the rest goes to `#tile.schedule`.
+scaled onto two more arguments, one-element f32 tensors %scale_a and %scale_b read in the
+epilogue (torch._scaled_mm's per-tensor scales, kept in device memory), accumulator onto the
+accumulator tile's type; the rest goes to `#tile.schedule`.
 """
 
 from __future__ import annotations
@@ -31,14 +35,17 @@ def _index(value: int) -> arith.ConstantOp:
 
 def gemm_program(name: str, dtype: str, block_m: int, block_n: int, block_k: int, schedule: Schedule, *,
                  layout_a: str = "row", layout_b: str = "col", c_dtype: str = "f32",
-                 accumulate_c: bool = False, accumulator: str = "f32") -> tile.KernelOp:
+                 accumulate_c: bool = False, accumulator: str = "f32", scaled: bool = False) -> tile.KernelOp:
     """The tile.kernel of one GEMM configuration (see the module docstring)."""
     element = "f32" if dtype == "tf32" else dtype
     a_type = TensorType(element, 2, 1 if layout_a == "row" else 0)
     b_type = TensorType(element, 2, 0 if layout_b == "col" else 1)
     c_type = TensorType(c_dtype, 2)
-    kernel = tile.KernelOp(name, [a_type, b_type, c_type], 2, [block_m, block_n], schedule, ["a", "b", "c"])
-    a, b, c = kernel.args
+    types, names = [a_type, b_type, c_type], ["a", "b", "c"]
+    if scaled:
+        types, names = types + [TensorType("f32", 1)] * 2, names + ["scale_a", "scale_b"]
+    kernel = tile.KernelOp(name, types, 2, [block_m, block_n], schedule, names)
+    a, b, c = kernel.args[:3]
     acc_type = TileType([block_m, block_n], accumulator)
     pid = tile.ProgramIdOp(2)
     i, j = pid.ids
@@ -66,6 +73,8 @@ def gemm_program(name: str, dtype: str, block_m: int, block_n: int, block_k: int
         add = tile.AddOp(value, addend)
         ops.append(add)
         value = add.result
+    if scaled:
+        value = _scale(ops, kernel.args[3], kernel.args[4], c0.result, acc_type, value)
     if c_dtype != accumulator:
         cast = tile.CastOp(value, TileType([block_m, block_n], c_dtype))
         ops.append(cast)
@@ -77,3 +86,15 @@ def gemm_program(name: str, dtype: str, block_m: int, block_n: int, block_k: int
                     (c1.result, "c1"), (x.result, "x"), (y.result, "y"), (mma.result, "r"), (loop.res[0], "acc")):
         v.name_hint = hint
     return kernel
+
+
+def _scale(ops: list, scale_a, scale_b, c0, acc_type: TileType, value):
+    """Append (splat(scale_a[0]) * splat(scale_b[0])) * value to `ops`; the result."""
+    sa, sb = tile.LoadScalarOp(scale_a, [c0]), tile.LoadScalarOp(scale_b, [c0])
+    ta, tb = tile.SplatOp(sa.result, acc_type), tile.SplatOp(sb.result, acc_type)
+    scale = tile.MulOp(ta.result, tb.result)
+    scaled = tile.MulOp(scale.results[0], value)
+    ops += [sa, sb, ta, tb, scale, scaled]
+    for v, hint in ((sa.result, "sa"), (sb.result, "sb"), (scale.results[0], "scale"), (scaled.results[0], "v")):
+        v.name_hint = hint
+    return scaled.results[0]

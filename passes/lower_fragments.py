@@ -30,6 +30,8 @@ Guarantees:
   by `shfl.sync.bfly` 1 and 2; a row vector is two f32 registers per thread (elementwise
   ops on row vectors compute those two);
 - frag_fma is one fma.rn.f32 per element;
+- an elementwise op of splats only (scale_a * scale_b) is the same in every element: it is
+  computed once per rewrite, not once per register; wgmma.load_scalar is one ld.global.f32;
 - gelu and silu expand to the formulas of wgmma.frag_unary; exp2, log2, tanh are the .approx
   instructions; div is div.rn.f32; frag_select is setp.CMP.f32 then selp.f32; frag_iota
   is the element's row or column (plus its base) converted by cvt.rn.f32.u32.
@@ -72,6 +74,7 @@ from exo_gpu.dialects.fragment import (
     FragSelectOp,
     FragSplatOp,
     FragUnaryOp,
+    LoadScalarOp,
     RowVectorType,
     register_offset,
 )
@@ -255,8 +258,19 @@ def element(e: _Emitter, value: SSAValue, i: int) -> Source:
         return iota_element(e, owner, i), None
     if is_virtual(value):
         assert isinstance(owner, ELEMENTWISE)
+        if is_uniform(value):  # the same in every element (a product of scales): computed once
+            return e.once(("uniform", owner), lambda: compute(e, owner, 0, None)), None
         return compute(e, owner, i, None), None
     return e.range_of(value), i
+
+
+def is_uniform(value: SSAValue) -> bool:
+    """Whether every element of fragment `value` is one scalar: a splat, or a virtual
+    elementwise op of such values."""
+    op = value.owner
+    if isinstance(op, FragSplatOp):
+        return isinstance(value.type, AccumulatorType)
+    return isinstance(op, ELEMENTWISE) and is_virtual(value) and all(is_uniform(x) for x in op.operands)
 
 
 def vector_element(e: _Emitter, op: FragLoadVectorOp, i: int) -> SSAValue:
@@ -461,6 +475,19 @@ class LowerReduce(RewritePattern):
         rewriter.replace(op, cast, [cast.results[0]])
 
 
+class LowerLoadScalar(RewritePattern):
+    """wgmma.load_scalar -> one ld.global.f32 (unguarded: the scale exists) from the
+    pointer at the op's byte offset, standing for the f32 through a cast."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: LoadScalarOp, rewriter: PatternRewriter) -> None:
+        e = _Emitter(rewriter, op)
+        value = e.v(ptx.LdGlobalF32Op(e.scalar(op.ptr, B64()), op.offset.value.data, None))
+        back = UnrealizedConversionCastOp.get([value], [op.result.type])
+        back.location = op.location
+        rewriter.replace(op, back, [back.results[0]])
+
+
 class LowerF32Constant(RewritePattern):
     """arith.constant of f32 (alpha, beta, GELU's constants) -> ptx.fconst."""
 
@@ -501,7 +528,7 @@ class LowerFragmentsPass(ModulePass):
                     "epilogue on a partial sum is not the epilogue of the sum: use split_k = 1 with an epilogue")
         for loop in [o for o in op.walk() if isinstance(o, KLoopOp)]:
             carry_as_scalars(loop)
-        patterns = [LowerF32Constant(), LowerReduce(), LowerElementwise(), LowerLeaf(), LowerPackA()]
+        patterns = [LowerF32Constant(), LowerLoadScalar(), LowerReduce(), LowerElementwise(), LowerLeaf(), LowerPackA()]
         PatternRewriteWalker(GreedyRewritePatternApplier(patterns), apply_recursively=False).rewrite_module(op)
         fold_split_casts(op)
         _erase_dead(op)

@@ -7,6 +7,8 @@ fragments (TILE_SPEC, last section):
 
     tile.constant v              arith.constant v : f32, wgmma.frag_splat
     tile.splat %s (f32 arg)      wgmma.frag_splat of the kernel parameter
+    tile.load_scalar %t[c]       wgmma.load_scalar of %t's pointer at byte offset 4c (a rank-1
+                                 f32 tensor, constant index); tile.splat of it: frag_splat
     tile.add/sub/mul/div/max     wgmma.frag_binary
     tile.neg/exp2/tanh           wgmma.frag_unary
     tile.load %t[.., %i, %j]     wgmma.frag_load_tile at the tile's origin (row-major %t)
@@ -24,7 +26,8 @@ is evaluated on sample points in float64 and compared with each function's formu
 
 Tensors and scalars that the epilogue reads become extra kernel parameters (after A, B,
 C, M, N, K): a tensor's pointer (i64) and the sizes its loads mask with (i32), a scalar's
-value (f32); each is appended to the kernel ABI.  Anything else is a located error.
+value (f32); each is appended to the kernel ABI.  A scale read by tile.load_scalar is
+passed by its pointer only (the kernel reads it from device memory, once per m64 tile).  Anything else is a located error.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from exo_gpu.dialects.fragment import (
     FragLoadVectorOp,
     FragSplatOp,
     FragUnaryOp,
+    LoadScalarOp,
     TileOriginOp,
 )
 from exo_gpu.dialects.tile.types import TensorType, TileType, element_name
@@ -55,7 +59,8 @@ from exo_gpu.passes.tile_match import GemmMatch, where
 
 BINARY = {tile.AddOp: "add", tile.SubOp: "sub", tile.MulOp: "mul", tile.DivOp: "div", tile.MaxOp: "max"}
 UNARY = {tile.NegOp: "neg", tile.Exp2Op: "exp2", tile.Log2Op: "log2", tile.TanhOp: "tanh"}
-SUPPORTED = ("supported epilogue ops: tile.constant, tile.splat of an f32 argument, add/sub/mul/div/max, "
+SUPPORTED = ("supported epilogue ops: tile.constant, tile.splat of an f32 argument or of a tile.load_scalar, "
+             "add/sub/mul/div/max, "
              "neg/exp2/tanh, tile.load of a row-major tile at the stored tile, tile.broadcast of a vector "
              "tile.load at the tile's row or column, tile.cast of a load or of the stored value")
 
@@ -237,8 +242,10 @@ class _Tile:
         elif isinstance(op, tile.SplatOp):
             if not isinstance(op.scalar.type, Float32Type):
                 raise _error(op, f"tile.splat of a {op.scalar.type} value is not supported: splat an f32 argument")
-            value = self.params.get("scalar", self.arg(op.scalar, op))
+            value = self.values.get(op.scalar) or self.params.get("scalar", self.arg(op.scalar, op))
             self.values[op.result] = self.add(FragSplatOp(value, self.acc_type)).results[0]
+        elif isinstance(op, tile.LoadScalarOp):
+            self.load_scalar(op)
         elif type(op) in BINARY:
             lhs, rhs = (self.operand(v, op) for v in op.operands)
             self.values[op.results[0]] = self.add(FragBinaryOp(BINARY[type(op)], lhs, rhs)).results[0]
@@ -281,6 +288,17 @@ class _Tile:
         ptr = self.params.get("pointer", arg)
         load = FragLoadTileOp(ptr, origin.row, origin.col, cols, rows, cols, self.acc_type, dtype)
         self.values[op.result] = self.add(load).results[0]
+
+    def load_scalar(self, op: tile.LoadScalarOp) -> None:
+        t = op.tensor.type
+        assert isinstance(t, TensorType)
+        index = op.indices[0].owner if len(op.indices) == 1 else None
+        if t.rank != 1 or not isinstance(index, arith.ConstantOp) or _int(index.value) < 0:
+            raise _error(op, "an epilogue tile.load_scalar must read a rank-1 f32 tensor at a constant index "
+                             "(a non-negative arith.constant), e.g. %scale[%c0]")
+        ptr = self.params.get("pointer", self.arg(op.tensor, op))
+        offset = 4 * _int(index.value)
+        self.values[op.result] = self.add(LoadScalarOp(ptr, offset)).results[0]
 
     def broadcast(self, op: tile.BroadcastOp) -> None:
         load = self.vectors.get(op.operands[0])

@@ -272,7 +272,8 @@ def tensor_shapes(kernel: tile.KernelOp, sizes: dict[str, int]) -> dict[str, tup
     """The shape of every tensor argument of a GEMM-shaped program for problem sizes M, N, K
     (and B, the batch, for rank-3 programs): A is [B x] M x K, B [B x] K x N, the stored
     tensor and every tile loaded at its indices [B x] M x N, a vector loaded at the tile's
-    row index M and at its column index N.  A ShapeError names what is missing."""
+    row index M and at its column index N, a scale read by tile.load_scalar at index c: c + 1.
+    A ShapeError names what is missing."""
     found = match(kernel)
     ia, ib, ic = found.plan.arg_index
     batched = found.plan.batched
@@ -291,4 +292,7 @@ def tensor_shapes(kernel: tile.KernelOp, sizes: dict[str, int]) -> dict[str, tup
             last = op.indices[-1] if op.indices else None
             rank = op.tensor.type.rank  # type: ignore[union-attr]
             shapes.setdefault(index, lead + (m, n) if rank >= 2 else ((n,) if last is j else (m,)))
+        if isinstance(op, tile.LoadScalarOp) and op.tensor in kernel.args and len(op.indices) == 1 \
+                and isinstance(op.indices[0].owner, arith.ConstantOp):  # a scale: up to its element
+            shapes.setdefault(kernel.args.index(op.tensor), (op.indices[0].owner.value.value.data + 1,))
     return {(kernel.args[index].name_hint or f"arg{index}"): shape for index, shape in shapes.items()}

@@ -57,7 +57,7 @@ class Sim:
         return x[:, element] if element >= 0 else x
 
     def load(self, op, bits: int) -> np.ndarray:
-        out = self.v[op.fallback].copy()
+        out = self.v[op.fallback].copy() if op.fallback is not None else np.zeros(THREADS, np.float32)
         addr = (self.v[op.addr] + np.uint64(op.offset.value.data)).astype(np.int64)
         ok = self.v[op.guard] if op.guard is not None else np.ones(THREADS, bool)
         for t in np.nonzero(ok)[0]:

@@ -195,6 +195,11 @@ TUNE_ROWS = [
     row("matmul-out-dtype", lambda: exo_gpu.matmul(_Cai((64, 64)), _Cai((64, 64)), out_dtype="f64"), "out_dtype"),
     row("matmul-misaligned", lambda: exo_gpu.matmul(_Cai((64, 64), ptr=0x7F0000000002), _Cai((64, 64))),
         "not 16-byte aligned"),
+    row("matmul-scale-not-fp8", lambda: exo_gpu.matmul(_Cai((64, 64)), _Cai((64, 64)), scale_a=2.0), "scale_a",
+        "fp8 inputs"),
+    row("matmul-scale-bool", lambda: exo_gpu.matmul(_Cai((64, 64)), _Cai((64, 64)), scale_b=True), "scale_b", "bool"),
+    row("gemm-scaled-split-k", _gemm(dtype="e4m3", scaled=True, split_k=2), "scaled=True", "split_k=1"),
+    row("gemm-scaled-int", _gemm(dtype="e4m3", scaled=1), "scaled", "True or False"),
 ]
 
 def _attention(**kw):

@@ -9,6 +9,7 @@ says how it maps onto a Hopper thread block.
     schedule.py     #tile.schedule, Schedule
     ops.py          kernel, program_id, dim, load, store, mma, constant, splat, iota, return
     elementwise.py  add, sub, mul, div, max, neg, exp2, tanh, select, cmp, cast, broadcast, reduce
+    scalar.py       load_scalar (a scale in device memory)
 """
 
 from xdsl.ir import Dialect
@@ -42,19 +43,20 @@ from exo_gpu.dialects.tile.ops import (
     SplatOp,
     StoreOp,
 )
+from exo_gpu.dialects.tile.scalar import LoadScalarOp
 from exo_gpu.dialects.tile.schedule import Schedule, ScheduleAttr, ScheduleError
 from exo_gpu.dialects.tile.types import TensorType, TileType
 
 Tile = Dialect(
     "tile",
     [KernelOp, ReturnOp, ProgramIdOp, DimOp, LoadOp, StoreOp, MmaOp, ConstantOp, SplatOp, IotaOp,
-     *ELEMENTWISE_OPS],
+     LoadScalarOp, *ELEMENTWISE_OPS],
     [TensorType, TileType, ScheduleAttr],
 )
 
 __all__ = [
     "Tile",
-    "KernelOp", "ReturnOp", "ProgramIdOp", "DimOp", "LoadOp", "StoreOp", "MmaOp", "ConstantOp", "SplatOp",
+    "KernelOp", "ReturnOp", "ProgramIdOp", "DimOp", "LoadOp", "StoreOp", "MmaOp", "ConstantOp", "SplatOp", "LoadScalarOp",
     "IotaOp", "AddOp", "SubOp", "MulOp", "DivOp", "MaxOp", "NegOp", "Exp2Op", "Log2Op", "TanhOp", "SelectOp", "CmpOp",
     "CastOp", "BroadcastOp", "ReduceOp", "Schedule", "ScheduleAttr", "ScheduleError", "TensorType", "TileType",
 ]

@@ -228,15 +228,16 @@ def operand_layout(op: Operand, name: str, operand: str) -> tuple[str, int]:
 
 
 def check_layouts(dtype: str, layout_a: str, layout_b: str) -> None:
-    """tf32 and fp8 wgmma read both operands K-major."""
+    """tf32 and fp8 wgmma read both operands K-major: A row-major, B column-major."""
     if dtype in ("bf16", "f16"):
         return
+    like = " (torch._scaled_mm's layout: a row-major, b column-major)" if dtype in ("e4m3", "e5m2") else ""
     if layout_a != "row":
         raise InteropError(f"a is column-major (M contiguous), which {dtype} wgmma cannot read (only f16/bf16 "
-                           "can); fix: pass a.contiguous() (K contiguous)")
+                           f"can){like}; fix: pass a.contiguous() (K contiguous)")
     if layout_b != "col":
-        raise InteropError(f"b is row-major (N contiguous), which {dtype} wgmma cannot read (only f16/bf16 can); "
-                           "fix: pass b with K contiguous, e.g. b.T.contiguous().T (a column-major B)")
+        raise InteropError(f"b is row-major (N contiguous), which {dtype} wgmma cannot read (only f16/bf16 can)"
+                           f"{like}; fix: pass b with K contiguous, e.g. b.T.contiguous().T (a column-major B)")
 
 
 def check_tma(op: Operand, name: str, ld: int) -> None:

@@ -8,6 +8,12 @@ the input type for bf16/f16, bfloat16 for fp8).  A K-contiguous (row-major) or M
 A, and a K-contiguous (column-major) or N-contiguous B are read in place (the N/M-contiguous
 ones by bf16/f16 only), with any leading stride TMA can take; C is row-major contiguous.
 
+fp8 inputs take per-tensor scales, torch._scaled_mm's convention: `scale_a` and `scale_b`,
+one-element float32 CUDA tensors (or Python floats), give D = (scale_a * scale_b) * (A @ B)
+rounded to out_dtype; the kernel reads them from device memory in its epilogue (`scales`).
+A is then row-major (M x K, K contiguous) and B column-major (K x N, K contiguous), as
+torch._scaled_mm takes them (`b = w.t()` of a row-major N x K `w`).
+
 The kernel launches on the current stream: torch's current stream of the tensors' device
 for torch tensors, the interface's `stream` otherwise (the legacy default stream if it
 names none), or `stream=` (an int handle or a CUstream).
@@ -27,7 +33,7 @@ import hashlib
 
 import numpy as np
 
-from exo_gpu.gpu import interop, runtime
+from exo_gpu.gpu import interop, runtime, scales
 from exo_gpu.gpu.interop import InteropError, Operand
 from exo_gpu.ptxas import toolchain
 from exo_gpu.tuner import space
@@ -99,23 +105,44 @@ def _compiled(config: dict, device: int, cuda: str) -> tuple:
         name = module.ops.first.sym_name.data  # type: ignore[union-attr]
         result = compile(module, cuda=cuda)
         assert result.cubin is not None
+        extra = result.abis[name]["params"][6:]
+        want = [{"kind": "pointer", "arg": 3}, {"kind": "pointer", "arg": 4}] if config.get("scaled") else []
+        if extra != want:  # matmul passes A, B, C, M, N, K (and the scales' pointers) only
+            raise InteropError(f"kernel {name} takes parameters {extra} after A, B, C, M, N, K; matmul passes "
+                               f"{want or 'none'}; fix: give config= schedule arguments only")
         _kernels[key] = _load(result.cubin, runtime.KernelInfo.from_abi(result.abis[name]), device)
     return _kernels[key]
 
 
-def _plan(p: space.Problem, device: int, cuda: str, config: dict | None, cache_dir) -> tuple:
-    """(Kernel, KernelInfo, resident blocks) for problem `p`: config=, else tuned, else default."""
+def _plan(p: space.Problem, device: int, cuda: str, config: dict | None, cache_dir, scaled: bool = False) -> tuple:
+    """(Kernel, KernelInfo, resident blocks) for problem `p`: config=, else tuned, else
+    default.  A scaled kernel runs the tuned (or default) schedule of its unscaled problem."""
     key = (device, p.dtype, p.c_dtype, p.layout_a, p.layout_b, p.shape_class(), cuda,
-           None if config is None else tuple(sorted(config.items())), cache_dir)
+           None if config is None else tuple(sorted(config.items())), cache_dir, scaled)
     if key not in _plans:
         fixed = dict(dtype=p.dtype, c_dtype=p.c_dtype, layout_a=p.layout_a, layout_b=p.layout_b)
         if config is not None:
             _check_config(config)
-            _plans[key] = _compiled({**config, **fixed}, device, cuda)
+            _plans[key] = _compiled({**config, **fixed, **({"scaled": True} if scaled else {})}, device, cuda)
+        elif scaled:
+            chosen = _tuned_config(p, device, cuda, cache_dir)
+            if chosen is None or chosen.get("split_k", 1) != 1:  # scales apply to the whole sum
+                chosen = space.default_config(p, _device(device)[1])
+            _plans[key] = _compiled({**chosen, **fixed, "scaled": True}, device, cuda)
         else:
             _plans[key] = _tuned(p, device, cuda, cache_dir) or _compiled(
                 space.default_config(p, _device(device)[1]), device, cuda)
     return _plans[key]
+
+
+def _tuned_config(p: space.Problem, device: int, cuda: str, cache_dir) -> dict | None:
+    """The tuner's stored schedule (gemm() arguments) for this problem kind, if any."""
+    from exo_gpu.tuner import cache
+
+    key = cache.TuneKey(_device(device)[0], p.dtype, p.c_dtype, p.layout_a, p.layout_b, p.shape_class(),
+                        _ptxas_version(cuda))
+    entry = cache.load(key, cache_dir)
+    return dict(entry["config"]) if entry is not None and isinstance(entry.get("config"), dict) else None
 
 
 def _tuned(p: space.Problem, device: int, cuda: str, cache_dir) -> tuple | None:
@@ -164,7 +191,8 @@ class _Spec:
     """A checked problem: sizes, the C type, each operand's layout and leading dimension, the
     kernel; `launches` caches the tensor maps and parameter block per C pointer."""
 
-    def __init__(self, a: Operand, b: Operand, out_element: str, config: dict | None, cuda: str, cache_dir):
+    def __init__(self, a: Operand, b: Operand, out_element: str, config: dict | None, cuda: str, cache_dir,
+                 scaled: str = ""):
         interop.check_matrix(a, "a", "M x K")
         interop.check_matrix(b, "b", "K x N")
         (m, k), (k2, n) = a.shape, b.shape
@@ -176,6 +204,9 @@ class _Spec:
                                "have the same type")
         self.m, self.n, self.k = m, n, k
         self.dtype = "tf32" if a.element == "f32" else a.element
+        if scaled:  # the name of the first scale given
+            scales.check_inputs(scaled, self.dtype, a.typename)
+        self.scaled = bool(scaled)
         self.c_dtype = out_element
         self.empty = min(m, n, k) == 0
         self.launches: dict[int, _Launch] = {}
@@ -193,7 +224,7 @@ class _Spec:
             return
         self.a_ptr, self.b_ptr = a.ptr, b.ptr
         problem = space.Problem(m, n, k, self.dtype, self.c_dtype, self.layout_a, self.layout_b)
-        self.kernel, self.info, self.max_blocks = _plan(problem, self.device, cuda, config, cache_dir)
+        self.kernel, self.info, self.max_blocks = _plan(problem, self.device, cuda, config, cache_dir, self.scaled)
 
     def launch(self, c_ptr: int) -> "_Launch":
         got = self.launches.get(c_ptr)
@@ -238,11 +269,11 @@ class _Launch:
         args = tensor_map_args(info, spec.m, spec.n, spec.k, spec.lda, spec.ldb)
         self.tmap_a = _encode(spec.a_ptr, info.dtype, *args["A"])
         self.tmap_b = _encode(spec.b_ptr, info.dtype, *args["B"])
-        self._c = np.array([c_ptr], dtype=np.uint64)
+        self._c = np.array([c_ptr, 0, 0], dtype=np.uint64)  # C's pointer, then the scales' (set per run)
         self._mnk = np.array([spec.m, spec.n, spec.k], dtype=np.uint32)
-        base = self._mnk.ctypes.data
-        self._params = np.array([int(self.tmap_a.getPtr()), int(self.tmap_b.getPtr()), self._c.ctypes.data,
-                                 base, base + 4, base + 8], dtype=np.uint64)
+        base, ptrs = self._mnk.ctypes.data, self._c.ctypes.data
+        self._params = np.array([int(self.tmap_a.getPtr()), int(self.tmap_b.getPtr()), ptrs, base, base + 4,
+                                 base + 8] + ([ptrs + 8, ptrs + 16] if spec.scaled else []), dtype=np.uint64)
         self.params = self._params.ctypes.data
         self.function = spec.kernel.function
         self.grid = info.grid(spec.m, spec.n, spec.max_blocks)[0]
@@ -252,7 +283,9 @@ class _Launch:
         cuda = runtime._driver()
         self._launch, self._ok = cuda.cuLaunchKernel, cuda.CUresult.CUDA_SUCCESS
 
-    def run(self, stream) -> None:
+    def run(self, stream, scale_ptrs: tuple[int, int] | None = None) -> None:
+        if scale_ptrs is not None:  # cuLaunchKernel copies the values: the next run may set others
+            self._c[1], self._c[2] = scale_ptrs
         if _current["device"] != self.device:
             _use_device(self.device)
         if self.zero[0]:  # split-K adds its partial sums into a zeroed C
@@ -290,13 +323,13 @@ def out_element(out_dtype, dtype_of_inputs: str) -> str:
     return _OUT_NAMES[name]
 
 
-def _spec_for(key: tuple, a: Operand, b: Operand, out_dtype, config, cuda, cache_dir) -> _Spec:
+def _spec_for(key: tuple, a: Operand, b: Operand, out_dtype, config, cuda, cache_dir, scaled: str = "") -> _Spec:
     spec = _specs.get(key)
     if spec is None:
         if a.element is None:
             interop.check_matrix(a, "a", "M x K")
         element = out_element(out_dtype, "tf32" if a.element == "f32" else a.element)
-        spec = _Spec(a, b, element, config, cuda, cache_dir)
+        spec = _Spec(a, b, element, config, cuda, cache_dir, scaled)
         if len(_specs) >= _CACHE_LIMIT:
             _specs.clear()
         _specs[key] = spec
@@ -353,32 +386,40 @@ def _torch_out(out, spec: _Spec):
     return out
 
 
-def _torch_spec(a, b, out_dtype, config, cuda: str, cache) -> _Spec:
+def _torch_spec(a, b, out_dtype, config, cuda: str, cache, scaled: str = "") -> _Spec:
     """The checked problem of torch tensors a and b (one dictionary lookup when seen before)."""
     config_key = None if config is None else tuple(sorted(config.items()))
     key = ("torch", a.dtype, a.shape, a.stride(), a.data_ptr(), a.get_device(), b.dtype, b.shape, b.stride(),
-           b.data_ptr(), b.get_device(), out_dtype, config_key, cuda, cache)
+           b.data_ptr(), b.get_device(), out_dtype, config_key, cuda, cache, scaled)
     spec = _specs.get(key)
     if spec is None:
-        spec = _spec_for(key, interop.view(a, "a"), interop.view(b, "b"), out_dtype, config, cuda, cache)
+        spec = _spec_for(key, interop.view(a, "a"), interop.view(b, "b"), out_dtype, config, cuda, cache, scaled)
         spec.torch_out = interop.torch_dtype(spec.c_dtype)
     return spec
 
 
-def _matmul_torch(a, b, out, out_dtype, stream, config, cuda: str, cache):
-    spec = _torch_spec(a, b, out_dtype, config, cuda, cache)
+def _matmul_torch(a, b, out, out_dtype, stream, config, cuda: str, cache, scale_a=None, scale_b=None):
+    scaled = scales.given(scale_a, scale_b)
+    spec = _torch_spec(a, b, out_dtype, config, cuda, cache, scaled)
+    # `keep` holds the scales made from floats until the launch is queued (then the caching
+    # allocator reuses their memory only in stream order, after the kernel)
+    ptrs, keep = scales.torch_pointers(scale_a, scale_b, spec.device, stream is not None) if scaled else (None, ())
     out = _torch_out(out, spec) if out is not None else a.new_empty((spec.m, spec.n), dtype=spec.torch_out)
     if spec.empty:
         return out.zero_()
-    spec.launch(out.data_ptr()).run(_stream(stream if stream is not None else _torch_stream(spec.device)))
+    spec.launch(out.data_ptr()).run(_stream(stream if stream is not None else _torch_stream(spec.device)), ptrs)
+    del keep
     return out
 
 
-def _matmul_any(a, b, out, out_dtype, element, stream, config, cuda: str, cache):
+def _matmul_any(a, b, out, out_dtype, element, stream, config, cuda: str, cache, scale_a=None, scale_b=None):
     va, vb = interop.view(a, "a", element, stream), interop.view(b, "b", element, stream)
     config_key = None if config is None else tuple(sorted(config.items()))
-    key = ("any", va._replace(stream=None), vb._replace(stream=None), out_dtype, config_key, cuda, cache)
-    spec = _spec_for(key, va, vb, out_dtype, config, cuda, cache)
+    scaled = scales.given(scale_a, scale_b)
+    views = scales.any_views(scale_a, scale_b, stream) if scaled else None
+    key = ("any", va._replace(stream=None), vb._replace(stream=None), out_dtype, config_key, cuda, cache, scaled)
+    spec = _spec_for(key, va, vb, out_dtype, config, cuda, cache, scaled)
+    ptrs = scales.any_pointers(views, spec.device, _device_of) if views is not None else None
     if out is None:
         out = DeviceArray(spec.m, spec.n, spec.c_dtype, spec.device)
         c_ptr = out.buffer.ptr
@@ -392,7 +433,7 @@ def _matmul_any(a, b, out, out_dtype, element, stream, config, cuda: str, cache)
             runtime._call("cuMemsetD8Async", c_ptr, 0, spec.m * spec.n * runtime.C_BYTES[spec.c_dtype],
                           _stream(handle))
         return out
-    spec.launch(c_ptr).run(_stream(handle))
+    spec.launch(c_ptr).run(_stream(handle), ptrs)
     return out
 
 
@@ -405,18 +446,20 @@ def _check_config(config) -> None:
     if not isinstance(config, dict):
         raise InteropError(f"config must be a dict of exo_gpu.gemm() arguments, got {type(config).__name__}")
     unknown = sorted(set(config) - set(inspect.signature(gemm).parameters))
-    fixed = sorted(set(config) & {"dtype", "c_dtype", "layout_a", "layout_b", "accumulate_c"})
+    fixed = sorted(set(config) & {"dtype", "c_dtype", "layout_a", "layout_b", "accumulate_c", "scaled"})
     if unknown or fixed:
         raise InteropError(f"config has {'unknown' if unknown else 'fixed'} key(s) {', '.join(unknown or fixed)}; "
                            "fix: give exo_gpu.gemm() schedule arguments (wgmma_n, tiles_per_warpgroup, stages, ...); "
-                           "the types and layouts come from the arrays")
+                           "the types and layouts come from the arrays, scaled from scale_a/scale_b")
 
 
-def matmul(a, b, out=None, *, out_dtype=None, dtype: str | None = None, stream=None, config: dict | None = None,
-           cuda: str = toolchain.DEFAULT_CUDA, cache: str | None = None):
+def matmul(a, b, out=None, *, out_dtype=None, scale_a=None, scale_b=None, dtype: str | None = None, stream=None,
+           config: dict | None = None, cuda: str = toolchain.DEFAULT_CUDA, cache: str | None = None):
     """C = A @ B on the GPU with an exo-gpu kernel (see the module docstring).  `out`: C to
     write (M x N, row-major contiguous); `out_dtype`: C's type (torch dtype or "float32",
-    "bfloat16", "float16"); `dtype`: the input element type where the array cannot say it
+    "bfloat16", "float16"); `scale_a`, `scale_b`: fp8 only, per-tensor scales (one-element
+    float32 device tensors or Python floats; a missing one is 1.0), D = (scale_a * scale_b) *
+    (A @ B); `dtype`: the input element type where the array cannot say it
     (bf16, e4m3, e5m2 under the CUDA array interface); `stream`: launch there instead of the
     current stream; `config`: exo_gpu.gemm() arguments to run instead of the tuned/default
     kernel; `cuda`: the pinned ptxas of compiles; `cache`: the tune cache folder.  Returns
@@ -428,21 +471,23 @@ def matmul(a, b, out=None, *, out_dtype=None, dtype: str | None = None, stream=N
     if interop.is_torch(a) and interop.is_torch(b) and (out is None or interop.is_torch(out)):
         if dtype is not None:
             interop._named_element("a", dtype, interop.torch_elements().get(a.dtype), a.element_size(), str(a.dtype))
-        return _matmul_torch(a, b, out, out_dtype, stream, config, cuda, cache)
-    return _matmul_any(a, b, out, out_dtype, dtype, stream, config, cuda, cache)
+        return _matmul_torch(a, b, out, out_dtype, stream, config, cuda, cache, scale_a, scale_b)
+    return _matmul_any(a, b, out, out_dtype, dtype, stream, config, cuda, cache, scale_a, scale_b)
 
 
-def launcher(a, b, out, *, out_dtype=None, stream=None, config: dict | None = None,
+def launcher(a, b, out, *, out_dtype=None, scale_a=None, scale_b=None, stream=None, config: dict | None = None,
              cuda: str = toolchain.DEFAULT_CUDA, cache: str | None = None):
     """A function of no arguments that launches `matmul(a, b, out)` again with every check,
     kernel choice and tensor map done once, here: for a loop over the same torch tensors (and
     to measure the launch alone).  The stream is fixed now (default: the current one)."""
     if not (interop.is_torch(a) and interop.is_torch(b) and interop.is_torch(out)):
         raise InteropError("launcher() takes torch tensors a, b and out; fix: call exo_gpu.matmul for other arrays")
-    spec = _torch_spec(a, b, out_dtype, config, cuda, cache)
+    scaled = scales.given(scale_a, scale_b)
+    spec = _torch_spec(a, b, out_dtype, config, cuda, cache, scaled)
     out = _torch_out(out, spec)
     if spec.empty:
         raise InteropError(f"launcher(): the problem {spec.m} x {spec.n} x {spec.k} is empty; fix: call matmul")
     launch = spec.launch(out.data_ptr())
     handle = _stream(stream if stream is not None else _torch_stream(spec.device))
-    return lambda: launch.run(handle)
+    ptrs, keep = scales.torch_pointers(scale_a, scale_b, spec.device, stream is not None) if scaled else (None, ())
+    return lambda: (launch.run(handle, ptrs), keep)[0]

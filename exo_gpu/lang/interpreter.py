@@ -160,6 +160,15 @@ def _load(op: tile.LoadOp, vals, pid):
     return out
 
 
+def _load_scalar(op: tile.LoadScalarOp, vals, pid):
+    tensor, indices = vals[0], tuple(vals[1:])
+    if any(not 0 <= i < n for i, n in zip(indices, tensor.shape)):
+        name = op.tensor.name_hint or "the tensor"
+        raise InterpretError(f"tile.load_scalar reads %{name}{list(indices)}, outside its shape {tensor.shape}; "
+                             "fix: pass a tensor holding that element (a scale: one float32 element)")
+    return float(tensor[indices])
+
+
 def _store(op: tile.StoreOp, vals, pid):
     value, tensor, indices = vals[0], vals[1], vals[2:]
     shape = op.value.type.shape
@@ -232,6 +241,7 @@ _OPS = {
     tile.DimOp: lambda op, vals, pid: vals[0].shape[op.dim.data],
     tile.LoadOp: _load,
     tile.StoreOp: _store,
+    tile.LoadScalarOp: _load_scalar,
     tile.MmaOp: _mma,
     tile.ConstantOp: _constant,
     tile.SplatOp: _splat,

@@ -404,6 +404,11 @@ class Tensor(Value):
     def store(self, indices, value: Tile) -> None:
         store(self, indices, value)
 
+    def load_scalar(self, indices=0) -> Scalar:
+        """`tile.load_scalar`: the f32 element at `indices` (element indices), read from device
+        memory; not masked (it must exist).  A per-tensor scale: `acc * scale.load_scalar(0)`."""
+        return Scalar(_add(tile.LoadScalarOp(self.value, _indices(indices))).results[0])
+
 
 def _indices(indices) -> list[SSAValue]:
     indices = indices if isinstance(indices, (tuple, list)) else (indices,)

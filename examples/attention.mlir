@@ -1,10 +1,11 @@
 // O = softmax(Q K^T scale) V per (batch, head) and L = the rows' log-sum-exp (natural log), as a tile
 // program: bf16 Q, V, O (B x H x S x D); K passed as K^T, a (B x H x D x S) view with D contiguous
 // (the memory of a row-major B x H x S x D K); L f32 (B x H x S); scale_log2 = scale * log2(e).
-// One program instance per 128 queries of one head; keys walked 128 at a time, online softmax.
+// One program instance per 128 queries of one head; keys walked 128 at a time, online softmax;
+// the schedule: ping-pong consumer warpgroups, each block's softmax under the previous P V.
 // Built from examples/attention.py (prints this).
 builtin.module {
-  tile.kernel @attention(%q: !tile.tensor<?x?x?x?xbf16>, %kt: !tile.tensor<?x?x?x?xbf16, contiguous = 2>, %v: !tile.tensor<?x?x?x?xbf16>, %o: !tile.tensor<?x?x?x?xbf16>, %lse: !tile.tensor<?x?x?xf32>, %scale_log2: f32) grid(%o tiles 128x128) schedule #tile.schedule<stages = 2> {
+  tile.kernel @attention(%q: !tile.tensor<?x?x?x?xbf16>, %kt: !tile.tensor<?x?x?x?xbf16, contiguous = 2>, %v: !tile.tensor<?x?x?x?xbf16>, %o: !tile.tensor<?x?x?x?xbf16>, %lse: !tile.tensor<?x?x?xf32>, %scale_log2: f32) grid(%o tiles 128x128) schedule #tile.schedule<kind = "pingpong", stages = 2, overlap = true> {
     %b, %h, %i, %j = tile.program_id : index, index, index, index
     %keys = tile.dim %kt, 3 : index
     %x = tile.load %q[%b, %h, %i, %j] : !tile.tensor<?x?x?x?xbf16> -> !tile.tile<128x128xbf16>

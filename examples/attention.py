@@ -16,7 +16,8 @@ from exo_gpu import lang as tl
 LN2 = 0.6931471805599453
 
 
-@tl.kernel(grid=("o", (128, 128)), schedule=tl.Schedule(consumers=2, stages=2, wait_depth=1))
+@tl.kernel(grid=("o", (128, 128)), schedule=tl.Schedule(consumers=2, kind="pingpong", stages=2, wait_depth=1,
+                                                                   overlap=True))
 def attention(q: tl.Tensor[4, "bf16"], kt: tl.Tensor[4, "bf16", 2], v: tl.Tensor[4, "bf16"],
               o: tl.Tensor[4, "bf16"], lse: tl.Tensor[3, "f32"], scale_log2: tl.f32):
     b, h, i, j = tl.program_id()

@@ -23,13 +23,13 @@ from exo_gpu.ptxas import toolchain
 DTYPES = ("bf16", "f16")
 HEAD_DIMS = (64, 128, 256)
 # The schedules by name (benchmarks and checks): the options of each.
-SCHEDULES = {"plain": {}, "overlap": {"overlap": True}, "pingpong": {"pingpong": True},
-             "pingpong+overlap": {"pingpong": True, "overlap": True}}
+SCHEDULES = {name: {"overlap": "overlap" in name, "pingpong": "pingpong" in name}
+             for name in ("plain", "overlap", "pingpong", "pingpong+overlap")}
 
 
 def attention_program(head_dim: int = 128, dtype: str = "bf16", causal: bool = False, kv_group: int = 1,
-                      block_n: int | None = None, stages: int = 2, wait_depth: int = 1, overlap: bool = False,
-                      pingpong: bool = False, name: str = "attention"):
+                      block_n: int | None = None, stages: int = 2, wait_depth: int = 1, overlap: bool = True,
+                      pingpong: bool = True, name: str = "attention"):
     """The attention tile program (exo_gpu.attention_builder) as a module.  `block_n` (keys per
     K/V block) defaults to 128, or 64 at head dim 256 (the registers of S and P)."""
     from exo_gpu.attention_builder import attention_program as build
@@ -43,8 +43,8 @@ def attention_program(head_dim: int = 128, dtype: str = "bf16", causal: bool = F
 
 
 def compile_attention(head_dim: int = 128, dtype: str = "bf16", causal: bool = False, kv_group: int = 1, *,
-                      block_n: int | None = None, stages: int = 2, wait_depth: int = 1, overlap: bool = False,
-                      pingpong: bool = False, cuda: str = toolchain.DEFAULT_CUDA,
+                      block_n: int | None = None, stages: int = 2, wait_depth: int = 1, overlap: bool = True,
+                      pingpong: bool = True, cuda: str = toolchain.DEFAULT_CUDA,
                       ptxas: str | None = None, nvdisasm: str | None = None, assemble: bool = True) -> Compiled:
     """Compile one attention configuration through the default pipeline (PTX, cubin, guard
     reports, ABI)."""
@@ -74,7 +74,7 @@ def _kernel(head_dim: int, dtype: str, causal: bool, kv_group: int, cuda: str, o
 
 
 def attention(q, k, v, *, causal: bool = False, scale: float | None = None, cuda: str = toolchain.DEFAULT_CUDA,
-              overlap: bool = False, pingpong: bool = False):
+              overlap: bool = True, pingpong: bool = True):
     """(O, LSE) of torch CUDA tensors q (B, H, S, D), k and v (B, Hkv, Sk, D) on the current
     stream; see the module docstring.  `scale` defaults to 1 / sqrt(D)."""
     from exo_gpu.gpu.attention import check_torch_inputs

@@ -14,7 +14,7 @@
   exo-gpu litmus {generate,label,stats} ...   (random wgmma litmus programs and their ptxas labels)
   exo-gpu tune --m M --n N --k K --dtype D [--jobs J] [--scheduler ADDR] [--cache DIR] [--json]   (needs a GPU)
   exo-gpu attention [--head-dim 128] [--dtype bf16] [--causal] [--kv-group G] [--block-n 128] [--stages 2]
-               [--wait-depth 1] [--overlap] [--pingpong] [--cuda 12.3] --emit {tile,ptx,cubin,sass,report} [--json] [-o OUT]
+               [--wait-depth 1] [--no-overlap] [--no-pingpong] [--cuda 12.3] --emit {tile,ptx,cubin,sass,report} [--json] [-o OUT]
   exo-gpu attention [attention options] --run --batch B --heads H [--kv-heads HK] --seq S [--seed N]   (needs a GPU)
 """
 
@@ -422,10 +422,11 @@ def _add_attention(sub) -> None:
                    "dim 256)")
     a.add_argument("--stages", type=int, default=2, metavar="N", help="slots of the K and V rings")
     a.add_argument("--wait-depth", type=int, choices=(0, 1), default=1, help="P @ V groups left in flight")
-    a.add_argument("--overlap", action="store_true", help="each key block's softmax under the previous block's "
-                   "P @ V")
-    a.add_argument("--pingpong", action="store_true", help="the two consumer warpgroups take turns issuing their "
-                   "wgmmas, so one's softmax runs under the other's")
+    a.add_argument("--overlap", action=argparse.BooleanOptionalAction, default=True,
+                   help="each key block's softmax under the previous block's P @ V (default: on)")
+    a.add_argument("--pingpong", action=argparse.BooleanOptionalAction, default=True,
+                   help="the two consumer warpgroups take turns issuing their wgmmas, so one's softmax runs under "
+                   "the other's (default: on)")
     _add_output_args(a)
     a.set_defaults(emit=None, func=cmd_attention)  # --emit report unless --run
     r = a.add_argument_group("run on the GPU (needs a Hopper GPU)")

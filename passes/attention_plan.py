@@ -102,8 +102,9 @@ class AttentionPlan:
             return (f"{option('stages')} must be in 2..8 (the producer fills one slot while the consumers read "
                     f"another), got {self.stages}")
         if self.smem_bytes > SMEM_LIMIT:
+            fix = "use fewer stages" if self.stages > 2 else f"use {option('block_n', 64)}"
             return (f"{self.stages} stages of K and V need {self.smem_bytes} bytes of shared memory, more than "
-                    f"{SMEM_LIMIT}: use fewer stages")
+                    f"{SMEM_LIMIT}: {fix}")
         if self.consumer_maxnreg * 128 * self.consumers + self.producer_maxnreg * 128 > REGISTER_FILE:
             return "the register budgets exceed the register file"
         return None

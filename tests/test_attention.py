@@ -1,7 +1,8 @@
 """Forward attention (exo_gpu.compile_attention) through the real pinned ptxas, no GPU needed.
 
-Every head dim x causal x dtype x kv_group (and the overlapped schedule at bf16, G 1) is
-compiled once per ptxas version (12.3 and the newest 13.x) and must be clean by the guard: no
+Every head dim x causal x dtype x kv_group with the default schedule (ping-pong consumers,
+overlap), and the plain schedule at bf16, G 1, is compiled once per ptxas version (12.3 and
+the newest 13.x) and must be clean by the guard: no
 C75xx line, one waited HGMMA (gsb0) per committed wgmma group (each S = Q K^T group and each
 P @ V group: none waited on its own), no local memory, no WARPGROUP.DEPBAR beyond the PTX's
 wait_groups.  The ABI the kernel records is checked against its PTX parameters, its rings
@@ -18,7 +19,7 @@ from functools import lru_cache
 import pytest
 
 import exo_gpu
-from exo_gpu.attention_api import attention_program, compile_attention
+from exo_gpu.attention_api import SCHEDULES, attention_program, compile_attention
 from exo_gpu.compiler import parse_pipeline, run_passes
 from exo_gpu.dialects.tma import smem_layout
 from exo_gpu.errors import ArgumentError, ExoGpuError
@@ -26,27 +27,28 @@ from exo_gpu.gpu.abi import KernelAbi
 from exo_gpu.passes.attention_plan import AttentionPlan
 
 VERSIONS = ("12.3", "13.x")
-# head_dim, causal, dtype, kv_group, overlap
-CONFIGS = ([(*c, False) for c in itertools.product((64, 128), (False, True), ("bf16", "f16"), (1, 2))]
-           + [(d, causal, "bf16", 1, True) for d in (64, 128) for causal in (False, True)])
+# head_dim, causal, dtype, kv_group, schedule (exo_gpu.attention_api.SCHEDULES)
+CONFIGS = ([(*c, "pingpong+overlap") for c in itertools.product((64, 128, 256), (False, True), ("bf16", "f16"),
+                                                                   (1, 2))]
+           + [(d, causal, "bf16", 1, "plain") for d in (64, 128) for causal in (False, True)])
 
 
 def _id(config) -> str:
-    d, causal, dtype, group, overlap = config
-    return f"D{d}-{'causal' if causal else 'full'}-{dtype}-g{group}{'-overlap' if overlap else ''}"
+    d, causal, dtype, group, schedule = config
+    return f"D{d}-{'causal' if causal else 'full'}-{dtype}-g{group}-{schedule}"
 
 
 @lru_cache(maxsize=None)
 def _compiled(config, cuda: str):
-    d, causal, dtype, group, overlap = config
-    return compile_attention(d, dtype, causal, group, overlap=overlap, cuda=cuda)
+    d, causal, dtype, group, schedule = config
+    return compile_attention(d, dtype, causal, group, **SCHEDULES[schedule], cuda=cuda)
 
 
 @pytest.mark.parametrize("cuda", VERSIONS)
 @pytest.mark.parametrize("config", CONFIGS, ids=_id)
 def test_guard_clean(config, cuda):
     """Clean on both versions: the guard passes, and the SASS is the pipeline the IR says."""
-    d, causal, dtype, group, overlap = config
+    d, causal, dtype, group, schedule = config
     result = _compiled(config, cuda)
     assert len(result.reports) == 1 and result.warnings == []
     r = result.reports[0]
@@ -57,7 +59,7 @@ def test_guard_clean(config, cuda):
     assert s.hgmma > s.hgmma_gsb0
     assert s.ldl == s.stl == 0 and r.spill_stores == r.spill_loads == 0 and r.stack == 0
     assert s.depbar <= r.wait_groups, (s.depbar, r.wait_groups)  # no wait injected by ptxas
-    block_n = 128
+    block_n = 64 if d == 256 else 128
     qk = [line for line in s.hgmma_lines if ".tnspB" not in line]  # SS: Q and K from shared memory
     pv = [line for line in s.hgmma_lines if ".tnspB" in line]  # RS: P in registers, V N-major
     assert qk and len(qk) % (d // 16) == 0 and len(pv) == len(qk) // (d // 16) * (block_n // 16), s.hgmma_lines
@@ -99,13 +101,13 @@ def test_abi_matches_ptx_and_rings(d, block_n, stages):
     scheduled = run_passes(program, parse_pipeline("schedule"))
     kernel = scheduled.ops.first
     rings = [ring.shape for ring in kernel.rings()]  # type: ignore[union-attr]
-    assert rings == [("q", 1, 128 * d * 2), ("k", stages, block_n * d * 2), ("v", stages, block_n * d * 2)]
+    assert rings == [("q", 2, 128 * d * 2), ("k", stages, block_n * d * 2), ("v", stages, block_n * d * 2)]
     assert abi["smem_bytes"] == smem_layout(rings)[1] == result.smem_bytes
     assert abi["threads"] == 384
     schedule = {k: abi["schedule"][k] for k in ("kind", "consumers", "stages", "wait_depth", "block_n", "causal",
-                                               "kv_group", "overlap")}
+                                               "kv_group", "overlap", "pingpong")}
     assert schedule == {"kind": "attention", "consumers": 2, "stages": stages, "wait_depth": 1, "block_n": block_n,
-                        "causal": 1, "kv_group": 2, "overlap": 0}
+                        "causal": 1, "kv_group": 2, "overlap": 1, "pingpong": 1}
 
 
 def test_abi_launch_values_for_grouped_query_attention():
@@ -129,8 +131,9 @@ def test_abi_launch_values_for_grouped_query_attention():
 
 PLAN_ERRORS = [
     (dict(dtype="tf32"), "bf16 or f16"),
-    (dict(head_dim=96), "use 64 or 128"),
-    (dict(head_dim=256), "use 64 or 128"),
+    (dict(head_dim=96), "use 64, 128 or 256"),
+    (dict(head_dim=256, block_n=64), None),
+    (dict(head_dim=256, block_n=128), "more than 232448: use block_n=64"),
     (dict(block_m=64), "block_m must be 128"),
     (dict(block_n=96), "must be 64 or 128"),
     (dict(kv_group=0), "at least 1"),
@@ -138,8 +141,8 @@ PLAN_ERRORS = [
     (dict(stages=1), "stages must be in 2..8"),
     (dict(stages=9), "stages must be in 2..8"),
     (dict(stages=1, wait_depth=0, head_dim=128, block_n=128), "stages must be in 2..8"),
-    (dict(overlap=True, causal=True, block_n=64), "overlap with a causal mask needs 128 keys per block"),
-    (dict(overlap=True, causal=True, block_n=128), None),
+    (dict(overlap=True, causal=True, block_n=64), None),
+    (dict(overlap=True, pingpong=True, causal=True, block_n=128), None),
     (dict(stages=6, head_dim=128, block_n=128), "use fewer stages"),
     (dict(consumer_maxnreg=256), "register budgets exceed the register file"),
 ]
@@ -167,7 +170,8 @@ def test_plan_shared_memory_limit_is_the_rings():
 
 
 COMPILE_ERRORS = [
-    (dict(head_dim=96), exo_gpu.CompileError, "head_dim 96 is not supported: use 64 or 128"),
+    (dict(head_dim=96), exo_gpu.CompileError, "head_dim 96 is not supported: use 64, 128 or 256"),
+    (dict(head_dim=512), ArgumentError, "head_dim must be in 64..256"),
     (dict(head_dim="128"), ArgumentError, "head_dim must be an integer"),
     (dict(head_dim=True), ArgumentError, "head_dim must be an integer"),
     (dict(dtype="tf32"), exo_gpu.CompileError, "dtype must be one of bf16, f16, got 'tf32'"),
@@ -186,7 +190,8 @@ COMPILE_ERRORS = [
     (dict(cuda="banana"), ExoGpuError, "CUDA banana is not supported"),
     (dict(cuda=12.3), exo_gpu.CompileError, "cuda must be a str"),
     (dict(overlap=1), ArgumentError, "overlap must be True or False"),
-    (dict(overlap=True, causal=True, block_n=64), exo_gpu.CompileError, "overlap with a causal mask needs 128 keys"),
+    (dict(pingpong="no"), ArgumentError, "pingpong must be True or False"),
+    (dict(head_dim=256, block_n=128), exo_gpu.CompileError, "use block_n=64"),
 ]
 
 
@@ -274,3 +279,36 @@ def test_cli_run_without_a_gpu_is_one_line(capsys):
     rc, out, err = _cli(capsys, "--head-dim", "64", "--run", "--batch", "1", "--heads", "2", "--kv-heads", "1",
                         "--seq", "17")
     assert rc == 1 and out == "" and len(err.splitlines()) == 1 and "NVIDIA driver" in err, err
+
+
+def _between(text: str, first: str, last: str) -> str:
+    return text[text.index(first):text.index(last, text.index(first))]
+
+
+@pytest.mark.parametrize("overlap", [False, True])
+def test_pingpong_turns_in_ptx(overlap):
+    """Ping-pong in the PTX: the last consumer warpgroup hands warpgroup 0 the first turn once
+    (a predicated bar.arrive on barrier 1), and every K loop of a tile issues its groups between
+    a bar.sync on the warpgroup's own barrier (1 + r) and a bar.arrive on the other's, 256
+    threads each: fence, wgmmas and commits inside the turn, the blocking wait_group after it."""
+    ptx = compile_attention(128, "bf16", False, 1, overlap=overlap, pingpong=True, assemble=False).ptx
+    syncs = re.findall(r"bar\.sync (%r\d+), 256;", ptx)
+    arrives = re.findall(r"bar\.arrive (%r\d+), 256;", ptx)
+    turns = 3 if overlap else 2  # overlap: block 0, the two K loops, and the last P V
+    assert len(syncs) == turns + int(overlap) and len(arrives) == len(syncs) + 1, (syncs, arrives)
+    turn = _between(ptx, f"bar.sync {syncs[0]}, 256;", "wgmma.wait_group")
+    assert "wgmma.fence" in turn and "wgmma.commit_group" in turn and "bar.arrive" in turn
+    assert turn.index("wgmma.commit_group") < turn.index("bar.arrive")
+    plain = compile_attention(128, "bf16", False, 1, overlap=overlap, pingpong=False, assemble=False).ptx
+    assert not re.search(r"bar\.(sync|arrive) %r", plain)
+
+
+def test_tail_masks_only_the_diagonal_blocks():
+    """Causal with block_n = block_m / 2: the masked loop is `part = "last"` with `tail = 2`
+    (the diagonal spans two key blocks), the unmasked one runs the blocks before them."""
+    program = attention_program(128, "bf16", True, 1, block_n=64)
+    kernel = run_passes(program, parse_pipeline("schedule")).ops.first
+    loops = [op for op in kernel.walk() if op.name == "warpgroup.k_loop" and op.iter_args]
+    assert [(op.range_part, op.tail_blocks) for op in loops] == [("but_last", 2), ("last", 2)]
+    full = run_passes(attention_program(128, "bf16", False, 1, block_n=64), parse_pipeline("schedule")).ops.first
+    assert {op.tail_blocks for op in full.walk() if op.name == "warpgroup.k_loop"} == {1}

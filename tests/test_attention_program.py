@@ -49,7 +49,8 @@ def test_schedule_recognises_the_example() -> None:
     assert abi["schedule"]["kind"] == "attention" and abi["schedule"]["causal"] == 0
     assert [a["name"] for a in abi["args"]] == ["q", "kt", "v", "o", "lse", "scale_log2"]
     assert abi["schedule"]["roles"] == {"q": 0, "kt": 1, "v": 2, "o": 3, "lse": 4, "scale_log2": 5}
-    assert [r.shape for r in kernel.rings()] == [("q", 1, 32768), ("k", 2, 32768), ("v", 2, 32768)]
+    assert [r.shape for r in kernel.rings()] == [("q", 2, 32768), ("k", 2, 32768), ("v", 2, 32768)]
+    assert (abi["schedule"]["pingpong"], abi["schedule"]["overlap"]) == (1, 1)  # the example's schedule
     assert kernel.smem_bytes == abi["smem_bytes"]
     schedule = kernel.attributes["schedule"]
     assert "maxnreg = [240, 24]" in str(schedule) and "stages = 2" in str(schedule)
@@ -87,8 +88,9 @@ def test_the_example_compiles_clean_on_12_3() -> None:
     result = compile(parse(EXAMPLE, "attention.mlir"), cuda="12.3")
     report = result.reports[0]
     assert report.codes == [] and report.spill_stores == 0 and report.shape.ldl == report.shape.stl == 0
-    # Two K loops (the unmasked blocks, the masked last one), each two groups: S, then P V.
-    assert report.shape.hgmma == 32 and report.shape.hgmma_gsb0 == 4
+    # Overlap: block 0's S; two K loops (the unmasked blocks, the masked last one), each two
+    # groups (S, the previous block's P V); the last P V: six groups of 8 wgmmas.
+    assert report.shape.hgmma == 48 and report.shape.hgmma_gsb0 == 6
 
 
 def test_lower_fragments_keeps_each_loop_s_part() -> None:

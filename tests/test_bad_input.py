@@ -277,15 +277,16 @@ TUNE_ROWS = [
 ATT = ["attention"]
 ATT_RUN = ["attention", "--run", "--batch", "1", "--heads", "2"]
 ATTENTION_ROWS = [
-    row("attention-head-dim-96", CLI, ATT + ["--head-dim", "96"], ("--head-dim", "96", "choose from 64, 128")),
+    row("attention-head-dim-96", CLI, ATT + ["--head-dim", "96"], ("--head-dim", "96", "choose from 64, 128, 256")),
     row("attention-dtype-tf32", CLI, ATT + ["--dtype", "tf32"], ("--dtype", "'tf32'", "choose from")),
     row("attention-kv-group-zero", CLI, ATT + ["--kv-group", "0"], ("--kv-group", "1..")),
     row("attention-kv-group-huge", CLI, ATT + ["--kv-group", HUGE], ("--kv-group", "digits")),
     row("attention-stages-9", CLI, ATT + ["--stages", "9"], ("--stages", "2..8")),
     row("attention-stages-1", CLI, ATT + ["--stages", "1"], ("stages", "2..8")),
     row("attention-stages-5-shared-memory", CLI, ATT + ["--stages", "5"], ("5 stages", "use fewer stages")),
-    row("attention-overlap-causal-block-n-64", CLI, ATT + ["--overlap", "--causal", "--block-n", "64"],
-        ("--overlap with a causal mask", "use --block-n 128")),
+    row("attention-head-dim-256-block-n-128", CLI, ATT + ["--head-dim", "256", "--block-n", "128"],
+        ("2 stages", "shared memory", "use --block-n 64")),
+    row("attention-pingpong-with-value", CLI, ATT + ["--pingpong=yes"], ("--pingpong", "ignored explicit argument")),
     row("attention-stages-not-a-number", CLI, ATT + ["--stages", "two"], ("--stages", "'two'")),
     row("attention-block-n-100", CLI, ATT + ["--block-n", "100"], ("--block-n", "choose from 64, 128")),
     row("attention-wait-depth-2", CLI, ATT + ["--wait-depth", "2"], ("--wait-depth", "choose from 0, 1")),

@@ -207,7 +207,9 @@ def _attention(**kw):
 
 
 ATTENTION_ROWS = [
-    row("attention-head_dim-96", _attention(head_dim=96), "head_dim 96", "use 64 or 128"),
+    row("attention-head_dim-96", _attention(head_dim=96), "head_dim 96", "use 64, 128 or 256"),
+    row("attention-head_dim-256-block_n-128", _attention(head_dim=256, block_n=128), "shared memory", "block_n=64"),
+    row("attention-pingpong-str", _attention(pingpong="yes"), "pingpong", "True or False"),
     row("attention-head_dim-str", _attention(head_dim="128"), "head_dim", "got str '128'"),
     row("attention-dtype-tf32", _attention(dtype="tf32"), "dtype", "'tf32'", "bf16, f16"),
     row("attention-causal-int", _attention(causal=1), "causal", "True or False"),

@@ -47,6 +47,7 @@ from exo_gpu.dialects.tile.syntax import (
     parse_props,
     plain,
     print_index_list,
+    print_indexed,
     print_props,
 )
 from exo_gpu.dialects.tile.types import TensorType, TileType, element_name, is_float, shape_text
@@ -264,6 +265,8 @@ def _check_access(what: str, tensor: TensorType, indices: int, tile: TileType) -
         raise VerifyException(f"{what}: a rank-{tile.rank} tile does not fit a rank-{tensor.rank} tensor")
 
 
+
+
 @irdl_op_definition
 class LoadOp(IRDLOperation):
     """`%t = tile.load %a[%b, %i, %k] : !tile.tensor<?x?x?xbf16> -> !tile.tile<128x64xbf16>`.
@@ -284,14 +287,7 @@ class LoadOp(IRDLOperation):
         super().__init__(operands=[tensor, indices], result_types=[result_type])
 
     def print(self, printer: Printer) -> None:
-        printer.print_string(" ")
-        printer.print_operand(self.tensor)
-        print_index_list(printer, self.indices)
-        printer.print_op_attributes(self.attributes)
-        printer.print_string(" : ")
-        printer.print_attribute(self.tensor.type)
-        printer.print_string(" -> ")
-        printer.print_attribute(self.result.type)
+        print_indexed(printer, self)
 
     @classmethod
     def parse(cls, parser: Parser) -> LoadOp:

@@ -21,7 +21,7 @@ from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from exo_gpu.dialects.tile.syntax import index_list, print_index_list
+from exo_gpu.dialects.tile.syntax import index_list, print_indexed
 from exo_gpu.dialects.tile.types import TensorType, element_name
 
 
@@ -42,14 +42,7 @@ class LoadScalarOp(IRDLOperation):
         super().__init__(operands=[tensor, indices], result_types=[f32])
 
     def print(self, printer: Printer) -> None:
-        printer.print_string(" ")
-        printer.print_operand(self.tensor)
-        print_index_list(printer, self.indices)
-        printer.print_op_attributes(self.attributes)
-        printer.print_string(" : ")
-        printer.print_attribute(self.tensor.type)
-        printer.print_string(" -> ")
-        printer.print_attribute(self.result.type)
+        print_indexed(printer, self)
 
     @classmethod
     def parse(cls, parser: Parser) -> LoadScalarOp:

@@ -112,3 +112,16 @@ def format_number(value: float | int) -> str:
         mantissa, exponent = text.split("e")
         text = f"{mantissa}.0e{exponent}"
     return text
+
+
+def print_indexed(printer: Printer, op) -> None:
+    """` %tensor[%i, ...] {attrs} : tensor type -> result type`: how an op reading one place of
+    a tensor prints (tile.load, tile.load_scalar)."""
+    printer.print_string(" ")
+    printer.print_operand(op.tensor)
+    print_index_list(printer, op.indices)
+    printer.print_op_attributes(op.attributes)
+    printer.print_string(" : ")
+    printer.print_attribute(op.tensor.type)
+    printer.print_string(" -> ")
+    printer.print_attribute(op.result.type)

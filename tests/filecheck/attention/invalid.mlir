@@ -151,3 +151,33 @@ builtin.module {
     }) : () -> ()
   }) : () -> ()
 }
+// -----
+// mma_turn outside a consumer role
+// CHECK: exo-gpu-opt: error: {{.*}}invalid.mlir: invalid IR: mma_turn alternates the two warpgroups of a consumer role: use it inside a warpgroup.role "consumer" of 2 warpgroups
+builtin.module {
+  warpgroup.mma_turn "await"
+}
+// -----
+// mma_turn in a consumer role of one warpgroup: there is nobody to take turns with
+// CHECK: exo-gpu-opt: error: {{.*}}invalid.mlir: invalid IR: mma_turn alternates the two warpgroups of a consumer role: use it inside a warpgroup.role "consumer" of 2 warpgroups
+"warpgroup.kernel"() <{sym_name = "k", dtype = "bf16", threads = 256 : i64, block_m = 64 : i64, block_n = 64 : i64, block_k = 64 : i64, wait_depth = 0 : i64}> ({
+  "warpgroup.role"() <{role = "consumer", first_warpgroup = 1 : i64, num_warpgroups = 1 : i64, maxnreg = 240 : i64}> ({
+    warpgroup.mma_turn "start"
+  }) : () -> ()
+}) : () -> ()
+// -----
+// an unknown mma_turn action
+// CHECK: exo-gpu-opt: error: {{.*}}invalid.mlir: invalid IR: mma_turn action must be one of start, await, pass, got 'wait'
+builtin.module {
+  warpgroup.mma_turn "wait"
+}
+// -----
+// a k_loop tail without a part
+// CHECK: exo-gpu-opt: error: {{.*}}invalid.mlir: invalid IR: k_loop tail (the blocks of part "last") must be in 1..8 and set only with a part, got 2
+builtin.module {
+  %keys = arith.constant 4 : i32
+  "warpgroup.k_loop"(%keys) <{start = 0 : i64, block_k = 64 : i64, stages = 2 : i64, tail = 2 : i64}> ({
+  ^bb0(%k: i32, %slot: i32, %phase: i32):
+    "warpgroup.yield"() : () -> ()
+  }) : (i32) -> ()
+}

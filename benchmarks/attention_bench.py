@@ -20,12 +20,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import statistics
 import sys
 import time
+from pathlib import Path
 
-SLEEP_CYCLES = 400_000  # about 0.2 ms of GPU time before each sample
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import shuffled_rounds  # noqa: E402  (a sibling script's module)
+
 STYLES = ("r-o", "m-d", "g-v", "c-p")  # the exo-gpu schedules' lines, in order
 
 def _sdpa(backend_name: str):
@@ -38,19 +40,6 @@ def _sdpa(backend_name: str):
         with sdpa_kernel(backend):
             return torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=causal)
     return run
-
-
-def _time(fn, flush, rounds_times: list[float]) -> None:
-    import torch
-
-    flush.zero_()
-    torch.cuda._sleep(SLEEP_CYCLES)  # the GPU stays busy while the host enqueues the call: no launch gap
-    start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    start.record()
-    fn()
-    stop.record()
-    stop.synchronize()
-    rounds_times.append(start.elapsed_time(stop))
 
 
 def bench_case(d: int, causal: bool, seq: int, rounds: int, cuda: str, flush, schedules: list[str]) -> dict:
@@ -70,15 +59,7 @@ def bench_case(d: int, causal: bool, seq: int, rounds: int, cuda: str, flush, sc
     impls["flash"] = lambda: _sdpa("FLASH_ATTENTION")(q, k, v, causal)
     ref = impls["cudnn"]().float()
     errs = {name: float((impls[name]().float() - ref).abs().max() / ref.abs().max()) for name in exo}
-    for fn in impls.values():  # warm up (and compile, for exo-gpu)
-        fn()
-    torch.cuda.synchronize()
-    times: dict[str, list[float]] = {name: [] for name in impls}
-    order = list(impls)
-    for _ in range(rounds):
-        random.shuffle(order)
-        for name in order:
-            _time(impls[name], flush, times[name])
+    times = shuffled_rounds(torch, impls, rounds, flush)  # after a warm-up call each (exo-gpu compiles there)
     flops = 4.0 * b * h * seq * seq * d / (2 if causal else 1)
     row = {"head_dim": d, "causal": causal, "seq": seq, "batch": b, "heads": h, "max_rel_diff_vs_cudnn": errs}
     for name, ts in times.items():

@@ -41,13 +41,14 @@ import argparse
 import json
 import math
 import platform
-import random
 import statistics
-import subprocess
 import sys
 import time
+from pathlib import Path
 
-SLEEP_CYCLES = 400_000  # about 0.2 ms of GPU time before each sample
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import shuffled_rounds, smi  # noqa: E402  (a sibling script's module)
+
 FLUSH_BYTES = 256 << 20
 TOLERANCE = 1e-2
 ELEMENT_FACTOR = 50
@@ -192,30 +193,6 @@ def check_all(torch, impls: dict, a, b, sa, sb) -> dict:
     return out
 
 
-def sample(torch, fn, flush) -> float:
-    flush.zero_()
-    torch.cuda._sleep(SLEEP_CYCLES)
-    start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    start.record()
-    fn()
-    stop.record()
-    stop.synchronize()
-    return start.elapsed_time(stop)
-
-
-def time_all(torch, impls: dict, rounds: int, flush) -> dict[str, list[float]]:
-    for fn in impls.values():  # warm-up: loads, cuBLASLt heuristics
-        fn()
-    torch.cuda.synchronize()
-    times: dict[str, list[float]] = {name: [] for name in impls}
-    order = list(impls)
-    for _ in range(rounds):
-        random.shuffle(order)
-        for name in order:
-            times[name].append(sample(torch, impls[name], flush))
-    return times
-
-
 def bench_shape(torch, shape, args, candidates, flush, seed: int) -> dict:
     m, n, k = shape
     a, b, sa, sb = inputs(torch, m, n, k, args.dtype, seed)
@@ -223,7 +200,7 @@ def bench_shape(torch, shape, args, candidates, flush, seed: int) -> dict:
     impls = implementations(torch, a, b, sa, sb, configs, args.cuda, args.cache)
     checks = check_all(torch, impls, a, b, sa, sb)
     timed = {name: fn for name, fn in impls.items() if checks[name]["ok"]}
-    times = time_all(torch, timed, args.rounds, flush)
+    times = shuffled_rounds(torch, timed, args.rounds, flush)
     flops = 2.0 * m * n * k
     row = {"m": m, "n": n, "k": k, "dtype": args.dtype, "out_dtype": "bf16", "scales": [float(sa), float(sb)],
            "default": default, "configs": {name: c for name, c in configs.items()}, "compile_failed": failed,
@@ -251,22 +228,13 @@ def odd_check(torch, args, candidates) -> dict:
 
 
 # -- report ---------------------------------------------------------------------------------------
-def _smi(query: str) -> str:
-    try:
-        out = subprocess.run(["nvidia-smi", f"--query-gpu={query}", "--format=csv,noheader"],
-                             capture_output=True, text=True, timeout=20, check=False)
-        return out.stdout.strip().splitlines()[0] if out.returncode == 0 and out.stdout.strip() else "?"
-    except (OSError, subprocess.SubprocessError):
-        return "?"
-
-
 def versions(torch, cuda: str) -> dict:
     import exo_gpu
     from exo_gpu.gpu import runtime
     from exo_gpu.ptxas import toolchain
 
     info = runtime.init(0)
-    meta = {"gpu": torch.cuda.get_device_name(), "sms": info.sm_count, "driver": _smi("driver_version"),
+    meta = {"gpu": torch.cuda.get_device_name(), "sms": info.sm_count, "driver": smi("driver_version"),
             "cuda_driver_api": info.driver_version, "torch": torch.__version__, "torch_cuda": torch.version.cuda,
             "exo_gpu": getattr(exo_gpu, "__version__", "?"), "python": platform.python_version(), "cuda": cuda}
     try:

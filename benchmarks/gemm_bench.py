@@ -45,12 +45,14 @@ import os
 import platform
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import smi  # noqa: E402  (a sibling script's module)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -135,15 +137,6 @@ def kernel_label(d: dict) -> str:
 
 
 # -- environment ------------------------------------------------------------------------------
-def _smi(query: str) -> str:
-    try:
-        out = subprocess.run(["nvidia-smi", f"--query-gpu={query}", "--format=csv,noheader"],
-                             capture_output=True, text=True, timeout=20, check=False)
-        return out.stdout.strip().splitlines()[0] if out.returncode == 0 and out.stdout.strip() else "?"
-    except (OSError, subprocess.SubprocessError):
-        return "?"
-
-
 def _dist_versions(prefixes) -> dict:
     import importlib.metadata as md
 
@@ -163,8 +156,8 @@ def environment(torch, rt, manifest: dict) -> dict:
         "card": torch.cuda.get_device_name(0),
         "sm_count": props.multi_processor_count,
         "l2_bytes": getattr(props, "L2_cache_size", None),
-        "nvidia_smi": _smi("name,driver_version,memory.total,clocks.max.sm,clocks.max.mem,power.limit"),
-        "driver_version": _smi("driver_version"),
+        "nvidia_smi": smi("name,driver_version,memory.total,clocks.max.sm,clocks.max.mem,power.limit"),
+        "driver_version": smi("driver_version"),
         "torch": torch.__version__,
         "torch_cuda": torch.version.cuda,
         "cublas_packages": _dist_versions(("nvidia-cublas",)),
@@ -603,7 +596,7 @@ def main(argv=None) -> int:
         log(f"size {size_label(size)} done in {time.perf_counter() - t0:.1f} s ({res['timed_wall_s']:.1f} s timed)")
         Path(out_dir / f"{stem}.json").write_text(json.dumps(
             {"env": env, "args": vars(args), "kernels": meta, "skipped": skipped, "results": results}, indent=1))
-    env["nvidia_smi_after"] = _smi("clocks.sm,clocks.mem,temperature.gpu,power.draw")
+    env["nvidia_smi_after"] = smi("clocks.sm,clocks.mem,temperature.gpu,power.draw")
     (out_dir / f"{stem}.json").write_text(json.dumps(
         {"env": env, "args": vars(args), "kernels": meta, "skipped": skipped, "results": results}, indent=1))
     try:

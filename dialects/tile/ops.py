@@ -47,6 +47,7 @@ from exo_gpu.dialects.tile.syntax import (
     parse_props,
     plain,
     print_index_list,
+    parse_indexed,
     print_indexed,
     print_props,
 )
@@ -291,13 +292,8 @@ class LoadOp(IRDLOperation):
 
     @classmethod
     def parse(cls, parser: Parser) -> LoadOp:
-        tensor = parser.parse_unresolved_operand()
-        indices = index_list(parser)
-        attrs = parser.parse_optional_attr_dict()
-        parser.parse_punctuation(":")
-        tensor_type = parser.parse_type()
-        parser.parse_punctuation("->")
-        op = cls(parser.resolve_operand(tensor, tensor_type), indices, parser.parse_type())
+        tensor, indices, attrs, result, _ = parse_indexed(parser)
+        op = cls(tensor, indices, result)
         op.attributes.update(attrs)
         return op
 

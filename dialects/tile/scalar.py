@@ -21,7 +21,7 @@ from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from exo_gpu.dialects.tile.syntax import index_list, print_indexed
+from exo_gpu.dialects.tile.syntax import parse_indexed, print_indexed
 from exo_gpu.dialects.tile.types import TensorType, element_name
 
 
@@ -46,17 +46,10 @@ class LoadScalarOp(IRDLOperation):
 
     @classmethod
     def parse(cls, parser: Parser) -> LoadScalarOp:
-        tensor = parser.parse_unresolved_operand()
-        indices = index_list(parser)
-        attrs = parser.parse_optional_attr_dict()
-        parser.parse_punctuation(":")
-        tensor_type = parser.parse_type()
-        parser.parse_punctuation("->")
-        pos = parser.pos
-        result = parser.parse_type()
+        tensor, indices, attrs, result, pos = parse_indexed(parser)
         if not isinstance(result, Float32Type):
             parser.raise_error(f"tile.load_scalar gives an f32 scalar, not {result}: write '-> f32'", pos, parser.pos)
-        op = cls(parser.resolve_operand(tensor, tensor_type), indices)
+        op = cls(tensor, indices)
         op.attributes.update(attrs)
         return op
 

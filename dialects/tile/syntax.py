@@ -125,3 +125,16 @@ def print_indexed(printer: Printer, op) -> None:
     printer.print_attribute(op.tensor.type)
     printer.print_string(" -> ")
     printer.print_attribute(op.result.type)
+
+
+def parse_indexed(parser: Parser) -> tuple[SSAValue, list[SSAValue], dict[str, Attribute], Attribute, int]:
+    """What `print_indexed` printed: (the tensor, its indices, the attributes, the result type,
+    where the result type starts in the input)."""
+    tensor = parser.parse_unresolved_operand()
+    indices = index_list(parser)
+    attrs = parser.parse_optional_attr_dict()
+    parser.parse_punctuation(":")
+    tensor_type = parser.parse_type()
+    parser.parse_punctuation("->")
+    pos = parser.pos
+    return parser.resolve_operand(tensor, tensor_type), indices, attrs, parser.parse_type(), pos

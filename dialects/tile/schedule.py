@@ -46,7 +46,8 @@ class Schedule:
     """A tile kernel's schedule (see the module docstring); `stages = None`: as many as fit.
 
     consumers: consumer warpgroups (1 or 2); kind: "cooperative" (they split each tile's rows)
-    or "pingpong" (they take whole tiles in turn, needs 2); wait_depth: wgmma groups left in
+    or "pingpong" (needs 2: GEMM, they take whole tiles in turn; attention, they share each
+    tile and take turns issuing each key block's wgmmas); wait_depth: wgmma groups left in
     flight per K step (0 or 1); cluster: blocks per cluster (M, N): (1, 1), (1, 2) or (2, 1);
     split_k: K ranges per output tile (1..16); a_in_registers: RS wgmma; raster_group: block
     rows launched together; maxnreg: (consumer, producer) register budgets; scale_d:

@@ -500,5 +500,5 @@ class YieldOp(IRDLOperation):
         super().__init__(operands=[values])
 
 
-Warpgroup = Dialect("warpgroup", [KernelOp, RoleOp, TileLoopOp, TileOrdinalOp, AwaitTurnOp, PassTurnOp, MmaTurnOp, RingSlotOp,
-                                  PrevSlotOp, KLoopOp, YieldOp], [])
+Warpgroup = Dialect("warpgroup", [KernelOp, RoleOp, TileLoopOp, TileOrdinalOp, AwaitTurnOp, PassTurnOp, MmaTurnOp,
+                                  RingSlotOp, PrevSlotOp, KLoopOp, YieldOp], [])

@@ -305,10 +305,11 @@ class LowerMmaTurns(RewritePattern):
             following = em.v(ptx.RemOp(".u32", em.add(role.index, 1), count, B32()))
             em.emit(ptx.NamedBarrierOp("arrive", em.add(following, 1), threads))
         else:
+            def first_turn(inner: Emitter) -> None:
+                inner.emit(ptx.NamedBarrierOp("arrive", inner.v(ptx.MovOp(".u32", 1, B32())), threads))
+
             last = em.v(ptx.SetpOp("eq", ".u32", role.index, count - 1))
-            first = lambda inner: inner.emit(ptx.NamedBarrierOp("arrive", inner.v(ptx.MovOp(".u32", 1, B32())),  # noqa: E731
-                                                                threads))
-            em.emit(ptx.IfOp(last, em.nested(first)))
+            em.emit(ptx.IfOp(last, em.nested(first_turn)))
         replace(rewriter, op, em)
 
 

@@ -111,7 +111,20 @@ def _loop(body):
             + body + "\tadd.u32 %r4, %r4, 1;\n\tbra $L_loop;\n$L_done:\n")
 
 
+def _bloop(body, head="\tsetp.ne.u32 %p2, %r4, 0;\n"):
+    """A bottom-tested loop under .pragma "nounroll"; %p2 = (k != 0) is dead unless a wgmma reads it."""
+    return ("\tmov.u32 %r4, 0;\n\tmov.f32 %t1, 0f00000000;\n$L_loop:\n\t.pragma \"nounroll\";\n" + head + body
+            + "\tadd.u32 %r4, %r4, 1;\n\tsetp.lt.u32 %p1, %r4, %r3;\n\t@%p1 bra $L_loop;\n")
+
+
+_FENCE, _ADD1 = "\twgmma.fence.sync.aligned;\n", "\tadd.f32 %t1, %t1, 0f3F800000;\n"
+_STAGE_W0 = _MMA.replace("SD", "1") + _COMMIT + _wait(0)
+_END_T1 = _STORE + "\tst.global.f32 [%rd6+4], %t1;\n" + _END
+_HELPER = ".func helper()\n{\n\tret;\n}\n\n"
+_SER_ONLY = ((), True, False)
 _WAIT_ONLY = ((), False, True)
+_NONE = ((), False, False)
+_V3 = ("12.3", "12.9", "13.5")
 PTX_PROBES = {
     # the exit check counts commits on the path, not what earlier waits retired: two groups,
     # wait 0, then wait 1 -> a wait 0 is injected before the exit (C7517 from 12.5)
@@ -137,6 +150,23 @@ PTX_PROBES = {
         _HEAD + _ZERO + "\twgmma.fence.sync.aligned;\n\tadd.s64 %rd4, %rd4, 2;\n" + _MMA.replace("SD", "1") + _COMMIT
         + _wait(0) + _STORE + _END,
         {"12.3": ((), False, False), "12.9": ((), False, False), "13.5": ((), False, False)}),
+    # ptxas copies a bottom-tested loop 8 times despite .pragma "nounroll" (one gsb0 per HGMMA:
+    # serialized by the counts) when it starts with its fence, even with 14 more instructions ...
+    "pragma_loop_fence_first": (_HEAD + _ZERO + _bloop(_FENCE + _ADD1 * 14 + _STAGE_W0) + _END_T1,
+                                {v: _SER_ONLY for v in _V3}),
+    # ... but not with 16, nor with a live instruction before the fence (a dead one does not count),
+    "pragma_loop_too_long": (_HEAD + _ZERO + _bloop(_FENCE + _ADD1 * 16 + _STAGE_W0) + _END_T1,
+                             {v: _NONE for v in _V3}),
+    "pragma_loop_live_before_fence": (_HEAD + _ZERO + _bloop(_ADD1 + _FENCE + _STAGE_W0, head="") + _END_T1,
+                                      {v: _NONE for v in _V3}),
+    # ... nor when a wgmma takes a run-time scale-d, nor when the loop calls a function
+    "pragma_loop_runtime_scale_d": (
+        _HEAD + _ZERO + _bloop(_FENCE + _MMA.replace("SD", "%p2") + _COMMIT + _wait(0)) + _END_T1,
+        {v: _NONE for v in _V3}),
+    "pragma_loop_call": (
+        _HEAD.replace(".visible .entry", _HELPER + ".visible .entry") + _ZERO
+        + _bloop(_FENCE + _STAGE_W0 + "\tcall.uni helper, ();\n") + _END_T1,
+        {"12.3": _NONE, "13.5": _NONE}),
 }
 
 

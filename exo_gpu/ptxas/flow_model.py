@@ -492,8 +492,20 @@ def verdict(a: Analysis, evs: list[Event] | None = None) -> tuple[tuple[str, ...
 
 
 UNROLL = 8  # ptxas unrolls a small bottom-tested loop (despite .pragma "nounroll") into this many copies
-UNROLL_MAX_BODY = 10  # ... when its body has at most this many instructions (measured on TRAIN: 8x below, 1x above)
+UNROLL_MAX_BODY = 22  # ... when it starts with its fence and has at most this many instructions (`replicable`; probes)
 UNROLL_MAX_FREE = 40  # without .pragma "nounroll", top- and bottom-tested loops alike (probes: 8x at ~20)
+
+
+def replicable(a: Analysis, t: int, i: int) -> bool:
+    """Does ptxas copy the bottom-tested loop t..i despite its `.pragma "nounroll"`?  Only when
+    the loop starts with its wgmma.fence (no live instruction before it: a dead one is gone),
+    none of its wgmmas takes a run-time scale-d, and it calls nothing (probes
+    `pragma_loop_*` in tests/test_flow_model.py)."""
+    first = next((op for op in a.ops[t:i + 1] if op.kind in ("instr", "mma", "bra") and not op.opc.startswith(".pragma")),
+                 None)
+    if first is None or not first.is_("wgmma.fence"):
+        return False
+    return not any((op.kind == "mma" and op.sd not in ("0", "1")) or op.callee for op in a.ops[t:i + 1])
 
 
 def observed_shape(a: Analysis, ser: bool, wait: bool) -> tuple[bool, bool]:
@@ -512,7 +524,7 @@ def observed_shape(a: Analysis, ser: bool, wait: bool) -> tuple[bool, bool]:
         return any(op.opc.startswith(".pragma") and "nounroll" in " ".join(op.args) for op in a.ops[t:i + 1])
 
     bottom = [(t, i) for i, t in a.back_edges
-              if (a.ops[i].guard is not None and size(t, i) <= UNROLL_MAX_BODY)
+              if (a.ops[i].guard is not None and size(t, i) <= UNROLL_MAX_BODY and replicable(a, t, i))
               or (not nounroll(t, i) and size(t, i) <= UNROLL_MAX_FREE)]
     unrolled = lambda j: any(t <= j <= i for t, i in bottom)  # noqa: E731
     h = g = commits = waits = d = 0

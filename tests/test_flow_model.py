@@ -118,6 +118,7 @@ def _bloop(body, head="\tsetp.ne.u32 %p2, %r4, 0;\n"):
 
 
 _FENCE, _ADD1 = "\twgmma.fence.sync.aligned;\n", "\tadd.f32 %t1, %t1, 0f3F800000;\n"
+_READ = "\tadd.f32 %t1, %f1, %f1;\n"
 _STAGE_W0 = _MMA.replace("SD", "1") + _COMMIT + _wait(0)
 _END_T1 = _STORE + "\tst.global.f32 [%rd6+4], %t1;\n" + _END
 _HELPER = ".func helper()\n{\n\tret;\n}\n\n"
@@ -167,6 +168,24 @@ PTX_PROBES = {
         _HEAD.replace(".visible .entry", _HELPER + ".visible .entry") + _ZERO
         + _bloop(_FENCE + _STAGE_W0 + "\tcall.uni helper, ();\n") + _END_T1,
         {"12.3": _NONE, "13.5": _NONE}),
+    # from 12.6, a read of a committed group gets a wait injected only if no wait_group ran before
+    # it on a forward path from the entry (even one retiring nothing, before the fence, or under a
+    # branch); a wait reaching it over the loop's back edge does not count
+    "committed_read_first_wait": (
+        _HEAD + _ZERO + _FENCE + _STAGE_W0.replace(_wait(0), "") + _READ + _wait(0) + _END_T1,
+        {"12.3": (("C7514",), True, False), "12.5": (("C7517",), False, True), "12.9": (("C7517",), False, True),
+         "13.5": (("C7517",), False, True)}),
+    "committed_read_after_a_wait": (
+        _HEAD + _ZERO + _FENCE + _wait(0) + _STAGE_W0.replace(_wait(0), "") + _READ + _wait(0) + _END_T1,
+        {"12.3": (("C7514",), True, False), "12.5": (("C7517",), False, True), "12.6": (("C7514",), True, False),
+         "13.5": (("C7514",), True, False)}),
+    "committed_read_after_a_guarded_wait": (
+        _HEAD + _ZERO + "\tsetp.gt.u32 %p3, %r3, 5;\n\t@%p3 bra $L_s;\n" + _wait(0) + "$L_s:\n" + _FENCE
+        + _STAGE_W0.replace(_wait(0), "") + _READ + _wait(0) + _END_T1,
+        {"12.9": (("C7514",), True, False), "13.5": (("C7514",), True, False)}),
+    "committed_read_wait_over_back_edge": (
+        _HEAD + _ZERO + _loop(_FENCE + _STAGE_W0.replace(_wait(0), "") + _READ + _wait(0)) + _END_T1,
+        {"12.3": (("C7514",), True, False), "12.9": (("C7517",), False, True), "13.5": (("C7517",), False, True)}),
 }
 
 

@@ -90,13 +90,13 @@ class Analysis:
         self.taint = self._tainted()
         self.branches = self._branches()
         self.inject_read_wait = at_least(version, "12.5")
+        forward = [[j for j in s if j > i] for i, s in enumerate(self.succ)]
+        self.bound = forward_dataflow(n, forward, self._bound_step, Bound(frozenset({(0, -1)})), Bound(frozenset()))
         self.must = {}
         self.before = self._solve()
         self.must = forward_dataflow(n, self.succ, self._must_step, Must(frozenset()), Must(None))
         self.groups = forward_dataflow(n, self.succ, self._groups_step, Groups(frozenset({(0, False)})),
                                        Groups(frozenset()))
-        forward = [[j for j in s if j > i] for i, s in enumerate(self.succ)]
-        self.bound = forward_dataflow(n, forward, self._bound_step, Bound(frozenset({(0, -1)})), Bound(frozenset()))
 
     # ------------------------------------------------------------------ structure
 
@@ -237,9 +237,17 @@ class Analysis:
         status = rs[0]
         if status == "maybe":
             return False
+        if status in ("open", "committed") and at_least(self.version, "12.6") and self.waited_before(i):
+            return False
         if status == "pending" and at_least(self.version, "12.6"):
             return not self.later_mma_on(i, {rs[2]})
         return True
+
+    def waited_before(self, i: int) -> bool:
+        """Has a wait_group run before op i on some forward path from the entry (back edges not
+        followed)?  From 12.6 on, ptxas injects no wait for a read of a committed group then
+        (probes `committed_read_*`)."""
+        return any(n >= 0 for _, n in self.bound.get(i, Bound(frozenset())).paths)
 
     def _bound_step(self, i: int, b: "Bound") -> "Bound":
         op = self.ops[i]
@@ -367,6 +375,8 @@ def events(a: Analysis) -> list[Event]:
                 ctx |= {"mid-stage"}  # more wgmmas of the running stage follow: no wait can go here
             if a.reaches(i, lambda j: False, lambda j: a.ops[j].is_("wgmma.wait_group")):
                 ctx |= {"wait-after"}
+            if a.waited_before(i):
+                ctx |= {"waited-before"}
             out.append(Event("read", i, m, status, ctx))
             if a.inject_read_wait and a.read_injects(i, rs):
                 by_reg = {}
@@ -435,8 +445,10 @@ def _clause(ev: Event, a: Analysis) -> Effect:
             return Effect(("C7518",), True)
         if st == "open" and "mid-stage" in ctx:  # between two wgmmas of the running stage
             return Effect(("C7514",), True)
-        if st == "open" or st == "committed":
-            return Effect(("C7514",), True) if old else Effect(("C7517",), False, True)
+        if st == "open" or st == "committed":  # 12.6+: no wait is injected once a wait_group has run
+            if old or (at_least(v, "12.6") and "waited-before" in ctx):
+                return Effect(("C7514",), True)
+            return Effect(("C7517",), False, True)
         if "later" in ctx:
             return Effect(("C7514",), True) if old or at_least(v, "12.6") else Effect(("C7517",), False, True)
         if old and ctx & {"waited-out", "wait-after"}:

@@ -37,6 +37,7 @@ from exo_gpu.passes.verify_wgmma_pipeline import UNREACHED, forward_dataflow, gr
 from exo_gpu.passes.verify_wgmma_pipeline import FlowState as State
 from exo_gpu.ptxas.flow_opt import optimized, successors, wait_n as _wait_n
 from exo_gpu.ptxas.flow_lattice import Bound, Groups, Must
+from exo_gpu.ptxas.flow_shape import observed_shape
 
 FAMILIES = ("12.0", "12.1", "12.4", "12.5", "12.6", "12.9", "13.1", "13.3")  # the first version of each family
 
@@ -500,68 +501,7 @@ def verdict(a: Analysis, evs: list[Event] | None = None) -> tuple[tuple[str, ...
                 codes.add(c)
     ser = any(e.serialized for _, e in effs)
     wait = any(e.wait for _, e in effs) and not ser
-    return tuple(sorted(codes)), *observed_shape(a, ser, wait)
-
-
-UNROLL = 8  # ptxas unrolls a small bottom-tested loop (despite .pragma "nounroll") into this many copies
-UNROLL_MAX_BODY = 22  # ... when it starts with its fence and has at most this many instructions (`replicable`; probes)
-UNROLL_MAX_FREE = 40  # without .pragma "nounroll", top- and bottom-tested loops alike (probes: 8x at ~20)
-
-
-def replicable(a: Analysis, t: int, i: int) -> bool:
-    """Does ptxas copy the bottom-tested loop t..i despite its `.pragma "nounroll"`?  Only when
-    the loop starts with its wgmma.fence (no live instruction before it: a dead one is gone),
-    none of its wgmmas takes a run-time scale-d, and it calls nothing (probes
-    `pragma_loop_*` in tests/test_flow_model.py)."""
-    first = next((op for op in a.ops[t:i + 1] if op.kind in ("instr", "mma", "bra") and not op.opc.startswith(".pragma")),
-                 None)
-    if first is None or not first.is_("wgmma.fence"):
-        return False
-    return not any((op.kind == "mma" and op.sd not in ("0", "1")) or op.callee for op in a.ops[t:i + 1])
-
-
-def observed_shape(a: Analysis, ser: bool, wait: bool) -> tuple[bool, bool]:
-    """What the labeller reads from SASS counts (exo_gpu.ptxas.atlas.is_serialized): serialized
-    = every HGMMA carries gsb0 where the PTX had fewer commit_groups than wgmmas; a wait
-    injected = more WARPGROUP.DEPBAR than PTX wait_group lines.  ptxas unrolls bottom-tested
-    loops (the back edge is a conditional branch), which copies the loop's wgmmas, commits and
-    waits, so the counts of an unrolled loop are those of `UNROLL` iterations."""
-    if ser:
-        return True, False
-    old = not at_least(a.version, "12.5")
-    def size(t: int, i: int) -> int:
-        return sum(op.kind not in ("nop", "label") for op in a.ops[t:i + 1])
-
-    def nounroll(t: int, i: int) -> bool:
-        return any(op.opc.startswith(".pragma") and "nounroll" in " ".join(op.args) for op in a.ops[t:i + 1])
-
-    bottom = [(t, i) for i, t in a.back_edges
-              if (a.ops[i].guard is not None and size(t, i) <= UNROLL_MAX_BODY and replicable(a, t, i))
-              or (not nounroll(t, i) and size(t, i) <= UNROLL_MAX_FREE)]
-    unrolled = lambda j: any(t <= j <= i for t, i in bottom)  # noqa: E731
-    h = g = commits = waits = d = 0
-    cur = 0
-    for j, op in enumerate(a.ops):
-        k = UNROLL if unrolled(j) else 1
-        if op.kind == "mma" and old and a.guard_of(j):  # ptxas 12.0-12.4 give a guarded wgmma its own group
-            h += k
-            g += k * (1 + bool(cur))
-            cur = 0
-        elif op.kind == "mma":
-            h += k
-            cur += 1
-        elif op.is_("wgmma.commit_group") or op.is_("wgmma.wait_group"):
-            if cur:
-                g += k
-            cur = 0
-            if op.is_("wgmma.wait_group"):
-                waits += 1
-                d += k
-    commits = sum(1 for f in a.funcs.values() for op in f.ops if op.is_("wgmma.commit_group"))
-    waits = sum(1 for f in a.funcs.values() for op in f.ops if op.is_("wgmma.wait_group"))
-    if h >= 2 and g == h and commits < h:
-        return True, False
-    return False, wait or d > waits
+    return tuple(sorted(codes)), *observed_shape(a, ser, wait, old=not at_least(a.version, "12.5"))
 
 
 def predict(funcs: dict[str, Func], kernel: str, version: str) -> tuple[tuple[str, ...], bool, bool]:

@@ -186,6 +186,10 @@ PTX_PROBES = {
     "committed_read_wait_over_back_edge": (
         _HEAD + _ZERO + _loop(_FENCE + _STAGE_W0.replace(_wait(0), "") + _READ + _wait(0)) + _END_T1,
         {"12.3": (("C7514",), True, False), "12.9": (("C7517",), False, True), "13.5": (("C7517",), False, True)}),
+    # a wgmma.fence between the stage's wgmma and its commit: serialized without a code (every version)
+    "fence_before_commit": (
+        _HEAD + _ZERO + _FENCE + _MMA.replace("SD", "1") + _FENCE + _COMMIT + _wait(0) + _STORE + _END,
+        {v: _SER_ONLY for v in _V3}),
 }
 
 

@@ -347,6 +347,11 @@ def events(a: Analysis) -> list[Event]:
             continue
         if op.kind != "instr":
             continue
+        if op.is_("wgmma.fence") and any(c == 0 for _, c, _ in s.inflight):
+            nxt = next((j for j in range(i + 1, len(a.ops)) if a.ops[j].kind == "mma"
+                        or a.ops[j].is_("wgmma.commit_group")), None)
+            ctx = where | ({"mma-next"} if nxt is not None and a.ops[nxt].kind == "mma" else set())
+            out.append(Event("fence-open", i, None, "", ctx))  # a fence inside a running stage
         if op.opc.startswith(("ret", "exit")) and s.inflight:  # leaving with groups in flight
             out.append(Event("exit", i, min(m for m, _, _ in s.inflight), "", where))
         elif op.opc.startswith(("ret", "exit")) and (a.bound.get(i, Bound(frozenset())).leaves_groups()
@@ -477,6 +482,8 @@ def _clause(ev: Event, a: Analysis) -> Effect:
         if at_least(v, "13.1"):
             return Effect(("C7519",) if st == "div" else (), True)
         return Effect(("C7519", "C7520") if st == "div" else ("C7519",), True)
+    if k == "fence-open":  # a fence between a stage's last wgmma and its commit: serialized, no code
+        return Effect() if "mma-next" in ctx else Effect((), True)  # (more wgmmas next: mixed on TRAIN)
     if k == "nofence":
         return Effect(("C7519",)) if at_least(v, "12.5") and not at_least(v, "13.1") else Effect()
     return Effect()

@@ -21,11 +21,11 @@ def replicable(a, t: int, i: int) -> bool:
     the loop starts with its wgmma.fence (no live instruction before it: a dead one is gone),
     none of its wgmmas takes a run-time scale-d, and it calls nothing (probes
     `pragma_loop_*` in tests/test_flow_model.py)."""
-    first = next((op for op in a.ops[t:i + 1] if op.kind in ("instr", "mma", "bra") and not op.opc.startswith(".pragma")),
-                 None)
+    body = a.ops[t:i + 1]
+    first = next((op for op in body if op.kind in ("instr", "mma", "bra") and not op.opc.startswith(".pragma")), None)
     if first is None or not first.is_("wgmma.fence"):
         return False
-    return not any((op.kind == "mma" and op.sd not in ("0", "1")) or op.callee for op in a.ops[t:i + 1])
+    return not any((op.kind == "mma" and op.sd not in ("0", "1")) or op.callee for op in body)
 
 
 def observed_shape(a, ser: bool, wait: bool, old: bool) -> tuple[bool, bool]:

@@ -186,6 +186,20 @@ PTX_PROBES = {
     "committed_read_wait_over_back_edge": (
         _HEAD + _ZERO + _loop(_FENCE + _STAGE_W0.replace(_wait(0), "") + _READ + _wait(0)) + _END_T1,
         {"12.3": (("C7514",), True, False), "12.9": (("C7517",), False, True), "13.5": (("C7517",), False, True)}),
+    # 12.0-12.4: a read of a committed group after the loop that issued it gets a silent wait, unless
+    # a wait_group ran before it, one follows it, or a peeled copy of the stage precedes the loop
+    "committed_read_after_loop": (
+        _HEAD + _ZERO + _loop(_FENCE + _MMA.replace("SD", "1") + _COMMIT) + _READ + _END_T1,
+        {"12.0": _WAIT_ONLY, "12.3": _WAIT_ONLY, "12.4": _WAIT_ONLY, "13.5": (("C7517",), False, True)}),
+    "committed_read_after_loop_waited_before": (
+        _HEAD + _ZERO + _wait(0) + _loop(_FENCE + _MMA.replace("SD", "1") + _COMMIT) + _READ + _END_T1,
+        {"12.3": (("C7514",), True, False)}),
+    "committed_read_after_peeled_loop": (
+        _HEAD + _ZERO + _STAGE + _loop(_FENCE + _MMA.replace("SD", "1") + _COMMIT) + _READ + _END_T1,
+        {"12.3": (("C7514",), True, False)}),
+    "committed_read_after_loop_then_wait": (
+        _HEAD + _ZERO + _loop(_FENCE + _MMA.replace("SD", "1") + _COMMIT) + _READ + _wait(0) + _END_T1,
+        {"12.3": (("C7514",), True, False)}),
     # a wgmma.fence between the stage's wgmma and its commit: serialized without a code (every version)
     "fence_before_commit": (
         _HEAD + _ZERO + _FENCE + _MMA.replace("SD", "1") + _FENCE + _COMMIT + _wait(0) + _STORE + _END,

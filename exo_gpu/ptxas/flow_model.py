@@ -383,6 +383,9 @@ def events(a: Analysis) -> list[Event]:
                 ctx |= {"wait-after"}
             if a.waited_before(i):
                 ctx |= {"waited-before"}
+            mine = [e for r in op.rd for e in by_reg.get(r, ())]
+            if all(any(x <= e[0] <= y and not x <= i <= y for x, y in a.loops) for e in mine):
+                ctx |= {"from-loop"}  # every wgmma in flight on it runs in a loop the read is outside of
             out.append(Event("read", i, m, status, ctx))
             if a.inject_read_wait and a.read_injects(i, rs):
                 by_reg = {}
@@ -452,6 +455,8 @@ def _clause(ev: Event, a: Analysis) -> Effect:
         if st == "open" and "mid-stage" in ctx:  # between two wgmmas of the running stage
             return Effect(("C7514",), True)
         if st == "open" or st == "committed":  # 12.6+: no wait is injected once a wait_group has run
+            if old and "from-loop" in ctx and not ctx & {"waited-before", "wait-after"}:  # after the loop: a wait
+                return Effect((), False, True)
             if old or (at_least(v, "12.6") and "waited-before" in ctx):
                 return Effect(("C7514",), True)
             return Effect(("C7517",), False, True)

@@ -204,6 +204,11 @@ PTX_PROBES = {
     "fence_before_commit": (
         _HEAD + _ZERO + _FENCE + _MMA.replace("SD", "1") + _FENCE + _COMMIT + _wait(0) + _STORE + _END,
         {v: _SER_ONLY for v in _V3}),
+    # ... but not when no commit follows the fence (the stage is never committed)
+    "fence_in_stage_never_committed": (
+        _HEAD + _ZERO + _FENCE + _MMA.replace("SD", "1") + "\tsetp.gt.u32 %p3, %r3, 5;\n\t@%p3 bra $L_s;\n" + _FENCE
+        + "$L_s:\n" + _wait(0) + _STORE + _END,
+        {"12.3": _NONE, "13.5": _NONE}),
 }
 
 
@@ -268,3 +273,30 @@ def test_agreement_on_test_sample():
         assert agree[v] >= FLOOR[v], f"{v}: {agree[v]:.3f}"
     low = {v: round(a, 3) for v, a in agree.items() if a < FLOOR["any"]}
     assert not low, low
+
+
+# Codes the flow model does not predict, each with the minimal PTX that makes the pinned ptxas
+# print it (docs/ptxas-flow-model.md, "Fourth session"): C7516 "ill formed pipeline stage" on
+# 12.0-12.3, for a wgmma nobody reads (removed from SASS) whose stage is never committed, with a
+# fence on one path after it (minimized from a TRAIN program by deleting lines).
+WITNESSES = {
+    "C7516": (_HEAD + _ZERO + _FENCE + _MMA.replace("SD", "1") + "\tsetp.gt.u32 %p3, %r3, 5;\n\t@%p3 bra $L_s;\n"
+              + _FENCE + "$L_s:\n" + _END, {"12.0": True, "12.3": True, "12.4": False, "13.5": False}),
+    # C7511 "insufficient register resources": an accumulator read in a loop while its wgmma is in
+    # flight, the next wgmma on it overwriting it (scale-d 0); every version (with C7517 from 12.5)
+    "C7511": (_HEAD + _ZERO + _FENCE + _MMA.replace("SD", "0") + _COMMIT
+              + _bloop(_READ + "\tst.global.f32 [%rd6+4], %t1;\n" + _FENCE + _MMA.replace("SD", "0") + _COMMIT, head="")
+              .replace('\t.pragma "nounroll";\n', "") + _wait(0) + _STORE + _END,
+              {"12.0": True, "12.3": True, "12.9": True, "13.5": True}),
+}
+
+
+@pytest.mark.parametrize("code", sorted(WITNESSES))
+def test_unmodelled_code_witness(code):
+    from exo_gpu.ptxas import atlas
+
+    text, want = WITNESSES[code]
+    for v, shows in want.items():
+        o = atlas.observe(text, v)
+        assert "error" not in o, o.get("error")
+        assert (code in o["kernels"]["probe"]["codes"]) == shows, f"ptxas {v} on the {code} witness: {o['kernels']}"

@@ -350,8 +350,9 @@ def events(a: Analysis) -> list[Event]:
         if op.is_("wgmma.fence") and any(c == 0 for _, c, _ in s.inflight):
             nxt = next((j for j in range(i + 1, len(a.ops)) if a.ops[j].kind == "mma"
                         or a.ops[j].is_("wgmma.commit_group")), None)
-            ctx = where | ({"mma-next"} if nxt is not None and a.ops[nxt].kind == "mma" else set())
-            out.append(Event("fence-open", i, None, "", ctx))  # a fence inside a running stage
+            if nxt is not None:  # a fence inside a running stage (a commit or more wgmmas follow)
+                ctx = where | ({"mma-next"} if a.ops[nxt].kind == "mma" else set())
+                out.append(Event("fence-open", i, None, "", ctx))
         if op.opc.startswith(("ret", "exit")) and s.inflight:  # leaving with groups in flight
             out.append(Event("exit", i, min(m for m, _, _ in s.inflight), "", where))
         elif op.opc.startswith(("ret", "exit")) and (a.bound.get(i, Bound(frozenset())).leaves_groups()

@@ -254,10 +254,10 @@ def test_families_cover_every_pinned_version():
     assert {F.family(v) for v in toolchain.pinned_versions()} <= set(F.FAMILIES)
 
 
-# agreement of the flow model on the stored A-test sample (12.3: 0.865, 13.5: 0.725, lowest 0.70 on
+# agreement of the flow model on the stored A-test sample (12.3: 0.87, 13.5: 0.745, lowest 0.72 on
 # 12.9/13.0), less a small margin; the targets (0.98 / 0.95) are NOT reached: see
 # docs/ptxas-model-eval.md and docs/ptxas-flow-model.md
-FLOOR = {"12.3": 0.84, "13.5": 0.70, "any": 0.68}
+FLOOR = {"12.3": 0.85, "13.5": 0.72, "any": 0.70}
 
 
 def test_agreement_on_test_sample():

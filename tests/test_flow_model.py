@@ -111,7 +111,21 @@ def _loop(body):
             + body + "\tadd.u32 %r4, %r4, 1;\n\tbra $L_loop;\n$L_done:\n")
 
 
+def _bloop(body, head="\tsetp.ne.u32 %p2, %r4, 0;\n"):
+    """A bottom-tested loop under .pragma "nounroll"; %p2 = (k != 0) is dead unless a wgmma reads it."""
+    return ("\tmov.u32 %r4, 0;\n\tmov.f32 %t1, 0f00000000;\n$L_loop:\n\t.pragma \"nounroll\";\n" + head + body
+            + "\tadd.u32 %r4, %r4, 1;\n\tsetp.lt.u32 %p1, %r4, %r3;\n\t@%p1 bra $L_loop;\n")
+
+
+_FENCE, _ADD1 = "\twgmma.fence.sync.aligned;\n", "\tadd.f32 %t1, %t1, 0f3F800000;\n"
+_READ = "\tadd.f32 %t1, %f1, %f1;\n"
+_STAGE_W0 = _MMA.replace("SD", "1") + _COMMIT + _wait(0)
+_END_T1 = _STORE + "\tst.global.f32 [%rd6+4], %t1;\n" + _END
+_HELPER = ".func helper()\n{\n\tret;\n}\n\n"
+_SER_ONLY = ((), True, False)
 _WAIT_ONLY = ((), False, True)
+_NONE = ((), False, False)
+_V3 = ("12.3", "12.9", "13.5")
 PTX_PROBES = {
     # the exit check counts commits on the path, not what earlier waits retired: two groups,
     # wait 0, then wait 1 -> a wait 0 is injected before the exit (C7517 from 12.5)
@@ -137,6 +151,64 @@ PTX_PROBES = {
         _HEAD + _ZERO + "\twgmma.fence.sync.aligned;\n\tadd.s64 %rd4, %rd4, 2;\n" + _MMA.replace("SD", "1") + _COMMIT
         + _wait(0) + _STORE + _END,
         {"12.3": ((), False, False), "12.9": ((), False, False), "13.5": ((), False, False)}),
+    # ptxas copies a bottom-tested loop 8 times despite .pragma "nounroll" (one gsb0 per HGMMA:
+    # serialized by the counts) when it starts with its fence, even with 14 more instructions ...
+    "pragma_loop_fence_first": (_HEAD + _ZERO + _bloop(_FENCE + _ADD1 * 14 + _STAGE_W0) + _END_T1,
+                                {v: _SER_ONLY for v in _V3}),
+    # ... but not with 16, nor with a live instruction before the fence (a dead one does not count),
+    "pragma_loop_too_long": (_HEAD + _ZERO + _bloop(_FENCE + _ADD1 * 16 + _STAGE_W0) + _END_T1,
+                             {v: _NONE for v in _V3}),
+    "pragma_loop_live_before_fence": (_HEAD + _ZERO + _bloop(_ADD1 + _FENCE + _STAGE_W0, head="") + _END_T1,
+                                      {v: _NONE for v in _V3}),
+    # ... nor when a wgmma takes a run-time scale-d, nor when the loop calls a function
+    "pragma_loop_runtime_scale_d": (
+        _HEAD + _ZERO + _bloop(_FENCE + _MMA.replace("SD", "%p2") + _COMMIT + _wait(0)) + _END_T1,
+        {v: _NONE for v in _V3}),
+    "pragma_loop_call": (
+        _HEAD.replace(".visible .entry", _HELPER + ".visible .entry") + _ZERO
+        + _bloop(_FENCE + _STAGE_W0 + "\tcall.uni helper, ();\n") + _END_T1,
+        {"12.3": _NONE, "13.5": _NONE}),
+    # from 12.6, a read of a committed group gets a wait injected only if no wait_group ran before
+    # it on a forward path from the entry (even one retiring nothing, before the fence, or under a
+    # branch); a wait reaching it over the loop's back edge does not count
+    "committed_read_first_wait": (
+        _HEAD + _ZERO + _FENCE + _STAGE_W0.replace(_wait(0), "") + _READ + _wait(0) + _END_T1,
+        {"12.3": (("C7514",), True, False), "12.5": (("C7517",), False, True), "12.9": (("C7517",), False, True),
+         "13.5": (("C7517",), False, True)}),
+    "committed_read_after_a_wait": (
+        _HEAD + _ZERO + _FENCE + _wait(0) + _STAGE_W0.replace(_wait(0), "") + _READ + _wait(0) + _END_T1,
+        {"12.3": (("C7514",), True, False), "12.5": (("C7517",), False, True), "12.6": (("C7514",), True, False),
+         "13.5": (("C7514",), True, False)}),
+    "committed_read_after_a_guarded_wait": (
+        _HEAD + _ZERO + "\tsetp.gt.u32 %p3, %r3, 5;\n\t@%p3 bra $L_s;\n" + _wait(0) + "$L_s:\n" + _FENCE
+        + _STAGE_W0.replace(_wait(0), "") + _READ + _wait(0) + _END_T1,
+        {"12.9": (("C7514",), True, False), "13.5": (("C7514",), True, False)}),
+    "committed_read_wait_over_back_edge": (
+        _HEAD + _ZERO + _loop(_FENCE + _STAGE_W0.replace(_wait(0), "") + _READ + _wait(0)) + _END_T1,
+        {"12.3": (("C7514",), True, False), "12.9": (("C7517",), False, True), "13.5": (("C7517",), False, True)}),
+    # 12.0-12.4: a read of a committed group after the loop that issued it gets a silent wait, unless
+    # a wait_group ran before it, one follows it, or a peeled copy of the stage precedes the loop
+    "committed_read_after_loop": (
+        _HEAD + _ZERO + _loop(_FENCE + _MMA.replace("SD", "1") + _COMMIT) + _READ + _END_T1,
+        {"12.0": _WAIT_ONLY, "12.3": _WAIT_ONLY, "12.4": _WAIT_ONLY, "13.5": (("C7517",), False, True)}),
+    "committed_read_after_loop_waited_before": (
+        _HEAD + _ZERO + _wait(0) + _loop(_FENCE + _MMA.replace("SD", "1") + _COMMIT) + _READ + _END_T1,
+        {"12.3": (("C7514",), True, False)}),
+    "committed_read_after_peeled_loop": (
+        _HEAD + _ZERO + _STAGE + _loop(_FENCE + _MMA.replace("SD", "1") + _COMMIT) + _READ + _END_T1,
+        {"12.3": (("C7514",), True, False)}),
+    "committed_read_after_loop_then_wait": (
+        _HEAD + _ZERO + _loop(_FENCE + _MMA.replace("SD", "1") + _COMMIT) + _READ + _wait(0) + _END_T1,
+        {"12.3": (("C7514",), True, False)}),
+    # a wgmma.fence between the stage's wgmma and its commit: serialized without a code (every version)
+    "fence_before_commit": (
+        _HEAD + _ZERO + _FENCE + _MMA.replace("SD", "1") + _FENCE + _COMMIT + _wait(0) + _STORE + _END,
+        {v: _SER_ONLY for v in _V3}),
+    # ... but not when no commit follows the fence (the stage is never committed)
+    "fence_in_stage_never_committed": (
+        _HEAD + _ZERO + _FENCE + _MMA.replace("SD", "1") + "\tsetp.gt.u32 %p3, %r3, 5;\n\t@%p3 bra $L_s;\n" + _FENCE
+        + "$L_s:\n" + _wait(0) + _STORE + _END,
+        {"12.3": _NONE, "13.5": _NONE}),
 }
 
 
@@ -182,10 +254,10 @@ def test_families_cover_every_pinned_version():
     assert {F.family(v) for v in toolchain.pinned_versions()} <= set(F.FAMILIES)
 
 
-# agreement of the flow model on the stored A-test sample (12.3: 0.865, 13.5: 0.725, lowest 0.70 on
+# agreement of the flow model on the stored A-test sample (12.3: 0.87, 13.5: 0.745, lowest 0.72 on
 # 12.9/13.0), less a small margin; the issue's targets (0.98 / 0.95) are NOT reached: see
 # docs/ptxas-model-eval.md and docs/ptxas-flow-model.md
-FLOOR = {"12.3": 0.84, "13.5": 0.70, "any": 0.68}
+FLOOR = {"12.3": 0.85, "13.5": 0.72, "any": 0.70}
 
 
 def test_agreement_on_test_sample():
@@ -201,3 +273,30 @@ def test_agreement_on_test_sample():
         assert agree[v] >= FLOOR[v], f"{v}: {agree[v]:.3f}"
     low = {v: round(a, 3) for v, a in agree.items() if a < FLOOR["any"]}
     assert not low, low
+
+
+# Codes the flow model does not predict, each with the minimal PTX that makes the pinned ptxas
+# print it (docs/ptxas-flow-model.md, "Fourth session"): C7516 "ill formed pipeline stage" on
+# 12.0-12.3, for a wgmma nobody reads (removed from SASS) whose stage is never committed, with a
+# fence on one path after it (minimized from a TRAIN program by deleting lines).
+WITNESSES = {
+    "C7516": (_HEAD + _ZERO + _FENCE + _MMA.replace("SD", "1") + "\tsetp.gt.u32 %p3, %r3, 5;\n\t@%p3 bra $L_s;\n"
+              + _FENCE + "$L_s:\n" + _END, {"12.0": True, "12.3": True, "12.4": False, "13.5": False}),
+    # C7511 "insufficient register resources": an accumulator read in a loop while its wgmma is in
+    # flight, the next wgmma on it overwriting it (scale-d 0); every version (with C7517 from 12.5)
+    "C7511": (_HEAD + _ZERO + _FENCE + _MMA.replace("SD", "0") + _COMMIT
+              + _bloop(_READ + "\tst.global.f32 [%rd6+4], %t1;\n" + _FENCE + _MMA.replace("SD", "0") + _COMMIT, head="")
+              .replace('\t.pragma "nounroll";\n', "") + _wait(0) + _STORE + _END,
+              {"12.0": True, "12.3": True, "12.9": True, "13.5": True}),
+}
+
+
+@pytest.mark.parametrize("code", sorted(WITNESSES))
+def test_unmodelled_code_witness(code):
+    from exo_gpu.ptxas import atlas
+
+    text, want = WITNESSES[code]
+    for v, shows in want.items():
+        o = atlas.observe(text, v)
+        assert "error" not in o, o.get("error")
+        assert (code in o["kernels"]["probe"]["codes"]) == shows, f"ptxas {v} on the {code} witness: {o['kernels']}"

@@ -35,8 +35,6 @@ KNOWN = {
        "gets the nvrtc-12.3 and nvrtc-13.0 PTX of the same kernel right)"
        for case in ("nvcc-13.0/f16_array_wait_in_branch", "nvcc-13.0/f16_array_zero_init",
                     "nvrtc-13.5/f16_array_wait_in_branch", "nvrtc-13.5/f16_array_zero_init")},
-    ("f16_array_fence_r", "13.5"): "acc-read-in-stage by movs right after each wgmma (accumulators migrated "
-    "%f->%r): model predicts only the injected wait (C7517, not serialized); ptxas 13.5 serializes (C7514 + C7517)",
     ("f16_array_regspill", "12.3"): "no rule for register pressure: eight m64n64 f32 tiles (256 registers) make ptxas "
     "print C7511 (insufficient register resources for the wgmma pipeline) and serialize; the model predicts clean",
     ("f16_array_regspill", "13.5"): "no rule for register pressure (C7511, serialized); the model predicts clean",

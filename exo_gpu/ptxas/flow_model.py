@@ -37,6 +37,7 @@ from exo_gpu.passes.verify_wgmma_pipeline import UNREACHED, forward_dataflow, gr
 from exo_gpu.passes.verify_wgmma_pipeline import FlowState as State
 from exo_gpu.ptxas.flow_opt import optimized, successors, wait_n as _wait_n
 from exo_gpu.ptxas.flow_lattice import Bound, Groups, Must
+from exo_gpu.ptxas.flow_shape import observed_shape
 
 FAMILIES = ("12.0", "12.1", "12.4", "12.5", "12.6", "12.9", "13.1", "13.3")  # the first version of each family
 
@@ -90,13 +91,13 @@ class Analysis:
         self.taint = self._tainted()
         self.branches = self._branches()
         self.inject_read_wait = at_least(version, "12.5")
+        forward = [[j for j in s if j > i] for i, s in enumerate(self.succ)]
+        self.bound = forward_dataflow(n, forward, self._bound_step, Bound(frozenset({(0, -1)})), Bound(frozenset()))
         self.must = {}
         self.before = self._solve()
         self.must = forward_dataflow(n, self.succ, self._must_step, Must(frozenset()), Must(None))
         self.groups = forward_dataflow(n, self.succ, self._groups_step, Groups(frozenset({(0, False)})),
                                        Groups(frozenset()))
-        forward = [[j for j in s if j > i] for i, s in enumerate(self.succ)]
-        self.bound = forward_dataflow(n, forward, self._bound_step, Bound(frozenset({(0, -1)})), Bound(frozenset()))
 
     # ------------------------------------------------------------------ structure
 
@@ -237,9 +238,17 @@ class Analysis:
         status = rs[0]
         if status == "maybe":
             return False
+        if status in ("open", "committed") and at_least(self.version, "12.6") and self.waited_before(i):
+            return False
         if status == "pending" and at_least(self.version, "12.6"):
             return not self.later_mma_on(i, {rs[2]})
         return True
+
+    def waited_before(self, i: int) -> bool:
+        """Has a wait_group run before op i on some forward path from the entry (back edges not
+        followed)?  From 12.6 on, ptxas injects no wait for a read of a committed group then
+        (probes `committed_read_*`)."""
+        return any(n >= 0 for _, n in self.bound.get(i, Bound(frozenset())).paths)
 
     def _bound_step(self, i: int, b: "Bound") -> "Bound":
         op = self.ops[i]
@@ -338,6 +347,12 @@ def events(a: Analysis) -> list[Event]:
             continue
         if op.kind != "instr":
             continue
+        if op.is_("wgmma.fence") and any(c == 0 for _, c, _ in s.inflight):
+            nxt = next((j for j in range(i + 1, len(a.ops)) if a.ops[j].kind == "mma"
+                        or a.ops[j].is_("wgmma.commit_group")), None)
+            if nxt is not None:  # a fence inside a running stage (a commit or more wgmmas follow)
+                ctx = where | ({"mma-next"} if a.ops[nxt].kind == "mma" else set())
+                out.append(Event("fence-open", i, None, "", ctx))
         if op.opc.startswith(("ret", "exit")) and s.inflight:  # leaving with groups in flight
             out.append(Event("exit", i, min(m for m, _, _ in s.inflight), "", where))
         elif op.opc.startswith(("ret", "exit")) and (a.bound.get(i, Bound(frozenset())).leaves_groups()
@@ -367,6 +382,11 @@ def events(a: Analysis) -> list[Event]:
                 ctx |= {"mid-stage"}  # more wgmmas of the running stage follow: no wait can go here
             if a.reaches(i, lambda j: False, lambda j: a.ops[j].is_("wgmma.wait_group")):
                 ctx |= {"wait-after"}
+            if a.waited_before(i):
+                ctx |= {"waited-before"}
+            mine = [e for r in op.rd for e in by_reg.get(r, ())]
+            if all(any(x <= e[0] <= y and not x <= i <= y for x, y in a.loops) for e in mine):
+                ctx |= {"from-loop"}  # every wgmma in flight on it runs in a loop the read is outside of
             out.append(Event("read", i, m, status, ctx))
             if a.inject_read_wait and a.read_injects(i, rs):
                 by_reg = {}
@@ -435,8 +455,12 @@ def _clause(ev: Event, a: Analysis) -> Effect:
             return Effect(("C7518",), True)
         if st == "open" and "mid-stage" in ctx:  # between two wgmmas of the running stage
             return Effect(("C7514",), True)
-        if st == "open" or st == "committed":
-            return Effect(("C7514",), True) if old else Effect(("C7517",), False, True)
+        if st == "open" or st == "committed":  # 12.6+: no wait is injected once a wait_group has run
+            if old and "from-loop" in ctx and not ctx & {"waited-before", "wait-after"}:  # after the loop: a wait
+                return Effect((), False, True)
+            if old or (at_least(v, "12.6") and "waited-before" in ctx):
+                return Effect(("C7514",), True)
+            return Effect(("C7517",), False, True)
         if "later" in ctx:
             return Effect(("C7514",), True) if old or at_least(v, "12.6") else Effect(("C7517",), False, True)
         if old and ctx & {"waited-out", "wait-after"}:
@@ -464,6 +488,8 @@ def _clause(ev: Event, a: Analysis) -> Effect:
         if at_least(v, "13.1"):
             return Effect(("C7519",) if st == "div" else (), True)
         return Effect(("C7519", "C7520") if st == "div" else ("C7519",), True)
+    if k == "fence-open":  # a fence between a stage's last wgmma and its commit: serialized, no code
+        return Effect() if "mma-next" in ctx else Effect((), True)  # (more wgmmas next: mixed on TRAIN)
     if k == "nofence":
         return Effect(("C7519",)) if at_least(v, "12.5") and not at_least(v, "13.1") else Effect()
     return Effect()
@@ -488,56 +514,7 @@ def verdict(a: Analysis, evs: list[Event] | None = None) -> tuple[tuple[str, ...
                 codes.add(c)
     ser = any(e.serialized for _, e in effs)
     wait = any(e.wait for _, e in effs) and not ser
-    return tuple(sorted(codes)), *observed_shape(a, ser, wait)
-
-
-UNROLL = 8  # ptxas unrolls a small bottom-tested loop (despite .pragma "nounroll") into this many copies
-UNROLL_MAX_BODY = 10  # ... when its body has at most this many instructions (measured on TRAIN: 8x below, 1x above)
-UNROLL_MAX_FREE = 40  # without .pragma "nounroll", top- and bottom-tested loops alike (probes: 8x at ~20)
-
-
-def observed_shape(a: Analysis, ser: bool, wait: bool) -> tuple[bool, bool]:
-    """What the labeller reads from SASS counts (exo_gpu.ptxas.atlas.is_serialized): serialized
-    = every HGMMA carries gsb0 where the PTX had fewer commit_groups than wgmmas; a wait
-    injected = more WARPGROUP.DEPBAR than PTX wait_group lines.  ptxas unrolls bottom-tested
-    loops (the back edge is a conditional branch), which copies the loop's wgmmas, commits and
-    waits, so the counts of an unrolled loop are those of `UNROLL` iterations."""
-    if ser:
-        return True, False
-    old = not at_least(a.version, "12.5")
-    def size(t: int, i: int) -> int:
-        return sum(op.kind not in ("nop", "label") for op in a.ops[t:i + 1])
-
-    def nounroll(t: int, i: int) -> bool:
-        return any(op.opc.startswith(".pragma") and "nounroll" in " ".join(op.args) for op in a.ops[t:i + 1])
-
-    bottom = [(t, i) for i, t in a.back_edges
-              if (a.ops[i].guard is not None and size(t, i) <= UNROLL_MAX_BODY)
-              or (not nounroll(t, i) and size(t, i) <= UNROLL_MAX_FREE)]
-    unrolled = lambda j: any(t <= j <= i for t, i in bottom)  # noqa: E731
-    h = g = commits = waits = d = 0
-    cur = 0
-    for j, op in enumerate(a.ops):
-        k = UNROLL if unrolled(j) else 1
-        if op.kind == "mma" and old and a.guard_of(j):  # ptxas 12.0-12.4 give a guarded wgmma its own group
-            h += k
-            g += k * (1 + bool(cur))
-            cur = 0
-        elif op.kind == "mma":
-            h += k
-            cur += 1
-        elif op.is_("wgmma.commit_group") or op.is_("wgmma.wait_group"):
-            if cur:
-                g += k
-            cur = 0
-            if op.is_("wgmma.wait_group"):
-                waits += 1
-                d += k
-    commits = sum(1 for f in a.funcs.values() for op in f.ops if op.is_("wgmma.commit_group"))
-    waits = sum(1 for f in a.funcs.values() for op in f.ops if op.is_("wgmma.wait_group"))
-    if h >= 2 and g == h and commits < h:
-        return True, False
-    return False, wait or d > waits
+    return tuple(sorted(codes)), *observed_shape(a, ser, wait, old=not at_least(a.version, "12.5"))
 
 
 def predict(funcs: dict[str, Func], kernel: str, version: str) -> tuple[tuple[str, ...], bool, bool]:

@@ -4,7 +4,7 @@ with the cuDNN backend and with the flash backend, in one process.
     python3 benchmarks/attention_bench.py --cuda system --out DIR [--seqs 512,1024,...] [--rounds 20]
                                           [--schedules plain,overlap,pingpong,pingpong+overlap]
 
-For each head dim (64, 128), causal or not, and sequence length S (16k tokens per batch:
+For each head dim (64, 128, 256), causal or not, and sequence length S (16k tokens per batch:
 B = 16384 / S; H = 2048 / D heads), every implementation runs on the same bf16 tensors:
 first a check of exo-gpu's O against cuDNN's (max |diff| / max |ref|), then `rounds` rounds in
 shuffled order, each sample after a 256 MiB write that evicts L2 and a 0.2 ms GPU sleep (so
@@ -106,7 +106,7 @@ def main() -> int:
     parser.add_argument("--cuda", default="system", help="exo-gpu's toolkit (system: the machine's)")
     parser.add_argument("--out", default=".", help="folder for attention_bench.json")
     parser.add_argument("--seqs", default="512,1024,2048,4096,8192,16384")
-    parser.add_argument("--head-dims", default="64,128")
+    parser.add_argument("--head-dims", default="64,128,256")
     parser.add_argument("--causal", default="0,1")
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--schedules", default="plain,overlap", help="exo-gpu's schedules, by name (plain, "

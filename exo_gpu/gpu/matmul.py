@@ -135,23 +135,26 @@ def _plan(p: space.Problem, device: int, cuda: str, config: dict | None, cache_d
     return _plans[key]
 
 
-def _tuned_config(p: space.Problem, device: int, cuda: str, cache_dir) -> dict | None:
-    """The tuner's stored schedule (gemm() arguments) for this problem kind, if any."""
+def _tune_entry(p: space.Problem, device: int, cuda: str, cache_dir) -> dict | None:
+    """The tuner's stored entry for this GPU, problem kind, shape class and ptxas, if any."""
     from exo_gpu.tuner import cache
 
     key = cache.TuneKey(_device(device)[0], p.dtype, p.c_dtype, p.layout_a, p.layout_b, p.shape_class(),
                         _ptxas_version(cuda))
-    entry = cache.load(key, cache_dir)
+    return cache.load(key, cache_dir)
+
+
+def _tuned_config(p: space.Problem, device: int, cuda: str, cache_dir) -> dict | None:
+    """The tuner's stored schedule (gemm() arguments) for this problem kind, if any."""
+    entry = _tune_entry(p, device, cuda, cache_dir)
     return dict(entry["config"]) if entry is not None and isinstance(entry.get("config"), dict) else None
 
 
 def _tuned(p: space.Problem, device: int, cuda: str, cache_dir) -> tuple | None:
-    """The tuner's stored kernel for this GPU, problem kind, shape class and ptxas, if any."""
+    """The tuner's stored kernel for this problem kind, if any."""
     from exo_gpu.tuner import cache
 
-    key = cache.TuneKey(_device(device)[0], p.dtype, p.c_dtype, p.layout_a, p.layout_b, p.shape_class(),
-                        _ptxas_version(cuda))
-    entry = cache.load(key, cache_dir)
+    entry = _tune_entry(p, device, cuda, cache_dir)
     if entry is None:
         return None
     cubin = cache.cubin_of(entry)

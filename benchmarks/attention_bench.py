@@ -125,8 +125,8 @@ def main() -> int:
                 rows.append(row)
                 mine = "  ".join(f"{name} {row['exo-gpu ' + name]['tflops']:6.1f} "
                                  f"({row['exo-gpu ' + name]['pct_of_cudnn']:5.1f}%)" for name in schedules)
-                print(f"D{d:4d} {'causal' if causal else 'full  '} S{seq:6d}  {mine}  cudnn {row['cudnn']['tflops']:6.1f}"
-                      f"  flash {row['flash']['tflops']:6.1f} TFLOP/s (% of cuDNN)  "
+                print(f"D{d:4d} {'causal' if causal else 'full  '} S{seq:6d}  {mine}  "
+                      f"cudnn {row['cudnn']['tflops']:6.1f}  flash {row['flash']['tflops']:6.1f} TFLOP/s (% of cuDNN)  "
                       f"diff {max(row['max_rel_diff_vs_cudnn'].values()):.1e}", flush=True)
     meta = {"gpu": torch.cuda.get_device_name(), "torch": torch.__version__, "cudnn": torch.backends.cudnn.version(),
             "cuda": args.cuda, "rounds": args.rounds, "date": time.strftime("%Y-%m-%d"),

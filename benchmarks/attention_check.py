@@ -33,8 +33,9 @@ def main() -> int:
     parser.add_argument("--head-dims", default=",".join(map(str, HEAD_DIMS)))
     args = parser.parse_args()
     rows, failed = [], 0
+    head_dims = [int(d) for d in args.head_dims.split(",")]
     configs = [(dtype, d, causal, group, name) for name in args.schedules.split(",")
-               for dtype in args.dtypes.split(",") for d in map(int, args.head_dims.split(",")) for causal in (False, True) for group in (1, 2)]
+               for dtype in args.dtypes.split(",") for d in head_dims for causal in (False, True) for group in (1, 2)]
     for dtype, d, causal, group, name in configs:
         result = exo_gpu.compile_attention(d, dtype, causal, group, **SCHEDULES[name], cuda=args.cuda)
         for b, h, s in CASES if dtype == "bf16" else F16_CASES:

@@ -265,8 +265,8 @@ class FragSplatOp(IRDLOperation):
     """`wgmma.frag_splat %s : f32 -> !wgmma.accumulator<m64nN, f32>`: every element is the
     scalar `%s` (a kernel parameter, an arith.constant or a `wgmma.load_scalar`), or an i32
     `%s` converted to f32 (an index or a size, to compare with frag_iota).  No registers of
-    its own: its users read the scalar's register.  To a `!wgmma.row_vector`: every row's value (online
-    softmax's starting max and sum)."""
+    its own: its users read the scalar's register.  To a `!wgmma.row_vector`: every row's
+    value (online softmax's starting max and sum)."""
 
     name = "wgmma.frag_splat"
 

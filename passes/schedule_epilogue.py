@@ -27,7 +27,8 @@ is evaluated on sample points in float64 and compared with each function's formu
 Tensors and scalars that the epilogue reads become extra kernel parameters (after A, B,
 C, M, N, K): a tensor's pointer (i64) and the sizes its loads mask with (i32), a scalar's
 value (f32); each is appended to the kernel ABI.  A scale read by tile.load_scalar is
-passed by its pointer only (the kernel reads it from device memory, once per m64 tile).  Anything else is a located error.
+passed by its pointer only (the kernel reads it from device memory, once per m64 tile).
+Anything else is a located error.
 """
 
 from __future__ import annotations
